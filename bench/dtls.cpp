@@ -16,8 +16,8 @@
 
 #include <floe/certificate.hpp>
 
-#include "support/bench.hpp"
 #include "dtls/transport.hpp"
+#include "support/bench.hpp"
 
 using namespace floe;
 using namespace floe::dtls;

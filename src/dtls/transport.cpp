@@ -298,8 +298,13 @@ void Transport::read_application_data(bool& delivered) {
         if (n > 0) {
             delivered = true;
             ++stats_.records_received;
-            events_.push_back(
-                event::DataReceived{Bytes(read_buffer_.begin(), read_buffer_.begin() + n)});
+            Bytes data;
+            if (!pool_.empty()) {
+                data = std::move(pool_.back());
+                pool_.pop_back();
+            }
+            data.assign(read_buffer_.begin(), read_buffer_.begin() + n);
+            events_.push_back(event::DataReceived{std::move(data)});
             continue;
         }
         const int error = SSL_get_error(ssl_.get(), n);
@@ -407,6 +412,11 @@ bool Transport::send(ByteSpan data) {
     }
     ++stats_.records_sent;
     return true;
+}
+
+void Transport::recycle(Bytes buffer) {
+    constexpr std::size_t max_pooled = 16;
+    if (pool_.size() < max_pooled && buffer.capacity() > 0) pool_.push_back(std::move(buffer));
 }
 
 void Transport::close(Instant now) {

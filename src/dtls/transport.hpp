@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <floe/bytes.hpp>
 #include <floe/certificate.hpp>
@@ -108,6 +109,9 @@ class Transport {
     // Encrypts `data` as one record. False (and nothing sent) unless connected or when `data` is
     // larger than max_payload().
     bool send(ByteSpan data);
+    // Gives back the buffer of a DataReceived once consumed, so that the next record reuses it
+    // instead of allocating (a small pool; optional).
+    void recycle(Bytes buffer);
     // Sends close_notify; the transport is closed afterwards.
     void close(Instant now);
 
@@ -148,6 +152,7 @@ class Transport {
     std::string alert_received_;
     std::string alert_sent_;
     Bytes read_buffer_;
+    std::vector<Bytes> pool_;  // recycled DataReceived buffers
 
     Instant now_{};
     std::optional<Instant> retransmit_deadline_;

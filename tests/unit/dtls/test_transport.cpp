@@ -242,3 +242,24 @@ TEST_CASE("the key log hook writes NSS key log lines for the session") {
     CHECK(lines[0].rfind("CLIENT_RANDOM ", 0) == 0);
     CHECK(lines[0].size() == 14 + 64 + 1 + 96);
 }
+
+TEST_CASE("a recycled buffer carries the next record instead of a new allocation") {
+    Pair p(cert_a(), cert_b());
+    start(p, Role::client);
+    REQUIRE(p.a.send(message("first message")));
+    for (auto& d : drain_transmits(p.a, p.seen_a))
+        p.b.handle_input(p.now, d);
+    auto e = p.b.poll_event();
+    REQUIRE(e.has_value());
+    Bytes first = std::move(std::get<event::DataReceived>(*e).data);
+    const std::uint8_t* storage = first.data();
+    p.b.recycle(std::move(first));
+    REQUIRE(p.a.send(message("second")));
+    for (auto& d : drain_transmits(p.a, p.seen_a))
+        p.b.handle_input(p.now, d);
+    e = p.b.poll_event();
+    REQUIRE(e.has_value());
+    const Bytes& second = std::get<event::DataReceived>(*e).data;
+    CHECK(as_string(second) == "second");
+    CHECK(second.data() == storage);
+}
