@@ -9,22 +9,9 @@
 
 using namespace floe;
 using namespace floe::dtls;
-using floe::test::LossyLink;
-using floe::test::Observed;
-using floe::test::VirtualWallClock;
+using namespace floe::test;
 
-namespace {
-
-const Certificate& cert_a() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-const Certificate& cert_b() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a client whose peer never answers retransmits at 1, 3, 7 and 15 s and fails at 30 s") {
     VirtualWallClock clock;

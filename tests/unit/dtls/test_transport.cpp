@@ -11,23 +11,9 @@
 
 using namespace floe;
 using namespace floe::dtls;
-using floe::test::Observed;
-using floe::test::Pair;
+using namespace floe::test;
 
 namespace {
-
-const Certificate& cert_a() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-const Certificate& cert_b() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-const Certificate& cert_c() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
 
 Bytes message(std::string_view text) {
     return Bytes(as_bytes(text).begin(), as_bytes(text).end());
