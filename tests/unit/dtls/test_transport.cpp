@@ -249,3 +249,30 @@ TEST_CASE("a recycled buffer carries the next record instead of a new allocation
     CHECK(as_string(second) == "second");
     CHECK(second.data() == storage);
 }
+
+TEST_CASE("a second handshake with another certificate after connecting is refused") {
+    // b (server) is connected to a; then c, holding another certificate, starts a handshake
+    // towards b on the same path, as if the peer's certificate were swapped mid-way.
+    Pair p(cert_a(), cert_b());
+    start(p, Role::client);
+    REQUIRE(p.b.state() == State::connected);
+    Transport intruder(cert_c());
+    Observed seen_intruder;
+    intruder.start(p.now, Role::client, cert_b().fingerprint());
+    for (int round = 0; round < 10; ++round) {
+        for (auto& d : drain_transmits(intruder, seen_intruder))
+            p.b.handle_input(p.now, d);
+        for (auto& d : drain_transmits(p.b, p.seen_b))
+            intruder.handle_input(p.now, d);
+    }
+    drain_events(intruder, seen_intruder);
+    drain_events(p.b, p.seen_b);
+    CHECK_FALSE(seen_intruder.connected.has_value());
+    CHECK(p.b.state() == State::connected);
+    CHECK(p.b.peer_fingerprint() == cert_a().fingerprint());
+    CHECK(p.seen_b.data.empty());
+    REQUIRE(p.a.send(message("still a")));
+    p.pump();
+    REQUIRE(p.seen_b.data.size() == 1);
+    CHECK(as_string(p.seen_b.data[0]) == "still a");
+}
