@@ -9,7 +9,7 @@
 
 #include "common/random.hpp"
 #include "dtls/transport.hpp"
-#include "virtual_wall_clock.hpp"
+#include "support/virtual_wall_clock.hpp"
 
 namespace floe::test {
 
