@@ -131,32 +131,44 @@ struct Transport::Callbacks {
         ((where & SSL_CB_READ) ? t.alert_received_ : t.alert_sent_) = std::move(name);
     }
 
+    static SSL_CTX* context_for(const Certificate& certificate);
+
     static void keylog(const SSL* ssl, const char* line) {
         Transport& t = transport_of(ssl);
         if (t.config_.keylog) t.config_.keylog(line);
     }
 };
 
+// Everything in the context depends on the certificate only; per-transport settings (MTU, timer,
+// key log sink) live on the SSL object or behind its app data.
+SSL_CTX* Transport::Callbacks::context_for(const Certificate& certificate) {
+    const Certificate::Impl& identity = certificate.impl();
+    std::call_once(identity.context_once, [&] {
+        clear_openssl_errors();
+        SslCtxPtr context(SSL_CTX_new(DTLS_method()));
+        if (!context) throw Error("SSL_CTX_new failed: " + take_openssl_errors());
+        SSL_CTX* ctx = context.get();
+        const bool ok = SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) &&
+                        SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) &&
+                        SSL_CTX_set_cipher_list(ctx, cipher_list) &&
+                        SSL_CTX_set1_groups_list(ctx, groups_list) &&
+                        SSL_CTX_use_certificate(ctx, identity.x509.get()) &&
+                        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) &&
+                        SSL_CTX_check_private_key(ctx);
+        if (!ok) throw Error("configuring DTLS failed: " + take_openssl_errors());
+        SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+        SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify, nullptr);
+        SSL_CTX_set_keylog_callback(ctx, &Callbacks::keylog);  // a no-op without Config::keylog
+        identity.context = std::move(context);
+    });
+    return identity.context.get();
+}
+
 Transport::Transport(Certificate certificate, Config config)
     : certificate_(std::move(certificate)), config_(std::move(config)) {
-    clear_openssl_errors();
-    ctx_.reset(SSL_CTX_new(DTLS_method()));
-    if (!ctx_) throw Error("SSL_CTX_new failed: " + take_openssl_errors());
-    SSL_CTX* ctx = ctx_.get();
-    const auto& identity = certificate_.impl();
-    const bool ok =
-        SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) &&
-        SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) &&
-        SSL_CTX_set_cipher_list(ctx, cipher_list) && SSL_CTX_set1_groups_list(ctx, groups_list) &&
-        SSL_CTX_use_certificate(ctx, identity.x509.get()) &&
-        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) && SSL_CTX_check_private_key(ctx);
-    if (!ok) throw Error("configuring DTLS failed: " + take_openssl_errors());
-    SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify, nullptr);
-    if (config_.keylog) SSL_CTX_set_keylog_callback(ctx, &Callbacks::keylog);
-
+    SSL_CTX* ctx = Callbacks::context_for(certificate_);
     ssl_.reset(SSL_new(ctx));
     BIO* rbio = BIO_new(BIO_s_mem());
     BIO* wbio = BIO_new(BIO_s_mem());

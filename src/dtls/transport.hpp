@@ -140,7 +140,6 @@ class Transport {
 
     Certificate certificate_;
     Config config_;
-    SslCtxPtr ctx_;
     SslPtr ssl_;
     BIO* rbio_ = nullptr;  // owned by ssl_
     BIO* wbio_ = nullptr;  // owned by ssl_
