@@ -414,10 +414,12 @@ std::optional<ByteSpan> Transport::poll_transmit() {
 }
 
 std::optional<Event> Transport::poll_event() {
-    if (events_.empty()) return std::nullopt;
-    Event e = std::move(events_.front());
-    events_.pop_front();
-    return e;
+    if (next_event_ == events_.size()) {
+        events_.clear();  // keeps the capacity: queuing events does not allocate once warm
+        next_event_ = 0;
+        return std::nullopt;
+    }
+    return std::move(events_[next_event_++]);
 }
 
 bool Transport::send(ByteSpan data) {

@@ -160,7 +160,8 @@ class Transport {
 
     std::deque<Bytes> pending_input_;  // before start()
     std::size_t pending_input_bytes_ = 0;
-    std::deque<Event> events_;
+    std::vector<Event> events_;  // events_[next_event_..] not yet polled
+    std::size_t next_event_ = 0;
     std::size_t out_position_ = 0;  // bytes of wbio_ handed out by poll_transmit
 
     // Anti-replay bookkeeping for counting duplicates (OpenSSL drops them itself).
