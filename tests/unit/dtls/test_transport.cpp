@@ -1,11 +1,17 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
+
+#include <unistd.h>
 
 #include <floe/error.hpp>
 
 #include "dtls/certificate.hpp"
+#include "dtls/keylog.hpp"
 #include "dtls/transport.hpp"
 #include "dtls_harness.hpp"
 
@@ -275,4 +281,36 @@ TEST_CASE("a second handshake with another certificate after connecting is refus
     p.pump();
     REQUIRE(p.seen_b.data.size() == 1);
     CHECK(as_string(p.seen_b.data[0]) == "still a");
+}
+
+TEST_CASE("keylog_to_file appends the session's key log line to a file") {
+    const std::string path = "/tmp/floe-keylog-test-" + std::to_string(::getpid()) + ".txt";
+    std::remove(path.c_str());
+    std::vector<std::string> lines;
+    {
+        auto to_file = keylog_to_file(path);
+        Config config;
+        config.keylog = [&](std::string_view line) {
+            lines.emplace_back(line);
+            to_file(line);
+        };
+        Pair p(cert_a(), cert_b(), config);
+        start(p, Role::server);
+        REQUIRE(p.a.state() == State::connected);
+    }
+    std::ifstream in(path);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::remove(path.c_str());
+    REQUIRE(lines.size() == 2);
+    CHECK(content == lines[0] + "\n" + lines[1] + "\n");
+    CHECK_THROWS_AS(keylog_to_file("/nonexistent-dir/keys.txt"), InvalidArgumentError);
+}
+
+TEST_CASE("datagrams beyond the pre-start buffer are dropped and counted") {
+    Pair p(cert_a(), cert_b());
+    const std::uint8_t record[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+    for (int i = 0; i < 70; ++i)
+        p.a.handle_input(p.now, record);
+    CHECK(p.a.stats().buffered_before_start == 64);
+    CHECK(p.a.stats().dropped_overflow == 6);
 }
