@@ -9,6 +9,9 @@
 //   while (auto d = t.poll_transmit()) send(*d);  while (auto e = t.poll_event()) ...;
 //   wake up at t.poll_timeout();
 //
+// A Transport neither copies nor moves (OpenSSL keeps a pointer to it): hold it in a unique_ptr or
+// an optional. Transports made with the same Certificate share one SSL_CTX.
+//
 // Determinism: see docs/dtls.md ("Time"). OpenSSL arms its DTLS timer through DTLS_set_timer_cb,
 // which this object answers with its own schedule and records as a deadline on the caller's clock.
 #pragma once
