@@ -215,21 +215,23 @@ bool received(const std::vector<Event>& events, const std::string& text) {
 
 // Writes `presented` as the PEM files openssl reads, and returns its s_client command line.
 std::vector<std::string> s_client_command(const TempDir& dir, const Certificate& presented,
-                                          std::uint16_t port) {
+                                          std::uint16_t port, std::vector<std::string> extra = {}) {
     write_file(dir.path / "cert.pem", presented.certificate_pem());
     write_file(dir.path / "key.pem", presented.private_key_pem());
-    return {"openssl",
-            "s_client",
-            "-dtls1_2",
-            "-connect",
-            "127.0.0.1:" + std::to_string(port),
-            "-cert",
-            (dir.path / "cert.pem").string(),
-            "-key",
-            (dir.path / "key.pem").string(),
-            "-mtu",
-            "1200",
-            "-ign_eof"};
+    std::vector<std::string> command{"openssl",
+                                     "s_client",
+                                     "-dtls1_2",
+                                     "-connect",
+                                     "127.0.0.1:" + std::to_string(port),
+                                     "-cert",
+                                     (dir.path / "cert.pem").string(),
+                                     "-key",
+                                     (dir.path / "key.pem").string(),
+                                     "-mtu",
+                                     "1200",
+                                     "-ign_eof"};
+    command.insert(command.end(), extra.begin(), extra.end());
+    return command;
 }
 
 // Waits (bounded) until the child has printed `text` after position `from`.
@@ -331,4 +333,24 @@ TEST_CASE("openssl s_client with a certificate other than the announced one is r
     CHECK(failed->reason.find("certificate fingerprint mismatch") == 0);
     CHECK(!find_event<event::Connected>(s.events));
     CHECK(!find_event<event::DataReceived>(s.events));
+}
+
+TEST_CASE("each browser cipher suite is negotiated with openssl s_client") {
+    for (const std::string suite :
+         {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+          "ECDHE-ECDSA-CHACHA20-POLY1305"}) {
+        CAPTURE(suite);
+        TempDir dir;
+        const Certificate ours = Certificate::generate();
+        const Certificate theirs = Certificate::generate();
+        Session s(ours);
+        s.t.start(Clock::now(), Role::server, theirs.fingerprint());
+        Child client(s_client_command(dir, theirs, s.sock.port(), {"-cipher", suite}));
+        REQUIRE_MESSAGE(s.drive(client, [&] { return s.t.state() != State::connecting; }),
+                        client.output());
+        REQUIRE_MESSAGE(s.t.state() == State::connected, client.output());
+        CHECK(s.t.cipher() == suite);
+        client.write_line("over " + suite);
+        CHECK(s.drive(client, [&] { return received(s.events, "over " + suite); }));
+    }
 }
