@@ -21,8 +21,12 @@ inline Instant& virtual_now() {
     return now;
 }
 
-inline Config client_config() { return Config{.role = Role::client}; }
-inline Config server_config() { return Config{.role = Role::server}; }
+inline Config client_config() {
+    return Config{.role = Role::client};
+}
+inline Config server_config() {
+    return Config{.role = Role::server};
+}
 
 template <class T>
 std::vector<T> events_of(const std::vector<Event>& events) {
@@ -111,7 +115,7 @@ struct Pair {
         return run_until([&] { return a->established() && b->established(); });
     }
 
-private:
+  private:
     bool carry(Association* from, Association* to, bool a_to_b) {
         if (!from) return false;
         bool moved = false;
@@ -128,10 +132,13 @@ private:
     }
     static void drain(Association* s, std::vector<Event>& into) {
         if (!s) return;
-        while (auto e = s->poll_event()) into.push_back(std::move(*e));
+        while (auto e = s->poll_event())
+            into.push_back(std::move(*e));
     }
 };
 
-inline std::string text_of(const event::Message& m) { return std::string(as_string(m.data)); }
+inline std::string text_of(const event::Message& m) {
+    return std::string(as_string(m.data));
+}
 
 }  // namespace floe::sctp::test
