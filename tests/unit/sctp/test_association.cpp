@@ -335,7 +335,7 @@ TEST_CASE("partially reliable channels give up on lost messages; reliable ones d
         REQUIRE(requested.size() == 1);
         CHECK(requested[0].reliability == options.reliability);
         bool blackout = true;
-        p.drop = [&](bool a_to_b, ByteSpan packet) {
+        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
             return blackout && a_to_b && !data_chunks(packet).empty();
         };
         for (int i = 0; i < 10; ++i)
@@ -370,7 +370,7 @@ TEST_CASE("unordered channels deliver around a lost packet; ordered ones wait fo
         REQUIRE(id.ok());
         p.pump();  // the ACK arrives: unordered sending may start
         bool dropped_one = false;
-        p.drop = [&](bool a_to_b, ByteSpan packet) {
+        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
             if (dropped_one || !a_to_b || data_chunks(packet).empty()) return false;
             return dropped_one = true;
         };
@@ -487,7 +487,7 @@ TEST_CASE("every outgoing packet carries a CRC32c that usrsctp's own implementat
     Pair p;
     std::size_t checked = 0;
     bool all_ok = true;
-    p.drop = [&](bool, ByteSpan packet) {
+    p.drop_if = [&](bool, ByteSpan packet) {
         Bytes copy(packet.begin(), packet.end());
         std::uint32_t stamped;
         std::memcpy(&stamped, copy.data() + 8, 4);
