@@ -69,10 +69,10 @@ void throughput(const char* name, std::size_t message_size, const bench::Options
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     const double cpu = cpu_seconds() - cpu0;
     std::printf(
-        "%-18s %8.1f MB/s  %7.0f msg/s  cpu %.2f s for %.2f s wall (%.0f%% of a core)  "
-        "largest packet %zu B\n",
-        name, double(received) / seconds / 1e6, double(messages) / seconds, cpu, seconds,
-        100 * cpu / seconds, pair.largest_packet);
+        "%-18s %8.1f MB/s  %7.0f msg/s  %6.1f MB per CPU second  (cpu %.2f s, wall %.2f s, "
+        "largest packet %zu B)\n",
+        name, double(received) / seconds / 1e6, double(messages) / seconds,
+        double(received) / cpu / 1e6, cpu, seconds, pair.largest_packet);
 }
 
 void idle_memory(const char* name, std::uint16_t streams, const bench::Options& options) {
