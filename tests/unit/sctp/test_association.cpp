@@ -486,3 +486,67 @@ TEST_CASE("every outgoing packet carries a CRC32c that usrsctp's own implementat
     CHECK(checked > 5);
     CHECK(all_ok);
 }
+
+TEST_CASE("the peer learns label, protocol, priority, ordering and lifetime from the OPEN") {
+    ChannelOptions options;
+    options.reliability.ordered = false;
+    options.reliability.max_packet_life_time = 150;
+    options.priority = priority::high;
+    Pair p;
+    REQUIRE(p.establish());
+    REQUIRE(p.a->open_channel("telemetry", "json", options).ok());
+    p.pump();
+    auto requested = events_of<event::ChannelRequested>(p.eb);
+    REQUIRE(requested.size() == 1);
+    CHECK(requested[0].label == "telemetry");
+    CHECK(requested[0].protocol == "json");
+    CHECK(requested[0].priority == priority::high);
+    CHECK(requested[0].reliability == options.reliability);
+    const DataChannel* ch = p.b->channel(requested[0].id);
+    REQUIRE(ch != nullptr);
+    CHECK(ch->state == ChannelState::open);
+    CHECK_FALSE(ch->opened_locally);
+}
+
+TEST_CASE("associations on negotiated ports other than 5000 connect") {
+    Config ca = client_config(), cb = server_config();
+    ca.local_port = cb.remote_port = 5001;
+    ca.remote_port = cb.local_port = 6000;
+    Pair p(ca, cb);
+    const std::uint16_t id = open_from_a(p);
+    REQUIRE(p.a->send(id, false, as_bytes("ports")).ok());
+    p.pump();
+    CHECK(events_of<event::Message>(p.eb).size() == 1);
+}
+
+TEST_CASE("a channel id beyond the peer's stream count is closed when the association comes up") {
+    Config ca = client_config(), cb = server_config();
+    cb.max_streams = 16;  // the peer accepts 16 incoming streams
+    Pair p(ca, cb);
+    ChannelOptions high;
+    high.negotiated_id = 20;
+    REQUIRE(p.a->open_channel("too high", "", high).ok());
+    auto low = p.a->open_channel("fine", "");
+    REQUIRE(low.ok());
+    REQUIRE(p.establish());
+    auto closed = events_of<event::ChannelClosed>(p.ea);
+    REQUIRE(closed.size() == 1);
+    CHECK(closed[0].id == 20);
+    CHECK(p.a->channel(*low)->state == ChannelState::open);
+    high.negotiated_id = 16;
+    CHECK(p.a->open_channel("still too high", "", high).error() == SctpError::id_out_of_range);
+    // Ids are handed out below the limit until none is left.
+    for (int i = 1; i < 8; ++i)
+        REQUIRE(p.a->open_channel("c", "").ok());
+    CHECK(p.a->open_channel("one more", "").error() == SctpError::no_free_id);
+}
+
+TEST_CASE("bad channel options are refused before anything is sent") {
+    Pair p;
+    ChannelOptions both;
+    both.reliability.max_retransmits = 1;
+    both.reliability.max_packet_life_time = 1;
+    CHECK(p.a->open_channel("x", "", both).error() == SctpError::invalid_options);
+    CHECK(p.a->open_channel(std::string(65536, 'l'), "").error() == SctpError::invalid_options);
+    CHECK(p.a->channel_count() == 0);
+}
