@@ -344,7 +344,8 @@ void Association::handle_fragment(std::uint16_t id, std::uint32_t ppid, ByteSpan
     }
     if (it == partial_.end()) it = partial_.emplace(id, Reassembly{{}, ppid, false}).first;
     Reassembly& r = it->second;
-    if (!r.discarding && r.data.size() + data.size() > config_.local_max_message_size + 1) {
+    const std::size_t limit = config_.local_max_message_size;
+    if (!r.discarding && limit != 0 && r.data.size() + data.size() > limit) {
         r.discarding = true;
         r.data = Bytes();
     }
@@ -396,7 +397,7 @@ void Association::handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan 
                                           << (ppid ? "no open channel" : "PPID") << ")";
         return;
     }
-    if (data.size() > config_.local_max_message_size) {
+    if (config_.local_max_message_size != 0 && data.size() > config_.local_max_message_size) {
         ++stats_.dropped_messages;
         ++stats_.oversized_messages;
         return;

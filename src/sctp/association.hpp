@@ -41,7 +41,8 @@ struct Config {
     Role role = Role::client;
     std::uint16_t local_port = 5000;   // a=sctp-port of our description
     std::uint16_t remote_port = 5000;  // a=sctp-port of the peer's
-    // The a=max-message-size we advertise: larger incoming messages are dropped (and counted).
+    // The a=max-message-size we advertise: larger incoming messages are dropped (and counted);
+    // 0 means no limit (then only memory bounds a message).
     std::size_t local_max_message_size = 262144;
     // The peer's a=max-message-size (RFC 8841 §6: 65,536 when absent; 0 means no limit). send()
     // refuses larger messages.
