@@ -7,6 +7,7 @@
 
 #include "common/byte_reader.hpp"
 #include "sctp/memory_pair.hpp"
+#include "sctp/packet_trace.hpp"
 
 namespace {
 
@@ -99,6 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 if (bytes && header.size() == 12) {
                     Bytes packet = header;
                     packet.insert(packet.end(), bytes->begin(), bytes->end());
+                    (void)describe_packet(packet);  // the trace decoder must cope too
                     b.handle_input(clock_now(), packet);
                 }
                 break;

@@ -35,6 +35,7 @@
 #include "common/byte_reader.hpp"
 #include "common/crc32c.hpp"
 #include "common/log.hpp"
+#include "sctp/packet_trace.hpp"
 #include "sctp/usrsctp.hpp"
 
 namespace floe::sctp {
@@ -283,6 +284,7 @@ void Association::handle_input(Instant, ByteSpan packet) {
         ++stats_.malformed_packets;
         return;
     }
+    FLOE_LOG(LogLevel::trace, "sctp") << "in  " << describe_packet(packet);
     usrsctp_conninput(this, packet.data(), packet.size(), 0);
     after_usrsctp();
 }
@@ -306,6 +308,7 @@ std::optional<Bytes> Association::poll_transmit() {
     Bytes packet = std::move(out_.front());
     out_.pop_front();
     ++stats_.packets_sent;
+    FLOE_LOG(LogLevel::trace, "sctp") << "out " << describe_packet(packet);
     return packet;
 }
 

@@ -550,3 +550,28 @@ TEST_CASE("bad channel options are refused before anything is sent") {
     CHECK(p.a->open_channel(std::string(65536, 'l'), "").error() == SctpError::invalid_options);
     CHECK(p.a->channel_count() == 0);
 }
+
+TEST_CASE("packet traces name the chunks and decode DCEP") {
+    Pair p;
+    std::vector<std::string> lines;
+    p.drop_if = [&](bool, ByteSpan packet) {
+        lines.push_back(describe_packet(packet));
+        return false;
+    };
+    REQUIRE(p.establish());
+    REQUIRE(p.a->open_channel("chat", "proto").ok());
+    p.pump();
+    auto seen = [&](std::string_view text) {
+        for (const auto& l : lines)
+            if (l.find(text) != std::string::npos) return true;
+        return false;
+    };
+    CHECK(seen("SCTP 5000 > 5000"));
+    CHECK(seen("| INIT"));
+    CHECK(seen("| COOKIE-ECHO"));
+    CHECK(seen("DATA_CHANNEL_OPEN label \"chat\" protocol \"proto\""));
+    CHECK(seen("DATA_CHANNEL_ACK"));
+    const std::uint8_t cut[] = {0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 40, 1};
+    CHECK(describe_packet(cut).find("(malformed)") != std::string::npos);
+    CHECK(parse_packet(ByteSpan(cut).first(5)).chunks.empty());
+}
