@@ -575,3 +575,15 @@ TEST_CASE("packet traces name the chunks and decode DCEP") {
     CHECK(describe_packet(cut).find("(malformed)") != std::string::npos);
     CHECK(parse_packet(ByteSpan(cut).first(5)).chunks.empty());
 }
+
+TEST_CASE("poll_timeout asks for a tick every 10 ms while the association lives") {
+    Pair p;
+    CHECK(p.a->poll_timeout() == Instant{});  // due at once: starts the clock
+    REQUIRE(p.establish());
+    const Instant now = virtual_now();
+    p.a->handle_timeout(now);
+    CHECK(p.a->poll_timeout() == now + 10ms);
+    p.a->close();
+    CHECK_FALSE(p.a->poll_timeout().has_value());
+    CHECK(p.a->poll_transmit().has_value());  // the ABORT, for DTLS to carry
+}
