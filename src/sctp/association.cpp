@@ -12,8 +12,10 @@
 //   Each handle_timeout(now) feeds the time since the last advance *by any association*, so N
 //   associations on one clock do not make usrsctp's time run N times too fast. A `now` more than a
 //   second behind the last one is taken as another clock (a test's virtual clock) and restarts the
-//   count. usrsctp still reads the real clock for RTT measurement and hence RTO; only timer expiry
-//   follows `now`. Timers have 10 ms granularity here (poll_timeout).
+//   count. usrsctp still reads the real clock for RTT measurement (hence RTO) and, when a
+//   retransmission timer expires, to decide which chunks are old enough to resend; only timer
+//   expiry follows `now`. On a virtual clock faster than real time a timeout may resend nothing.
+//   Timers have 10 ms granularity here (poll_timeout).
 // - conn_output is called synchronously from inside usrsctp calls, and timers of one association
 //   may fire from another's handle_timeout (possibly another thread), so each association's
 //   outgoing packet queue has a mutex, and a registry of live associations makes packets for a
