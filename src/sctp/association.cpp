@@ -287,8 +287,12 @@ void Association::handle_input(Instant, ByteSpan packet) {
         return;
     }
     FLOE_LOG(LogLevel::trace, "sctp") << "in  " << describe_packet(packet);
+    // An association lost while usrsctp reads a packet with an ABORT was ended by the peer
+    // (usrsctp checks the tag); lost anywhere else, its retransmissions ran out.
+    input_has_abort_ = has_chunk(packet, kAbortChunk);
     usrsctp_conninput(this, packet.data(), packet.size(), 0);
-    after_usrsctp();
+    after_usrsctp();  // (reads the notifications this packet caused)
+    input_has_abort_ = false;
 }
 
 void Association::handle_timeout(Instant now) {
@@ -475,7 +479,12 @@ void Association::handle_notification(ByteSpan data) {
                     on_established();
                     break;
                 case SCTP_COMM_LOST:
-                    on_ended(true, "association lost (abort or timeout)");
+                    if (input_has_abort_ && state_ == State::established)
+                        on_ended(false, "aborted by the peer");
+                    else if (input_has_abort_)
+                        on_ended(true, "refused by the peer (ABORT)");
+                    else
+                        on_ended(true, "association lost (retransmissions exhausted)");
                     break;
                 case SCTP_CANT_STR_ASSOC:
                     on_ended(true, "association could not start");

@@ -72,11 +72,11 @@ std::string_view to_string(SctpError error);
 
 namespace event {
 struct AssociationEstablished {};
-// Ended by the peer (SHUTDOWN) or by close().
+// Ended on purpose: by the peer (ABORT or SHUTDOWN after it was up) or by close().
 struct AssociationClosed {
     std::string reason;
 };
-// Could not be set up or was lost (ABORT received, retransmissions exhausted).
+// Could not be set up (refused, or INIT unanswered), or lost: retransmissions exhausted.
 struct AssociationFailed {
     std::string reason;
 };
@@ -219,6 +219,7 @@ class Association {
     std::deque<Event> events_;
     std::optional<Instant> last_timer_;
     bool resets_pending_ = false;
+    bool input_has_abort_ = false;  // the packet being fed to usrsctp carries an ABORT chunk
     Stats stats_;
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's

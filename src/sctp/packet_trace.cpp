@@ -88,6 +88,21 @@ PacketInfo parse_packet(ByteSpan packet) {
     return info;
 }
 
+bool has_chunk(ByteSpan packet, std::uint8_t type) {
+    ByteReader r(packet);
+    if (!r.skip(12)) return false;
+    while (!r.empty()) {
+        const auto t = r.u8();
+        const auto flags = r.u8();
+        const auto length = r.u16();
+        if (!t || !flags || !length || *length < 4) return false;
+        if (*t == type) return true;
+        if (!r.skip(std::min<std::size_t>((*length + 3u) / 4u * 4u - 4u, r.remaining())))
+            return false;
+    }
+    return false;
+}
+
 std::string describe_packet(ByteSpan packet) {
     const PacketInfo info = parse_packet(packet);
     std::ostringstream out;

@@ -30,7 +30,11 @@ struct PacketInfo {
     bool complete = false;  // every byte accounted for
 };
 
+inline constexpr std::uint8_t kAbortChunk = 6;
+
 PacketInfo parse_packet(ByteSpan packet);
+// Whether the packet holds a chunk of this type; allocation-free, for the receive path.
+bool has_chunk(ByteSpan packet, std::uint8_t type);
 std::string describe_packet(ByteSpan packet);
 
 }  // namespace floe::sctp
