@@ -205,7 +205,7 @@ std::optional<ParseError> Parser::media_line(const Line& line) {
                                "= belongs before the first m=");
     if (rank < last_rank_)
         return error(line, std::string(1, line.type) + "= earlier: RFC 8866 orders m i c b k a");
-    if (rank == last_rank_ && is_single(line.type))
+    if (rank == last_rank_ && (line.type == 'i' || line.type == 'k'))  // c= may repeat here
         return error(line, "only one " + std::string(1, line.type) + "= line in a section");
     last_rank_ = rank;
     last_type_ = line.type;
