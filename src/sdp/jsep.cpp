@@ -133,9 +133,9 @@ Result<RemoteDataParameters, DescriptionError> Reader::run() {
     if (!role && (m.has("setup") || sd_.has("setup")))
         return problem(Problem::unsupported_setup, "setup actpass, active or passive", setup_level,
                        "setup");
-    // Absent: JSEP peers always send it; older ones mean actpass in an offer and, as RFC 4145's
-    // default, active in an answer.
-    r.setup = role.value_or(type_ == SdpType::offer ? Setup::actpass : Setup::active);
+    // Absent: JSEP peers always send it; RFC 4145 §4.1's default is active in an offer and
+    // passive in an answer.
+    r.setup = role.value_or(type_ == SdpType::offer ? Setup::active : Setup::passive);
     if (r.setup == Setup::holdconn)
         return problem(Problem::unsupported_setup,
                        "setup actpass, active or passive (not holdconn)", setup_level, "setup");

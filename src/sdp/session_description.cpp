@@ -58,7 +58,7 @@ int media_rank(char type) {
     const auto at = order.find(type);
     return at == std::string_view::npos ? -1 : static_cast<int>(at);
 }
-// Lines that may appear at most once where they appear.
+// Session-level lines that may appear at most once.
 bool is_single(char type) {
     return std::string_view("vosiuczk").find(type) != std::string_view::npos;
 }

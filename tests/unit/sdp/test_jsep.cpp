@@ -270,8 +270,8 @@ TEST_CASE("session-level credentials and fingerprint apply to the data section")
     CHECK(r->ice_ufrag == "Ys3t");
     REQUIRE(r->fingerprints.size() == 1);
     CHECK(r->fingerprints[0].algorithm == HashFunction::sha1);
-    CHECK(r->setup == Setup::actpass);  // absent in an offer
-    CHECK(r->max_message_size == 0);    // 0: no limit, kept as said
+    CHECK(r->setup == Setup::active);  // absent in an offer: RFC 4145's default
+    CHECK(r->max_message_size == 0);   // 0: no limit, kept as said
     CHECK(r->mid.empty());
     REQUIRE(r->candidates.size() == 2);
     CHECK(r->candidates[0].tcp_type == floe::ice::TcpType::active);
@@ -297,4 +297,29 @@ TEST_CASE("SDP types have their W3C names") {
     for (auto t : {SdpType::offer, SdpType::pranswer, SdpType::answer, SdpType::rollback})
         CHECK(parse_sdp_type(to_string(t)) == t);
     CHECK(!parse_sdp_type("Offer"));
+}
+
+TEST_CASE("a missing a=setup means RFC 4145's defaults: active offers, passive answers") {
+    const std::string text = sdp_test::join_crlf({
+        "v=0",
+        "o=- 1 1 IN IP4 127.0.0.1",
+        "s=-",
+        "t=0 0",
+        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+        "c=IN IP4 0.0.0.0",
+        "a=ice-ufrag:Ys3t",
+        "a=ice-pwd:Mu2KvTcbNWKcf7tE4kXE1aww",
+        "a=fingerprint:sha-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13",
+    });
+    auto as_offer = read_remote(text, SdpType::offer);
+    auto as_answer = read_remote(text, SdpType::answer);
+    REQUIRE(as_offer.ok());
+    REQUIRE(as_answer.ok());
+    CHECK(as_offer->setup == Setup::active);
+    CHECK(as_answer->setup == Setup::passive);
+    auto offer = parse(text);
+    REQUIRE(offer.ok());
+    auto answer = create_answer(*offer, local_parameters());
+    REQUIRE(answer.ok());
+    CHECK(setup(*answer, answer->media.at(0)) == Setup::passive);
 }
