@@ -411,6 +411,50 @@ Result<SessionDescription, DescriptionError> create_answer(const SessionDescript
     return sd;
 }
 
+namespace {
+
+// Where a trickled line goes: before a=end-of-candidates if `before_end` and there is one, else
+// right after the last candidate (or first in the section, where data_section() puts them).
+std::vector<Attribute>::iterator candidate_slot(Media& m, bool before_end) {
+    auto& list = m.attributes;
+    if (before_end) {
+        auto end = std::find_if(list.begin(), list.end(),
+                                [](const Attribute& a) { return a.name == "end-of-candidates"; });
+        if (end != list.end()) return end;
+    }
+    auto last = std::find_if(list.rbegin(), list.rend(),
+                             [](const Attribute& a) { return a.name == "candidate"; });
+    return last == list.rend() ? list.begin() : last.base();
+}
+
+}  // namespace
+
+bool add_candidate(SessionDescription& local, const ice::Candidate& candidate) {
+    auto data = find_data_section(local);
+    if (!data) return false;
+    Media& m = local.media[data->index];
+    constexpr std::string_view prefix = "candidate:";
+    m.attributes.insert(candidate_slot(m, true),
+                        Attribute{"candidate", candidate.to_string().substr(prefix.size())});
+    return true;
+}
+
+bool add_end_of_candidates(SessionDescription& local) {
+    auto data = find_data_section(local);
+    if (!data) return false;
+    Media& m = local.media[data->index];
+    if (!m.has("end-of-candidates"))
+        m.attributes.insert(candidate_slot(m, false), Attribute{"end-of-candidates", std::nullopt});
+    return true;
+}
+
+bool is_for_data_section(const RemoteDataParameters& remote,
+                         const std::optional<std::string>& sdp_mid,
+                         std::optional<std::uint16_t> sdp_mline_index) {
+    if (sdp_mid) return *sdp_mid == remote.mid;
+    return sdp_mline_index && *sdp_mline_index == remote.media_index;
+}
+
 std::optional<Setup> answer_setup(Setup offered, Setup preferred) {
     switch (offered) {
         case Setup::actpass:

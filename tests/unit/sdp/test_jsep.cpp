@@ -323,3 +323,37 @@ TEST_CASE("a missing a=setup means RFC 4145's defaults: active offers, passive a
     REQUIRE(answer.ok());
     CHECK(setup(*answer, answer->media.at(0)) == Setup::passive);
 }
+
+TEST_CASE("trickled local candidates land in the data section, before end-of-candidates") {
+    auto offer = create_offer(local_parameters());
+    REQUIRE(offer.ok());
+    REQUIRE(add_candidate(*offer, candidate("candidate:1 1 udp 1 192.0.2.1 5000 typ host")));
+    REQUIRE(add_end_of_candidates(*offer));
+    REQUIRE(add_end_of_candidates(*offer));  // once is enough
+    REQUIRE(add_candidate(*offer, candidate("candidate:2 1 udp 1 192.0.2.2 5001 typ host")));
+    const auto& a = offer->media.at(0).attributes;
+    CHECK(a.at(0).name == "candidate");
+    CHECK(a.at(1).name == "candidate");
+    CHECK(a.at(1).value == "2 1 udp 1 192.0.2.2 5001 typ host");
+    CHECK(a.at(2).name == "end-of-candidates");
+    CHECK(offer->media.at(0).values("end-of-candidates").size() == 1);
+    auto r = read_remote(write(*offer), SdpType::offer);
+    REQUIRE(r.ok());
+    CHECK(r->candidates.size() == 2);
+    CHECK(r->end_of_candidates);
+
+    SessionDescription empty;
+    CHECK(!add_candidate(empty, candidate("candidate:1 1 udp 1 192.0.2.1 5000 typ host")));
+    CHECK(empty.media.empty());
+}
+
+TEST_CASE("a remote candidate is for the data section by mid, else by m-line index") {
+    RemoteDataParameters r;
+    r.mid = "d";
+    r.media_index = 2;
+    CHECK(is_for_data_section(r, std::string("d"), std::nullopt));
+    CHECK(!is_for_data_section(r, std::string("a"), 2));  // the mid decides when given
+    CHECK(is_for_data_section(r, std::nullopt, 2));
+    CHECK(!is_for_data_section(r, std::nullopt, 0));
+    CHECK(!is_for_data_section(r, std::nullopt, std::nullopt));
+}
