@@ -135,6 +135,12 @@ TEST_CASE("typed values format the way browsers write them") {
     CHECK(o->others == std::vector<std::string>{"renomination"});
     CHECK(o->to_string() == "trickle ice2 renomination");
 
+    auto legacy = IceOptions::parse("google-ice");
+    REQUIRE(legacy);
+    CHECK(legacy->others == std::vector<std::string>{"google-ice"});
+    CHECK(!IceOptions::parse(""));
+    CHECK(!IceOptions::parse("   "));
+
     auto g = Group::parse("BUNDLE 0 1 data");
     REQUIRE(g);
     CHECK(g->mids.size() == 3);
