@@ -300,13 +300,7 @@ TEST_CASE("SDP types have their W3C names") {
 }
 
 TEST_CASE("a missing a=setup means RFC 4145's defaults: active offers, passive answers") {
-    const std::string text = sdp_test::join_crlf({
-        "v=0",
-        "o=- 1 1 IN IP4 127.0.0.1",
-        "s=-",
-        "t=0 0",
-        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
-        "c=IN IP4 0.0.0.0",
+    const std::string text = sdp_test::data_section_with({
         "a=ice-ufrag:Ys3t",
         "a=ice-pwd:Mu2KvTcbNWKcf7tE4kXE1aww",
         "a=fingerprint:sha-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13",
