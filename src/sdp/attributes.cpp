@@ -187,7 +187,10 @@ std::optional<std::string> check_attribute(const Attribute& attribute) {
         if (!has_value || !c) {
             std::string out = "a candidate (RFC 8839 §5.1)";
             if (!has_value) return out;
-            out += ", field " + std::to_string(c.error().field) + ": " + c.error().reason;
+            std::string_view reason = c.error().reason;
+            if (reason.starts_with("expected ")) reason.remove_prefix(9);
+            out += ", field " + std::to_string(c.error().field) + ": ";
+            out += reason;
             return out;
         }
         return std::nullopt;
