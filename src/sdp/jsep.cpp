@@ -363,12 +363,12 @@ Result<RemoteDataParameters, DescriptionError> read_remote(const SessionDescript
     return Reader(remote, type).run();
 }
 
-Result<RemoteDataParameters, DescriptionError> read_remote(std::string_view text, SdpType type) {
+Result<RemoteDescription, DescriptionError> read_remote(std::string_view text, SdpType type) {
     auto parsed = parse(text);
     if (!parsed) return fail(to_description_error(parsed.error()));
     Reader reader(*parsed, type);
     auto result = reader.run();
-    if (result) return result;
+    if (result) return RemoteDescription{std::move(*result), std::move(*parsed)};
     DescriptionError error = result.error();
     const TextLine line = locate(text, reader.where());
     error.line = line.number;

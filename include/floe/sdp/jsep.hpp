@@ -134,8 +134,13 @@ bool add_end_of_candidates(SessionDescription& local);
 // Validates and reads a parsed description. Errors have no line number (the model has none).
 Result<RemoteDataParameters, DescriptionError> read_remote(const SessionDescription& remote,
                                                            SdpType type);
+// A remote description as text was read: its parameters, and the parsed description (to answer
+// it with create_answer, or to keep as the remote description).
+struct RemoteDescription : RemoteDataParameters {
+    SessionDescription description;
+};
 // Parses, validates and reads; every error names its line.
-Result<RemoteDataParameters, DescriptionError> read_remote(std::string_view text, SdpType type);
+Result<RemoteDescription, DescriptionError> read_remote(std::string_view text, SdpType type);
 
 // Whether a trickled remote candidate is meant for the data section: its sdpMid names the
 // section's mid, or, without a mid, its sdpMLineIndex is the section's index (W3C

@@ -351,3 +351,13 @@ TEST_CASE("a remote candidate is for the data section by mid, else by m-line ind
     CHECK(!is_for_data_section(r, std::nullopt, 0));
     CHECK(!is_for_data_section(r, std::nullopt, std::nullopt));
 }
+
+TEST_CASE("reading a remote offer as text also gives the description to answer") {
+    auto remote = read_remote(media_offer(), SdpType::offer);
+    REQUIRE(remote.ok());
+    CHECK(remote->description.media.size() == 3);
+    CHECK(remote->mid == "d");
+    auto answer = create_answer(remote->description, local_parameters());
+    REQUIRE(answer.ok());
+    CHECK(answer->media.size() == 3);
+}
