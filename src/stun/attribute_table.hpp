@@ -29,6 +29,12 @@ struct AttributeInfo {
     std::uint8_t length_mask;  // length & mask must be 0: 3 = a multiple of 4, 1 = of 2
     AttributeShape shape;
     AttributeRank rank = AttributeRank::body;
+
+    // Derived once, for the decoder's fast path (see finish_rows below):
+    // lengths in [min, max] <=> (length - min) mod 2^16 <= length_span;
+    std::uint16_t length_span = 0;
+    // special: needs more than a length check (a layout, or a place in the message to keep).
+    bool special = false;
 };
 
 namespace detail {
@@ -37,7 +43,16 @@ inline constexpr std::uint16_t any_length = 0xFFFF;
 using Shape = AttributeShape;
 
 // clang-format off
-inline constexpr std::array<AttributeInfo, 20> attribute_table = {{
+constexpr std::array<AttributeInfo, 20> finish_rows(std::array<AttributeInfo, 20> rows) {
+    for (auto& row : rows) {
+        row.length_span = static_cast<std::uint16_t>(row.max_length - row.min_length);
+        row.special = row.rank != AttributeRank::body ||
+                      (row.shape != AttributeShape::opaque && row.shape != AttributeShape::text);
+    }
+    return rows;
+}
+
+inline constexpr std::array<AttributeInfo, 20> attribute_table = finish_rows({{
     // type                          name                        min  max                 mask shape
     {attr::mapped_address,           "MAPPED-ADDRESS",             8, 20,                 3, Shape::address},
     {attr::username,                 "USERNAME",                   0, max_username_bytes, 0, Shape::text},
@@ -59,7 +74,7 @@ inline constexpr std::array<AttributeInfo, 20> attribute_table = {{
     {attr::fingerprint,              "FINGERPRINT",                4, 4,                  0, Shape::opaque, AttributeRank::fingerprint},
     {attr::ice_controlled,           "ICE-CONTROLLED",             8, 8,                  0, Shape::opaque},
     {attr::ice_controlling,          "ICE-CONTROLLING",            8, 8,                  0, Shape::opaque},
-}};
+}});
 // clang-format on
 
 // Known types cluster in 0x0000-0x003F and 0x8000-0x803F: one 128-entry index (row + 1, 0 for

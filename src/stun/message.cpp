@@ -181,18 +181,19 @@ std::optional<DecodeError> Message::parse(ByteSpan bytes) {
             return DecodeError::attribute_overrun;
 
         if (const AttributeInfo* info = attribute_info(at_type)) {
+            if (static_cast<std::uint16_t>(at_length - info->min_length) > info->length_span ||
+                (at_length & info->length_mask) != 0)
+                return DecodeError::bad_attribute_length;
             if (last != AttributeRank::body && info->rank <= last)
                 return last == AttributeRank::fingerprint ? DecodeError::attribute_after_fingerprint
                                                           : DecodeError::attribute_after_integrity;
-            if (at_length < info->min_length || at_length > info->max_length ||
-                (at_length & info->length_mask) != 0)
-                return DecodeError::bad_attribute_length;
-            if (info->shape != AttributeShape::opaque && info->shape != AttributeShape::text)
+            if (info->special) {
                 if (auto error = check_shape(info->shape, bytes.subspan(offset + 4, at_length)))
                     return *error;
-            if (info->rank != AttributeRank::body) {
-                last = info->rank;
-                trailer_[static_cast<std::size_t>(last) - 1] = static_cast<std::uint8_t>(count);
+                if (info->rank != AttributeRank::body) {
+                    last = info->rank;
+                    trailer_[static_cast<std::size_t>(last) - 1] = static_cast<std::uint8_t>(count);
+                }
             }
         } else if (last != AttributeRank::body) {
             return last == AttributeRank::fingerprint ? DecodeError::attribute_after_fingerprint
