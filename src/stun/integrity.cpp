@@ -30,7 +30,7 @@ constexpr std::size_t block_size = 64;  // SHA-1 and SHA-256
 template <class Ctx, class Init, class Update>
 void pad_state(ByteSpan key, std::uint8_t pad, Init init, Update update, std::uint8_t* out) {
     std::array<std::uint8_t, block_size> block{};
-    std::memcpy(block.data(), key.data(), key.size());  // key.size() <= block_size
+    if (!key.empty()) std::memcpy(block.data(), key.data(), key.size());  // size <= block_size
     for (auto& b : block)
         b ^= pad;
     Ctx ctx;
@@ -51,6 +51,7 @@ class BlockHasher {
     }
 
     void update(ByteSpan data) {
+        if (data.empty()) return;  // (an empty span may have no pointer to copy from)
         total_ += data.size();
         if (fill_ > 0) {
             const std::size_t n = std::min(block_size - fill_, data.size());
@@ -148,9 +149,7 @@ IntegrityKey IntegrityKey::long_term_sha256(std::string_view username, std::stri
 }
 
 IntegrityKey IntegrityKey::from_bytes(ByteSpan key) {
-    IntegrityKey k;
-    k.derive(key);
-    return k;
+    return IntegrityKey(key);
 }
 
 void IntegrityKey::derive(ByteSpan key) {
