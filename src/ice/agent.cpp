@@ -104,7 +104,8 @@ struct Transaction {
     SocketAddress destination;
     Bytes request;
     stun::IntegrityKey key;  // verifies the response (the remote password); empty for gather
-    Instant next_at{};       // next retransmission, or the final timeout
+    Instant started{};
+    Instant next_at{};  // next retransmission, or the final timeout
     int sent = 0;
     bool cancelled = false;  // superseded: no more retransmissions, no failure on timeout
     bool use_candidate = false;
@@ -376,6 +377,7 @@ struct Agent::Impl {
     void start_transaction(Instant now, Transaction tx) {
         send(tx.socket, tx.destination, tx.request);
         tx.sent = 1;
+        tx.started = now;
         if (tx.kind == TxKind::consent) {
             tx.next_at = now + config.failed_after;  // a late answer still counts
         } else {
@@ -385,13 +387,32 @@ struct Agent::Impl {
         transactions.push_back(std::move(tx));
     }
 
-    // A triggered check supersedes the pair's earlier one (§7.3.1.4); keep at most one older.
+    // A triggered check supersedes the pair's earlier ones (§7.3.1.4): they stop retransmitting
+    // but their answers still count. A few are kept per pair (a peer's retransmissions trigger
+    // checks too), the oldest forgotten first.
     void cancel_checks(PairId pair) {
-        std::erase_if(transactions, [&](const Transaction& t) {
-            return t.kind == TxKind::check && t.pair == pair && t.cancelled;
-        });
+        constexpr std::size_t keep = 3;
+        std::size_t cancelled = 0;
+        for (auto it = transactions.rbegin(); it != transactions.rend(); ++it)
+            if (it->kind == TxKind::check && it->pair == pair && it->cancelled) ++cancelled;
+        for (auto it = transactions.begin(); cancelled >= keep && it != transactions.end();) {
+            if (it->kind == TxKind::check && it->pair == pair && it->cancelled) {
+                it = transactions.erase(it);
+                --cancelled;
+            } else {
+                ++it;
+            }
+        }
         for (auto& t : transactions)
             if (t.kind == TxKind::check && t.pair == pair) t.cancelled = true;
+    }
+
+    // A check on the pair went out less than an RTO ago and is still running.
+    bool fresh_check(PairId pair, Instant now) const {
+        return std::any_of(transactions.begin(), transactions.end(), [&](const Transaction& t) {
+            return t.kind == TxKind::check && t.pair == pair && !t.cancelled &&
+                   now - t.started < config.stun.rto;
+        });
     }
 
     bool live_check(PairId pair) const {
@@ -603,7 +624,8 @@ struct Agent::Impl {
             if (use_candidate) nominate(now, *pair);
             return;
         }
-        // Triggered check (§7.3.1.4).
+        // Triggered check (§7.3.1.4), unless ours is on its way already.
+        if (pair->state == PairState::in_progress && fresh_check(pair->id, now)) return;
         if (pair->state != PairState::in_progress) pair->state = PairState::waiting;
         checklist.trigger(pair->id);
     }
