@@ -56,6 +56,9 @@ constexpr std::string_view ice_chars =
 constexpr std::uint16_t component_id = 1;  // rtcp-mux and BUNDLE: one component
 // Consent jitter (RFC 7675 §5.1): the interval is drawn from [0.8, 1.2] × consent_interval.
 constexpr double consent_jitter = 0.2;
+// Memory bounds against a hostile or buggy peer or runtime.
+constexpr std::size_t max_sockets = 64;
+constexpr std::size_t max_prflx_locals = 64;
 
 // RFC 8421 spirit: alternate address families, IPv6 first, in the order the runtime reported
 // the sockets (its interface preference). 65535 for the first IPv6 socket, 65407 for the first
@@ -241,7 +244,7 @@ struct Agent::Impl {
     // ---- gathering -------------------------------------------------------------------------
 
     void add_socket(Instant now, SocketId id, SocketAddress bound) {
-        if (find_socket(id)) return;
+        if (find_socket(id) || sockets.size() >= max_sockets) return;
         const std::size_t same_family = static_cast<std::size_t>(std::count_if(
             sockets.begin(), sockets.end(),
             [&](const SocketEntry& s) { return s.bound.family() == bound.family(); }));
@@ -597,7 +600,8 @@ struct Agent::Impl {
             if (b.finish()) transmits.push_back({socket_id, from, std::move(out)});
         }
         ++stats.checks_received;
-        if (gen != &local) return;  // the old generation: consent for the old pair, nothing more
+        // The old generation only keeps the old pair's consent; after failure we only answer.
+        if (gen != &local || state == IceState::failed) return;
         if (state == IceState::new_) {
             checking_since = now;
             set_state(IceState::checking);
@@ -690,6 +694,11 @@ struct Agent::Impl {
         std::optional<std::size_t> valid_local;
         for (std::size_t i = 0; i < locals.size(); ++i)
             if (locals[i].socket == socket && locals[i].address == *mapped) valid_local = i;
+        const auto prflx_locals = std::count_if(
+            locals.begin(), locals.end(),
+            [](const LocalEntry& l) { return l.candidate.type == CandidateType::prflx; });
+        if (!valid_local && static_cast<std::size_t>(prflx_locals) >= max_prflx_locals)
+            valid_local = pair->local;
         if (!valid_local) {
             const LocalEntry& base = locals[pair->local];
             Candidate c;
@@ -852,7 +861,7 @@ struct Agent::Impl {
         if (remote) {
             if (checklist.has_triggered()) consider(Instant{});
             if (checklist.ordinary_ready()) consider(next_check_at);
-            if (controlling() && !nominating && first_valid_at &&
+            if (controlling() && !nominating && first_valid_at && checklist.any_succeeded() &&
                 !(selected && selected->generation == generation))
                 consider(*first_valid_at + config.nomination_delay);
         }
