@@ -983,7 +983,9 @@ bool Agent::handle_input(Instant now, SocketId socket, SocketAddress from, ByteS
     return true;
 }
 
-void Agent::note_data_received(Instant, SocketId, SocketAddress) {}
+void Agent::note_data_received(Instant, SocketId, SocketAddress) {
+    ++impl_->stats.data_received;
+}
 
 void Agent::handle_timeout(Instant now) {
     impl_->drive(now);
