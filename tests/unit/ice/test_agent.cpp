@@ -306,6 +306,16 @@ TEST_CASE("restart keeps the selected pair until a new one is selected") {
     CHECK(connected(t.a));
     CHECK(connected(t.b));
     CHECK(t.a.count<event::SelectedPairChanged>() == 1);
+    // A consent request b sent with the old credentials, to replay later.
+    std::optional<Bytes> old_request;
+    t.net.observe = [&](std::size_t from, const Transmit& tx) {
+        auto m = stun::Message::decode(tx.data);
+        if (from == 1 && !old_request && m && m->message_class() == stun::MessageClass::request)
+            old_request = tx.data;
+    };
+    t.net.run_for(7s);
+    t.net.observe = nullptr;
+    REQUIRE(old_request);
     // Now the answer: b restarts too, both signal.
     t.b.agent.restart(t.net.now);
     t.net.pump();
@@ -319,6 +329,9 @@ TEST_CASE("restart keeps the selected pair until a new one is selected") {
     CHECK(connected(t.a));
     CHECK_FALSE(t.a.saw_state(IceState::disconnected));
     // The old credentials are gone: a check with them is refused.
+    const auto refused = t.a.agent.stats().answered_401;
+    t.a.agent.handle_input(t.net.now, 1, *SocketAddress::parse("192.0.2.2:6000"), *old_request);
+    CHECK(t.a.agent.stats().answered_401 == refused + 1);
     t.net.run_for(40s);
     CHECK(connected(t.a));
     CHECK(connected(t.b));
