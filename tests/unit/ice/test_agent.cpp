@@ -251,6 +251,28 @@ TEST_CASE("state fails after the checking timeout when nothing ever answers") {
     CHECK(a.agent.stats().checks_sent == sent);  // failed is final: no more checks
 }
 
+TEST_CASE("an mDNS-only peer that never checks us fails after the checking timeout") {
+    AgentConfig c = config(true);
+    c.checking_timeout = 5s;
+    Peer a(c, 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "192.0.2.1:5000");
+    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    Candidate r;
+    r.foundation = "f";
+    r.priority = 1;
+    r.address = "5b2a4e1c-0000-4000-8000-000000000001.local";
+    r.port = 4000;
+    a.agent.add_remote_candidate(net.now, r);
+    a.agent.end_of_remote_candidates(net.now);
+    const Instant start = net.now;
+    CHECK(a.agent.state() == IceState::checking);
+    REQUIRE(net.run_until([&] { return a.agent.state() == IceState::failed; }, 20s));
+    CHECK(net.now - start == 5s);
+    CHECK(a.agent.stats().checks_sent == 0);  // nothing to check: the name is never resolved
+}
+
 TEST_CASE("consent loss makes the state disconnected, then failed") {
     TwoPeers t;
     t.gather("192.0.2.1:5000", "192.0.2.2:6000");
