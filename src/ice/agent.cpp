@@ -762,6 +762,13 @@ struct Agent::Impl {
         s.next_consent = now + consent_delay();
         selected = std::move(s);
         previous_local.reset();  // the old generation's pair is replaced
+        // §8.1.2: checks on the other pairs are no longer needed. They end as failed (an incoming
+        // check on one revives it with a triggered check); answers still in flight still count.
+        for (auto& p : checklist.pairs()) {
+            if (p.id == pair.id || p.state == PairState::succeeded) continue;
+            if (p.state == PairState::in_progress) cancel_checks(p.id);
+            p.state = PairState::failed;
+        }
         FLOE_LOG(LogLevel::debug, "ice") << "selected " << selected->pair.local.to_string()
                                          << " -> " << pair.remote_address.to_string();
         emit(event::SelectedPairChanged{selected->pair});

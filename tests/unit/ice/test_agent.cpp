@@ -144,6 +144,22 @@ TEST_CASE("dual-stack agents prefer the IPv6 pair") {
     CHECK(t.b.agent.selected_pair()->socket == 8);
 }
 
+TEST_CASE("once a pair is selected the other pairs are no longer checked") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    // A candidate of b's that leads nowhere, of low priority: checked after the good one.
+    t.a.agent.add_remote_candidate(t.net.now, remote_candidate("192.0.2.99"));
+    t.exchange();
+    REQUIRE(t.connect());
+    std::size_t to_nowhere = 0;
+    t.net.observe = [&](std::size_t, const Transmit& tx) {
+        to_nowhere += tx.destination.to_string() == "192.0.2.99:4000";
+    };
+    t.net.run_for(10s);
+    CHECK(to_nowhere == 0);
+    CHECK(t.a.agent.state() == IceState::completed);
+}
+
 TEST_CASE("a path with an 800 ms round trip still connects") {
     TwoPeers t;
     t.net.one_way = 400ms;
