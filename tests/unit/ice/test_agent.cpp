@@ -160,6 +160,28 @@ TEST_CASE("once a pair is selected the other pairs are no longer checked") {
     CHECK(t.a.agent.state() == IceState::completed);
 }
 
+TEST_CASE("a nomination whose answers are all lost is retried, not failed") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    std::optional<stun::TransactionId> first_nomination;
+    t.net.filter = [&](std::size_t from, const Transmit& tx) {
+        auto m = stun::Message::decode(tx.data);
+        if (!m) return true;
+        if (from == 0 && m->use_candidate() && !first_nomination)
+            first_nomination = m->transaction_id();
+        // b's answers to every transmission of a's first USE-CANDIDATE check are lost.
+        return !(from == 1 && m->message_class() == stun::MessageClass::success_response &&
+                 m->transaction_id() == first_nomination);
+    };
+    const Instant start = t.net.now;
+    REQUIRE(t.net.run_until([&] { return connected(t.b); }, 1s));  // b got USE-CANDIDATE
+    REQUIRE(t.net.run_until([&] { return connected(t.a); }, 60s));
+    CHECK(t.net.now - start >= 39500ms);  // after the first nomination's full transaction
+    CHECK_FALSE(t.a.saw_state(IceState::failed));
+    CHECK(t.a.agent.selected_pair()->remote_address == t.b.sockets.at(7));
+}
+
 TEST_CASE("a path with an 800 ms round trip still connects") {
     TwoPeers t;
     t.net.one_way = 400ms;
