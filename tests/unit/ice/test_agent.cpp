@@ -182,6 +182,27 @@ TEST_CASE("a nomination whose answers are all lost is retried, not failed") {
     CHECK(t.a.agent.selected_pair()->remote_address == t.b.sockets.at(7));
 }
 
+TEST_CASE("a controlled agent keeps checking its valid pair until the controlling one catches up") {
+    AgentConfig fast = config(true);
+    fast.stun.rto = 100ms;  // a's checks give up after 7.9 s
+    TwoPeers t(fast);
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    const Instant start = t.net.now;
+    // For 20 s every request a sends is lost, while b's checks and a's answers get through: b's
+    // pair works and b waits for a nomination. b's repeated checks keep triggering new checks
+    // at a, so a's pair never runs out of attempts.
+    t.net.filter = [&](std::size_t from, const Transmit& tx) {
+        auto m = stun::Message::decode(tx.data);
+        const bool request = m && m->message_class() == stun::MessageClass::request;
+        return !(from == 0 && request && t.net.now - start < 20s);
+    };
+    REQUIRE(t.net.run_until([&] { return connected(t.a) && connected(t.b); }, 40s));
+    CHECK(t.net.now - start >= 20s);
+    CHECK_FALSE(t.a.saw_state(IceState::failed));
+    CHECK_FALSE(t.b.saw_state(IceState::failed));
+}
+
 TEST_CASE("a path with an 800 ms round trip still connects") {
     TwoPeers t;
     t.net.one_way = 400ms;
