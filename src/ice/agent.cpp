@@ -859,6 +859,17 @@ struct Agent::Impl {
         if (!selected) return;
         Selected& s = *selected;
         if (now - s.last_response >= config.failed_after) {
+            if (s.generation != generation) {
+                // The pair of the generation before a restart is gone; the new generation's
+                // checks go on, under their own failure rules.
+                FLOE_LOG(LogLevel::info, "ice") << "consent expired on the pre-restart pair";
+                selected.reset();
+                previous_local.reset();
+                std::erase_if(transactions,
+                              [](const Transaction& t) { return t.kind == TxKind::consent; });
+                set_state(IceState::checking);
+                return;
+            }
             fail("consent expired (RFC 7675)");
             return;
         }

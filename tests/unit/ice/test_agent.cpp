@@ -394,6 +394,31 @@ TEST_CASE("restart keeps the selected pair until a new one is selected") {
     CHECK(connected(t.b));
 }
 
+TEST_CASE("restart after the path broke recovers even when the old pair's consent expires first") {
+    TwoPeers t;
+    REQUIRE(t.connect_v4());
+    const Instant cut = t.net.now;
+    t.net.filter = [&](std::size_t, const Transmit&) { return t.net.now - cut >= 25s; };
+    REQUIRE(t.net.run_until([&] { return t.a.agent.state() == IceState::disconnected; }, 15s));
+    // Both sides restart (new offer and answer over signalling, which still works).
+    t.a.gathered.clear();
+    t.b.gathered.clear();
+    t.a.agent.restart(t.net.now);
+    t.b.agent.restart(t.net.now);
+    t.exchange();
+    // The old pair's consent expires at 30 s; the new checks get through from 25 s on (their
+    // next retransmission, at most 31.5 s after the restart).
+    REQUIRE(t.net.run_until(
+        [&] {
+            return t.a.count<event::SelectedPairChanged>() == 2 &&
+                   t.b.count<event::SelectedPairChanged>() == 2 && connected(t.a) && connected(t.b);
+        },
+        45s));
+    CHECK(t.net.now - cut >= 25s);
+    CHECK_FALSE(t.a.saw_state(IceState::failed));
+    CHECK_FALSE(t.b.saw_state(IceState::failed));
+}
+
 TEST_CASE("close stops everything and is safe twice") {
     TwoPeers t;
     REQUIRE(t.connect_v4());
