@@ -22,6 +22,13 @@
 //   left to peer-reflexive discovery (RFC 8445 §7.3.1.3).
 // - Misuse (e.g. add_local_socket after close) is ignored, never thrown: the runtime can race
 //   with close(). Wire input never throws.
+// - Beyond the sketch agreed at the start: restart()'s credentials default to random ones;
+//   note_data_received() (counted only), role(), local_credentials(), local_candidates() (the
+//   full set, for non-trickle descriptions), stats() (drops and answers, for tests and traces);
+//   AgentConfig gains consent_probe, failed_grace, nomination_delay, max_pairs and
+//   max_remote_candidates. StunTiming (rto, rc, rm) maps onto stun::RetransmissionConfig.
+// - Host candidates: pick the addresses to open sockets on with select_host_addresses()
+//   (src/ice/host_policy.hpp).
 #pragma once
 
 #include <cstddef>
