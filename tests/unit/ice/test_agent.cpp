@@ -252,9 +252,14 @@ TEST_CASE("checks are paced by Ta but the first goes out at once") {
     Lone t(c);
     std::vector<Instant> sent;
     t.net.observe = [&](std::size_t, const Transmit&) { sent.push_back(t.net.now); };
-    for (int i = 0; i < 3; ++i)
-        t.add(remote_candidate("198.51.100." + std::to_string(i + 1), "f" + std::to_string(i),
-                               compute_priority(CandidateType::host, 65535, 1)));
+    for (int i = 1; i <= 3; ++i) {
+        // Appended, not `"literal" + std::to_string()`: GCC 12 -O3 misreports that (-Wrestrict).
+        std::string address = "198.51.100.", foundation = "f";
+        address += std::to_string(i);
+        foundation += std::to_string(i);
+        t.add(
+            remote_candidate(address, foundation, compute_priority(CandidateType::host, 65535, 1)));
+    }
     const Instant start = t.net.now;
     t.net.pump();
     REQUIRE(sent.size() == 1);  // the first check went out with the call, not on a timer
