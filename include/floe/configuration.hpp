@@ -4,13 +4,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <floe/certificate.hpp>
 
 namespace floe {
 
 class Runtime;
-class Certificate;
 
 struct Configuration {
     // "stun:host[:port]" URLs (RFC 7064). None by default, like browsers.
@@ -33,7 +35,7 @@ struct Configuration {
     std::size_t max_message_size = 262144;
 
     // The DTLS certificate; a fresh ECDSA P-256 one per PeerConnection when empty.
-    std::shared_ptr<const Certificate> certificate;
+    std::optional<Certificate> certificate;
 
     // The thread all state lives on; the process-default Runtime when empty.
     std::shared_ptr<Runtime> runtime;

@@ -1,0 +1,410 @@
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <asio/ip/address.hpp>
+#include <asio/post.hpp>
+
+#include <floe/error.hpp>
+
+#include "common/log.hpp"
+#include "ice/host_policy.hpp"
+#include "rtc/ice_servers.hpp"
+#include "rtc/peer_connection_impl.hpp"
+
+namespace floe {
+
+namespace {
+
+constexpr const char* kLog = "rtc";
+constexpr int kSocketBufferBytes = 4 << 20;
+constexpr int kReadBatch = 64;  // datagrams read per wake-up before the core's output is flushed
+
+std::vector<ice::InterfaceAddress> list_interfaces() {
+    std::vector<ice::InterfaceAddress> out;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return out;
+    for (ifaddrs* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || !(i->ifa_flags & IFF_UP)) continue;
+        if (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6) continue;
+        if (auto a = SocketAddress::from_sockaddr(i->ifa_addr))
+            out.push_back({i->ifa_name, a->ip()});
+    }
+    freeifaddrs(list);
+    return out;
+}
+
+asio::ip::udp::endpoint to_endpoint(const SocketAddress& a) {
+    sockaddr_storage storage{};
+    const unsigned length = a.to_sockaddr(storage);
+    asio::ip::udp::endpoint e;
+    std::memcpy(e.data(), &storage, length);
+    e.resize(length);
+    return e;
+}
+
+rtc::CoreConfig core_config(const Configuration& c) {
+    rtc::CoreConfig core;
+    core.stun_servers = rtc::resolve_ice_servers(c.ice_servers);
+    core.max_message_size = c.max_message_size;
+    core.certificate = c.certificate ? *c.certificate : Certificate::generate();
+    core.keylog_file = c.keylog_file;
+    return core;
+}
+
+}  // namespace
+
+// ---- PeerConnection::Impl (runtime thread) -------------------------------------------------------
+
+PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime> rt)
+    : config(std::move(configuration)),
+      runtime(std::move(rt)),
+      io(runtime->impl().io),
+      core(core_config(config), crypto_random()),
+      timer(io) {}
+
+PeerConnection::Impl::~Impl() = default;
+
+void PeerConnection::Impl::start() {
+    ice::HostPolicy policy;
+    policy.ipv6 = config.enable_ipv6;
+    policy.loopback = config.include_loopback || config.loopback_only;
+    policy.allow = config.interfaces;
+    auto available = list_interfaces();
+    if (config.loopback_only)
+        std::erase_if(available, [](const auto& a) { return !a.address.is_loopback(); });
+    ice::SocketId next_id = 1;
+    for (const auto& host : ice::select_host_addresses(available, policy)) {
+        auto s = std::make_unique<Socket>(io);
+        std::error_code ec;
+        const bool v4 = host.address.is_v4();
+        s->socket.open(v4 ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
+        if (ec) continue;
+        if (!v4) s->socket.set_option(asio::ip::v6_only(true), ec);
+        const unsigned first = config.port_range_begin, last = config.port_range_end;
+        bool bound = false;
+        for (unsigned port = first; port <= std::max(first, last) && !bound; ++port) {
+            s->socket.bind(to_endpoint(SocketAddress(host.address, static_cast<std::uint16_t>(port))),
+                           ec);
+            bound = !ec;
+        }
+        if (!bound) {
+            FLOE_LOG(LogLevel::warn, kLog)
+                << "cannot bind " << host.address.to_string() << ": " << ec.message();
+            continue;
+        }
+        s->socket.non_blocking(true, ec);
+        s->socket.set_option(asio::socket_base::receive_buffer_size(kSocketBufferBytes), ec);
+        s->socket.set_option(asio::socket_base::send_buffer_size(kSocketBufferBytes), ec);
+        const auto local = s->socket.local_endpoint(ec);
+        auto bound_address = SocketAddress::from_sockaddr(local.data());
+        if (ec || !bound_address) continue;
+        s->local = *bound_address;
+        s->id = next_id++;
+        FLOE_LOG(LogLevel::debug, kLog)
+            << "socket " << s->id << " on " << host.interface << " " << s->local.to_string();
+        sockets.push_back(std::move(s));
+    }
+    if (sockets.empty()) FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
+    const Instant now = Clock::now();
+    for (auto& s : sockets) {
+        core.add_local_socket(now, s->id, s->local);
+        receive(*s);
+    }
+    core.end_of_local_sockets(now);
+}
+
+void PeerConnection::Impl::receive(Socket& socket) {
+    socket.socket.async_wait(asio::socket_base::wait_read,
+                             [self = shared_from_this(), &socket](std::error_code ec) {
+                                 if (ec || self->closed) return;
+                                 self->on_readable(socket);
+                             });
+}
+
+void PeerConnection::Impl::on_readable(Socket& socket) {
+    for (int i = 0; i < kReadBatch && !closed; ++i) {
+        asio::ip::udp::endpoint from;
+        std::error_code ec;
+        const std::size_t n = socket.socket.receive_from(asio::buffer(buffer), from, 0, ec);
+        if (ec) break;  // would_block: drained
+        auto address = SocketAddress::from_sockaddr(from.data());
+        if (!address) continue;
+        core.handle_datagram(Clock::now(), socket.id, *address, ByteSpan(buffer.data(), n));
+    }
+    flush();
+    if (!closed) receive(socket);
+}
+
+void PeerConnection::Impl::send_datagram(const rtc::Transmit& t) {
+    for (auto& s : sockets) {
+        if (s->id != t.socket) continue;
+        std::error_code ec;
+        s->socket.send_to(asio::buffer(t.data), to_endpoint(t.destination), 0, ec);
+        if (ec && send_errors++ < 5)
+            FLOE_LOG(LogLevel::debug, kLog)
+                << "send to " << t.destination.to_string() << ": " << ec.message();
+        return;
+    }
+}
+
+void PeerConnection::Impl::arm_timer() {
+    const auto at = core.poll_timeout();
+    if (at == timer_at) return;
+    timer_at = at;
+    if (!at) {
+        timer.cancel();
+        return;
+    }
+    timer.expires_at(*at);
+    timer.async_wait([weak = weak_from_this(), at](std::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->closed || self->timer_at != at) return;
+        self->timer_at.reset();
+        self->core.handle_timeout(Clock::now());
+        self->flush();
+    });
+}
+
+void PeerConnection::Impl::mirror(DataChannel::Impl& c) {
+    if (const auto* info = core.channel(c.handle)) {
+        c.core_buffered.store(info->buffered_amount, std::memory_order_relaxed);
+        if (info->id) c.id.store(*info->id, std::memory_order_relaxed);
+        c.state.store(info->state, std::memory_order_relaxed);
+    }
+    c.max_message_size.store(core.remote_max_message_size(), std::memory_order_relaxed);
+}
+
+std::shared_ptr<DataChannel> PeerConnection::Impl::adopt_channel(rtc::ChannelHandle handle) {
+    auto it = channels.find(handle);
+    if (it != channels.end()) return it->second;
+    const auto* info = core.channel(handle);
+    auto impl = std::make_shared<DataChannel::Impl>();
+    impl->pc = weak_from_this();
+    impl->handle = handle;
+    impl->label = info->label;
+    impl->protocol = info->protocol;
+    impl->init = info->init;
+    mirror(*impl);
+    auto channel = std::make_shared<DataChannel>(impl);
+    channels.emplace(handle, channel);
+    return channel;
+}
+
+void PeerConnection::Impl::flush() {
+    if (flushing) return;  // a method called from a callback: the running flush continues
+    flushing = true;
+    auto keep = shared_from_this();  // a callback may drop the last user reference
+    for (;;) {
+        while (auto t = core.poll_transmit()) send_datagram(*t);
+        auto event = core.poll_event();
+        if (!event) break;
+        std::visit(
+            [&](auto& e) {
+                using E = std::decay_t<decltype(e)>;
+                namespace ce = rtc::core_event;
+                if constexpr (std::is_same_v<E, ce::LocalCandidate>) {
+                    on_ice_candidate(e.candidate);
+                } else if constexpr (std::is_same_v<E, ce::GatheringState>) {
+                    on_gathering(e.state);
+                } else if constexpr (std::is_same_v<E, ce::IceState>) {
+                    on_ice_state(e.state);
+                } else if constexpr (std::is_same_v<E, ce::ConnectionState>) {
+                    on_connection_state(e.state);
+                } else if constexpr (std::is_same_v<E, ce::Signaling>) {
+                    on_signaling(e.state);
+                } else if constexpr (std::is_same_v<E, ce::ChannelIncoming>) {
+                    auto channel = adopt_channel(e.channel);
+                    on_data_channel(channel);
+                } else {
+                    auto it = channels.find(e.channel);
+                    if (it == channels.end()) return;
+                    auto channel = it->second;  // keeps it alive through the callback
+                    auto& c = channel->impl();
+                    mirror(c);
+                    if constexpr (std::is_same_v<E, ce::ChannelOpen>) {
+                        c.on_open();
+                    } else if constexpr (std::is_same_v<E, ce::ChannelMessage>) {
+                        auto f = c.on_message.get();
+                        if (f && c.backlog.empty())
+                            (*f)(std::move(e.message));
+                        else
+                            c.backlog.push_back(std::move(e.message));
+                    } else if constexpr (std::is_same_v<E, ce::ChannelBufferedAmountLow>) {
+                        c.on_buffered_amount_low();
+                    } else if constexpr (std::is_same_v<E, ce::ChannelError>) {
+                        c.on_error(e.error);
+                    } else if constexpr (std::is_same_v<E, ce::ChannelClosed>) {
+                        c.state.store(DataChannelState::closed);
+                        c.on_close();
+                        c.clear_callbacks();  // breaks cycles through captured shared_ptrs
+                        channels.erase(e.channel);
+                    }
+                }
+            },
+            *event);
+    }
+    for (auto& [handle, channel] : channels) mirror(channel->impl());
+    if (!closed) arm_timer();
+    flushing = false;
+}
+
+void PeerConnection::Impl::deliver_backlog(const std::shared_ptr<DataChannel::Impl>& c) {
+    while (!c->backlog.empty()) {
+        auto f = c->on_message.get();
+        if (!f) return;
+        Message m = std::move(c->backlog.front());
+        c->backlog.pop_front();
+        (*f)(std::move(m));
+    }
+}
+
+void PeerConnection::Impl::send(DataChannel::Impl& c, bool binary, ByteSpan data) {
+    core.send(Clock::now(), c.handle, binary, data);
+    flush();
+}
+
+void PeerConnection::Impl::close() {
+    if (closed) return;
+    core.close(Clock::now());
+    // Send what close produced (ABORT / close_notify), but no more events reach the user.
+    while (auto t = core.poll_transmit()) send_datagram(*t);
+    while (core.poll_event()) {
+    }
+    closed = true;
+    for (auto& [handle, channel] : channels) {
+        auto& c = channel->impl();
+        const bool was_open = c.state.load() != DataChannelState::closed;
+        c.state.store(DataChannelState::closed);
+        c.core_buffered.store(0);
+        if (was_open) c.on_close();
+        c.clear_callbacks();
+    }
+    channels.clear();
+    std::error_code ec;
+    timer.cancel();
+    for (auto& s : sockets) s->socket.close(ec);
+    on_ice_candidate.reset();
+    on_gathering.reset();
+    on_ice_state.reset();
+    on_connection_state.reset();
+    on_signaling.reset();
+    on_data_channel.reset();
+}
+
+// ---- PeerConnection (any thread) -------------------------------------------------------------------
+
+PeerConnection::PeerConnection(Configuration configuration) {
+    auto rt = configuration.runtime ? configuration.runtime : Runtime::default_runtime();
+    impl_ = rtc::run_sync(*rt, [&] {
+        auto impl = std::make_shared<Impl>(std::move(configuration), rt);
+        impl->start();
+        return impl;
+    });
+}
+
+PeerConnection::~PeerConnection() {
+    if (!impl_) return;
+    auto rt = impl_->runtime;
+    rtc::run_sync(*rt, [impl = std::move(impl_)]() mutable {
+        impl->close();
+        impl.reset();  // pending handlers hold their own references and finish aborted
+    });
+}
+
+#define FLOE_ON_RUNTIME(body)                                 \
+    rtc::run_sync(*impl_->runtime, [&, impl = impl_.get()] { \
+        auto& pc = *impl;                                     \
+        body;                                                 \
+    })
+
+namespace {
+void require_open(const PeerConnection::Impl& pc) {
+    if (pc.closed) throw InvalidStateError("the PeerConnection is closed");
+}
+}  // namespace
+
+SessionDescription PeerConnection::create_offer() {
+    return FLOE_ON_RUNTIME(require_open(pc); return pc.core.create_offer());
+}
+
+SessionDescription PeerConnection::create_answer() {
+    return FLOE_ON_RUNTIME(require_open(pc); return pc.core.create_answer());
+}
+
+void PeerConnection::set_local_description(std::optional<SessionDescription> description) {
+    FLOE_ON_RUNTIME(require_open(pc); pc.core.set_local_description(Clock::now(), description);
+                    pc.flush());
+}
+
+void PeerConnection::set_remote_description(const SessionDescription& description) {
+    FLOE_ON_RUNTIME(require_open(pc); pc.core.set_remote_description(Clock::now(), description);
+                    pc.flush());
+}
+
+void PeerConnection::add_ice_candidate(const std::optional<IceCandidate>& candidate) {
+    FLOE_ON_RUNTIME(require_open(pc); pc.core.add_ice_candidate(Clock::now(), candidate);
+                    pc.flush());
+}
+
+std::optional<SessionDescription> PeerConnection::local_description() const {
+    return FLOE_ON_RUNTIME(return pc.core.local_description());
+}
+
+std::optional<SessionDescription> PeerConnection::remote_description() const {
+    return FLOE_ON_RUNTIME(return pc.core.remote_description());
+}
+
+SignalingState PeerConnection::signaling_state() const {
+    return FLOE_ON_RUNTIME(return pc.closed ? SignalingState::closed : pc.core.signaling_state());
+}
+
+IceGatheringState PeerConnection::ice_gathering_state() const {
+    return FLOE_ON_RUNTIME(return pc.core.gathering_state());
+}
+
+IceConnectionState PeerConnection::ice_connection_state() const {
+    return FLOE_ON_RUNTIME(return pc.closed ? IceConnectionState::closed : pc.core.ice_state());
+}
+
+PeerConnectionState PeerConnection::connection_state() const {
+    return FLOE_ON_RUNTIME(return pc.closed ? PeerConnectionState::closed
+                                            : pc.core.connection_state());
+}
+
+std::shared_ptr<DataChannel> PeerConnection::create_data_channel(std::string label,
+                                                                 DataChannelInit init) {
+    return FLOE_ON_RUNTIME(require_open(pc);
+                           auto handle = pc.core.create_data_channel(Clock::now(),
+                                                                     std::move(label), init);
+                           auto channel = pc.adopt_channel(handle); pc.flush(); return channel);
+}
+
+void PeerConnection::close() {
+    FLOE_ON_RUNTIME(pc.close());
+}
+
+PeerConnectionStats PeerConnection::get_stats() const {
+    return FLOE_ON_RUNTIME(return pc.core.stats());
+}
+
+void PeerConnection::on_ice_candidate(std::function<void(std::optional<IceCandidate>)> f) {
+    impl_->on_ice_candidate.set(std::move(f));
+}
+void PeerConnection::on_ice_gathering_state_change(std::function<void(IceGatheringState)> f) {
+    impl_->on_gathering.set(std::move(f));
+}
+void PeerConnection::on_ice_connection_state_change(std::function<void(IceConnectionState)> f) {
+    impl_->on_ice_state.set(std::move(f));
+}
+void PeerConnection::on_connection_state_change(std::function<void(PeerConnectionState)> f) {
+    impl_->on_connection_state.set(std::move(f));
+}
+void PeerConnection::on_signaling_state_change(std::function<void(SignalingState)> f) {
+    impl_->on_signaling.set(std::move(f));
+}
+void PeerConnection::on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> f) {
+    impl_->on_data_channel.set(std::move(f));
+}
+
+}  // namespace floe
