@@ -158,7 +158,9 @@ struct AgentStats {
     std::uint64_t unauthenticated = 0;      // MESSAGE-INTEGRITY or USERNAME wrong
     std::uint64_t answered_400 = 0;         // Bad Request
     std::uint64_t answered_401 = 0;         // Unauthorized
+    std::uint64_t answered_420 = 0;         // Unknown Attribute (comprehension-required)
     std::uint64_t answered_487 = 0;         // Role Conflict
+    std::uint64_t unknown_socket = 0;       // input on a socket never added
     std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
     std::uint64_t role_conflicts = 0;       // role switches
 };

@@ -109,6 +109,19 @@ void CheckList::failed(PairId id) {
     set_state(id, PairState::failed);
 }
 
+bool CheckList::ordinary_ready() const {
+    auto busy = [&](const std::string& foundation) {
+        return std::any_of(pairs_.begin(), pairs_.end(), [&](const CandidatePair& q) {
+            return q.foundation == foundation &&
+                   (q.state == PairState::waiting || q.state == PairState::in_progress);
+        });
+    };
+    return std::any_of(pairs_.begin(), pairs_.end(), [&](const CandidatePair& p) {
+        return p.state == PairState::waiting ||
+               (p.state == PairState::frozen && !busy(p.foundation));
+    });
+}
+
 CandidatePair* CheckList::next_ordinary() {
     auto waiting = [&]() -> CandidatePair* {
         for (auto& p : pairs_)

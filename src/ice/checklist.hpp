@@ -34,6 +34,10 @@ struct CandidatePair {
     std::uint64_t priority = 0;
     PairState state = PairState::frozen;
     bool nominated = false;
+    // Controlled side: the peer sent USE-CANDIDATE; nominate once our own check succeeds.
+    bool use_candidate_received = false;
+    // After success: the local candidate the peer saw (the base itself, or a srflx/prflx).
+    std::optional<std::size_t> valid_local;
 };
 
 class CheckList {
@@ -63,6 +67,8 @@ class CheckList {
     // none waits, each foundation without a Waiting or In-Progress pair has its best Frozen pair
     // unfrozen first. The pair is returned still Waiting; the caller starts the check.
     CandidatePair* next_ordinary();
+    // Whether next_ordinary() would find a pair (without unfreezing anything).
+    bool ordinary_ready() const;
 
     // Triggered checks (§7.3.1.4), first in first out, each pair once.
     void trigger(PairId id);
