@@ -1,0 +1,125 @@
+#include "dtls/certificate.hpp"
+
+#include <floe/error.hpp>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "common/random.hpp"
+#include "dtls/fingerprint.hpp"
+
+namespace floe {
+
+namespace {
+
+using dtls::BioPtr;
+using dtls::EvpPkeyPtr;
+using dtls::take_openssl_errors;
+using dtls::X509Ptr;
+
+[[noreturn]] void throw_openssl(const std::string& what) {
+    throw Error(what + ": " + take_openssl_errors());
+}
+
+std::shared_ptr<const Certificate::Impl> make_impl(X509Ptr x509, EvpPkeyPtr key) {
+    auto impl = std::make_shared<Certificate::Impl>();
+    impl->fingerprint =
+        dtls::Fingerprint{dtls::HashAlgorithm::sha256,
+                          dtls::certificate_digest(x509.get(), dtls::HashAlgorithm::sha256)}
+            .to_string();
+    impl->x509 = std::move(x509);
+    impl->key = std::move(key);
+    return impl;
+}
+
+std::string bio_to_string(BIO* bio) {
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+}  // namespace
+
+Certificate Certificate::generate() {
+    EvpPkeyPtr key(EVP_EC_gen("P-256"));
+    if (!key) throw_openssl("generating the P-256 key failed");
+    X509Ptr x509(X509_new());
+    if (!x509) throw_openssl("X509_new failed");
+
+    Random& random = crypto_random();
+    std::uint8_t serial_bytes[16];
+    random.fill(serial_bytes);
+    serial_bytes[0] &= 0x7f;  // a positive serial
+    BIGNUM* serial = BN_bin2bn(serial_bytes, sizeof serial_bytes, nullptr);
+    const std::string common_name = "floe-" + random.string(16, "0123456789abcdef");
+
+    X509_NAME* name = X509_get_subject_name(x509.get());
+    const bool ok =
+        serial && BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x509.get())) &&
+        X509_set_version(x509.get(), X509_VERSION_3) &&
+        X509_gmtime_adj(X509_getm_notBefore(x509.get()), -24L * 3600) &&
+        X509_gmtime_adj(X509_getm_notAfter(x509.get()), 29L * 24 * 3600) &&
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                                   -1, 0) &&
+        X509_set_issuer_name(x509.get(), name) && X509_set_pubkey(x509.get(), key.get()) &&
+        X509_sign(x509.get(), key.get(), EVP_sha256()) > 0;
+    BN_free(serial);
+    if (!ok) throw_openssl("making the self-signed certificate failed");
+    return Certificate(make_impl(std::move(x509), std::move(key)));
+}
+
+Certificate Certificate::from_pem(std::string_view certificate_pem,
+                                  std::string_view private_key_pem) {
+    BioPtr cert_bio(
+        BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())));
+    BioPtr key_bio(
+        BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
+    if (!cert_bio || !key_bio) throw_openssl("BIO_new_mem_buf failed");
+    X509Ptr x509(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+    if (!x509)
+        throw InvalidArgumentError("certificate PEM does not parse: " + take_openssl_errors());
+    EvpPkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+    if (!key)
+        throw InvalidArgumentError("private key PEM does not parse: " + take_openssl_errors());
+    if (X509_check_private_key(x509.get(), key.get()) != 1)
+        throw InvalidArgumentError("the private key does not belong to the certificate: " +
+                                   take_openssl_errors());
+    return Certificate(make_impl(std::move(x509), std::move(key)));
+}
+
+const std::string& Certificate::fingerprint() const {
+    return impl_->fingerprint;
+}
+
+std::string Certificate::certificate_pem() const {
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_X509(bio.get(), impl_->x509.get()) != 1)
+        throw_openssl("PEM_write_bio_X509 failed");
+    return bio_to_string(bio.get());
+}
+
+std::string Certificate::private_key_pem() const {
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_PrivateKey(bio.get(), impl_->key.get(), nullptr, nullptr, 0, nullptr,
+                                         nullptr) != 1)
+        throw_openssl("PEM_write_bio_PrivateKey failed");
+    return bio_to_string(bio.get());
+}
+
+namespace dtls {
+
+std::string take_openssl_errors() {
+    std::string out;
+    while (unsigned long code = ERR_get_error()) {
+        char text[256];
+        ERR_error_string_n(code, text, sizeof text);
+        if (!out.empty()) out += "; ";
+        out += text;
+    }
+    return out;
+}
+
+}  // namespace dtls
+
+}  // namespace floe

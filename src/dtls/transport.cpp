@@ -1,0 +1,449 @@
+#include "dtls/transport.hpp"
+
+#include <algorithm>
+#include <climits>
+
+#include <floe/error.hpp>
+
+#include <openssl/err.h>
+
+#include "common/byte_reader.hpp"
+#include "common/log.hpp"
+#include "dtls/certificate.hpp"
+
+namespace floe::dtls {
+
+namespace {
+
+// What browsers offer for DTLS 1.2 with an ECDSA certificate.
+constexpr const char* cipher_list =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305";
+constexpr const char* groups_list = "X25519:P-256:P-384";
+
+constexpr std::size_t record_header_size = 13;
+constexpr std::size_t max_pending_datagrams = 64;  // kept before start()
+constexpr std::size_t max_pending_bytes = 256 * 1024;
+constexpr std::size_t read_buffer_size = 16 * 1024 + 256;  // one record's plaintext at most
+
+Transport& transport_of(const SSL* ssl) {
+    return *static_cast<Transport*>(SSL_get_app_data(ssl));
+}
+
+// Counting-only anti-replay window (RFC 6347 §4.1.2.6): true when `seq` was seen or is too old.
+template <class Window>
+bool seen_before(Window& w, std::uint64_t seq) {
+    if (!w.any) {
+        w = {seq, 1, true};
+        return false;
+    }
+    if (seq > w.top) {
+        const std::uint64_t shift = seq - w.top;
+        w.mask = shift >= 64 ? 1 : (w.mask << shift) | 1;
+        w.top = seq;
+        return false;
+    }
+    const std::uint64_t diff = w.top - seq;
+    if (diff >= 64) return true;
+    const std::uint64_t bit = std::uint64_t{1} << diff;
+    if (w.mask & bit) return true;
+    w.mask |= bit;
+    return false;
+}
+
+}  // namespace
+
+std::string_view to_string(State state) {
+    switch (state) {
+        case State::idle:
+            return "idle";
+        case State::connecting:
+            return "connecting";
+        case State::connected:
+            return "connected";
+        case State::closed:
+            return "closed";
+        case State::failed:
+            return "failed";
+    }
+    return "?";
+}
+
+// OpenSSL calls these with the SSL whose app data is the Transport.
+struct Transport::Callbacks {
+    // DTLS_set_timer_cb: OpenSSL asks how long to wait, with 0 when a flight starts its timer and
+    // with the previous wait when the timer fired. The answer becomes a deadline on our clock.
+    static unsigned int timer(SSL* ssl, unsigned int previous_us) {
+        Transport& t = transport_of(ssl);
+        if (previous_us == 0) {
+            t.retransmit_interval_ = t.config_.initial_retransmit;
+        } else {
+            t.retransmit_interval_ = std::min(t.retransmit_interval_ * 2, t.config_.max_retransmit);
+            ++t.stats_.retransmissions;
+            FLOE_LOG(LogLevel::debug, "dtls")
+                << "retransmitting flight, next wait " << to_ms(t.retransmit_interval_) << " ms";
+        }
+        t.retransmit_deadline_ = t.now_ + t.retransmit_interval_;
+        const auto us = duration_cast<microseconds>(t.retransmit_interval_).count();
+        return static_cast<unsigned int>(std::clamp<long long>(us, 1, UINT_MAX));
+    }
+
+    // Replaces chain verification: the peer's certificate is self-signed; what makes it trusted is
+    // that its digest equals the fingerprint from the remote description.
+    static int verify(X509_STORE_CTX* store, void*) {
+        auto* ssl = static_cast<SSL*>(
+            X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+        Transport& t = transport_of(ssl);
+        X509* certificate = X509_STORE_CTX_get0_cert(store);
+        if (!certificate || !t.remote_fingerprint_) {
+            t.verify_failure_ = "the peer presented no certificate";
+            X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+            return 0;
+        }
+        t.peer_fingerprint_ = Fingerprint{HashAlgorithm::sha256,
+                                          certificate_digest(certificate, HashAlgorithm::sha256)}
+                                  .to_string();
+        if (!fingerprint_matches(*t.remote_fingerprint_, certificate)) {
+            const Fingerprint actual{
+                t.remote_fingerprint_->algorithm,
+                certificate_digest(certificate, t.remote_fingerprint_->algorithm)};
+            t.verify_failure_ = "certificate fingerprint mismatch: the peer presented " +
+                                actual.to_string() + ", the remote description announced " +
+                                t.remote_fingerprint_->to_string();
+            X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+            return 0;
+        }
+        return 1;
+    }
+
+    static void info(const SSL* ssl, int where, int value) {
+        if (!(where & SSL_CB_ALERT)) return;
+        Transport& t = transport_of(ssl);
+        std::string name = std::string(SSL_alert_type_string_long(value)) + " alert " +
+                           SSL_alert_desc_string_long(value);
+        FLOE_LOG(LogLevel::debug, "dtls")
+            << ((where & SSL_CB_READ) ? "received " : "sent ") << name;
+        ((where & SSL_CB_READ) ? t.alert_received_ : t.alert_sent_) = std::move(name);
+    }
+
+    static void keylog(const SSL* ssl, const char* line) {
+        Transport& t = transport_of(ssl);
+        if (t.config_.keylog) t.config_.keylog(line);
+    }
+};
+
+Transport::Transport(Certificate certificate, Config config)
+    : certificate_(std::move(certificate)), config_(std::move(config)) {
+    ERR_clear_error();
+    ctx_.reset(SSL_CTX_new(DTLS_method()));
+    if (!ctx_) throw Error("SSL_CTX_new failed: " + take_openssl_errors());
+    SSL_CTX* ctx = ctx_.get();
+    const auto& identity = certificate_.impl();
+    const bool ok =
+        SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) &&
+        SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) &&
+        SSL_CTX_set_cipher_list(ctx, cipher_list) && SSL_CTX_set1_groups_list(ctx, groups_list) &&
+        SSL_CTX_use_certificate(ctx, identity.x509.get()) &&
+        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) && SSL_CTX_check_private_key(ctx);
+    if (!ok) throw Error("configuring DTLS failed: " + take_openssl_errors());
+    SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify, nullptr);
+    if (config_.keylog) SSL_CTX_set_keylog_callback(ctx, &Callbacks::keylog);
+
+    ssl_.reset(SSL_new(ctx));
+    BIO* rbio = BIO_new(BIO_s_mem());
+    BIO* wbio = BIO_new(BIO_s_mem());
+    if (!ssl_ || !rbio || !wbio) {
+        BIO_free(rbio);
+        BIO_free(wbio);
+        throw Error("SSL_new failed: " + take_openssl_errors());
+    }
+    BIO_set_mem_eof_return(rbio, -1);  // empty means "wait for more", not end of stream
+    BIO_set_mem_eof_return(wbio, -1);
+    SSL_set_bio(ssl_.get(), rbio, wbio);
+    rbio_ = rbio;
+    wbio_ = wbio;
+    SSL_set_app_data(ssl_.get(), this);
+    SSL_set_info_callback(ssl_.get(), &Callbacks::info);
+    DTLS_set_timer_cb(ssl_.get(), &Callbacks::timer);
+    if (!SSL_set_mtu(ssl_.get(), static_cast<long>(config_.mtu)))
+        throw InvalidArgumentError("DTLS MTU " + std::to_string(config_.mtu) + " is too small");
+    read_buffer_.resize(read_buffer_size);
+}
+
+Transport::~Transport() = default;
+
+void Transport::start(Instant now, Role role, std::string_view remote_fingerprint) {
+    if (state_ != State::idle)
+        throw InvalidStateError("DTLS transport already started (" +
+                                std::string(to_string(state_)) + ")");
+    now_ = now;
+    role_ = role;
+    auto parsed = Fingerprint::parse(remote_fingerprint);
+    if (!parsed) {
+        pending_input_.clear();
+        fail(parsed.error());
+        return;
+    }
+    remote_fingerprint_ = std::move(*parsed);
+    state_ = State::connecting;
+    handshake_deadline_ = now + config_.handshake_timeout;
+    if (role == Role::client) {
+        SSL_set_connect_state(ssl_.get());
+        advance();  // the ClientHello
+    } else {
+        SSL_set_accept_state(ssl_.get());
+    }
+    while (!pending_input_.empty() && (state_ == State::connecting || state_ == State::connected)) {
+        const Bytes datagram = std::move(pending_input_.front());
+        pending_input_.pop_front();
+        feed(datagram);
+    }
+    pending_input_.clear();
+    pending_input_bytes_ = 0;
+}
+
+void Transport::handle_input(Instant now, ByteSpan datagram) {
+    now_ = now;
+    ++stats_.datagrams_received;
+    switch (state_) {
+        case State::idle:
+            if (pending_input_.size() >= max_pending_datagrams ||
+                pending_input_bytes_ + datagram.size() > max_pending_bytes) {
+                ++stats_.dropped_overflow;
+                return;
+            }
+            pending_input_.emplace_back(datagram.begin(), datagram.end());
+            pending_input_bytes_ += datagram.size();
+            ++stats_.buffered_before_start;
+            return;
+        case State::connecting:
+        case State::connected:
+            feed(datagram);
+            return;
+        case State::closed:
+        case State::failed:
+            return;
+    }
+}
+
+bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
+    ByteReader reader(datagram);
+    if (reader.empty()) return false;
+    while (!reader.empty()) {
+        if (reader.remaining() < record_header_size) return false;
+        const std::uint8_t type = *reader.u8();
+        const std::uint16_t version = *reader.u16();
+        const std::uint16_t epoch = *reader.u16();
+        const std::uint64_t sequence = *reader.u48();
+        const std::uint16_t length = *reader.u16();
+        if (type < 20 || type > 23 || (version >> 8) != 0xfe || !reader.skip(length)) return false;
+        if (epoch > 1) continue;  // no renegotiation here: OpenSSL drops it
+        if (seen_before(windows_[epoch], sequence))
+            ++stats_.duplicates;
+        else if (type == 23)
+            has_application_data = true;
+    }
+    return true;
+}
+
+void Transport::feed(ByteSpan datagram) {
+    bool has_application_data = false;
+    if (!count_records(datagram, has_application_data)) {
+        ++stats_.garbage;
+        FLOE_LOG(LogLevel::debug, "dtls")
+            << "dropped a " << datagram.size() << "-byte datagram that is not DTLS";
+        return;
+    }
+    if (BIO_write(rbio_, datagram.data(), static_cast<int>(datagram.size())) <= 0) return;
+    if (state_ == State::connecting) {
+        advance();
+    } else {
+        bool delivered = false;
+        read_application_data(delivered);
+        if (has_application_data && !delivered && state_ == State::connected) ++stats_.garbage;
+    }
+    // Whatever OpenSSL left unread belongs to this datagram only; never let it join the next one.
+    if (BIO_ctrl_pending(rbio_) > 0) (void)BIO_reset(rbio_);
+}
+
+void Transport::advance() {
+    ERR_clear_error();
+    const int result = SSL_do_handshake(ssl_.get());
+    if (result == 1) {
+        state_ = State::connected;
+        handshake_deadline_.reset();
+        after_openssl_call();
+        FLOE_LOG(LogLevel::info, "dtls")
+            << "connected, " << cipher() << ", peer " << peer_fingerprint_;
+        events_.push_back(event::Connected{cipher(), peer_fingerprint_});
+        bool delivered = false;
+        read_application_data(delivered);  // records behind the Finished, in the same datagram
+        return;
+    }
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+        after_openssl_call();
+        return;
+    }
+    fail(describe_error(error));
+}
+
+void Transport::read_application_data(bool& delivered) {
+    while (state_ == State::connected) {
+        ERR_clear_error();
+        const int n =
+            SSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(read_buffer_.size()));
+        if (n > 0) {
+            delivered = true;
+            ++stats_.records_received;
+            events_.push_back(
+                event::DataReceived{Bytes(read_buffer_.begin(), read_buffer_.begin() + n)});
+            continue;
+        }
+        const int error = SSL_get_error(ssl_.get(), n);
+        if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
+        if (error == SSL_ERROR_ZERO_RETURN) {
+            finish_closed("peer sent close_notify");
+            break;
+        }
+        fail(describe_error(error));
+    }
+    after_openssl_call();
+}
+
+void Transport::after_openssl_call() {
+    timeval remaining{};
+    if (state_ != State::connecting || DTLSv1_get_timeout(ssl_.get(), &remaining) != 1)
+        retransmit_deadline_.reset();
+}
+
+std::string Transport::describe_error(int ssl_error) {
+    const std::string openssl = take_openssl_errors();
+    if (!verify_failure_.empty()) return verify_failure_;
+    if (!alert_received_.empty()) return "peer sent " + alert_received_;
+    std::string reason = "DTLS error " + std::to_string(ssl_error);
+    if (!alert_sent_.empty()) reason += ", sent " + alert_sent_;
+    if (!openssl.empty()) reason += ": " + openssl;
+    return reason;
+}
+
+void Transport::handle_timeout(Instant now) {
+    now_ = now;
+    if (state_ != State::connecting) return;
+    if (handshake_deadline_ && now >= *handshake_deadline_) {
+        fail("handshake timed out after " +
+             std::to_string(duration_cast<milliseconds>(config_.handshake_timeout).count()) +
+             " ms (" + std::to_string(stats_.retransmissions) + " retransmissions)");
+        return;
+    }
+    if (!retransmit_deadline_ || now < *retransmit_deadline_) return;
+    ERR_clear_error();
+    const int result = DTLSv1_handle_timeout(ssl_.get());
+    if (result < 0) {
+        fail(describe_error(SSL_ERROR_SSL));
+        return;
+    }
+    if (result == 0) {
+        // OpenSSL compares its own copy of the deadline with gettimeofday; when the caller's clock
+        // runs ahead of it (see docs/dtls.md), wait for what OpenSSL says is left.
+        timeval left{};
+        if (DTLSv1_get_timeout(ssl_.get(), &left) == 1)
+            retransmit_deadline_ =
+                now + std::max<Duration>(seconds(left.tv_sec) + microseconds(left.tv_usec), 1ms);
+        else
+            retransmit_deadline_.reset();
+        return;
+    }
+    after_openssl_call();
+}
+
+std::optional<Instant> Transport::poll_timeout() const {
+    if (state_ != State::connecting) return std::nullopt;
+    if (retransmit_deadline_ && handshake_deadline_)
+        return std::min(*retransmit_deadline_, *handshake_deadline_);
+    return retransmit_deadline_ ? retransmit_deadline_ : handshake_deadline_;
+}
+
+std::optional<ByteSpan> Transport::poll_transmit() {
+    char* raw = nullptr;
+    const long size = BIO_get_mem_data(wbio_, &raw);
+    if (size <= 0 || out_position_ >= static_cast<std::size_t>(size)) {
+        if (size > 0) (void)BIO_reset(wbio_);
+        out_position_ = 0;
+        return std::nullopt;
+    }
+    // Records are contiguous in the BIO; pack as many whole ones as fit in the MTU.
+    const ByteSpan all(reinterpret_cast<const std::uint8_t*>(raw), static_cast<std::size_t>(size));
+    const std::size_t start = out_position_;
+    std::size_t end = start;
+    while (end < all.size()) {
+        std::size_t record = all.size() - end;
+        if (record >= record_header_size)
+            record = std::min(record, record_header_size + load_u16(all, end + 11));
+        if (end > start && end - start + record > config_.mtu) break;
+        end += record;
+    }
+    out_position_ = end;
+    ++stats_.datagrams_sent;
+    return all.subspan(start, end - start);
+}
+
+std::optional<Event> Transport::poll_event() {
+    if (events_.empty()) return std::nullopt;
+    Event e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+}
+
+bool Transport::send(ByteSpan data) {
+    if (state_ != State::connected || data.empty() || data.size() > max_payload()) return false;
+    ERR_clear_error();
+    const int n = SSL_write(ssl_.get(), data.data(), static_cast<int>(data.size()));
+    if (n != static_cast<int>(data.size())) {
+        fail(describe_error(SSL_get_error(ssl_.get(), n)));
+        return false;
+    }
+    ++stats_.records_sent;
+    return true;
+}
+
+void Transport::close(Instant now) {
+    now_ = now;
+    if (state_ == State::closed || state_ == State::failed) return;
+    if (state_ == State::connected) {
+        ERR_clear_error();
+        (void)SSL_shutdown(ssl_.get());  // writes close_notify
+        (void)take_openssl_errors();
+    }
+    finish_closed("closed locally");
+}
+
+std::size_t Transport::max_payload() const {
+    return state_ == State::connected ? DTLS_get_data_mtu(ssl_.get()) : 0;
+}
+
+std::string Transport::cipher() const {
+    const char* name = SSL_get_cipher_name(ssl_.get());
+    return state_ == State::connected && name ? name : "";
+}
+
+void Transport::fail(std::string reason) {
+    if (state_ == State::failed || state_ == State::closed) return;
+    FLOE_LOG(LogLevel::info, "dtls") << "failed: " << reason;
+    state_ = State::failed;
+    retransmit_deadline_.reset();
+    handshake_deadline_.reset();
+    events_.push_back(event::Failed{std::move(reason)});
+}
+
+void Transport::finish_closed(std::string reason) {
+    if (state_ == State::failed || state_ == State::closed) return;
+    state_ = State::closed;
+    retransmit_deadline_.reset();
+    handshake_deadline_.reset();
+    events_.push_back(event::Closed{std::move(reason)});
+}
+
+}  // namespace floe::dtls

@@ -1,0 +1,174 @@
+// DTLS 1.2 for WebRTC data channels, sans-IO: OpenSSL does the protocol over two memory BIOs;
+// this object feeds it datagrams, drains its records into datagrams no larger than the MTU, keeps
+// the retransmission schedule on the caller's clock, and lets the handshake succeed only when the
+// peer's certificate has the fingerprint the remote description announced.
+//
+//   Transport t(certificate);                    // may receive datagrams before start()
+//   t.start(now, Role::server, "sha-256 AB:..."); // once the remote description is known
+//   t.handle_input(now, datagram);  t.handle_timeout(now);
+//   while (auto d = t.poll_transmit()) send(*d);  while (auto e = t.poll_event()) ...;
+//   wake up at t.poll_timeout();
+//
+// Determinism: see docs/dtls.md ("Time"). OpenSSL arms its DTLS timer through DTLS_set_timer_cb,
+// which this object answers with its own schedule and records as a deadline on the caller's clock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <floe/bytes.hpp>
+#include <floe/certificate.hpp>
+
+#include "common/time.hpp"
+#include "dtls/fingerprint.hpp"
+#include "dtls/openssl.hpp"
+
+namespace floe::dtls {
+
+// From the JSEP setup negotiation: `a=setup:active` is the DTLS client.
+enum class Role { client, server };
+enum class State { idle, connecting, connected, closed, failed };
+std::string_view to_string(State state);
+
+struct Config {
+    // Largest datagram written (the DTLS record with its header); 1200 fits every path WebRTC uses.
+    std::size_t mtu = 1200;
+    // Handshake retransmission: the first wait, doubling up to the maximum (RFC 6347 §4.2.4.1).
+    Duration initial_retransmit = 1s;
+    Duration max_retransmit = 60s;
+    // The whole handshake, from start(), before the transport gives up and fails.
+    Duration handshake_timeout = 30s;
+    // Called with each NSS key-log line ("CLIENT_RANDOM <hex> <hex>", no newline); write them to a
+    // file to let Wireshark or tshark decrypt a capture. Empty: no key log.
+    std::function<void(std::string_view line)> keylog;
+};
+
+namespace event {
+// The handshake finished and the peer's certificate matched the remote fingerprint.
+struct Connected {
+    std::string cipher;            // OpenSSL's name, e.g. "ECDHE-ECDSA-AES128-GCM-SHA256"
+    std::string peer_fingerprint;  // "sha-256 AB:CD:..." of the certificate the peer presented
+};
+// One record of application data (one SCTP packet).
+struct DataReceived {
+    Bytes data;
+};
+// An orderly end: close_notify received, or close() called. `reason` names it.
+struct Closed {
+    std::string reason;
+};
+// The handshake or the connection failed; no application data flows after this.
+struct Failed {
+    std::string reason;
+};
+}  // namespace event
+
+using Event = std::variant<event::Connected, event::DataReceived, event::Closed, event::Failed>;
+
+struct Stats {
+    std::uint64_t datagrams_received = 0;
+    std::uint64_t datagrams_sent = 0;
+    std::uint64_t buffered_before_start = 0;  // datagrams kept until start()
+    std::uint64_t dropped_overflow = 0;       // datagrams dropped: the pre-start buffer was full
+    std::uint64_t garbage = 0;                // datagrams that are not DTLS records, or that fail
+                                              // authentication after the handshake
+    std::uint64_t duplicates = 0;             // records seen before (duplicates and replays)
+    std::uint64_t retransmissions = 0;        // handshake flights sent again on timeout
+    std::uint64_t records_sent = 0;           // application data records
+    std::uint64_t records_received = 0;       // application data records delivered
+};
+
+class Transport {
+  public:
+    explicit Transport(Certificate certificate, Config config = {});
+    ~Transport();
+    Transport(const Transport&) = delete;
+    Transport& operator=(const Transport&) = delete;
+
+    // Begins the handshake in `role`, accepting only a peer whose certificate has
+    // `remote_fingerprint` (an `a=fingerprint` value, "sha-256 AB:CD:..."). A fingerprint that does
+    // not parse or names an unsupported hash fails the transport at once. Datagrams received before
+    // start() are processed now. Calling start() twice throws InvalidStateError.
+    void start(Instant now, Role role, std::string_view remote_fingerprint);
+
+    // A datagram whose first byte is 20..63 (RFC 7983). Never throws; bad input is counted.
+    void handle_input(Instant now, ByteSpan datagram);
+    void handle_timeout(Instant now);
+    std::optional<Instant> poll_timeout() const;
+    // The next datagram to send. The view stays valid until the next call on this transport.
+    std::optional<ByteSpan> poll_transmit();
+    std::optional<Event> poll_event();
+
+    // Encrypts `data` as one record. False (and nothing sent) unless connected or when `data` is
+    // larger than max_payload().
+    bool send(ByteSpan data);
+    // Sends close_notify; the transport is closed afterwards.
+    void close(Instant now);
+
+    State state() const { return state_; }
+    const Stats& stats() const { return stats_; }
+    // The largest application payload one record carries within the MTU (valid once connected).
+    std::size_t max_payload() const;
+    // Once connected: the negotiated cipher suite and the peer's sha-256 fingerprint.
+    std::string cipher() const;
+    const std::string& peer_fingerprint() const { return peer_fingerprint_; }
+    const std::string& local_fingerprint() const { return certificate_.fingerprint(); }
+    std::optional<Role> role() const { return role_; }
+
+    // For OpenSSL's callbacks (transport.cpp); not for callers.
+    struct Callbacks;
+
+  private:
+    void feed(ByteSpan datagram);
+    void advance();
+    void read_application_data(bool& delivered);
+    void after_openssl_call();
+    void fail(std::string reason);
+    void finish_closed(std::string reason);
+    std::string describe_error(int ssl_error);
+    bool count_records(ByteSpan datagram, bool& has_application_data);
+
+    Certificate certificate_;
+    Config config_;
+    SslCtxPtr ctx_;
+    SslPtr ssl_;
+    BIO* rbio_ = nullptr;  // owned by ssl_
+    BIO* wbio_ = nullptr;  // owned by ssl_
+    State state_ = State::idle;
+    std::optional<Role> role_;
+    std::optional<Fingerprint> remote_fingerprint_;
+    std::string verify_failure_;
+    std::string peer_fingerprint_;
+    std::string alert_received_;
+    std::string alert_sent_;
+    Bytes read_buffer_;
+
+    Instant now_{};
+    std::optional<Instant> retransmit_deadline_;
+    std::optional<Instant> handshake_deadline_;
+    Duration retransmit_interval_{};
+    bool timer_firing_ = false;
+
+    std::deque<Bytes> pending_input_;  // before start()
+    std::size_t pending_input_bytes_ = 0;
+    std::deque<Event> events_;
+    std::size_t out_position_ = 0;  // bytes of wbio_ handed out by poll_transmit
+
+    // Anti-replay bookkeeping for counting duplicates (OpenSSL drops them itself).
+    struct ReplayWindow {
+        std::uint64_t top = 0;
+        std::uint64_t mask = 0;
+        bool any = false;
+    };
+    ReplayWindow windows_[2];  // epochs 0 and 1
+
+    Stats stats_;
+};
+
+}  // namespace floe::dtls
