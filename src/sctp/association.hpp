@@ -1,0 +1,229 @@
+// One SCTP association over DTLS (RFC 8261), as a sans-IO object around usrsctp in AF_CONN mode,
+// with DCEP (RFC 8832) and the data channels of RFC 8831 on top.
+//
+//   Association a({.role = Role::client});       // DTLS client: even stream ids
+//   a.handle_input(now, sctp_packet_from_dtls);  // then drain:
+//   while (auto p = a.poll_transmit()) dtls.send(*p);
+//   while (auto e = a.poll_event()) ...;
+//   a.handle_timeout(now) when poll_timeout() is due.
+//
+// usrsctp is process-global and this wrapper initialises it once (see association.cpp for the
+// details: timers, checksums, threads). Everything else is per association: socket options,
+// buffer sizes, stream counts. An Association is not thread-safe; use it from one thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <floe/bytes.hpp>
+#include <floe/result.hpp>
+
+#include "common/time.hpp"
+#include "sctp/data_channel.hpp"
+#include "sctp/dcep.hpp"
+
+struct socket;  // usrsctp's
+
+namespace floe::sctp {
+
+// The DTLS role decides stream id parity (RFC 8832 §6): the client uses even ids.
+enum class Role { client, server };
+
+struct Config {
+    Role role = Role::client;
+    std::uint16_t local_port = 5000;   // a=sctp-port of our description
+    std::uint16_t remote_port = 5000;  // a=sctp-port of the peer's
+    // The a=max-message-size we advertise: larger incoming messages are dropped (and counted).
+    std::size_t local_max_message_size = 262144;
+    // The peer's a=max-message-size (RFC 8841 §6: 65,536 when absent; 0 means no limit). send()
+    // refuses larger messages.
+    std::size_t remote_max_message_size = 65536;
+    // Streams each way (RFC 8831 asks for 65,535; ~1,024 keeps usrsctp's per-stream memory small).
+    std::uint16_t max_streams = 1024;
+    // usrsctp's per-association socket buffers (SO_SNDBUF / SO_RCVBUF).
+    std::size_t send_buffer_size = 1024 * 1024;
+    std::size_t receive_buffer_size = 1024 * 1024;
+    // Largest SCTP packet handed to DTLS: a 1,200-byte DTLS datagram minus the DTLS 1.2 AES-GCM
+    // record overhead (13 header + 8 nonce + 16 tag).
+    std::size_t mtu = 1200 - 37;
+};
+
+enum class SctpError {
+    not_established,  // the association is closed or failed
+    unknown_channel,
+    channel_not_open,
+    message_too_large,  // larger than the peer's max-message-size
+    id_in_use,
+    id_out_of_range,  // >= max_streams
+    no_free_id,
+    invalid_options,  // both max_retransmits and max_packet_life_time, or a label too long
+    would_block,      // usrsctp refused with an unexpected error
+};
+std::string_view to_string(SctpError error);
+
+namespace event {
+struct AssociationEstablished {};
+// Ended by the peer (SHUTDOWN) or by close().
+struct AssociationClosed {
+    std::string reason;
+};
+// Could not be set up or was lost (ABORT received, retransmissions exhausted).
+struct AssociationFailed {
+    std::string reason;
+};
+// The peer opened a channel with DATA_CHANNEL_OPEN; ChannelOpened follows for the same id.
+struct ChannelRequested {
+    std::uint16_t id;
+    std::string label;
+    std::string protocol;
+    Reliability reliability;
+    std::uint16_t priority;
+};
+// The channel is open (any kind: ours after DATA_CHANNEL_OPEN is sent, negotiated ones when the
+// association is up, the peer's after ChannelRequested). Messages may follow at once.
+struct ChannelOpened {
+    std::uint16_t id;
+};
+struct Message {
+    std::uint16_t id;
+    bool binary;
+    Bytes data;
+};
+// buffered_amount fell from above the low threshold to at or below it.
+struct BufferedAmountLow {
+    std::uint16_t id;
+};
+// Both streams of the channel are reset (or the association ended); the id is free again.
+struct ChannelClosed {
+    std::uint16_t id;
+};
+}  // namespace event
+
+using Event = std::variant<event::AssociationEstablished, event::AssociationClosed,
+                           event::AssociationFailed, event::ChannelRequested, event::ChannelOpened,
+                           event::Message, event::BufferedAmountLow, event::ChannelClosed>;
+
+// What was refused or dropped (bad input is counted, never thrown).
+struct Stats {
+    std::uint64_t packets_received = 0;
+    std::uint64_t malformed_packets = 0;  // shorter than SCTP's common header
+    std::uint64_t packets_sent = 0;
+    std::uint64_t messages_received = 0;
+    std::uint64_t messages_sent = 0;
+    std::uint64_t malformed_dcep = 0;      // unparsable DCEP, or an OPEN for an id in use
+    std::uint64_t dropped_messages = 0;    // no such channel, unknown PPID, too large
+    std::uint64_t oversized_messages = 0;  // of those: over local_max_message_size
+};
+
+class Association {
+  public:
+    explicit Association(const Config& config);
+    ~Association();
+    Association(const Association&) = delete;
+    Association& operator=(const Association&) = delete;
+
+    // ---- sans-IO verbs
+    // One SCTP packet, as decrypted by DTLS. Not verified by checksum (DTLS already did).
+    void handle_input(Instant now, ByteSpan packet);
+    void handle_timeout(Instant now);
+    std::optional<Instant> poll_timeout() const;
+    std::optional<Bytes> poll_transmit();
+    std::optional<Event> poll_event();
+
+    // ---- channels
+    // Opens a channel: a DCEP one gets the lowest free id of our parity; a negotiated one uses
+    // options.negotiated_id. Usable before the association is established (it opens then).
+    Result<std::uint16_t, SctpError> open_channel(std::string_view label, std::string_view protocol,
+                                                  const ChannelOptions& options = {});
+    // Queues one message. An empty one is sent as PPID 56/57 with a single 0x00 byte.
+    Result<Ok, SctpError> send(std::uint16_t id, bool binary, ByteSpan data);
+    // Any PPID, bytes as given: for tests and tools that need to put odd messages on the wire.
+    Result<Ok, SctpError> send_with_ppid(std::uint16_t id, std::uint32_t ppid, ByteSpan data);
+    // Starts the closing handshake (queued data is sent first). Safe to call twice.
+    void close_channel(std::uint16_t id);
+    std::size_t buffered_amount(std::uint16_t id) const;
+    void set_buffered_amount_low_threshold(std::uint16_t id, std::size_t bytes);
+    const DataChannel* channel(std::uint16_t id) const;
+    std::size_t channel_count() const { return channels_.size(); }
+
+    // ---- association
+    bool established() const { return state_ == State::established; }
+    // Aborts the association (one ABORT packet is queued for poll_transmit); channels close.
+    void close();
+    void set_remote_max_message_size(std::size_t bytes) { config_.remote_max_message_size = bytes; }
+    const Config& config() const { return config_; }
+    const Stats& stats() const { return stats_; }
+
+  private:
+    enum class State { connecting, established, closed };
+    struct Outgoing {
+        std::uint16_t id;
+        Ppid ppid;
+        bool unordered;
+        Bytes data;
+        std::size_t offset = 0;
+        bool user_data = true;  // counted in buffered_amount (not DCEP, not the empty-message byte)
+    };
+    struct Reassembly {
+        Bytes data;
+        std::uint32_t ppid = 0;
+        bool discarding = false;  // over max-message-size: dropped up to its end
+    };
+
+    static int on_conn_output(void* addr, void* buffer, std::size_t length, std::uint8_t tos,
+                              std::uint8_t set_df);
+    friend struct UsrsctpGlobal;
+
+    void configure_socket();
+    void after_usrsctp();  // drain receives, notifications, sends: after every call into usrsctp
+    void receive_all();
+    void handle_notification(ByteSpan data);
+    void handle_fragment(std::uint16_t id, std::uint32_t ppid, ByteSpan data, bool end);
+    void handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan data);
+    void handle_dcep(std::uint16_t id, ByteSpan data);
+    // Sends one message: straight to usrsctp while it has room, the rest into send_queue_.
+    void submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool user_data);
+    void flush_sends();
+    // Hands part of a message to usrsctp; returns bytes accepted (0 when it would block).
+    std::size_t write(const DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool last);
+    std::size_t piece_size() const;
+    void send_open(DataChannel& ch);
+    void on_established();
+    void on_ended(bool failed, std::string reason);
+    void request_reset(DataChannel& ch);
+    void retry_resets();
+    void on_stream_reset(std::uint16_t id, bool incoming, bool outgoing);
+    void maybe_closed(DataChannel& ch);
+    void set_open(DataChannel& ch);
+    void account_sent(DataChannel& ch, std::size_t bytes);
+    std::optional<std::uint16_t> allocate_id() const;
+    DataChannel* find(std::uint16_t id);
+    void release_socket(bool abort);
+
+    Config config_;
+    State state_ = State::connecting;
+    struct socket* sock_ = nullptr;
+    std::map<std::uint16_t, DataChannel> channels_;
+    std::deque<Outgoing> send_queue_;
+    std::map<std::uint16_t, Reassembly> partial_;
+    std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
+    std::deque<Event> events_;
+    std::optional<Instant> last_timer_;
+    bool resets_pending_ = false;
+    Stats stats_;
+
+    // conn_output may run on another thread (usrsctp's timers are global: another association's
+    // handle_timeout can retransmit for this one), so outgoing packets have their own lock.
+    mutable std::mutex out_mutex_;
+    std::deque<Bytes> out_;
+};
+
+}  // namespace floe::sctp
