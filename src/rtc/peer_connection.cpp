@@ -18,7 +18,6 @@ namespace {
 
 constexpr const char* kLog = "rtc";
 constexpr int kSocketBufferBytes = 4 << 20;
-constexpr int kReadBatch = 64;  // datagrams read per wake-up before the core's output is flushed
 
 std::vector<ice::InterfaceAddress> list_interfaces() {
     std::vector<ice::InterfaceAddress> out;
@@ -32,15 +31,6 @@ std::vector<ice::InterfaceAddress> list_interfaces() {
     }
     freeifaddrs(list);
     return out;
-}
-
-asio::ip::udp::endpoint to_endpoint(const SocketAddress& a) {
-    sockaddr_storage storage{};
-    const unsigned length = a.to_sockaddr(storage);
-    asio::ip::udp::endpoint e;
-    std::memcpy(e.data(), &storage, length);
-    e.resize(length);
-    return e;
 }
 
 rtc::CoreConfig core_config(const Configuration& c) {
@@ -74,78 +64,48 @@ void PeerConnection::Impl::start() {
     if (config.loopback_only)
         std::erase_if(available, [](const auto& a) { return !a.address.is_loopback(); });
     ice::SocketId next_id = 1;
+    const unsigned first = config.port_range_begin;
+    const unsigned last = std::max<unsigned>(first, config.port_range_end);
     for (const auto& host : ice::select_host_addresses(available, policy)) {
-        auto s = std::make_unique<Socket>(io);
-        std::error_code ec;
-        const bool v4 = host.address.is_v4();
-        s->socket.open(v4 ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
-        if (ec) continue;
-        if (!v4) s->socket.set_option(asio::ip::v6_only(true), ec);
-        const unsigned first = config.port_range_begin, last = config.port_range_end;
-        bool bound = false;
-        for (unsigned port = first; port <= std::max(first, last) && !bound; ++port) {
-            s->socket.bind(to_endpoint(SocketAddress(host.address, static_cast<std::uint16_t>(port))),
-                           ec);
-            bound = !ec;
+        std::unique_ptr<rtc::UdpSocket> socket;
+        std::string error;
+        for (unsigned port = first; port <= last && !socket; ++port) {
+            try {
+                socket = std::make_unique<rtc::UdpSocket>(
+                    io, SocketAddress(host.address, static_cast<std::uint16_t>(port)));
+            } catch (const std::system_error& e) {
+                error = e.what();
+            }
         }
-        if (!bound) {
+        if (!socket) {
             FLOE_LOG(LogLevel::warn, kLog)
-                << "cannot bind " << host.address.to_string() << ": " << ec.message();
+                << "cannot bind " << host.address.to_string() << ": " << error;
             continue;
         }
-        s->socket.non_blocking(true, ec);
-        s->socket.set_option(asio::socket_base::receive_buffer_size(kSocketBufferBytes), ec);
-        s->socket.set_option(asio::socket_base::send_buffer_size(kSocketBufferBytes), ec);
-        const auto local = s->socket.local_endpoint(ec);
-        auto bound_address = SocketAddress::from_sockaddr(local.data());
-        if (ec || !bound_address) continue;
-        s->local = *bound_address;
-        s->id = next_id++;
-        FLOE_LOG(LogLevel::debug, kLog)
-            << "socket " << s->id << " on " << host.interface << " " << s->local.to_string();
-        sockets.push_back(std::move(s));
+        socket->set_buffer_sizes(kSocketBufferBytes);
+        const ice::SocketId id = next_id++;
+        FLOE_LOG(LogLevel::debug, kLog) << "socket " << id << " on " << host.interface << " "
+                                        << socket->local_address().to_string();
+        // The sockets belong to this Impl and are closed before it goes: `this` outlives them.
+        socket->start_receive_batch(
+            [this, id](const SocketAddress& from, ByteSpan data) {
+                if (!closed) core.handle_datagram(Clock::now(), id, from, data);
+            },
+            [this] { flush(); });
+        sockets.push_back({std::move(socket), id});
     }
     if (sockets.empty()) FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
     const Instant now = Clock::now();
-    for (auto& s : sockets) {
-        core.add_local_socket(now, s->id, s->local);
-        receive(*s);
-    }
+    for (auto& s : sockets) core.add_local_socket(now, s.id, s.socket->local_address());
     core.end_of_local_sockets(now);
 }
 
-void PeerConnection::Impl::receive(Socket& socket) {
-    socket.socket.async_wait(asio::socket_base::wait_read,
-                             [self = shared_from_this(), &socket](std::error_code ec) {
-                                 if (ec || self->closed) return;
-                                 self->on_readable(socket);
-                             });
-}
-
-void PeerConnection::Impl::on_readable(Socket& socket) {
-    for (int i = 0; i < kReadBatch && !closed; ++i) {
-        asio::ip::udp::endpoint from;
-        std::error_code ec;
-        const std::size_t n = socket.socket.receive_from(asio::buffer(buffer), from, 0, ec);
-        if (ec) break;  // would_block: drained
-        auto address = SocketAddress::from_sockaddr(from.data());
-        if (!address) continue;
-        core.handle_datagram(Clock::now(), socket.id, *address, ByteSpan(buffer.data(), n));
-    }
-    flush();
-    if (!closed) receive(socket);
-}
-
 void PeerConnection::Impl::send_datagram(const rtc::Transmit& t) {
-    for (auto& s : sockets) {
-        if (s->id != t.socket) continue;
-        std::error_code ec;
-        s->socket.send_to(asio::buffer(t.data), to_endpoint(t.destination), 0, ec);
-        if (ec && send_errors++ < 5)
-            FLOE_LOG(LogLevel::debug, kLog)
-                << "send to " << t.destination.to_string() << ": " << ec.message();
-        return;
-    }
+    for (auto& s : sockets)
+        if (s.id == t.socket) {
+            s.socket->send_to(t.data, t.destination);
+            return;
+        }
 }
 
 void PeerConnection::Impl::arm_timer() {
@@ -247,6 +207,9 @@ void PeerConnection::Impl::flush() {
     for (auto& [handle, channel] : channels) mirror(channel->impl());
     if (!closed) arm_timer();
     flushing = false;
+    // A callback released the PeerConnection: let the Impl go in a handler of its own, not in
+    // the middle of the socket or timer handler that called us.
+    if (keep.use_count() == 1) asio::post(io, [k = std::move(keep)] {});
 }
 
 void PeerConnection::Impl::deliver_backlog(const std::shared_ptr<DataChannel::Impl>& c) {
@@ -281,9 +244,8 @@ void PeerConnection::Impl::close() {
         c.clear_callbacks();
     }
     channels.clear();
-    std::error_code ec;
     timer.cancel();
-    for (auto& s : sockets) s->socket.close(ec);
+    for (auto& s : sockets) s.socket->close();
     on_ice_candidate.reset();
     on_gathering.reset();
     on_ice_state.reset();
@@ -306,9 +268,10 @@ PeerConnection::PeerConnection(Configuration configuration) {
 PeerConnection::~PeerConnection() {
     if (!impl_) return;
     auto rt = impl_->runtime;
-    rtc::run_sync(*rt, [impl = std::move(impl_)]() mutable {
-        impl->close();
-        impl.reset();  // pending handlers hold their own references and finish aborted
+    rtc::run_sync(*rt, [&] {
+        impl_->close();
+        // Released by a handler of its own: we may be inside one of its callbacks right now.
+        asio::post(impl_->io, [impl = std::move(impl_)] {});
     });
 }
 

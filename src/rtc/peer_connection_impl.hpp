@@ -17,7 +17,6 @@
 #include <optional>
 #include <vector>
 
-#include <asio/ip/udp.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <floe/data_channel.hpp>
@@ -25,6 +24,7 @@
 
 #include "rtc/peer_connection_core.hpp"
 #include "rtc/runtime.hpp"
+#include "rtc/udp_socket.hpp"
 
 namespace floe {
 
@@ -99,13 +99,9 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     void mirror(DataChannel::Impl& channel);
 
     struct Socket {
-        explicit Socket(asio::io_context& io) : socket(io) {}
-        asio::ip::udp::socket socket;
-        SocketAddress local;
+        std::unique_ptr<rtc::UdpSocket> socket;
         ice::SocketId id = 0;
     };
-    void receive(Socket& socket);
-    void on_readable(Socket& socket);
     void send_datagram(const rtc::Transmit& t);
     void arm_timer();
 
@@ -113,13 +109,12 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     std::shared_ptr<Runtime> runtime;
     asio::io_context& io;
     rtc::PeerConnectionCore core;
-    std::vector<std::unique_ptr<Socket>> sockets;
+    std::vector<Socket> sockets;
     asio::steady_timer timer;
     std::optional<Instant> timer_at;
     std::map<rtc::ChannelHandle, std::shared_ptr<DataChannel>> channels;
     bool flushing = false;
     bool closed = false;
-    std::array<std::uint8_t, 65536> buffer{};
     std::uint64_t send_errors = 0;
 
     CallbackSlot<std::optional<IceCandidate>> on_ice_candidate;
