@@ -568,9 +568,9 @@ int run_peer(Args& args) {
 
 }  // namespace
 
-FLOE_COMMAND({"peer",
-              "peer --role offer|answer --signal DIR [--mode echo|send-check|bulk] [--trickle] "
-              "[--count K] [--empty] [--bulk-mib N] [--chunk B] [--timeout S]",
-              "scriptable peer of the interop driver contract (../shared/interop)", run_peer});
+FLOE_COMMAND("peer",
+             "peer --role offer|answer --signal DIR [--mode echo|send-check|bulk] [--trickle] "
+             "[--count K] [--empty] [--bulk-mib N] [--chunk B] [--timeout S]",
+             "scriptable peer of the interop driver contract (../shared/interop)", run_peer);
 
 }  // namespace floe::cli

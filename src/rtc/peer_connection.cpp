@@ -94,7 +94,9 @@ void PeerConnection::Impl::start() {
             [this] { flush(); });
         sockets.push_back({std::move(socket), id});
     }
-    if (sockets.empty()) FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
+    if (sockets.empty()) {
+        FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
+    }
     const Instant now = Clock::now();
     for (auto& s : sockets) core.add_local_socket(now, s.id, s.socket->local_address());
     core.end_of_local_sockets(now);
@@ -271,7 +273,8 @@ PeerConnection::~PeerConnection() {
     rtc::run_sync(*rt, [&] {
         impl_->close();
         // Released by a handler of its own: we may be inside one of its callbacks right now.
-        asio::post(impl_->io, [impl = std::move(impl_)] {});
+        auto& io = impl_->io;
+        asio::post(io, [impl = std::move(impl_)] {});
     });
 }
 

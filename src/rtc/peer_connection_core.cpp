@@ -464,8 +464,9 @@ void PeerConnectionCore::pump(Instant now) {
         }
         if (impl_->sctp) {
             while (auto p = impl_->sctp->poll_transmit()) {
-                if (!impl_->dtls.send(*p))
+                if (!impl_->dtls.send(*p)) {
                     FLOE_LOG(LogLevel::debug, kLog) << "DTLS refused an SCTP packet of " << p->size();
+                }
             }
             while (auto e = impl_->sctp->poll_event()) {
                 moved = true;
