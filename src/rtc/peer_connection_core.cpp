@@ -362,6 +362,11 @@ void PeerConnectionCore::start_sctp(Instant now) {
     c.remote_port = impl_->remote_params ? impl_->remote_params->sctp_port : 5000;
     c.local_max_message_size = config_.max_message_size;
     c.remote_max_message_size = remote_max_message_size_;
+    // SCTP packets must fit one DTLS record: ask DTLS what fits after the negotiated cipher.
+    if (const std::size_t fit = impl_->dtls.max_payload(); fit > 0 && fit < c.mtu) {
+        FLOE_LOG(LogLevel::debug, kLog) << "SCTP MTU " << fit << " (DTLS payload limit)";
+        c.mtu = fit;
+    }
     impl_->sctp.emplace(c);
     for (ChannelHandle h : impl_->unopened) open_in_sctp(h);
     impl_->unopened.clear();
@@ -465,7 +470,9 @@ void PeerConnectionCore::pump(Instant now) {
         if (impl_->sctp) {
             while (auto p = impl_->sctp->poll_transmit()) {
                 if (!impl_->dtls.send(*p)) {
-                    FLOE_LOG(LogLevel::debug, kLog) << "DTLS refused an SCTP packet of " << p->size();
+                    FLOE_LOG(LogLevel::warn, kLog)
+                        << "DTLS refused an SCTP packet of " << p->size() << " bytes (limit "
+                        << impl_->dtls.max_payload() << ")";
                 }
             }
             while (auto e = impl_->sctp->poll_event()) {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <floe/error.hpp>
+
 #include "e2e_support.hpp"
 
 using namespace floe;
@@ -52,4 +54,40 @@ TEST_CASE("two peers on loopback connect, open a channel, exchange text and bina
     a.close();
     b.close();
     CHECK(a.connection_state() == PeerConnectionState::closed);
+}
+
+TEST_CASE("messages of 0 B, 1 B, 1200 B, 16 KiB, 64 KiB and the maximum size arrive intact") {
+    PeerConnection a(loopback_config());
+    PeerConnection b(loopback_config());
+    auto dc = a.create_data_channel("sizes");
+    Inbox at_b;
+    std::atomic<bool> got{false};
+    b.on_data_channel([&](std::shared_ptr<DataChannel> ch) {
+        at_b.attach(ch);
+        got = true;
+    });
+    signal_complete(a, b);
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    const std::size_t max = 262144;
+    const std::vector<std::size_t> sizes{0, 1, 1200, 16384, 65536, max};
+    for (std::size_t n : sizes) {
+        Bytes data(n);
+        for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<std::uint8_t>(i * 7 + n);
+        dc->send(data);
+        dc->send(std::string(n, 'x'));
+    }
+    REQUIRE(eventually([&] { return at_b.size() == 2 * sizes.size(); }));
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+        const std::size_t n = sizes[k];
+        auto bin = at_b.at(2 * k);
+        auto text = at_b.at(2 * k + 1);
+        CHECK(bin.binary);
+        CHECK(bin.size() == n);
+        bool same = true;
+        for (std::size_t i = 0; i < n; ++i) same &= bin.data[i] == static_cast<std::uint8_t>(i * 7 + n);
+        CHECK(same);
+        CHECK_FALSE(text.binary);
+        CHECK(text.text() == std::string(n, 'x'));
+    }
+    CHECK_THROWS_AS(dc->send(Bytes(max + 1)), InvalidArgumentError);
 }
