@@ -1,5 +1,4 @@
-// Two associations wired to each other in memory: packets from one's poll_transmit go into the
-// other's handle_input; timers run on a virtual clock. No DTLS, no sockets, no sleeping.
+// Test helpers around MemoryPair: one virtual clock for all tests, a DATA-chunk sniffer.
 #pragma once
 
 #include <functional>
@@ -11,6 +10,7 @@
 #include "common/byte_reader.hpp"
 #include "common/time.hpp"
 #include "sctp/association.hpp"
+#include "sctp/memory_pair.hpp"
 
 namespace floe::sctp::test {
 
@@ -21,8 +21,12 @@ inline Instant& virtual_now() {
     return now;
 }
 
-inline Config client_config() { return Config{.role = Role::client}; }
-inline Config server_config() { return Config{.role = Role::server}; }
+inline Config client_config() {
+    return Config{.role = Role::client};
+}
+inline Config server_config() {
+    return Config{.role = Role::server};
+}
 
 template <class T>
 std::vector<T> events_of(const std::vector<Event>& events) {
@@ -63,75 +67,25 @@ inline std::vector<DataChunk> data_chunks(ByteSpan packet) {
     return out;
 }
 
-struct Pair {
-    std::unique_ptr<Association> a;
-    std::unique_ptr<Association> b;
-    std::vector<Event> ea, eb;  // every event each side produced, in order
+// A MemoryPair on the shared virtual clock that also logs the DATA chunks on the wire.
+struct Pair : MemoryPair {
     std::vector<DataChunk> chunks_ab, chunks_ba;
-    std::size_t largest_packet = 0;
-    // Return true to drop a packet (a_to_b says which way it goes).
-    std::function<bool(bool a_to_b, ByteSpan packet)> drop;
+    std::function<bool(bool a_to_b, ByteSpan packet)> drop_if;
 
     explicit Pair(Config ca = client_config(), Config cb = server_config())
-        : a(std::make_unique<Association>(ca)), b(std::make_unique<Association>(cb)) {}
-
-    // Moves packets until both sides are quiet; collects events.
-    void pump() {
-        for (bool moved = true; moved;) {
-            moved = false;
-            moved |= carry(a.get(), b.get(), true);
-            moved |= carry(b.get(), a.get(), false);
-        }
-        drain(a.get(), ea);
-        drain(b.get(), eb);
-    }
-
-    // Advances the virtual clock in timer ticks, firing both sides' timers.
-    void run_for(Duration d) {
-        const Instant end = virtual_now() + d;
-        while (virtual_now() < end) {
-            virtual_now() += 10ms;
-            if (a) a->handle_timeout(virtual_now());
-            if (b) b->handle_timeout(virtual_now());
-            pump();
-        }
-    }
-
-    bool run_until(const std::function<bool()>& done, Duration limit = 10s) {
-        pump();
-        const Instant end = virtual_now() + limit;
-        while (!done()) {
-            if (virtual_now() >= end) return false;
-            run_for(10ms);
-        }
-        return true;
-    }
-
-    bool establish() {
-        return run_until([&] { return a->established() && b->established(); });
-    }
-
-private:
-    bool carry(Association* from, Association* to, bool a_to_b) {
-        if (!from) return false;
-        bool moved = false;
-        while (auto p = from->poll_transmit()) {
-            moved = true;
-            largest_packet = std::max(largest_packet, p->size());
-            if (drop && drop(a_to_b, *p)) continue;
-            auto chunks = data_chunks(*p);
+        : MemoryPair(virtual_now(), ca, cb) {
+        drop = [this](bool a_to_b, ByteSpan packet) {
+            if (drop_if && drop_if(a_to_b, packet)) return true;
+            auto chunks = data_chunks(packet);
             auto& log = a_to_b ? chunks_ab : chunks_ba;
             log.insert(log.end(), chunks.begin(), chunks.end());
-            if (to) to->handle_input(virtual_now(), *p);
-        }
-        return moved;
-    }
-    static void drain(Association* s, std::vector<Event>& into) {
-        if (!s) return;
-        while (auto e = s->poll_event()) into.push_back(std::move(*e));
+            return false;
+        };
     }
 };
 
-inline std::string text_of(const event::Message& m) { return std::string(as_string(m.data)); }
+inline std::string text_of(const event::Message& m) {
+    return std::string(as_string(m.data));
+}
 
 }  // namespace floe::sctp::test

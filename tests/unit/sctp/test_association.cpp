@@ -42,3 +42,465 @@ TEST_CASE("two associations establish and exchange text both ways over a DCEP ch
     CHECK(p.a->stats().malformed_dcep == 0);
     CHECK(p.b->stats().malformed_dcep == 0);
 }
+
+TEST_CASE("the DTLS server opens odd stream ids and the client sees them requested") {
+    Pair p;
+    REQUIRE(p.establish());
+    auto first = p.b->open_channel("one", "");
+    auto second = p.b->open_channel("two", "");
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    CHECK(*first == 1);
+    CHECK(*second == 3);
+    p.pump();
+    auto requested = events_of<event::ChannelRequested>(p.ea);
+    REQUIRE(requested.size() == 2);
+    CHECK(requested[0].id == 1);
+    CHECK(requested[1].label == "two");
+    // The client's own ids do not collide with the server's.
+    auto mine = p.a->open_channel("mine", "");
+    REQUIRE(mine.ok());
+    CHECK(*mine == 0);
+}
+
+TEST_CASE("channels opened before the association is up open when it comes up") {
+    Pair p;
+    auto id = p.a->open_channel("early", "");
+    REQUIRE(id.ok());
+    CHECK(p.a->channel(*id)->state == ChannelState::connecting);
+    CHECK(p.a->send(*id, false, as_bytes("too soon")).error() == SctpError::not_established);
+    p.a->set_buffered_amount_low_threshold(*id, 1234);
+    REQUIRE(p.establish());
+    CHECK(p.a->channel(*id)->state == ChannelState::open);
+    CHECK(p.a->channel(*id)->low_threshold == 1234);  // settings made before open are kept
+    auto requested = events_of<event::ChannelRequested>(p.eb);
+    REQUIRE(requested.size() == 1);
+    CHECK(requested[0].label == "early");
+}
+
+TEST_CASE("messages sent right after DATA_CHANNEL_OPEN arrive after the open event, in order") {
+    Pair p;
+    REQUIRE(p.establish());
+    ChannelOptions unordered;
+    unordered.reliability.ordered = false;
+    auto id = p.a->open_channel("eager", "", unordered);
+    REQUIRE(id.ok());
+    // No pump in between: the ACK has not arrived, so these must go ordered (RFC 8832 §6).
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(p.a->send(*id, false, as_bytes("m" + std::to_string(i))).ok());
+    p.pump();
+    REQUIRE(p.eb.size() >= 7);
+    std::size_t first = 0;
+    while (!std::holds_alternative<event::ChannelRequested>(p.eb[first]))
+        ++first;
+    CHECK(std::holds_alternative<event::ChannelOpened>(p.eb[first + 1]));
+    for (int i = 0; i < 5; ++i) {
+        auto* m = std::get_if<event::Message>(&p.eb[first + 2 + i]);
+        REQUIRE(m);
+        CHECK(text_of(*m) == "m" + std::to_string(i));
+    }
+}
+
+TEST_CASE("negotiated channels skip DCEP and use the application's id on both sides") {
+    Pair p;
+    ChannelOptions options;
+    options.negotiated_id = 7;  // odd, though we are the client: negotiated ids are free
+    REQUIRE(p.a->open_channel("neg", "", options).ok());
+    REQUIRE(p.b->open_channel("neg", "", options).ok());
+    REQUIRE(p.establish());
+    CHECK(events_of<event::ChannelOpened>(p.ea).size() == 1);
+    CHECK(events_of<event::ChannelOpened>(p.eb).size() == 1);
+    CHECK(events_of<event::ChannelRequested>(p.eb).empty());
+    REQUIRE(p.a->send(7, false, as_bytes("x")).ok());
+    REQUIRE(p.b->send(7, false, as_bytes("y")).ok());
+    p.pump();
+    CHECK(text_of(events_of<event::Message>(p.eb).at(0)) == "x");
+    CHECK(text_of(events_of<event::Message>(p.ea).at(0)) == "y");
+    for (const auto& c : p.chunks_ab)
+        CHECK(c.ppid != 50);  // no DCEP on the wire
+    // The id is taken now; a second negotiated channel on it is refused.
+    CHECK(p.a->open_channel("again", "", options).error() == SctpError::id_in_use);
+    options.negotiated_id = 1024;
+    CHECK(p.a->open_channel("far", "", options).error() == SctpError::id_out_of_range);
+}
+
+TEST_CASE("100 channels on one association open, carry a message each and close together") {
+    Pair p;
+    REQUIRE(p.establish());
+    std::vector<std::uint16_t> ids;
+    for (int i = 0; i < 100; ++i) {
+        auto id = p.a->open_channel("c" + std::to_string(i), "");
+        REQUIRE(id.ok());
+        ids.push_back(*id);
+    }
+    CHECK(ids.back() == 198);
+    p.pump();
+    CHECK(events_of<event::ChannelRequested>(p.eb).size() == 100);
+    for (std::uint16_t id : ids)
+        REQUIRE(p.a->send(id, false, as_bytes(std::to_string(id))).ok());
+    p.pump();
+    auto got = events_of<event::Message>(p.eb);
+    REQUIRE(got.size() == 100);
+    for (const auto& m : got)
+        CHECK(text_of(m) == std::to_string(m.id));
+    for (std::uint16_t id : ids)
+        p.a->close_channel(id);
+    REQUIRE(p.run_until([&] {
+        return events_of<event::ChannelClosed>(p.ea).size() == 100 &&
+               events_of<event::ChannelClosed>(p.eb).size() == 100;
+    }));
+    CHECK(p.a->channel_count() == 0);
+    CHECK(p.b->channel_count() == 0);
+}
+
+TEST_CASE("empty, small, 16 KiB, 64 KiB and max-size messages arrive whole with the right PPIDs") {
+    Config ca = client_config(), cb = server_config();
+    ca.remote_max_message_size = cb.local_max_message_size = 262144;
+    cb.remote_max_message_size = ca.local_max_message_size = 262144;
+    Pair p(ca, cb);
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("sizes", "");
+    REQUIRE(id.ok());
+    p.pump();
+    p.chunks_ab.clear();
+
+    REQUIRE(p.a->send(*id, false, {}).ok());
+    p.pump();
+    REQUIRE(p.a->send(*id, true, {}).ok());
+    p.pump();
+    REQUIRE(p.chunks_ab.size() == 2);
+    CHECK(p.chunks_ab[0].ppid == 56);
+    CHECK(p.chunks_ab[0].payload_size == 1);
+    CHECK(p.chunks_ab[1].ppid == 57);
+    CHECK(p.chunks_ab[1].payload_size == 1);
+    p.chunks_ab.clear();
+
+    for (std::size_t size :
+         {std::size_t{1}, std::size_t{16384}, std::size_t{65536}, std::size_t{262144}}) {
+        Bytes data(size);
+        for (std::size_t i = 0; i < size; ++i)
+            data[i] = static_cast<std::uint8_t>(i * 31 + size);
+        REQUIRE(p.a->send(*id, true, data).ok());
+        REQUIRE(p.a->send(*id, false, data).ok());
+    }
+    REQUIRE(p.run_until([&] { return events_of<event::Message>(p.eb).size() == 10; }));
+    auto got = events_of<event::Message>(p.eb);
+    CHECK(got[0].data.empty());
+    CHECK_FALSE(got[0].binary);
+    CHECK(got[1].data.empty());
+    CHECK(got[1].binary);
+    std::size_t k = 2;
+    for (std::size_t size :
+         {std::size_t{1}, std::size_t{16384}, std::size_t{65536}, std::size_t{262144}}) {
+        for (bool binary : {true, false}) {
+            const auto& m = got[k++];
+            REQUIRE(m.data.size() == size);
+            CHECK(m.binary == binary);
+            bool same = true;
+            for (std::size_t i = 0; i < size; ++i)
+                same &= m.data[i] == static_cast<std::uint8_t>(i * 31 + size);
+            CHECK(same);
+        }
+    }
+    bool ppids_ok = true;
+    for (const auto& c : p.chunks_ab)
+        ppids_ok &= c.ppid == 51 || c.ppid == 53;
+    CHECK(ppids_ok);
+    REQUIRE(p.b->send(*id, true, Bytes(200000, 4)).ok());  // and the other way, with SACKs
+    REQUIRE(p.run_until([&] { return events_of<event::Message>(p.ea).size() == 1; }));
+    CHECK(p.largest_packet > 1000);
+    CHECK(p.largest_packet <= ca.mtu);  // every SCTP packet fits a DTLS record of 1,200 bytes
+}
+
+TEST_CASE("a message larger than the peer's max-message-size is refused at send, not truncated") {
+    Config ca = client_config(), cb = server_config();
+    ca.remote_max_message_size = 65536;
+    Pair p(ca, cb);
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("big", "");
+    REQUIRE(id.ok());
+    Bytes too_big(65537, 0x5a);
+    auto refused = p.a->send(*id, true, too_big);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error() == SctpError::message_too_large);
+    too_big.pop_back();
+    CHECK(p.a->send(*id, true, too_big).ok());
+    p.pump();
+    auto got = events_of<event::Message>(p.eb);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].data.size() == 65536);
+}
+
+TEST_CASE("an incoming message over our max-message-size is dropped and counted, the rest flows") {
+    Config ca = client_config(), cb = server_config();
+    ca.remote_max_message_size = 0;  // the peer said nothing useful: no limit on our side
+    cb.local_max_message_size = 100000;
+    Pair p(ca, cb);
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("x", "");
+    REQUIRE(id.ok());
+    REQUIRE(p.a->send(*id, true, Bytes(150000, 1)).ok());
+    REQUIRE(p.a->send(*id, true, Bytes(1000, 2)).ok());
+    REQUIRE(p.run_until([&] { return !events_of<event::Message>(p.eb).empty(); }));
+    auto got = events_of<event::Message>(p.eb);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].data.size() == 1000);
+    CHECK(p.b->stats().oversized_messages == 1);
+}
+
+TEST_CASE("closing from either side resets both streams and frees the id") {
+    for (bool from_a : {true, false}) {
+        CAPTURE(from_a);
+        Pair p;
+        REQUIRE(p.establish());
+        auto id = p.a->open_channel("bye", "");
+        REQUIRE(id.ok());
+        p.pump();
+        Association& closer = from_a ? *p.a : *p.b;
+        closer.close_channel(*id);
+        CHECK(closer.channel(*id)->state == ChannelState::closing);
+        closer.close_channel(*id);  // twice is harmless
+        CHECK(closer.send(*id, false, as_bytes("late")).error() == SctpError::channel_not_open);
+        REQUIRE(p.run_until([&] {
+            return events_of<event::ChannelClosed>(p.ea).size() == 1 &&
+                   events_of<event::ChannelClosed>(p.eb).size() == 1;
+        }));
+        CHECK(p.a->channel(*id) == nullptr);
+        CHECK(p.b->channel(*id) == nullptr);
+        CHECK(p.a->send(*id, false, as_bytes("gone")).error() == SctpError::unknown_channel);
+        // The id can be used again, and the new channel works.
+        auto again = p.a->open_channel("again", "");
+        REQUIRE(again.ok());
+        CHECK(*again == *id);
+        p.pump();
+        REQUIRE(p.a->send(*again, false, as_bytes("hi")).ok());
+        p.pump();
+        auto got = events_of<event::Message>(p.eb);
+        REQUIRE(got.size() == 1);
+        CHECK(text_of(got[0]) == "hi");
+    }
+}
+
+TEST_CASE("queued data is delivered before the closing stream reset") {
+    Config ca = client_config();
+    ca.send_buffer_size = 16 * 1024;
+    Pair p(ca);
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("drain", "");
+    REQUIRE(id.ok());
+    p.pump();
+    for (int i = 0; i < 8; ++i)
+        REQUIRE(p.a->send(*id, true, Bytes(32 * 1024, 7)).ok());
+    CHECK(p.a->buffered_amount(*id) > 0);
+    p.a->close_channel(*id);
+    REQUIRE(p.run_until([&] { return !events_of<event::ChannelClosed>(p.eb).empty(); }));
+    CHECK(events_of<event::Message>(p.eb).size() == 8);
+}
+
+TEST_CASE("buffered amount grows when usrsctp is full and the low-threshold event fires once") {
+    Config ca = client_config();
+    ca.send_buffer_size = 16 * 1024;
+    Pair p(ca);
+    auto id = p.a->open_channel("flow", "");
+    REQUIRE(id.ok());
+    p.a->set_buffered_amount_low_threshold(*id, 64 * 1024);  // before open: must stick
+    REQUIRE(p.establish());
+    for (int i = 0; i < 10; ++i)
+        REQUIRE(p.a->send(*id, true, Bytes(64 * 1024, 9)).ok());
+    const std::size_t queued = p.a->buffered_amount(*id);
+    CHECK(queued > 64 * 1024);
+    CHECK(queued <= 10 * 64 * 1024);
+    CHECK(events_of<event::BufferedAmountLow>(p.ea).empty());
+    REQUIRE(p.run_until([&] { return events_of<event::Message>(p.eb).size() == 10; }));
+    CHECK(p.a->buffered_amount(*id) == 0);
+    auto low = events_of<event::BufferedAmountLow>(p.ea);
+    REQUIRE(low.size() == 1);
+    CHECK(low[0].id == *id);
+}
+
+TEST_CASE("partially reliable channels give up on lost messages; reliable ones do not") {
+    // Recovery here is by fast retransmit (gap reports in SACKs): usrsctp's T3 timer only resends
+    // chunks whose *real* send time is older than the RTO, which virtual time never reaches.
+    for (bool reliable : {false, true}) {
+        CAPTURE(reliable);
+        Pair p;
+        REQUIRE(p.establish());
+        ChannelOptions options;
+        options.reliability.ordered = false;
+        if (!reliable) options.reliability.max_retransmits = 0;
+        auto id = p.a->open_channel("pr", "", options);
+        REQUIRE(id.ok());
+        p.pump();
+        auto requested = events_of<event::ChannelRequested>(p.eb);
+        REQUIRE(requested.size() == 1);
+        CHECK(requested[0].reliability == options.reliability);
+        bool blackout = true;
+        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+            return blackout && a_to_b && !data_chunks(packet).empty();
+        };
+        for (int i = 0; i < 10; ++i)
+            REQUIRE(p.a->send(*id, true, Bytes(100, 1)).ok());
+        p.run_for(200ms);
+        blackout = false;
+        for (int i = 0; i < 5; ++i) {
+            REQUIRE(p.a->send(*id, true, Bytes(5, 2)).ok());
+            p.pump();
+        }
+        p.run_for(5s);
+        auto got = events_of<event::Message>(p.eb);
+        std::size_t lost_ones = 0;
+        for (const auto& m : got)
+            lost_ones += m.data.size() == 100;
+        CHECK(got.size() - lost_ones == 5);  // the later messages always arrive
+        if (reliable)
+            CHECK(lost_ones == 10);
+        else
+            CHECK(lost_ones == 0);  // zero retransmissions allowed: abandoned
+    }
+}
+
+TEST_CASE("unordered channels deliver around a lost packet; ordered ones wait for it") {
+    for (bool ordered : {true, false}) {
+        CAPTURE(ordered);
+        Pair p;
+        REQUIRE(p.establish());
+        ChannelOptions options;
+        options.reliability.ordered = ordered;
+        auto id = p.a->open_channel("order", "", options);
+        REQUIRE(id.ok());
+        p.pump();  // the ACK arrives: unordered sending may start
+        bool dropped_one = false;
+        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+            if (dropped_one || !a_to_b || data_chunks(packet).empty()) return false;
+            return dropped_one = true;
+        };
+        for (int i = 0; i < 6; ++i)
+            REQUIRE(p.a->send(*id, false, as_bytes("m" + std::to_string(i))).ok());
+        REQUIRE(p.run_until([&] { return events_of<event::Message>(p.eb).size() == 6; }, 30s));
+        auto got = events_of<event::Message>(p.eb);
+        CHECK(dropped_one);
+        if (ordered)
+            CHECK(text_of(got[0]) == "m0");
+        else
+            CHECK(text_of(got[0]) != "m0");  // m0 came late, by retransmission
+    }
+}
+
+TEST_CASE("close() aborts: the peer's channels close and its association fails") {
+    Pair p;
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("x", "");
+    REQUIRE(id.ok());
+    p.pump();
+    REQUIRE(p.a->send(*id, true, Bytes(60000, 1)).ok());
+    p.a->close();
+    p.pump();
+    CHECK(events_of<event::ChannelClosed>(p.ea).size() == 1);
+    CHECK(events_of<event::AssociationClosed>(p.ea).size() == 1);
+    CHECK(events_of<event::ChannelClosed>(p.eb).size() == 1);
+    CHECK(events_of<event::AssociationFailed>(p.eb).size() == 1);
+    CHECK(p.a->send(*id, true, as_bytes("x")).error() == SctpError::not_established);
+    CHECK(p.a->open_channel("y", "").error() == SctpError::not_established);
+}
+
+TEST_CASE("destroying an association mid-transfer is clean, and the peer keeps running") {
+    Pair p;
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("x", "");
+    REQUIRE(id.ok());
+    p.pump();
+    for (int i = 0; i < 20; ++i)
+        REQUIRE(p.a->send(*id, true, Bytes(64 * 1024, 1)).ok());
+    p.a->handle_timeout(virtual_now());
+    // Part of the transfer is on the way; nothing more is carried once a is gone.
+    p.a.reset();
+    p.run_for(2s);
+    CHECK(p.b->established());
+    // The peer's channels survive until its own timers give up; its API stays usable.
+    CHECK(p.b->send(*id, false, as_bytes("into the void")).ok());
+    p.run_for(1s);
+}
+
+TEST_CASE("malformed DCEP messages and stray messages are dropped and counted") {
+    Pair p;
+    ChannelOptions on_a_only;
+    on_a_only.negotiated_id = 10;
+    REQUIRE(p.a->open_channel("raw", "", on_a_only).ok());
+    ChannelOptions both;
+    both.negotiated_id = 12;
+    REQUIRE(p.a->open_channel("both", "", both).ok());
+    REQUIRE(p.b->open_channel("both", "", both).ok());
+    REQUIRE(p.establish());
+
+    const std::uint8_t truncated_open[] = {0x03, 0x00, 0x00};
+    const std::uint8_t unknown_type[] = {0x09};
+    const std::uint8_t bad_channel_type[] = {0x03, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    REQUIRE(p.a->send_with_ppid(10, 50, truncated_open).ok());
+    REQUIRE(p.a->send_with_ppid(10, 50, unknown_type).ok());
+    REQUIRE(p.a->send_with_ppid(10, 50, bad_channel_type).ok());
+    // A well-formed OPEN for an id already in use must not replace the channel.
+    auto open = encode_dcep(DataChannelOpen{{}, 0, "hijack", ""});
+    REQUIRE(open.ok());
+    REQUIRE(p.a->send_with_ppid(12, 50, *open).ok());
+    // An ACK nobody waits for.
+    REQUIRE(p.a->send_with_ppid(12, 50, encode_dcep_ack()).ok());
+    p.pump();
+    CHECK(p.b->stats().malformed_dcep == 5);
+    CHECK(events_of<event::ChannelRequested>(p.eb).empty());
+
+    REQUIRE(p.a->send_with_ppid(12, 99, as_bytes("unknown ppid")).ok());
+    REQUIRE(p.a->send(10, false, as_bytes("no channel on b")).ok());
+    p.pump();
+    CHECK(p.b->stats().dropped_messages == 2);
+    CHECK(events_of<event::Message>(p.eb).empty());
+
+    REQUIRE(p.b->channel(12) != nullptr);
+    CHECK(p.b->channel(12)->label == "both");
+    REQUIRE(p.a->send(12, false, as_bytes("still fine")).ok());
+    p.pump();
+    auto got = events_of<event::Message>(p.eb);
+    REQUIRE(got.size() == 1);
+    CHECK(text_of(got[0]) == "still fine");
+}
+
+TEST_CASE("garbage packets leave an established association intact") {
+    Pair p;
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("x", "");
+    REQUIRE(id.ok());
+    p.pump();
+    Bytes junk(200);
+    for (std::size_t i = 0; i < junk.size(); ++i)
+        junk[i] = static_cast<std::uint8_t>(i * 13 + 5);
+    p.b->handle_input(virtual_now(), junk);
+    p.b->handle_input(virtual_now(), ByteSpan(junk).first(5));
+    p.b->handle_input(virtual_now(), {});
+    CHECK(p.b->stats().malformed_packets == 2);
+    p.pump();
+    REQUIRE(p.a->send(*id, false, as_bytes("ok")).ok());
+    p.pump();
+    CHECK(events_of<event::Message>(p.eb).size() == 1);
+    CHECK(p.b->established());
+}
+
+TEST_CASE("every outgoing packet carries a CRC32c that usrsctp's own implementation accepts") {
+    Pair p;
+    std::size_t checked = 0;
+    bool all_ok = true;
+    p.drop_if = [&](bool, ByteSpan packet) {
+        Bytes copy(packet.begin(), packet.end());
+        std::uint32_t stamped;
+        std::memcpy(&stamped, copy.data() + 8, 4);
+        std::memset(copy.data() + 8, 0, 4);
+        all_ok &= usrsctp_crc32c(copy.data(), copy.size()) == stamped;
+        ++checked;
+        return false;
+    };
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("x", "");
+    REQUIRE(id.ok());
+    REQUIRE(p.a->send(*id, true, Bytes(5000, 3)).ok());
+    p.pump();
+    CHECK(checked > 5);
+    CHECK(all_ok);
+}
