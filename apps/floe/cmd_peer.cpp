@@ -6,14 +6,14 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <functional>
-#include <map>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -33,7 +33,9 @@ namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
 std::atomic<bool> g_terminated{false};
-extern "C" void on_sigterm(int) { g_terminated.store(true); }
+extern "C" void on_sigterm(int) {
+    g_terminated.store(true);
+}
 
 const auto g_start = SteadyClock::now();
 double elapsed_ms() {
@@ -79,7 +81,7 @@ struct Options {
 };
 
 class Peer {
-public:
+  public:
     Peer(Options o, Configuration config) : o_(std::move(o)), config_(std::move(config)) {
         active_ = o_.mode != "echo";
         label_ = o_.mode == "bulk" ? "bulk" : o_.mode == "send-check" ? "test" : "echo";
@@ -88,7 +90,7 @@ public:
 
     int run();
 
-private:
+  private:
     using Lock = std::unique_lock<std::mutex>;
 
     std::string other() const { return o_.role == "offer" ? "answer" : "offer"; }
@@ -206,7 +208,8 @@ void Peer::setup_callbacks() {
         }
     });
     pc_->on_data_channel([this](std::shared_ptr<DataChannel> dc) {
-        say("remote opened channel: " + dc->label() + " id=" + std::to_string(dc->id().value_or(0)));
+        say("remote opened channel: " + dc->label() +
+            " id=" + std::to_string(dc->id().value_or(0)));
         if (active_ && o_.role == "offer" && dc->label() == label_) return;
         attach_echo(dc);
         if (dc->ready_state() == DataChannelState::open) mark("dc_open");
@@ -239,7 +242,8 @@ void Peer::attach_echo(const std::shared_ptr<DataChannel>& dc) {
                 }
                 return;
             }
-            if (echoed_++ < 100) say("echo #" + std::to_string(echoed_ - 1) + " " + message_kind(m));
+            if (echoed_++ < 100)
+                say("echo #" + std::to_string(echoed_ - 1) + " " + message_kind(m));
             if (m.binary)
                 raw->send(m.data);
             else
@@ -298,7 +302,8 @@ void Peer::wait_gathered() {
     Lock lock(mutex_);
     while (!gathered_ && SteadyClock::now() < limit && !g_terminated.load())
         cv_.wait_for(lock, std::chrono::milliseconds(10));
-    if (!gathered_) say("WARNING: ICE gathering did not complete within 10 s; sending what we have");
+    if (!gathered_)
+        say("WARNING: ICE gathering did not complete within 10 s; sending what we have");
 }
 
 void Peer::read_remote_candidates() {
@@ -374,8 +379,8 @@ bool Peer::send_check() {
     for (std::size_t i = 0; i < messages.size(); ++i) {
         auto got = next_message();
         if (!got) {
-            result_extra_ += ",\"received\":" + std::to_string(i) +
-                             ",\"mismatches\":" + std::to_string(bad);
+            result_extra_ +=
+                ",\"received\":" + std::to_string(i) + ",\"mismatches\":" + std::to_string(bad);
             throw Error("timeout waiting for message: got " + std::to_string(i) + " of " +
                         std::to_string(messages.size()) + " echoes; #" + std::to_string(i) + " (" +
                         message_kind(messages[i]) + ") never came back");
@@ -389,8 +394,8 @@ bool Peer::send_check() {
         }
     }
     result_extra_ += ",\"messages\":" + std::to_string(messages.size()) +
-                     ",\"mismatches\":" + std::to_string(bad) + ",\"roundtrip_ms\":" +
-                     std::to_string(std::lround(elapsed_ms() - start));
+                     ",\"mismatches\":" + std::to_string(bad) +
+                     ",\"roundtrip_ms\":" + std::to_string(std::lround(elapsed_ms() - start));
     return bad == 0;
 }
 
@@ -406,8 +411,9 @@ bool Peer::bulk() {
         sent += n;
         if (active_dc_->buffered_amount() > kHigh) {
             drain_to(kLow);
-            if (expired()) throw Error("timeout: send buffer not draining (bufferedAmount=" +
-                                       std::to_string(active_dc_->buffered_amount()) + ")");
+            if (expired())
+                throw Error("timeout: send buffer not draining (bufferedAmount=" +
+                            std::to_string(active_dc_->buffered_amount()) + ")");
         }
     }
     const double send_loop = elapsed_ms() - start;
@@ -425,8 +431,8 @@ bool Peer::bulk() {
                   std::lround(send_loop));
     result_extra_ += figures;
     result_extra_ += ",\"bulk_reply\":" + json_quote(text);
-    say("bulk: " + std::to_string(total) + " B in " + std::to_string(seconds) + " s = " +
-        std::to_string(mbps) + " MB/s (reply \"" + text + "\")");
+    say("bulk: " + std::to_string(total) + " B in " + std::to_string(seconds) +
+        " s = " + std::to_string(mbps) + " MB/s (reply \"" + text + "\")");
     return !reply->binary && text == "FIN " + std::to_string(total);
 }
 
@@ -481,10 +487,11 @@ int Peer::run() {
         read_remote_candidates();
 
         if (!active_) {
-            wait_for([&] { return !passive_done_.empty(); }, [this] {
-                read_remote_candidates();
-                if (mark_of("dc_open")) report_pair();
-            });
+            wait_for([&] { return !passive_done_.empty(); },
+                     [this] {
+                         read_remote_candidates();
+                         if (mark_of("dc_open")) report_pair();
+                     });
             std::string why;
             {
                 std::lock_guard lock(mutex_);
@@ -545,7 +552,8 @@ int Peer::run() {
 int run_peer(Args& args) {
     Options o;
     o.role = args.value("role").value_or("");
-    if (o.role != "offer" && o.role != "answer") throw UsageError("--role offer|answer is required");
+    if (o.role != "offer" && o.role != "answer")
+        throw UsageError("--role offer|answer is required");
     auto signal = args.value("signal");
     if (!signal) throw UsageError("--signal DIR is required");
     o.signal = *signal;

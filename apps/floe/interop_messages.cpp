@@ -9,7 +9,7 @@ namespace {
 
 // core.js prng(): seed * 2654435761 truncated to 32 bits (0 becomes 1), then xorshift32.
 class Xorshift32 {
-public:
+  public:
     explicit Xorshift32(std::uint32_t seed) : x_(seed * 2654435761u) {
         if (x_ == 0) x_ = 1;
     }
@@ -20,7 +20,7 @@ public:
         return x_;
     }
 
-private:
+  private:
     std::uint32_t x_;
 };
 
@@ -46,18 +46,22 @@ Message make_text(std::size_t code_points, std::uint32_t seed) {
     Xorshift32 r(seed);
     const auto& letters = alphabet();
     std::string s;
-    for (std::size_t i = 0; i < code_points; ++i) s += letters[r.next() % letters.size()];
+    for (std::size_t i = 0; i < code_points; ++i)
+        s += letters[r.next() % letters.size()];
     return Message{false, Bytes(s.begin(), s.end())};
 }
 
-Message literal(std::string_view text) { return Message{false, Bytes(text.begin(), text.end())}; }
+Message literal(std::string_view text) {
+    return Message{false, Bytes(text.begin(), text.end())};
+}
 
 }  // namespace
 
 Bytes interop_binary(std::size_t size, std::uint32_t seed) {
     Xorshift32 r(seed);
     Bytes out(size);
-    for (auto& b : out) b = static_cast<std::uint8_t>(r.next() & 0xff);
+    for (auto& b : out)
+        b = static_cast<std::uint8_t>(r.next() & 0xff);
     return out;
 }
 
@@ -68,18 +72,12 @@ std::vector<Message> build_interop_messages(int count, bool with_empty) {
         std::string_view text;
     };
     static const Spec base[] = {
-        {'t', 0, "hello"},
-        {'t', 0, "h\u00e9llo w\u00f6rld \u2713 \U0001F600 \u65e5\u672c\u8a9e"},
-        {'b', 1, {}},
-        {'b', 100, {}},
-        {'b', 1200, {}},
-        {'t', 1500, {}},
-        {'b', 16384, {}},
-        {'b', 16385, {}},
-        {'t', 8000, {}},
-        {'b', 65536, {}},
-        {'t', 1, {}},
-        {'b', 65535, {}},
+        {'t', 0, "hello"}, {'t', 0, "h\u00e9llo w\u00f6rld \u2713 \U0001F600 \u65e5\u672c\u8a9e"},
+        {'b', 1, {}},      {'b', 100, {}},
+        {'b', 1200, {}},   {'t', 1500, {}},
+        {'b', 16384, {}},  {'b', 16385, {}},
+        {'t', 8000, {}},   {'b', 65536, {}},
+        {'t', 1, {}},      {'b', 65535, {}},
     };
     std::vector<Message> out;
     for (int i = 0; i < count; ++i) {

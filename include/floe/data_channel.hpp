@@ -42,7 +42,7 @@ struct Message {
 };
 
 class DataChannel {
-public:
+  public:
     struct Impl;
     explicit DataChannel(std::shared_ptr<Impl> impl);
     ~DataChannel();
@@ -83,7 +83,7 @@ public:
 
     Impl& impl() { return *impl_; }
 
-private:
+  private:
     std::shared_ptr<Impl> impl_;
 };
 

@@ -53,7 +53,15 @@ struct IceCandidate {
 };
 
 enum class IceGatheringState { new_, gathering, complete };
-enum class IceConnectionState { new_, checking, connected, completed, disconnected, failed, closed };
+enum class IceConnectionState {
+    new_,
+    checking,
+    connected,
+    completed,
+    disconnected,
+    failed,
+    closed
+};
 enum class PeerConnectionState { new_, connecting, connected, disconnected, failed, closed };
 enum class SignalingState {
     stable,
@@ -93,7 +101,7 @@ struct PeerConnectionStats {
 };
 
 class PeerConnection {
-public:
+  public:
     explicit PeerConnection(Configuration configuration = {});
     ~PeerConnection();
     PeerConnection(const PeerConnection&) = delete;
@@ -135,7 +143,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::shared_ptr<Impl> impl_;
 };
 

@@ -8,8 +8,8 @@
 namespace floe {
 
 class Runtime {
-public:
-    Runtime();  // starts the thread
+  public:
+    Runtime();   // starts the thread
     ~Runtime();  // stops the loop and joins the thread; destroy PeerConnections first
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
@@ -23,7 +23,7 @@ public:
     struct Impl;
     Impl& impl() { return *impl_; }
 
-private:
+  private:
     std::shared_ptr<Impl> impl_;
 };
 

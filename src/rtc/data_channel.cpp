@@ -7,10 +7,14 @@ namespace floe {
 
 std::string_view to_string(DataChannelState state) {
     switch (state) {
-        case DataChannelState::connecting: return "connecting";
-        case DataChannelState::open: return "open";
-        case DataChannelState::closing: return "closing";
-        case DataChannelState::closed: return "closed";
+        case DataChannelState::connecting:
+            return "connecting";
+        case DataChannelState::open:
+            return "open";
+        case DataChannelState::closing:
+            return "closing";
+        case DataChannelState::closed:
+            return "closed";
     }
     return "?";
 }
@@ -18,22 +22,32 @@ std::string_view to_string(DataChannelState state) {
 DataChannel::DataChannel(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DataChannel::~DataChannel() = default;
 
-const std::string& DataChannel::label() const { return impl_->label; }
-const std::string& DataChannel::protocol() const { return impl_->protocol; }
+const std::string& DataChannel::label() const {
+    return impl_->label;
+}
+const std::string& DataChannel::protocol() const {
+    return impl_->protocol;
+}
 std::optional<std::uint16_t> DataChannel::id() const {
     const int id = impl_->id.load(std::memory_order_relaxed);
     if (id < 0) return std::nullopt;
     return static_cast<std::uint16_t>(id);
 }
-bool DataChannel::ordered() const { return impl_->init.ordered; }
+bool DataChannel::ordered() const {
+    return impl_->init.ordered;
+}
 std::optional<std::uint16_t> DataChannel::max_retransmits() const {
     return impl_->init.max_retransmits;
 }
 std::optional<std::uint16_t> DataChannel::max_packet_life_time() const {
     return impl_->init.max_packet_life_time;
 }
-bool DataChannel::negotiated() const { return impl_->init.negotiated; }
-DataChannelState DataChannel::ready_state() const { return impl_->state.load(); }
+bool DataChannel::negotiated() const {
+    return impl_->init.negotiated;
+}
+DataChannelState DataChannel::ready_state() const {
+    return impl_->state.load();
+}
 
 std::size_t DataChannel::buffered_amount() const {
     return impl_->core_buffered.load(std::memory_order_relaxed) +
@@ -86,8 +100,12 @@ void send_message(const std::shared_ptr<DataChannel::Impl>& c, bool binary, Byte
 
 }  // namespace
 
-void DataChannel::send(std::string_view text) { send_message(impl_, false, as_bytes(text)); }
-void DataChannel::send(ByteSpan binary) { send_message(impl_, true, binary); }
+void DataChannel::send(std::string_view text) {
+    send_message(impl_, false, as_bytes(text));
+}
+void DataChannel::send(ByteSpan binary) {
+    send_message(impl_, true, binary);
+}
 
 void DataChannel::close() {
     auto pc = impl_->pc.lock();
@@ -99,8 +117,12 @@ void DataChannel::close() {
     });
 }
 
-void DataChannel::on_open(std::function<void()> f) { impl_->on_open.set(std::move(f)); }
-void DataChannel::on_close(std::function<void()> f) { impl_->on_close.set(std::move(f)); }
+void DataChannel::on_open(std::function<void()> f) {
+    impl_->on_open.set(std::move(f));
+}
+void DataChannel::on_close(std::function<void()> f) {
+    impl_->on_close.set(std::move(f));
+}
 void DataChannel::on_error(std::function<void(std::string)> f) {
     impl_->on_error.set(std::move(f));
 }

@@ -23,7 +23,8 @@ std::vector<SocketAddress> resolve_ice_servers(const std::vector<std::string>& u
                 << "ICE server " << text << ": " << addresses.error().message();
             continue;
         }
-        for (const auto& a : *addresses) out.push_back(a);
+        for (const auto& a : *addresses)
+            out.push_back(a);
     }
     return out;
 }

@@ -23,9 +23,11 @@ std::string write_description(const LocalDescriptionParams& p) {
     line("t=0 0");
     line("a=group:BUNDLE " + p.mid);
     line("a=msid-semantic: WMS");
-    line(p.legacy ? "m=application 9 DTLS/SCTP 5000" : "m=application 9 UDP/DTLS/SCTP webrtc-datachannel");
+    line(p.legacy ? "m=application 9 DTLS/SCTP 5000"
+                  : "m=application 9 UDP/DTLS/SCTP webrtc-datachannel");
     line("c=IN IP4 0.0.0.0");
-    for (const auto& c : p.candidates) line("a=" + c.to_string());
+    for (const auto& c : p.candidates)
+        line("a=" + c.to_string());
     if (p.end_of_candidates) line("a=end-of-candidates");
     line("a=ice-ufrag:" + p.credentials.ufrag);
     line("a=ice-pwd:" + p.credentials.pwd);
@@ -108,19 +110,23 @@ RemoteDescriptionParams read_description(SdpType, const std::string& sdp) {
         } else if (name == "sctp-port") {
             r.sctp_port = static_cast<std::uint16_t>(number_of(value, text));
         } else if (name == "sctpmap") {
-            r.sctp_port = static_cast<std::uint16_t>(number_of(value.substr(0, value.find(' ')), text));
+            r.sctp_port =
+                static_cast<std::uint16_t>(number_of(value.substr(0, value.find(' ')), text));
         } else if (name == "max-message-size") {
             r.max_message_size = number_of(value, text);
         } else if (name == "candidate") {
             auto c = ice::Candidate::parse(attr);
-            if (!c) fail("candidate field " + std::to_string(c.error().field) + ": " + c.error().reason, text);
+            if (!c)
+                fail("candidate field " + std::to_string(c.error().field) + ": " + c.error().reason,
+                     text);
             r.candidates.push_back(std::move(*c));
         } else if (name == "end-of-candidates") {
             r.end_of_candidates = true;
         }
     }
     number = 0;
-    if (!seen_application) throw OperationError("no m=application section: no data channels offered");
+    if (!seen_application)
+        throw OperationError("no m=application section: no data channels offered");
     if (r.credentials.ufrag.empty() || r.credentials.pwd.empty())
         throw OperationError("missing a=ice-ufrag or a=ice-pwd");
     if (r.fingerprints.empty()) throw OperationError("missing a=fingerprint");

@@ -14,16 +14,22 @@ std::string quote(std::string_view text) {
     std::string out = "\"";
     for (const char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c == '"') out += "\\\"";
-        else if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
+        if (c == '"')
+            out += "\\\"";
+        else if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
         else if (c < 0x20) {
             char b[8];
             std::snprintf(b, sizeof b, "\\u%04x", c);
             out += b;
-        } else out += ch;
+        } else
+            out += ch;
     }
     return out + "\"";
 }
@@ -32,9 +38,13 @@ std::string quote(std::string_view text) {
 std::map<std::string, std::string> parse_flat(std::string_view j) {
     std::map<std::string, std::string> out;
     std::size_t i = 0;
-    const auto ws = [&] { while (i < j.size() && std::isspace(static_cast<unsigned char>(j[i]))) ++i; };
+    const auto ws = [&] {
+        while (i < j.size() && std::isspace(static_cast<unsigned char>(j[i])))
+            ++i;
+    };
     const auto bad = [&](const char* what) {
-        throw InvalidArgumentError(std::string("JSON: ") + what + " at offset " + std::to_string(i));
+        throw InvalidArgumentError(std::string("JSON: ") + what + " at offset " +
+                                   std::to_string(i));
     };
     const auto str = [&]() {
         if (i >= j.size() || j[i] != '"') bad("expected a string");
@@ -46,23 +56,42 @@ std::map<std::string, std::string> parse_flat(std::string_view j) {
                 if (i >= j.size()) bad("bad escape");
                 char e = j[i++];
                 switch (e) {
-                    case 'n': s += '\n'; break;
-                    case 'r': s += '\r'; break;
-                    case 't': s += '\t'; break;
-                    case 'b': s += '\b'; break;
-                    case 'f': s += '\f'; break;
+                    case 'n':
+                        s += '\n';
+                        break;
+                    case 'r':
+                        s += '\r';
+                        break;
+                    case 't':
+                        s += '\t';
+                        break;
+                    case 'b':
+                        s += '\b';
+                        break;
+                    case 'f':
+                        s += '\f';
+                        break;
                     case 'u': {
                         if (i + 4 > j.size()) bad("bad \\u escape");
                         unsigned v = std::stoul(std::string(j.substr(i, 4)), nullptr, 16);
                         i += 4;
-                        if (v < 0x80) s += static_cast<char>(v);
-                        else if (v < 0x800) { s += static_cast<char>(0xC0 | (v >> 6)); s += static_cast<char>(0x80 | (v & 0x3F)); }
-                        else { s += static_cast<char>(0xE0 | (v >> 12)); s += static_cast<char>(0x80 | ((v >> 6) & 0x3F)); s += static_cast<char>(0x80 | (v & 0x3F)); }
+                        if (v < 0x80)
+                            s += static_cast<char>(v);
+                        else if (v < 0x800) {
+                            s += static_cast<char>(0xC0 | (v >> 6));
+                            s += static_cast<char>(0x80 | (v & 0x3F));
+                        } else {
+                            s += static_cast<char>(0xE0 | (v >> 12));
+                            s += static_cast<char>(0x80 | ((v >> 6) & 0x3F));
+                            s += static_cast<char>(0x80 | (v & 0x3F));
+                        }
                         break;
                     }
-                    default: s += e;
+                    default:
+                        s += e;
                 }
-            } else s += c;
+            } else
+                s += c;
         }
         if (i >= j.size()) bad("unterminated string");
         ++i;
@@ -80,16 +109,22 @@ std::map<std::string, std::string> parse_flat(std::string_view j) {
         if (i >= j.size() || j[i] != ':') bad("expected ':'");
         ++i;
         ws();
-        if (i < j.size() && j[i] == '"') out[key] = str();
+        if (i < j.size() && j[i] == '"')
+            out[key] = str();
         else {
             std::size_t start = i;
-            while (i < j.size() && j[i] != ',' && j[i] != '}') ++i;
+            while (i < j.size() && j[i] != ',' && j[i] != '}')
+                ++i;
             std::string v(j.substr(start, i - start));
-            while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+            while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back())))
+                v.pop_back();
             out[key] = v;
         }
         ws();
-        if (i < j.size() && j[i] == ',') { ++i; continue; }
+        if (i < j.size() && j[i] == ',') {
+            ++i;
+            continue;
+        }
         if (i < j.size() && j[i] == '}') return out;
         bad("expected ',' or '}'");
     }
@@ -105,11 +140,16 @@ SessionDescription SessionDescription::from_json(std::string_view json) {
     auto o = parse_flat(json);
     SessionDescription d;
     const auto& t = o["type"];
-    if (t == "offer") d.type = SdpType::offer;
-    else if (t == "answer") d.type = SdpType::answer;
-    else if (t == "pranswer") d.type = SdpType::pranswer;
-    else if (t == "rollback") d.type = SdpType::rollback;
-    else throw InvalidArgumentError("JSON: \"type\" must be offer, answer, pranswer or rollback");
+    if (t == "offer")
+        d.type = SdpType::offer;
+    else if (t == "answer")
+        d.type = SdpType::answer;
+    else if (t == "pranswer")
+        d.type = SdpType::pranswer;
+    else if (t == "rollback")
+        d.type = SdpType::rollback;
+    else
+        throw InvalidArgumentError("JSON: \"type\" must be offer, answer, pranswer or rollback");
     d.sdp = o["sdp"];
     return d;
 }

@@ -44,7 +44,8 @@ rtc::CoreConfig core_config(const Configuration& c) {
 
 }  // namespace
 
-// ---- PeerConnection::Impl (runtime thread) -------------------------------------------------------
+// ---- PeerConnection::Impl (runtime thread)
+// -------------------------------------------------------
 
 PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime> rt)
     : config(std::move(configuration)),
@@ -98,7 +99,8 @@ void PeerConnection::Impl::start() {
         FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
     }
     const Instant now = Clock::now();
-    for (auto& s : sockets) core.add_local_socket(now, s.id, s.socket->local_address());
+    for (auto& s : sockets)
+        core.add_local_socket(now, s.id, s.socket->local_address());
     core.end_of_local_sockets(now);
 }
 
@@ -158,7 +160,8 @@ void PeerConnection::Impl::flush() {
     flushing = true;
     auto keep = shared_from_this();  // a callback may drop the last user reference
     for (;;) {
-        while (auto t = core.poll_transmit()) send_datagram(*t);
+        while (auto t = core.poll_transmit())
+            send_datagram(*t);
         auto event = core.poll_event();
         if (!event) break;
         std::visit(
@@ -206,7 +209,8 @@ void PeerConnection::Impl::flush() {
             },
             *event);
     }
-    for (auto& [handle, channel] : channels) mirror(channel->impl());
+    for (auto& [handle, channel] : channels)
+        mirror(channel->impl());
     if (!closed) arm_timer();
     flushing = false;
     // A callback released the PeerConnection: let the Impl go in a handler of its own, not in
@@ -233,7 +237,8 @@ void PeerConnection::Impl::close() {
     if (closed) return;
     core.close(Clock::now());
     // Send what close produced (ABORT / close_notify), but no more events reach the user.
-    while (auto t = core.poll_transmit()) send_datagram(*t);
+    while (auto t = core.poll_transmit())
+        send_datagram(*t);
     while (core.poll_event()) {
     }
     closed = true;
@@ -247,7 +252,8 @@ void PeerConnection::Impl::close() {
     }
     channels.clear();
     timer.cancel();
-    for (auto& s : sockets) s.socket->close();
+    for (auto& s : sockets)
+        s.socket->close();
     on_ice_candidate.reset();
     on_gathering.reset();
     on_ice_state.reset();
@@ -256,7 +262,8 @@ void PeerConnection::Impl::close() {
     on_data_channel.reset();
 }
 
-// ---- PeerConnection (any thread) -------------------------------------------------------------------
+// ---- PeerConnection (any thread)
+// -------------------------------------------------------------------
 
 PeerConnection::PeerConnection(Configuration configuration) {
     auto rt = configuration.runtime ? configuration.runtime : Runtime::default_runtime();
@@ -278,10 +285,10 @@ PeerConnection::~PeerConnection() {
     });
 }
 
-#define FLOE_ON_RUNTIME(body)                                 \
+#define FLOE_ON_RUNTIME(body)                                \
     rtc::run_sync(*impl_->runtime, [&, impl = impl_.get()] { \
-        auto& pc = *impl;                                     \
-        body;                                                 \
+        auto& pc = *impl;                                    \
+        body;                                                \
     })
 
 namespace {
@@ -340,9 +347,8 @@ PeerConnectionState PeerConnection::connection_state() const {
 
 std::shared_ptr<DataChannel> PeerConnection::create_data_channel(std::string label,
                                                                  DataChannelInit init) {
-    return FLOE_ON_RUNTIME(require_open(pc);
-                           auto handle = pc.core.create_data_channel(Clock::now(),
-                                                                     std::move(label), init);
+    return FLOE_ON_RUNTIME(require_open(pc); auto handle = pc.core.create_data_channel(
+                                                 Clock::now(), std::move(label), init);
                            auto channel = pc.adopt_channel(handle); pc.flush(); return channel);
 }
 

@@ -18,13 +18,20 @@ constexpr const char* kLog = "rtc";
 
 IceConnectionState to_public(ice::IceState s) {
     switch (s) {
-        case ice::IceState::new_: return IceConnectionState::new_;
-        case ice::IceState::checking: return IceConnectionState::checking;
-        case ice::IceState::connected: return IceConnectionState::connected;
-        case ice::IceState::completed: return IceConnectionState::completed;
-        case ice::IceState::disconnected: return IceConnectionState::disconnected;
-        case ice::IceState::failed: return IceConnectionState::failed;
-        case ice::IceState::closed: return IceConnectionState::closed;
+        case ice::IceState::new_:
+            return IceConnectionState::new_;
+        case ice::IceState::checking:
+            return IceConnectionState::checking;
+        case ice::IceState::connected:
+            return IceConnectionState::connected;
+        case ice::IceState::completed:
+            return IceConnectionState::completed;
+        case ice::IceState::disconnected:
+            return IceConnectionState::disconnected;
+        case ice::IceState::failed:
+            return IceConnectionState::failed;
+        case ice::IceState::closed:
+            return IceConnectionState::closed;
     }
     return IceConnectionState::new_;
 }
@@ -34,8 +41,8 @@ IceCandidate to_public(const ice::Candidate& c, const std::string& mid) {
 }
 
 std::string describe(const ice::Candidate& c) {
-    return c.address + ":" + std::to_string(c.port) + " typ " + std::string(ice::to_string(c.type)) +
-           " " + std::string(ice::to_string(c.transport));
+    return c.address + ":" + std::to_string(c.port) + " typ " +
+           std::string(ice::to_string(c.type)) + " " + std::string(ice::to_string(c.transport));
 }
 
 sctp::Reliability reliability_of(const DataChannelInit& init) {
@@ -150,11 +157,13 @@ void PeerConnectionCore::ensure_agent(bool controlling) {
 void PeerConnectionCore::start_gathering(Instant now) {
     if (impl_->gathering_started) return;
     impl_->gathering_started = true;
-    for (const auto& s : impl_->sockets) impl_->agent->add_local_socket(now, s.id, s.address);
+    for (const auto& s : impl_->sockets)
+        impl_->agent->add_local_socket(now, s.id, s.address);
     if (impl_->sockets_done) impl_->agent->end_of_local_sockets(now);
 }
 
-// ---- JSEP ----------------------------------------------------------------------------------------
+// ---- JSEP
+// ----------------------------------------------------------------------------------------
 
 std::string PeerConnectionCore::describe_local(SdpType type) const {
     LocalDescriptionParams p;
@@ -272,7 +281,8 @@ void PeerConnectionCore::set_remote_description(Instant now,
     // Parses and checks everything before changing any state (throws OperationError).
     RemoteDescriptionParams params = read_description(description.type, description.sdp);
     if (!offer && params.setup == DtlsSetup::actpass)
-        throw OperationError("the answer has a=setup:actpass; an answer must pick active or passive");
+        throw OperationError(
+            "the answer has a=setup:actpass; an answer must pick active or passive");
 
     ensure_agent(!offer);
     impl_->remote = description;
@@ -283,7 +293,8 @@ void PeerConnectionCore::set_remote_description(Instant now,
     impl_->remote_fingerprint = params.fingerprints.empty() ? "" : params.fingerprints.front();
     auto& agent = *impl_->agent;
     agent.set_remote_credentials(params.credentials);
-    for (const auto& c : params.candidates) agent.add_remote_candidate(now, c);
+    for (const auto& c : params.candidates)
+        agent.add_remote_candidate(now, c);
     if (params.end_of_candidates) {
         agent.end_of_remote_candidates(now);
         impl_->remote_end_of_candidates = true;
@@ -292,7 +303,8 @@ void PeerConnectionCore::set_remote_description(Instant now,
         set_signaling(SignalingState::have_remote_offer);
     } else {
         // Our offer said actpass: the answerer's choice decides.
-        impl_->dtls_role = params.setup == DtlsSetup::active ? dtls::Role::server : dtls::Role::client;
+        impl_->dtls_role =
+            params.setup == DtlsSetup::active ? dtls::Role::server : dtls::Role::client;
         set_signaling(description.type == SdpType::answer ? SignalingState::stable
                                                           : SignalingState::have_remote_pranswer);
     }
@@ -368,7 +380,8 @@ void PeerConnectionCore::start_sctp(Instant now) {
         c.mtu = fit;
     }
     impl_->sctp.emplace(c);
-    for (ChannelHandle h : impl_->unopened) open_in_sctp(h);
+    for (ChannelHandle h : impl_->unopened)
+        open_in_sctp(h);
     impl_->unopened.clear();
     (void)now;
 }
@@ -442,8 +455,8 @@ std::optional<CoreEvent> PeerConnectionCore::poll_event() {
 void PeerConnectionCore::send_dtls_datagrams() {
     while (auto d = impl_->dtls.poll_transmit()) {
         if (!impl_->pair) continue;  // nowhere to send yet: DTLS retransmits
-        impl_->out.push_back(
-            Transmit{impl_->pair->socket, impl_->pair->remote_address, Bytes(d->begin(), d->end())});
+        impl_->out.push_back(Transmit{impl_->pair->socket, impl_->pair->remote_address,
+                                      Bytes(d->begin(), d->end())});
     }
 }
 
@@ -512,8 +525,8 @@ void PeerConnectionCore::handle_ice_event(Instant now, ice::Event& event) {
 
 void PeerConnectionCore::handle_dtls_event(Instant now, dtls::Event& event) {
     if (auto* c = std::get_if<dtls::event::Connected>(&event)) {
-        FLOE_LOG(LogLevel::info, "dtls") << "connected, " << c->cipher << ", peer "
-                                         << c->peer_fingerprint;
+        FLOE_LOG(LogLevel::info, "dtls")
+            << "connected, " << c->cipher << ", peer " << c->peer_fingerprint;
         impl_->dtls_connected = true;
         impl_->cipher = c->cipher;
         start_sctp(now);
@@ -635,7 +648,8 @@ void PeerConnectionCore::update_connection_state() {
 ChannelHandle PeerConnectionCore::create_data_channel(Instant now, std::string label,
                                                       DataChannelInit init) {
     if (impl_->closed) throw InvalidStateError("create_data_channel: closed");
-    if (label.size() > 65535) throw InvalidArgumentError("data channel label longer than 65535 bytes");
+    if (label.size() > 65535)
+        throw InvalidArgumentError("data channel label longer than 65535 bytes");
     if (init.protocol.size() > 65535)
         throw InvalidArgumentError("data channel protocol longer than 65535 bytes");
     if (init.max_retransmits && init.max_packet_life_time)
@@ -719,10 +733,9 @@ const ChannelInfo* PeerConnectionCore::channel(ChannelHandle handle) const {
     auto it = impl_->channels.find(handle);
     if (it == impl_->channels.end()) return nullptr;
     auto& info = it->second;
-    info.buffered_amount =
-        impl_->sctp && info.id && info.state != DataChannelState::closed
-            ? impl_->sctp->buffered_amount(*info.id)
-            : 0;
+    info.buffered_amount = impl_->sctp && info.id && info.state != DataChannelState::closed
+                               ? impl_->sctp->buffered_amount(*info.id)
+                               : 0;
     info.stats.state = info.state;
     info.stats.id = info.id;
     return &info;
@@ -732,7 +745,8 @@ void PeerConnectionCore::close(Instant now) {
     if (impl_->closed) return;
     if (impl_->sctp) {
         impl_->sctp->close();
-        while (auto p = impl_->sctp->poll_transmit()) impl_->dtls.send(*p);
+        while (auto p = impl_->sctp->poll_transmit())
+            impl_->dtls.send(*p);
     }
     if (impl_->dtls_started) impl_->dtls.close(now);
     send_dtls_datagrams();
@@ -757,8 +771,8 @@ PeerConnectionStats PeerConnectionCore::stats() const {
         s.channels.push_back(std::move(c));
     }
     if (impl_->pair)
-        s.selected_candidate_pair =
-            "local " + describe(impl_->pair->local) + " <-> remote " + describe(impl_->pair->remote);
+        s.selected_candidate_pair = "local " + describe(impl_->pair->local) + " <-> remote " +
+                                    describe(impl_->pair->remote);
     s.dtls_cipher = impl_->cipher;
     s.local_fingerprint = config_.certificate->fingerprint();
     s.remote_fingerprint = impl_->dtls.peer_fingerprint();

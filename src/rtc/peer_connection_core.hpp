@@ -106,7 +106,7 @@ struct ChannelInfo {
 };
 
 class PeerConnectionCore {
-public:
+  public:
     PeerConnectionCore(CoreConfig config, Random& random);
     ~PeerConnectionCore();
     PeerConnectionCore(const PeerConnectionCore&) = delete;
@@ -150,7 +150,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     void set_signaling(SignalingState state);
     void update_connection_state();
     void ensure_agent(bool controlling);

@@ -32,7 +32,7 @@ namespace floe {
 // and calls it outside the lock.
 template <class... A>
 class CallbackSlot {
-public:
+  public:
     void set(std::function<void(A...)> f) {
         auto p = f ? std::make_shared<const std::function<void(A...)>>(std::move(f)) : nullptr;
         std::lock_guard lock(mutex_);
@@ -48,7 +48,7 @@ public:
     }
     void reset() { set(nullptr); }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::shared_ptr<const std::function<void(A...)>> f_;
 };
@@ -62,8 +62,8 @@ struct DataChannel::Impl {
 
     std::atomic<int> id{-1};
     std::atomic<DataChannelState> state{DataChannelState::connecting};
-    std::atomic<std::size_t> core_buffered{0};   // in the core (mirrored after each flush)
-    std::atomic<std::size_t> posted_bytes{0};    // sent from another thread, not yet in the core
+    std::atomic<std::size_t> core_buffered{0};  // in the core (mirrored after each flush)
+    std::atomic<std::size_t> posted_bytes{0};   // sent from another thread, not yet in the core
     std::atomic<std::size_t> low_threshold{0};
     std::atomic<std::size_t> max_message_size{65536};
 

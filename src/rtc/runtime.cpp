@@ -40,6 +40,8 @@ bool Runtime::on_runtime_thread() const {
     return impl_->thread.get_id() == std::this_thread::get_id();
 }
 
-void Runtime::post(std::function<void()> task) { asio::post(impl_->io, std::move(task)); }
+void Runtime::post(std::function<void()> task) {
+    asio::post(impl_->io, std::move(task));
+}
 
 }  // namespace floe

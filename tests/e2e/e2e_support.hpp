@@ -1,14 +1,19 @@
 // Helpers for end-to-end tests: two real PeerConnections on loopback sockets, signalled in-process.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <floe/peer_connection.hpp>
 

@@ -22,7 +22,10 @@ TEST_CASE("two peers on loopback connect, open a channel, exchange text and bina
     });
     signal_complete(a, b);
     REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
-    REQUIRE(eventually([&] { std::lock_guard lock(m); return remote != nullptr; }));
+    REQUIRE(eventually([&] {
+        std::lock_guard lock(m);
+        return remote != nullptr;
+    }));
     CHECK(a.connection_state() == PeerConnectionState::connected);
     CHECK(remote->label() == "chat");
     CHECK(dc->id().has_value());
@@ -72,7 +75,8 @@ TEST_CASE("messages of 0 B, 1 B, 1200 B, 16 KiB, 64 KiB and the maximum size arr
     const std::vector<std::size_t> sizes{0, 1, 1200, 16384, 65536, max};
     for (std::size_t n : sizes) {
         Bytes data(n);
-        for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<std::uint8_t>(i * 7 + n);
+        for (std::size_t i = 0; i < n; ++i)
+            data[i] = static_cast<std::uint8_t>(i * 7 + n);
         dc->send(data);
         dc->send(std::string(n, 'x'));
     }
@@ -84,7 +88,8 @@ TEST_CASE("messages of 0 B, 1 B, 1200 B, 16 KiB, 64 KiB and the maximum size arr
         CHECK(bin.binary);
         CHECK(bin.size() == n);
         bool same = true;
-        for (std::size_t i = 0; i < n; ++i) same &= bin.data[i] == static_cast<std::uint8_t>(i * 7 + n);
+        for (std::size_t i = 0; i < n; ++i)
+            same &= bin.data[i] == static_cast<std::uint8_t>(i * 7 + n);
         CHECK(same);
         CHECK_FALSE(text.binary);
         CHECK(text.text() == std::string(n, 'x'));
