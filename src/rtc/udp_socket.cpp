@@ -85,7 +85,8 @@ void UdpSocket::wait_next() {
                 ec = {};
                 continue;
             }
-            if (!ec && on_datagram_) on_datagram_(from_endpoint(sender_), ByteSpan(buffer_.data(), size));
+            if (!ec && on_datagram_)
+                on_datagram_(from_endpoint(sender_), ByteSpan(buffer_.data(), size));
         }
         if (ec) {
             FLOE_LOG(LogLevel::warn, "rtc")
