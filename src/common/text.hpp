@@ -29,11 +29,24 @@ constexpr bool is_ice_char(char c) {
     return is_alnum(c) || c == '+' || c == '/';
 }
 
+// RFC 8866 token-char: %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E.
+constexpr bool is_token_char(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u == 0x21 || (u >= 0x23 && u <= 0x27) || u == 0x2a || u == 0x2b || u == 0x2d ||
+           u == 0x2e || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a) ||
+           (u >= 0x5e && u <= 0x7e);
+}
+
 template <class Pred>
 constexpr bool all_of(std::string_view s, Pred pred) {
     for (char c : s)
         if (!pred(c)) return false;
     return true;
+}
+
+// A non-empty RFC 8866 token (attribute names, mids, media types).
+constexpr bool is_token(std::string_view s) {
+    return !s.empty() && all_of(s, is_token_char);
 }
 
 constexpr bool iequals(std::string_view a, std::string_view b) {

@@ -4,6 +4,7 @@
 #include <floe/ice/candidate.hpp>
 
 #include "common/text.hpp"
+#include "ice/candidate_line.hpp"
 
 namespace floe::ice {
 
@@ -85,12 +86,14 @@ std::string_view to_string(TransportProtocol transport) {
 
 Result<Candidate, CandidateError> Candidate::parse(std::string_view line) {
     if (line.starts_with("a=")) line.remove_prefix(2);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
-        line.remove_suffix(1);
     constexpr std::string_view prefix = "candidate:";
     if (!text::istarts_with(line, prefix)) return error(0, "expected \"candidate:\"");
-    line.remove_prefix(prefix.size());
+    return parse_candidate_value(line.substr(prefix.size()));
+}
 
+Result<Candidate, CandidateError> parse_candidate_value(std::string_view line) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
+        line.remove_suffix(1);
     Candidate c;
     text::Words words(line);
     std::size_t field = 0;

@@ -1,0 +1,243 @@
+// floe sdp FILE|- [--json] [--type offer|answer]   read a description and summarise it
+// floe sdp --answer FILE|- [--json] [--seed N]     print the answer floe would give to an offer
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <floe/sdp/attributes.hpp>
+#include <floe/sdp/jsep.hpp>
+#include <floe/sdp/session_description.hpp>
+#include <floe/sdp/signaling.hpp>
+
+#include "command.hpp"
+#include "common/json.hpp"
+#include "common/random.hpp"
+
+namespace floe::cli {
+namespace {
+
+std::string read_input(const std::string& path) {
+    if (path == "-") {
+        return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw UsageError("cannot open '" + path + "'");
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Offer unless the data section takes a definite DTLS role, which only answers do.
+sdp::SdpType guess_type(const sdp::SessionDescription& sd) {
+    for (const auto& m : sd.media)
+        if (auto s = sdp::setup(sd, m);
+            s && (*s == sdp::Setup::active || *s == sdp::Setup::passive))
+            return sdp::SdpType::answer;
+    return sdp::SdpType::offer;
+}
+
+std::string candidate_summary(const ice::Candidate& c) {
+    std::string out =
+        std::string(ice::to_string(c.type)) + " " + std::string(ice::to_string(c.transport)) + " ";
+    if (auto a = c.socket_address())
+        out += a->to_string();
+    else
+        out += c.address + ":" + std::to_string(c.port) + (c.is_mdns() ? " (mDNS)" : "");
+    out += " priority " + std::to_string(c.priority) + " foundation " + c.foundation;
+    if (c.related_address)
+        out += " from " + *c.related_address + ":" + std::to_string(c.related_port.value_or(0));
+    for (const auto& [name, value] : c.extensions)
+        out += " " + name + "=" + value;
+    return out;
+}
+
+void print_text(const sdp::SessionDescription& sd, sdp::SdpType type,
+                const sdp::RemoteDataParameters& r) {
+    std::printf("%s, session %llu version %llu, %zu section%s\n",
+                std::string(sdp::to_string(type)).c_str(),
+                static_cast<unsigned long long>(sd.origin.session_id),
+                static_cast<unsigned long long>(sd.origin.session_version), sd.media.size(),
+                sd.media.size() == 1 ? "" : "s");
+    const auto bundle = sdp::bundle_mids(sd);
+    if (!bundle.empty()) {
+        std::printf("bundle:");
+        for (const auto& mid : bundle)
+            std::printf(" %s", mid.c_str());
+        std::printf("\n");
+    }
+    for (std::size_t i = 0; i < sd.media.size(); ++i) {
+        const auto& m = sd.media[i];
+        std::string formats;
+        for (const auto& f : m.formats)
+            formats += " " + f;
+        std::printf(
+            "section %zu: %s %u %s%s, mid %s%s\n", i, m.media.c_str(), m.port, m.protocol.c_str(),
+            formats.c_str(), std::string(sdp::mid(m).value_or("(none)")).c_str(),
+            i == r.media_index ? "  <- data channels" : (m.port == 0 ? "  (rejected)" : ""));
+    }
+    std::printf("data section: %s form\n", r.form == sdp::DataChannelForm::modern
+                                               ? "modern (UDP/DTLS/SCTP + sctp-port)"
+                                               : "legacy (DTLS/SCTP + sctpmap)");
+    std::printf(
+        "  ice: ufrag %s pwd %s%s%s\n", r.ice_ufrag.c_str(), r.ice_pwd.c_str(),
+        r.ice_lite ? " lite" : "",
+        r.ice_options.to_string().empty() ? "" : (" options " + r.ice_options.to_string()).c_str());
+    for (const auto& f : r.fingerprints)
+        std::printf("  fingerprint: %s\n", f.to_string().c_str());
+    std::printf("  setup: %s\n", std::string(sdp::to_string(r.setup)).c_str());
+    std::printf("  sctp port: %u\n", r.sctp_port);
+    std::printf("  max message size: %llu%s\n", static_cast<unsigned long long>(r.max_message_size),
+                r.max_message_size == 0 ? " (no limit)" : "");
+    if (r.tls_id) std::printf("  tls-id: %s\n", r.tls_id->c_str());
+    std::printf("  candidates: %zu%s\n", r.candidates.size(),
+                r.end_of_candidates ? " (end-of-candidates)" : "");
+    for (const auto& c : r.candidates)
+        std::printf("    %s\n", candidate_summary(c).c_str());
+}
+
+void add_field(std::string& out, std::string_view name) {
+    if (out.back() != '{' && out.back() != '[') out += ',';
+    json::append_string(out, name);
+    out += ':';
+}
+
+std::string to_json(const sdp::SessionDescription& sd, sdp::SdpType type,
+                    const sdp::RemoteDataParameters& r) {
+    std::string out = "{";
+    auto string_field = [&](std::string_view name, std::string_view value) {
+        add_field(out, name);
+        json::append_string(out, value);
+    };
+    auto number_field = [&](std::string_view name, unsigned long long value) {
+        add_field(out, name);
+        out += std::to_string(value);
+    };
+    auto bool_field = [&](std::string_view name, bool value) {
+        add_field(out, name);
+        out += value ? "true" : "false";
+    };
+    string_field("type", sdp::to_string(type));
+    string_field("session_id", std::to_string(sd.origin.session_id));  // beyond 2^53
+    string_field("session_version", std::to_string(sd.origin.session_version));
+    add_field(out, "bundle");
+    out += '[';
+    for (const auto& mid : sdp::bundle_mids(sd)) {
+        if (out.back() != '[') out += ',';
+        json::append_string(out, mid);
+    }
+    out += "],";
+    json::append_string(out, "sections");
+    out += ":[";
+    for (const auto& m : sd.media) {
+        out += out.back() == '[' ? "{" : ",{";
+        string_field("media", m.media);
+        number_field("port", m.port);
+        string_field("protocol", m.protocol);
+        if (auto mid = sdp::mid(m)) string_field("mid", *mid);
+        out += '}';
+    }
+    out += "],";
+    json::append_string(out, "data");
+    out += ":{";
+    number_field("media_index", r.media_index);
+    string_field("mid", r.mid);
+    string_field("form", r.form == sdp::DataChannelForm::modern ? "modern" : "legacy");
+    string_field("ice_ufrag", r.ice_ufrag);
+    string_field("ice_pwd", r.ice_pwd);
+    bool_field("ice_lite", r.ice_lite);
+    bool_field("trickle", r.ice_options.trickle);
+    add_field(out, "fingerprints");
+    out += '[';
+    for (const auto& f : r.fingerprints) {
+        if (out.back() != '[') out += ',';
+        json::append_string(out, f.to_string());
+    }
+    out += ']';
+    string_field("setup", sdp::to_string(r.setup));
+    number_field("sctp_port", r.sctp_port);
+    number_field("max_message_size", r.max_message_size);
+    add_field(out, "candidates");
+    out += '[';
+    for (const auto& c : r.candidates) {
+        if (out.back() != '[') out += ',';
+        json::append_string(out, c.to_string());
+    }
+    out += ']';
+    bool_field("end_of_candidates", r.end_of_candidates);
+    out += "}}";
+    return out;
+}
+
+int fail_with(const std::string& source, const sdp::DescriptionError& error) {
+    std::fprintf(stderr, "floe sdp: %s: %s\n", source.c_str(), error.message().c_str());
+    return 1;
+}
+
+int print_answer(const std::string& source, const sdp::SessionDescription& offer, bool json,
+                 std::optional<long long> seed) {
+    std::unique_ptr<Random> seeded;
+    if (seed) seeded = std::make_unique<SeededRandom>(static_cast<std::uint64_t>(*seed));
+    Random& random = seed ? *seeded : crypto_random();
+    constexpr std::string_view ice_chars =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    sdp::LocalParameters local;
+    local.ice_ufrag = random.string(8, ice_chars);
+    local.ice_pwd = random.string(24, ice_chars);
+    // No certificate here: the fingerprint is a random stand-in of the right size.
+    local.fingerprint.digest.resize(sdp::digest_size(local.fingerprint.algorithm));
+    random.fill(local.fingerprint.digest);
+    local.session_id = random.next_u64() >> 1;  // below 2^63 (JSEP §5.2.1)
+    local.session_version = 2;
+    auto answer = sdp::create_answer(offer, local);
+    if (!answer) return fail_with(source, answer.error());
+    const std::string text = sdp::write(*answer);
+    if (json)
+        std::printf("%s\n", sdp::to_json(sdp::DescriptionInit{sdp::SdpType::answer, text}).c_str());
+    else
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+}
+
+int run(Args& args) {
+    const bool json = args.flag("json");
+    const bool answer = args.flag("answer");
+    const auto type_name = args.value("type");
+    const auto seed = args.integer("seed", 0, (1ll << 62));
+    auto files = args.positionals();
+    args.finish();
+    if (files.size() != 1) throw UsageError("give one FILE, or - for standard input");
+    std::optional<sdp::SdpType> type;
+    if (type_name) {
+        type = sdp::parse_sdp_type(*type_name);
+        if (!type || *type == sdp::SdpType::rollback)
+            throw UsageError("--type is offer, pranswer or answer");
+    }
+    const std::string source = files[0] == "-" ? "<stdin>" : files[0];
+    std::string text = read_input(files[0]);
+    // A browser's {"type":..., "sdp":...} is accepted as well as the bare description.
+    if (auto init = sdp::parse_description_json(text)) {
+        if (!type) type = init->type;
+        text = std::move(init->sdp);
+    }
+
+    auto parsed = sdp::parse(text);
+    if (!parsed) return fail_with(source, sdp::to_description_error(parsed.error()));
+    if (answer) return print_answer(source, *parsed, json, seed);
+    if (!type) type = guess_type(*parsed);
+    auto remote = sdp::read_remote(text, *type);
+    if (!remote) return fail_with(source, remote.error());
+    if (json)
+        std::printf("%s\n", to_json(*parsed, *type, *remote).c_str());
+    else
+        print_text(*parsed, *type, *remote);
+    return 0;
+}
+
+}  // namespace
+
+FLOE_COMMAND("sdp", "sdp FILE|- [--json] [--type offer|answer] [--answer [--seed N]]",
+             "parse a session description and summarise it, or print floe's answer to it", &run);
+
+}  // namespace floe::cli

@@ -1,0 +1,334 @@
+// The WebRTC attributes: value grammars (RFC 8839 ICE, RFC 8122 fingerprint, RFC 4145/8842 setup
+// and tls-id, RFC 5888/8843 group, RFC 8841 SCTP) and the accessors built on them.
+#include <floe/sdp/attributes.hpp>
+
+#include <array>
+
+#include "common/text.hpp"
+#include "ice/candidate_line.hpp"
+
+namespace floe::sdp {
+
+namespace {
+
+bool is_ice_chars(std::string_view s, std::size_t min, std::size_t max) {
+    return s.size() >= min && s.size() <= max && text::all_of(s, text::is_ice_char);
+}
+
+struct HashName {
+    HashFunction hash;
+    std::string_view name;
+    std::size_t size;
+};
+constexpr std::array<HashName, 5> hash_names = {{
+    {HashFunction::sha1, "sha-1", 20},
+    {HashFunction::sha224, "sha-224", 28},
+    {HashFunction::sha256, "sha-256", 32},
+    {HashFunction::sha384, "sha-384", 48},
+    {HashFunction::sha512, "sha-512", 64},
+}};
+
+constexpr std::array<std::string_view, 4> setup_names = {"actpass", "active", "passive",
+                                                         "holdconn"};
+
+// RFC 8842 §5: tls-id-value = 20*255(ALPHA / DIGIT / "+" / "/" / "-" / "_").
+bool is_valid_tls_id(std::string_view s) {
+    return s.size() >= 20 && s.size() <= 255 &&
+           text::all_of(s, [](char c) { return text::is_ice_char(c) || c == '-' || c == '_'; });
+}
+
+std::optional<std::string_view> media_or_session(const SessionDescription& session,
+                                                 const Media& media, std::string_view name) {
+    if (auto v = media.value(name)) return v;
+    return session.value(name);
+}
+
+}  // namespace
+
+bool is_valid_ice_ufrag(std::string_view ufrag) {
+    return is_ice_chars(ufrag, 4, 256);
+}
+bool is_valid_ice_pwd(std::string_view pwd) {
+    return is_ice_chars(pwd, 22, 256);
+}
+
+// ---- ice-options -------------------------------------------------------------------------------
+
+std::optional<IceOptions> IceOptions::parse(std::string_view value) {
+    IceOptions out;
+    text::Words words(value);
+    bool any = false;
+    while (auto w = words.next()) {
+        if (!text::all_of(*w, text::is_ice_char)) return std::nullopt;
+        any = true;
+        if (*w == "trickle")
+            out.trickle = true;
+        else if (*w == "ice2")
+            out.ice2 = true;
+        else
+            out.others.emplace_back(*w);
+    }
+    if (!any) return std::nullopt;
+    return out;
+}
+
+std::string IceOptions::to_string() const {
+    std::string out;
+    auto add = [&](std::string_view option) {
+        if (!out.empty()) out += ' ';
+        out += option;
+    };
+    if (trickle) add("trickle");
+    if (ice2) add("ice2");
+    for (const auto& o : others)
+        add(o);
+    return out;
+}
+
+// ---- fingerprint -------------------------------------------------------------------------------
+
+std::string_view to_string(HashFunction hash) {
+    for (const auto& h : hash_names)
+        if (h.hash == hash) return h.name;
+    return "sha-256";
+}
+
+std::optional<HashFunction> parse_hash_function(std::string_view name) {
+    for (const auto& h : hash_names)
+        if (text::iequals(h.name, name)) return h.hash;
+    return std::nullopt;
+}
+
+std::size_t digest_size(HashFunction hash) {
+    for (const auto& h : hash_names)
+        if (h.hash == hash) return h.size;
+    return 0;
+}
+
+std::optional<Fingerprint> Fingerprint::parse(std::string_view value) {
+    const auto [name, hex, found] = text::split_once(value, ' ');
+    if (!found) return std::nullopt;
+    auto hash = parse_hash_function(name);
+    if (!hash) return std::nullopt;
+    auto digest = from_hex(hex, ':');
+    if (!digest || digest->size() != digest_size(*hash)) return std::nullopt;
+    return Fingerprint{*hash, std::move(*digest)};
+}
+
+std::string Fingerprint::to_string() const {
+    std::string out(sdp::to_string(algorithm));
+    out += ' ';
+    for (char c : to_hex(digest, ":"))
+        out += (c >= 'a' && c <= 'f') ? char(c - 'a' + 'A') : c;
+    return out;
+}
+
+// ---- setup, group, sctpmap ---------------------------------------------------------------------
+
+std::string_view to_string(Setup setup) {
+    return setup_names.at(static_cast<std::size_t>(setup));
+}
+
+std::optional<Setup> parse_setup(std::string_view value) {
+    for (std::size_t i = 0; i < setup_names.size(); ++i)
+        if (text::iequals(setup_names.at(i), value)) return static_cast<Setup>(i);
+    return std::nullopt;
+}
+
+std::optional<Group> Group::parse(std::string_view value) {
+    text::Words words(value);
+    auto semantics = words.next();
+    if (!semantics || !text::is_token(*semantics)) return std::nullopt;
+    Group out{std::string(*semantics), {}};
+    while (auto mid = words.next()) {
+        if (!text::is_token(*mid)) return std::nullopt;
+        out.mids.emplace_back(*mid);
+    }
+    return out;
+}
+
+std::string Group::to_string() const {
+    std::string out = semantics;
+    for (const auto& m : mids)
+        out += ' ' + m;
+    return out;
+}
+
+std::optional<SctpMap> SctpMap::parse(std::string_view value) {
+    text::Words words(value);
+    auto port = words.next(), protocol = words.next(), streams = words.next();
+    if (!protocol || words.next() || !text::is_token(*protocol)) return std::nullopt;
+    auto port_value = text::parse_uint<std::uint16_t>(*port);
+    if (!port_value) return std::nullopt;
+    SctpMap out{*port_value, std::string(*protocol), std::nullopt};
+    if (streams) {
+        auto n = text::parse_uint<std::uint32_t>(*streams);
+        if (!n) return std::nullopt;
+        out.streams = *n;
+    }
+    return out;
+}
+
+std::string SctpMap::to_string() const {
+    std::string out = std::to_string(port) + ' ' + protocol;
+    if (streams) out += ' ' + std::to_string(*streams);
+    return out;
+}
+
+// ---- the check sdp::parse runs on every a= line ------------------------------------------------
+
+std::optional<std::string> check_attribute(const Attribute& attribute) {
+    const std::string_view name = attribute.name;
+    const bool has_value = attribute.value.has_value();
+    const std::string_view value = has_value ? std::string_view(*attribute.value) : "";
+    if (name == "candidate") {
+        auto c = ice::parse_candidate_value(value);
+        if (!has_value || !c) {
+            std::string out = "a candidate (RFC 8839 §5.1)";
+            if (!has_value) return out;
+            out += ", field " + std::to_string(c.error().field) + ": " + c.error().reason;
+            return out;
+        }
+        return std::nullopt;
+    }
+    if (name == "ice-ufrag") {
+        if (has_value && is_valid_ice_ufrag(value)) return std::nullopt;
+        return "an ice-ufrag of 4-256 ice-chars (ALPHA / DIGIT / + /)";
+    }
+    if (name == "ice-pwd") {
+        if (has_value && is_valid_ice_pwd(value)) return std::nullopt;
+        return "an ice-pwd of 22-256 ice-chars (ALPHA / DIGIT / + /)";
+    }
+    if (name == "ice-options") {
+        if (has_value && IceOptions::parse(value)) return std::nullopt;
+        return "ice options made of ice-chars (a=ice-options:trickle)";
+    }
+    if (name == "ice-lite" || name == "end-of-candidates") {
+        if (!has_value) return std::nullopt;
+        return "no value after a=" + std::string(name);
+    }
+    if (name == "fingerprint") {
+        if (has_value && Fingerprint::parse(value)) return std::nullopt;
+        // An unknown hash function is not an error (it is skipped); bad hex always is.
+        const auto [hash, hex, found] = text::split_once(value, ' ');
+        if (found && text::is_token(hash) && !parse_hash_function(hash) && !hex.empty() &&
+            from_hex(hex, ':'))
+            return std::nullopt;
+        return "<hash-function> <hex pairs separated by ':'> of the hash's length "
+               "(sha-256 AB:CD:...)";
+    }
+    if (name == "setup") {
+        if (has_value && parse_setup(value)) return std::nullopt;
+        return "setup actpass, active, passive or holdconn";
+    }
+    if (name == "mid") {
+        if (has_value && text::is_token(value) && value.size() <= 256) return std::nullopt;
+        return "a mid made of 1-256 token characters";
+    }
+    if (name == "group") {
+        if (has_value && Group::parse(value)) return std::nullopt;
+        return "<semantics> <mid> ... (a=group:BUNDLE 0)";
+    }
+    if (name == "sctp-port") {
+        if (has_value && text::parse_uint<std::uint16_t>(value)) return std::nullopt;
+        return "an SCTP port 0-65535";
+    }
+    if (name == "max-message-size") {
+        if (has_value && text::parse_uint<std::uint64_t>(value)) return std::nullopt;
+        return "a maximum message size in bytes (0 = no limit)";
+    }
+    if (name == "sctpmap") {
+        if (has_value && SctpMap::parse(value)) return std::nullopt;
+        return "<port> <protocol> [<streams>] (a=sctpmap:5000 webrtc-datachannel 65535)";
+    }
+    if (name == "tls-id") {
+        if (has_value && is_valid_tls_id(value)) return std::nullopt;
+        return "a tls-id of 20-255 characters (ALPHA / DIGIT / + / - _)";
+    }
+    return std::nullopt;
+}
+
+// ---- accessors ---------------------------------------------------------------------------------
+
+std::optional<std::string_view> ice_ufrag(const SessionDescription& session, const Media& media) {
+    return media_or_session(session, media, "ice-ufrag");
+}
+
+std::optional<std::string_view> ice_pwd(const SessionDescription& session, const Media& media) {
+    return media_or_session(session, media, "ice-pwd");
+}
+
+IceOptions ice_options(const SessionDescription& session, const Media& media) {
+    auto value = media_or_session(session, media, "ice-options");
+    auto parsed = value ? IceOptions::parse(*value) : std::nullopt;
+    return parsed ? *parsed : IceOptions{};
+}
+
+bool ice_lite(const SessionDescription& session) {
+    return session.has("ice-lite");
+}
+
+std::vector<Fingerprint> fingerprints(const SessionDescription& session, const Media& media) {
+    const AttributeList& level =
+        media.has("fingerprint") ? static_cast<const AttributeList&>(media) : session;
+    std::vector<Fingerprint> out;
+    for (auto value : level.values("fingerprint"))
+        if (auto f = Fingerprint::parse(value)) out.push_back(std::move(*f));
+    return out;
+}
+
+std::optional<Setup> setup(const SessionDescription& session, const Media& media) {
+    auto value = media_or_session(session, media, "setup");
+    return value ? parse_setup(*value) : std::nullopt;
+}
+
+std::optional<std::string_view> tls_id(const SessionDescription& session, const Media& media) {
+    return media_or_session(session, media, "tls-id");
+}
+
+std::optional<std::string_view> mid(const Media& media) {
+    return media.value("mid");
+}
+
+std::vector<Group> groups(const SessionDescription& session) {
+    std::vector<Group> out;
+    for (auto value : session.values("group"))
+        if (auto g = Group::parse(value)) out.push_back(std::move(*g));
+    return out;
+}
+
+std::vector<std::string> bundle_mids(const SessionDescription& session) {
+    for (auto& g : groups(session))
+        if (g.semantics == "BUNDLE") return std::move(g.mids);
+    return {};
+}
+
+std::optional<std::uint16_t> sctp_port(const Media& media) {
+    auto value = media.value("sctp-port");
+    return value ? text::parse_uint<std::uint16_t>(*value) : std::nullopt;
+}
+
+std::optional<std::uint64_t> max_message_size(const Media& media) {
+    auto value = media.value("max-message-size");
+    return value ? text::parse_uint<std::uint64_t>(*value) : std::nullopt;
+}
+
+std::optional<SctpMap> sctpmap(const Media& media) {
+    auto value = media.value("sctpmap");
+    return value ? SctpMap::parse(*value) : std::nullopt;
+}
+
+std::vector<ice::Candidate> candidates(const Media& media) {
+    std::vector<ice::Candidate> out;
+    for (const auto& a : media.attributes) {
+        if (a.name != "candidate" || !a.value) continue;
+        if (auto c = ice::parse_candidate_value(*a.value)) out.push_back(std::move(*c));
+    }
+    return out;
+}
+
+bool end_of_candidates(const SessionDescription& session, const Media& media) {
+    return media.has("end-of-candidates") || session.has("end-of-candidates");
+}
+
+}  // namespace floe::sdp
