@@ -173,7 +173,8 @@ class Agent {
     Agent& operator=(Agent&&) noexcept;
 
     // A socket the runtime opened and bound: a host candidate (unless unspecified), and a Binding
-    // request to every STUN server for a server-reflexive candidate.
+    // request to every STUN server of its family for a server-reflexive candidate. Sockets are
+    // ranked in the order added (the runtime's interface preference); at most 64 are used.
     void add_local_socket(Instant now, SocketId socket, SocketAddress bound_address);
     // No more sockets will come: gathering completes once the STUN servers have answered.
     void end_of_local_sockets(Instant now);
