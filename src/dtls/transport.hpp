@@ -153,7 +153,6 @@ class Transport {
     std::optional<Instant> retransmit_deadline_;
     std::optional<Instant> handshake_deadline_;
     Duration retransmit_interval_{};
-    bool timer_firing_ = false;
 
     std::deque<Bytes> pending_input_;  // before start()
     std::size_t pending_input_bytes_ = 0;

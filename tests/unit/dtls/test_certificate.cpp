@@ -1,0 +1,103 @@
+#include <doctest/doctest.h>
+
+#include <floe/certificate.hpp>
+#include <floe/error.hpp>
+
+#include <openssl/ec.h>
+#include <openssl/x509.h>
+
+#include "dtls/certificate.hpp"
+#include "dtls/fingerprint.hpp"
+
+using namespace floe;
+using namespace floe::dtls;
+
+TEST_CASE("a generated certificate is a self-signed ECDSA P-256 one, valid from a day ago") {
+    const Certificate c = Certificate::generate();
+    X509* x509 = c.impl().x509.get();
+    EVP_PKEY* key = X509_get0_pubkey(x509);
+    REQUIRE(key != nullptr);
+    CHECK(EVP_PKEY_is_a(key, "EC"));
+    char group[64] = {};
+    size_t group_len = 0;
+    REQUIRE(EVP_PKEY_get_group_name(key, group, sizeof group, &group_len) == 1);
+    CHECK(std::string(group) == "prime256v1");
+    CHECK(X509_verify(x509, key) == 1);  // self-signed
+    CHECK(X509_NAME_cmp(X509_get_subject_name(x509), X509_get_issuer_name(x509)) == 0);
+
+    int days = 0, secs = 0;
+    REQUIRE(ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notBefore(x509)) == 1);
+    CHECK(days * 86400 + secs <= -86000);  // about a day in the past
+    CHECK(days * 86400 + secs >= -86500);
+    REQUIRE(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x509), X509_get0_notAfter(x509)) == 1);
+    CHECK(days == 30);
+}
+
+TEST_CASE("two generated certificates differ in key, subject and fingerprint") {
+    const Certificate a = Certificate::generate();
+    const Certificate b = Certificate::generate();
+    CHECK(a.fingerprint() != b.fingerprint());
+    CHECK(X509_NAME_cmp(X509_get_subject_name(a.impl().x509.get()),
+                        X509_get_subject_name(b.impl().x509.get())) != 0);
+}
+
+TEST_CASE("the fingerprint is the SDP form: sha-256 and 32 upper-case hex bytes") {
+    const Certificate c = Certificate::generate();
+    const std::string& fp = c.fingerprint();
+    REQUIRE(fp.size() == 8 + 32 * 3 - 1);
+    CHECK(fp.substr(0, 8) == "sha-256 ");
+    auto digest = from_hex(std::string_view(fp).substr(8), ':');
+    REQUIRE(digest.has_value());
+    CHECK(*digest == certificate_digest(c.impl().x509.get(), HashAlgorithm::sha256));
+    for (char ch : fp.substr(8))
+        CHECK((ch == ':' || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F')));
+}
+
+TEST_CASE("a certificate survives a PEM round trip with the same fingerprint") {
+    const Certificate c = Certificate::generate();
+    const Certificate again = Certificate::from_pem(c.certificate_pem(), c.private_key_pem());
+    CHECK(again.fingerprint() == c.fingerprint());
+}
+
+TEST_CASE("from_pem rejects garbage and a key that belongs to another certificate") {
+    const Certificate a = Certificate::generate();
+    const Certificate b = Certificate::generate();
+    CHECK_THROWS_AS(Certificate::from_pem("not a certificate", a.private_key_pem()),
+                    InvalidArgumentError);
+    CHECK_THROWS_AS(Certificate::from_pem(a.certificate_pem(), "not a key"), InvalidArgumentError);
+    CHECK_THROWS_AS(Certificate::from_pem(a.certificate_pem(), b.private_key_pem()),
+                    InvalidArgumentError);
+}
+
+TEST_CASE("fingerprints in sha-1/224/256/384/512 parse and match the certificate") {
+    const Certificate c = Certificate::generate();
+    X509* x509 = c.impl().x509.get();
+    const std::pair<const char*, std::size_t> cases[] = {
+        {"sha-1", 20}, {"SHA-224", 28}, {"sha-256", 32}, {"sha-384", 48}, {"sha-512", 64}};
+    for (auto [name, size] : cases) {
+        CAPTURE(name);
+        const auto algorithm = parse_hash_algorithm(name);
+        REQUIRE(algorithm.has_value());
+        const Bytes digest = certificate_digest(x509, *algorithm);
+        CHECK(digest.size() == size);
+        auto parsed = Fingerprint::parse(std::string(name) + " " + to_hex(digest, ":"));
+        REQUIRE(parsed.ok());
+        CHECK(fingerprint_matches(*parsed, x509));
+        Bytes wrong = digest;
+        wrong.back() ^= 1;
+        CHECK_FALSE(fingerprint_matches(Fingerprint{*algorithm, wrong}, x509));
+    }
+}
+
+TEST_CASE("fingerprint parsing names what is wrong") {
+    auto md5 = Fingerprint::parse("md5 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF");
+    REQUIRE_FALSE(md5.ok());
+    CHECK(md5.error() == "unsupported fingerprint hash function 'md5'");
+    auto short_digest = Fingerprint::parse("sha-256 00:11:22");
+    REQUIRE_FALSE(short_digest.ok());
+    CHECK(short_digest.error().find("malformed sha-256 fingerprint") == 0);
+    CHECK_FALSE(Fingerprint::parse("sha-256").ok());
+    CHECK_FALSE(
+        Fingerprint::parse("sha-1 zz:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33")
+            .ok());
+}

@@ -1,0 +1,154 @@
+// Handshake timing on a virtual clock: the retransmission schedule, the overall timeout, and a
+// handshake through a seeded link that loses 30 % of datagrams and reorders the rest.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "dtls/transport.hpp"
+#include "dtls_harness.hpp"
+
+using namespace floe;
+using namespace floe::dtls;
+using floe::test::LossyLink;
+using floe::test::Observed;
+using floe::test::VirtualWallClock;
+
+namespace {
+
+const Certificate& cert_a() {
+    static const Certificate c = Certificate::generate();
+    return c;
+}
+const Certificate& cert_b() {
+    static const Certificate c = Certificate::generate();
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("a client whose peer never answers retransmits at 1, 3, 7 and 15 s and fails at 30 s") {
+    VirtualWallClock clock;
+    const Instant t0 = Instant{} + 1h;
+    Transport a(cert_a());
+    Observed seen;
+    clock.set(t0);
+    a.start(t0, Role::client, cert_b().fingerprint());
+    std::vector<Duration> sent_at;
+    for (std::size_t i = 0; i < drain_transmits(a, seen).size(); ++i)
+        sent_at.push_back(0s);
+    REQUIRE(sent_at.size() == 1);  // the ClientHello
+    while (auto deadline = a.poll_timeout()) {
+        clock.set(*deadline);
+        a.handle_timeout(*deadline);
+        for (std::size_t i = 0, n = drain_transmits(a, seen).size(); i < n; ++i)
+            sent_at.push_back(*deadline - t0);
+        drain_events(a, seen);
+        if (seen.failed) {
+            CHECK(*deadline - t0 == 30s);
+            break;
+        }
+    }
+    CHECK(sent_at == std::vector<Duration>{0s, 1s, 3s, 7s, 15s});
+    CHECK(a.stats().retransmissions == 4);
+    CHECK(a.state() == State::failed);
+    REQUIRE(seen.failed.has_value());
+    CHECK(seen.failed->find("handshake timed out after 30000 ms") == 0);
+    CHECK(seen.data.empty());
+    CHECK_FALSE(a.poll_timeout().has_value());
+}
+
+TEST_CASE("a server that never hears a ClientHello fails at the handshake timeout") {
+    VirtualWallClock clock;
+    const Instant t0 = Instant{} + 1h;
+    Config config;
+    config.handshake_timeout = 10s;
+    Transport a(cert_a(), config);
+    Observed seen;
+    clock.set(t0);
+    a.start(t0, Role::server, cert_b().fingerprint());
+    REQUIRE(a.poll_timeout() == t0 + 10s);
+    clock.set(t0 + 10s);
+    a.handle_timeout(t0 + 10s);
+    drain_events(a, seen);
+    CHECK(drain_transmits(a, seen).empty());
+    REQUIRE(seen.failed.has_value());
+    CHECK(seen.failed->find("handshake timed out") == 0);
+}
+
+TEST_CASE(
+    "the handshake completes through 30 % loss and reordering, on the retransmission schedule") {
+    VirtualWallClock clock;
+    const std::set<Duration> schedule{1s, 2s, 4s, 8s, 16s};
+    int seeds_with_retransmissions = 0;
+    Duration total{};
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        CAPTURE(seed);
+        LossyLink link(seed, 0.30, 5ms, 80ms);  // 75 ms of jitter reorders datagrams of a flight
+        Transport t[2] = {Transport(cert_a()), Transport(cert_b())};
+        Observed seen[2];
+        struct Timer {
+            std::optional<Instant> deadline;
+            Instant armed_at{};
+            std::uint64_t retransmissions = 0;
+        } timer[2];
+        const Instant t0 = Instant{} + 1h;
+        Instant now = t0;
+        clock.set(now);
+        t[1].start(now, Role::server, cert_a().fingerprint());
+        t[0].start(now, Role::client, cert_b().fingerprint());
+        for (int step = 0; step < 10000; ++step) {
+            for (int i = 0; i < 2; ++i) {
+                for (auto& d : drain_transmits(t[i], seen[i]))
+                    link.send(1 - i, std::move(d), now);
+                drain_events(t[i], seen[i]);
+                // Every retransmission happens when the announced deadline comes (OpenSSL may
+                // fire up to 15 ms early when a datagram arrives just before), after one of the
+                // doubling waits.
+                if (t[i].stats().retransmissions != timer[i].retransmissions) {
+                    CHECK(t[i].stats().retransmissions == timer[i].retransmissions + 1);
+                    REQUIRE(timer[i].deadline.has_value());
+                    CHECK(now <= *timer[i].deadline);
+                    CHECK(now >= *timer[i].deadline - 15ms);
+                    CHECK(schedule.count(*timer[i].deadline - timer[i].armed_at) == 1);
+                    timer[i].retransmissions = t[i].stats().retransmissions;
+                }
+                const auto deadline = t[i].poll_timeout();
+                if (deadline != timer[i].deadline)
+                    timer[i] = {deadline, now, timer[i].retransmissions};
+            }
+            if (t[0].state() == State::connected && t[1].state() == State::connected) break;
+            std::optional<Instant> next = link.next_delivery();
+            for (auto& side : t)
+                if (auto d = side.poll_timeout(); d && (!next || *d < *next)) next = d;
+            REQUIRE(next.has_value());
+            now = std::max(now, *next);
+            clock.set(now);
+            while (auto d = link.deliver(now))
+                t[d->first].handle_input(now, d->second);
+            for (auto& side : t)
+                side.handle_timeout(now);
+        }
+        REQUIRE(t[0].state() == State::connected);
+        REQUIRE(t[1].state() == State::connected);
+        CHECK(seen[0].connected->peer_fingerprint == cert_b().fingerprint());
+        CHECK(now - t0 < 30s);
+        if (t[0].stats().retransmissions + t[1].stats().retransmissions > 0) {
+            ++seeds_with_retransmissions;
+            CHECK(now - t0 >= 1s);  // nothing is resent before the first wait
+        } else {
+            CHECK(now - t0 < 1s);  // four flights, one way each, no waiting
+        }
+        total += now - t0;
+        // Data flows afterwards (delivered directly here).
+        REQUIRE(t[0].send(as_bytes("after the storm")));
+        for (auto& d : drain_transmits(t[0], seen[0]))
+            t[1].handle_input(now, d);
+        drain_events(t[1], seen[1]);
+        REQUIRE(seen[1].data.size() == 1);
+        CHECK(as_string(seen[1].data[0]) == "after the storm");
+    }
+    MESSAGE("mean handshake time through 30% loss: " << to_ms(total / 20) << " ms; "
+                                                     << seeds_with_retransmissions
+                                                     << "/20 seeds needed retransmissions");
+    CHECK(seeds_with_retransmissions >= 10);
+}

@@ -1,0 +1,244 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include <floe/error.hpp>
+
+#include "dtls/certificate.hpp"
+#include "dtls/transport.hpp"
+#include "dtls_harness.hpp"
+
+using namespace floe;
+using namespace floe::dtls;
+using floe::test::Observed;
+using floe::test::Pair;
+
+namespace {
+
+const Certificate& cert_a() {
+    static const Certificate c = Certificate::generate();
+    return c;
+}
+const Certificate& cert_b() {
+    static const Certificate c = Certificate::generate();
+    return c;
+}
+const Certificate& cert_c() {
+    static const Certificate c = Certificate::generate();
+    return c;
+}
+
+Bytes message(std::string_view text) {
+    return Bytes(as_bytes(text).begin(), as_bytes(text).end());
+}
+
+// Starts a as `role_a`, b as the other role, each expecting the other's real fingerprint unless
+// told.
+void start(Pair& p, Role role_a, std::string fp_for_a = cert_b().fingerprint(),
+           std::string fp_for_b = cert_a().fingerprint()) {
+    const Role role_b = role_a == Role::client ? Role::server : Role::client;
+    // Start the server first so that the ClientHello finds it ready.
+    if (role_a == Role::server) {
+        p.a.start(p.now, role_a, fp_for_a);
+        p.b.start(p.now, role_b, fp_for_b);
+    } else {
+        p.b.start(p.now, role_b, fp_for_b);
+        p.a.start(p.now, role_a, fp_for_a);
+    }
+    p.pump();
+}
+
+}  // namespace
+
+TEST_CASE("two transports handshake in both role assignments and exchange data") {
+    for (Role role_a : {Role::client, Role::server}) {
+        CAPTURE(role_a == Role::client);
+        Pair p(cert_a(), cert_b());
+        start(p, role_a);
+        REQUIRE(p.a.state() == State::connected);
+        REQUIRE(p.b.state() == State::connected);
+        REQUIRE(p.seen_a.connected.has_value());
+        REQUIRE(p.seen_b.connected.has_value());
+        CHECK(p.seen_a.connected->cipher == "ECDHE-ECDSA-AES128-GCM-SHA256");
+        CHECK(p.seen_b.connected->cipher == p.seen_a.connected->cipher);
+        CHECK(p.seen_a.connected->peer_fingerprint == cert_b().fingerprint());
+        CHECK(p.seen_b.connected->peer_fingerprint == cert_a().fingerprint());
+        CHECK(p.a.peer_fingerprint() == cert_b().fingerprint());
+
+        REQUIRE(p.a.send(message("hello from a")));
+        REQUIRE(p.b.send(message("hello from b")));
+        p.pump();
+        REQUIRE(p.seen_b.data.size() == 1);
+        REQUIRE(p.seen_a.data.size() == 1);
+        CHECK(as_string(p.seen_b.data[0]) == "hello from a");
+        CHECK(as_string(p.seen_a.data[0]) == "hello from b");
+        CHECK(p.a.stats().records_sent == 1);
+        CHECK(p.b.stats().records_received == 1);
+    }
+}
+
+TEST_CASE("no datagram of the handshake or of data is larger than the MTU") {
+    for (std::size_t mtu : {std::size_t{1200}, std::size_t{576}}) {
+        CAPTURE(mtu);
+        Config config;
+        config.mtu = mtu;
+        Pair p(cert_a(), cert_b(), config);
+        start(p, Role::client);
+        REQUIRE(p.a.state() == State::connected);
+        REQUIRE(p.b.state() == State::connected);
+        const std::size_t payload = p.a.max_payload();
+        CHECK(payload > mtu - 64);
+        CHECK(payload < mtu);
+        Bytes big(payload, 0x5a);
+        REQUIRE(p.a.send(big));
+        CHECK_FALSE(p.a.send(Bytes(payload + 1, 0x5a)));  // would not fit one datagram
+        p.pump();
+        REQUIRE(p.seen_b.data.size() == 1);
+        CHECK(p.seen_b.data[0] == big);
+        for (const auto* seen : {&p.seen_a, &p.seen_b})
+            for (const Bytes& d : seen->sent)
+                CHECK(d.size() <= mtu);
+    }
+}
+
+TEST_CASE("a wrong remote fingerprint fails the handshake with a reason and no data flows") {
+    Pair p(cert_a(), cert_b());
+    // a expects cert_c's fingerprint but b presents cert_b.
+    start(p, Role::client, cert_c().fingerprint());
+    CHECK(p.a.state() == State::failed);
+    REQUIRE(p.seen_a.failed.has_value());
+    CHECK(p.seen_a.failed->find("certificate fingerprint mismatch") == 0);
+    CHECK(p.seen_a.failed->find(cert_b().fingerprint()) != std::string::npos);
+    CHECK_FALSE(p.seen_a.connected.has_value());
+    CHECK_FALSE(p.a.send(message("secret")));
+    // The server learns it through the alert and fails too, naming it.
+    CHECK(p.b.state() == State::failed);
+    REQUIRE(p.seen_b.failed.has_value());
+    CHECK(p.seen_b.failed->find("bad certificate") != std::string::npos);
+    CHECK_FALSE(p.b.send(message("secret")));
+    p.pump();
+    CHECK(p.seen_a.data.empty());
+    CHECK(p.seen_b.data.empty());
+}
+
+TEST_CASE("the server also rejects a client whose certificate does not match") {
+    Pair p(cert_a(), cert_b());
+    start(p, Role::server, cert_c().fingerprint());  // a is the server and expects cert_c
+    CHECK(p.a.state() == State::failed);
+    REQUIRE(p.seen_a.failed.has_value());
+    CHECK(p.seen_a.failed->find("certificate fingerprint mismatch") == 0);
+    CHECK_FALSE(p.seen_a.connected.has_value());
+    CHECK(p.b.state() == State::failed);
+    CHECK(p.seen_a.data.empty());
+    CHECK(p.seen_b.data.empty());
+}
+
+TEST_CASE("a certificate swapped after signaling fails the connection") {
+    // b announced cert_b in its description, then handshakes with cert_c.
+    Pair p(cert_a(), cert_c());
+    start(p, Role::client, cert_b().fingerprint());
+    CHECK(p.a.state() == State::failed);
+    REQUIRE(p.seen_a.failed.has_value());
+    CHECK(p.seen_a.failed->find(cert_c().fingerprint()) != std::string::npos);
+    CHECK(p.seen_a.failed->find(cert_b().fingerprint()) != std::string::npos);
+    CHECK_FALSE(p.seen_a.connected.has_value());
+    CHECK(p.seen_b.data.empty());
+}
+
+TEST_CASE("a fingerprint with an unsupported hash fails at start and sends nothing") {
+    Pair p(cert_a(), cert_b());
+    p.a.start(p.now, Role::client, "md5 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF");
+    CHECK(p.a.state() == State::failed);
+    drain_events(p.a, p.seen_a);
+    REQUIRE(p.seen_a.failed.has_value());
+    CHECK(*p.seen_a.failed == "unsupported fingerprint hash function 'md5'");
+    CHECK_FALSE(p.a.poll_transmit().has_value());
+    CHECK_FALSE(p.a.poll_timeout().has_value());
+}
+
+TEST_CASE("a remote fingerprint in sha-512 is verified too") {
+    const Bytes digest = certificate_digest(cert_b().impl().x509.get(), HashAlgorithm::sha512);
+    Pair p(cert_a(), cert_b());
+    start(p, Role::client, "sha-512 " + to_hex(digest, ":"));
+    CHECK(p.a.state() == State::connected);
+    CHECK(p.b.state() == State::connected);
+}
+
+TEST_CASE("start twice is a usage error") {
+    Pair p(cert_a(), cert_b());
+    p.a.start(p.now, Role::server, cert_b().fingerprint());
+    CHECK_THROWS_AS(p.a.start(p.now, Role::server, cert_b().fingerprint()), InvalidStateError);
+}
+
+TEST_CASE("a ClientHello that arrives before start() is kept and answered") {
+    Pair p(cert_a(), cert_b());
+    p.b.start(p.now, Role::client, cert_a().fingerprint());
+    auto hello = drain_transmits(p.b, p.seen_b);
+    REQUIRE_FALSE(hello.empty());
+    for (auto& d : hello)
+        p.a.handle_input(p.now, d);  // the answer has not been applied yet
+    CHECK(p.a.stats().buffered_before_start == hello.size());
+    CHECK_FALSE(p.a.poll_transmit().has_value());
+    p.a.start(p.now, Role::server, cert_b().fingerprint());
+    p.pump();
+    CHECK(p.a.state() == State::connected);
+    CHECK(p.b.state() == State::connected);
+    CHECK(p.b.stats().retransmissions == 0);  // answered without waiting for a retransmission
+}
+
+TEST_CASE("garbage, duplicates and replays are ignored and counted; data still flows") {
+    Pair p(cert_a(), cert_b());
+    start(p, Role::client);
+    REQUIRE(p.a.state() == State::connected);
+    REQUIRE(p.a.send(message("one")));
+    auto records = drain_transmits(p.a, p.seen_a);
+    REQUIRE(records.size() == 1);
+    p.b.handle_input(p.now, records[0]);
+    p.b.handle_input(p.now, records[0]);  // duplicate / replay
+    const std::uint8_t junk[] = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 99, 0, 5, 1, 2, 3, 4, 5};
+    p.b.handle_input(p.now, junk);                           // forged record: fails authentication
+    p.b.handle_input(p.now, ByteSpan(junk).first(7));        // truncated header
+    const std::uint8_t not_dtls[] = {20, 0x03, 0x03, 0, 0};  // TLS, not DTLS
+    p.b.handle_input(p.now, not_dtls);
+    Bytes tampered = records[0];
+    tampered.back() ^= 0x01;
+    tampered[10] ^= 0x40;  // a new sequence number, so it is not counted as a replay
+    p.b.handle_input(p.now, tampered);
+    drain_events(p.b, p.seen_b);
+    REQUIRE(p.seen_b.data.size() == 1);
+    CHECK(as_string(p.seen_b.data[0]) == "one");
+    CHECK(p.b.stats().duplicates == 1);
+    CHECK(p.b.stats().garbage == 4);
+    CHECK(p.b.state() == State::connected);
+    REQUIRE(p.a.send(message("two")));
+    p.pump();
+    REQUIRE(p.seen_b.data.size() == 2);
+    CHECK(as_string(p.seen_b.data[1]) == "two");
+}
+
+TEST_CASE("close sends close_notify and the peer reports closed") {
+    Pair p(cert_a(), cert_b());
+    start(p, Role::server);
+    REQUIRE(p.a.state() == State::connected);
+    p.a.close(p.now);
+    CHECK(p.a.state() == State::closed);
+    p.pump();
+    CHECK(p.b.state() == State::closed);
+    REQUIRE(p.seen_b.closed.has_value());
+    CHECK(*p.seen_b.closed == "peer sent close_notify");
+    CHECK_FALSE(p.b.send(message("late")));
+}
+
+TEST_CASE("the key log hook writes NSS key log lines for the session") {
+    std::vector<std::string> lines;
+    Config config;
+    config.keylog = [&](std::string_view line) { lines.emplace_back(line); };
+    Pair p(cert_a(), cert_b(), config);
+    start(p, Role::client);
+    REQUIRE(p.a.state() == State::connected);
+    REQUIRE(lines.size() == 2);  // one per side, the same secret
+    CHECK(lines[0] == lines[1]);
+    CHECK(lines[0].rfind("CLIENT_RANDOM ", 0) == 0);
+    CHECK(lines[0].size() == 14 + 64 + 1 + 96);
+}
