@@ -1,6 +1,8 @@
 // Test helpers around MemoryPair: one virtual clock for all tests, a DATA-chunk sniffer.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <functional>
 #include <memory>
 #include <vector>
@@ -83,6 +85,15 @@ struct Pair : MemoryPair {
         };
     }
 };
+
+// Establishes the pair and opens one channel from a; returns its id once the peer has it.
+inline std::uint16_t open_from_a(Pair& p, const ChannelOptions& options = {}) {
+    REQUIRE(p.establish());
+    auto id = p.a->open_channel("x", "", options);
+    REQUIRE(id.ok());
+    p.pump();
+    return *id;
+}
 
 inline std::string text_of(const event::Message& m) {
     return std::string(as_string(m.data));

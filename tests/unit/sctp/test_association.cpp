@@ -252,26 +252,23 @@ TEST_CASE("closing from either side resets both streams and frees the id") {
     for (bool from_a : {true, false}) {
         CAPTURE(from_a);
         Pair p;
-        REQUIRE(p.establish());
-        auto id = p.a->open_channel("bye", "");
-        REQUIRE(id.ok());
-        p.pump();
+        const std::uint16_t id = open_from_a(p);
         Association& closer = from_a ? *p.a : *p.b;
-        closer.close_channel(*id);
-        CHECK(closer.channel(*id)->state == ChannelState::closing);
-        closer.close_channel(*id);  // twice is harmless
-        CHECK(closer.send(*id, false, as_bytes("late")).error() == SctpError::channel_not_open);
+        closer.close_channel(id);
+        CHECK(closer.channel(id)->state == ChannelState::closing);
+        closer.close_channel(id);  // twice is harmless
+        CHECK(closer.send(id, false, as_bytes("late")).error() == SctpError::channel_not_open);
         REQUIRE(p.run_until([&] {
             return events_of<event::ChannelClosed>(p.ea).size() == 1 &&
                    events_of<event::ChannelClosed>(p.eb).size() == 1;
         }));
-        CHECK(p.a->channel(*id) == nullptr);
-        CHECK(p.b->channel(*id) == nullptr);
-        CHECK(p.a->send(*id, false, as_bytes("gone")).error() == SctpError::unknown_channel);
+        CHECK(p.a->channel(id) == nullptr);
+        CHECK(p.b->channel(id) == nullptr);
+        CHECK(p.a->send(id, false, as_bytes("gone")).error() == SctpError::unknown_channel);
         // The id can be used again, and the new channel works.
         auto again = p.a->open_channel("again", "");
         REQUIRE(again.ok());
-        CHECK(*again == *id);
+        CHECK(*again == id);
         p.pump();
         REQUIRE(p.a->send(*again, false, as_bytes("hi")).ok());
         p.pump();
@@ -323,14 +320,11 @@ TEST_CASE("partially reliable channels give up on lost messages; reliable ones d
     // chunks whose *real* send time is older than the RTO, which virtual time never reaches.
     for (bool reliable : {false, true}) {
         CAPTURE(reliable);
-        Pair p;
-        REQUIRE(p.establish());
         ChannelOptions options;
         options.reliability.ordered = false;
         if (!reliable) options.reliability.max_retransmits = 0;
-        auto id = p.a->open_channel("pr", "", options);
-        REQUIRE(id.ok());
-        p.pump();
+        Pair p;
+        const std::uint16_t id = open_from_a(p, options);
         auto requested = events_of<event::ChannelRequested>(p.eb);
         REQUIRE(requested.size() == 1);
         CHECK(requested[0].reliability == options.reliability);
@@ -339,11 +333,11 @@ TEST_CASE("partially reliable channels give up on lost messages; reliable ones d
             return blackout && a_to_b && !data_chunks(packet).empty();
         };
         for (int i = 0; i < 10; ++i)
-            REQUIRE(p.a->send(*id, true, Bytes(100, 1)).ok());
+            REQUIRE(p.a->send(id, true, Bytes(100, 1)).ok());
         p.run_for(200ms);
         blackout = false;
         for (int i = 0; i < 5; ++i) {
-            REQUIRE(p.a->send(*id, true, Bytes(5, 2)).ok());
+            REQUIRE(p.a->send(id, true, Bytes(5, 2)).ok());
             p.pump();
         }
         p.run_for(5s);
@@ -362,20 +356,17 @@ TEST_CASE("partially reliable channels give up on lost messages; reliable ones d
 TEST_CASE("unordered channels deliver around a lost packet; ordered ones wait for it") {
     for (bool ordered : {true, false}) {
         CAPTURE(ordered);
-        Pair p;
-        REQUIRE(p.establish());
         ChannelOptions options;
         options.reliability.ordered = ordered;
-        auto id = p.a->open_channel("order", "", options);
-        REQUIRE(id.ok());
-        p.pump();  // the ACK arrives: unordered sending may start
+        Pair p;
+        const std::uint16_t id = open_from_a(p, options);
         bool dropped_one = false;
         p.drop_if = [&](bool a_to_b, ByteSpan packet) {
             if (dropped_one || !a_to_b || data_chunks(packet).empty()) return false;
             return dropped_one = true;
         };
         for (int i = 0; i < 6; ++i)
-            REQUIRE(p.a->send(*id, false, as_bytes("m" + std::to_string(i))).ok());
+            REQUIRE(p.a->send(id, false, as_bytes("m" + std::to_string(i))).ok());
         REQUIRE(p.run_until([&] { return events_of<event::Message>(p.eb).size() == 6; }, 30s));
         auto got = events_of<event::Message>(p.eb);
         CHECK(dropped_one);
@@ -388,36 +379,30 @@ TEST_CASE("unordered channels deliver around a lost packet; ordered ones wait fo
 
 TEST_CASE("close() aborts: the peer's channels close and its association fails") {
     Pair p;
-    REQUIRE(p.establish());
-    auto id = p.a->open_channel("x", "");
-    REQUIRE(id.ok());
-    p.pump();
-    REQUIRE(p.a->send(*id, true, Bytes(60000, 1)).ok());
+    const std::uint16_t id = open_from_a(p);
+    REQUIRE(p.a->send(id, true, Bytes(60000, 1)).ok());
     p.a->close();
     p.pump();
     CHECK(events_of<event::ChannelClosed>(p.ea).size() == 1);
     CHECK(events_of<event::AssociationClosed>(p.ea).size() == 1);
     CHECK(events_of<event::ChannelClosed>(p.eb).size() == 1);
     CHECK(events_of<event::AssociationFailed>(p.eb).size() == 1);
-    CHECK(p.a->send(*id, true, as_bytes("x")).error() == SctpError::not_established);
+    CHECK(p.a->send(id, true, as_bytes("x")).error() == SctpError::not_established);
     CHECK(p.a->open_channel("y", "").error() == SctpError::not_established);
 }
 
 TEST_CASE("destroying an association mid-transfer is clean, and the peer keeps running") {
     Pair p;
-    REQUIRE(p.establish());
-    auto id = p.a->open_channel("x", "");
-    REQUIRE(id.ok());
-    p.pump();
+    const std::uint16_t id = open_from_a(p);
     for (int i = 0; i < 20; ++i)
-        REQUIRE(p.a->send(*id, true, Bytes(64 * 1024, 1)).ok());
+        REQUIRE(p.a->send(id, true, Bytes(64 * 1024, 1)).ok());
     p.a->handle_timeout(virtual_now());
     // Part of the transfer is on the way; nothing more is carried once a is gone.
     p.a.reset();
     p.run_for(2s);
     CHECK(p.b->established());
     // The peer's channels survive until its own timers give up; its API stays usable.
-    CHECK(p.b->send(*id, false, as_bytes("into the void")).ok());
+    CHECK(p.b->send(id, false, as_bytes("into the void")).ok());
     p.run_for(1s);
 }
 
@@ -465,10 +450,7 @@ TEST_CASE("malformed DCEP messages and stray messages are dropped and counted") 
 
 TEST_CASE("garbage packets leave an established association intact") {
     Pair p;
-    REQUIRE(p.establish());
-    auto id = p.a->open_channel("x", "");
-    REQUIRE(id.ok());
-    p.pump();
+    const std::uint16_t id = open_from_a(p);
     Bytes junk(200);
     for (std::size_t i = 0; i < junk.size(); ++i)
         junk[i] = static_cast<std::uint8_t>(i * 13 + 5);
@@ -477,7 +459,7 @@ TEST_CASE("garbage packets leave an established association intact") {
     p.b->handle_input(virtual_now(), {});
     CHECK(p.b->stats().malformed_packets == 2);
     p.pump();
-    REQUIRE(p.a->send(*id, false, as_bytes("ok")).ok());
+    REQUIRE(p.a->send(id, false, as_bytes("ok")).ok());
     p.pump();
     CHECK(events_of<event::Message>(p.eb).size() == 1);
     CHECK(p.b->established());
