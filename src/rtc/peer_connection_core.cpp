@@ -4,10 +4,10 @@
 #include <fstream>
 
 #include <floe/error.hpp>
+#include <floe/sdp/jsep.hpp>
 
 #include "common/log.hpp"
 #include "dtls/transport.hpp"
-#include "rtc/jsep_glue.hpp"
 #include "sctp/association.hpp"
 
 namespace floe::rtc {
@@ -36,8 +36,12 @@ IceConnectionState to_public(ice::IceState s) {
     return IceConnectionState::new_;
 }
 
-IceCandidate to_public(const ice::Candidate& c, const std::string& mid) {
-    return IceCandidate{c.to_string(), mid, 0};
+IceCandidate to_public(const ice::Candidate& c,
+                       const std::optional<sdp::RemoteDataParameters>& remote) {
+    // The offerer's data section is "0" at index 0; an answerer uses the offer's.
+    if (remote && !remote->mid.empty())
+        return IceCandidate{c.to_string(), remote->mid, static_cast<int>(remote->media_index)};
+    return IceCandidate{c.to_string(), "0", 0};
 }
 
 std::string describe(const ice::Candidate& c) {
@@ -109,10 +113,10 @@ struct PeerConnectionCore::Impl {
     // Descriptions: current and pending (for rollback) as JSEP keeps them.
     std::optional<SessionDescription> local;
     std::optional<SessionDescription> remote;
-    std::optional<RemoteDescriptionParams> remote_params;
+    std::optional<sdp::RemoteDataParameters> remote_params;
+    std::optional<sdp::SessionDescription> remote_offer;  // what create_answer answers
     std::vector<ice::Candidate> remote_candidates_added;  // trickled ones, kept for the SDP
     bool remote_end_of_candidates = false;
-    bool legacy = false;
 
     std::map<ChannelHandle, ChannelInfo> channels;
     std::map<std::uint16_t, ChannelHandle> by_id;
@@ -166,22 +170,20 @@ void PeerConnectionCore::start_gathering(Instant now) {
 // ----------------------------------------------------------------------------------------
 
 std::string PeerConnectionCore::describe_local(SdpType type) const {
-    LocalDescriptionParams p;
-    p.type = type;
-    p.session_id = impl_->session_id;
-    p.session_version = impl_->session_version;
-    p.credentials = impl_->credentials;
-    p.fingerprint = config_.certificate->fingerprint();
-    p.setup = type == SdpType::offer ? DtlsSetup::actpass : DtlsSetup::active;
-    if (impl_->remote_params) {
-        p.mid = impl_->remote_params->mid;
-        p.sctp_port = 5000;
-    }
+    sdp::LocalParameters p;
+    p.ice_ufrag = impl_->credentials.ufrag;
+    p.ice_pwd = impl_->credentials.pwd;
+    p.fingerprint = *sdp::Fingerprint::parse(config_.certificate->fingerprint());
+    p.setup = type == SdpType::offer ? sdp::Setup::actpass : sdp::Setup::active;
     p.max_message_size = config_.max_message_size;
-    p.legacy = type != SdpType::offer && impl_->legacy;
     p.candidates = impl_->local_candidates;
     p.end_of_candidates = impl_->local_end_of_candidates;
-    return write_description(p);
+    p.session_id = impl_->session_id;
+    p.session_version = impl_->session_version;
+    auto d =
+        type == SdpType::offer ? sdp::create_offer(p) : sdp::create_answer(*impl_->remote_offer, p);
+    if (!d) throw sdp::SdpError(d.error());
+    return sdp::write(*d);
 }
 
 SessionDescription PeerConnectionCore::create_offer() {
@@ -228,7 +230,12 @@ void PeerConnectionCore::set_local_description(Instant now,
                                         std::string(to_string(signaling_)));
             impl_->local = SessionDescription{description->type, {}};
             if (description->type == SdpType::answer) {
-                impl_->dtls_role = dtls::Role::client;  // we answer a=setup:active
+                const auto remote_setup = impl_->remote_params->setup;
+                const auto local_setup =
+                    sdp::answer_setup(remote_setup).value_or(sdp::Setup::active);
+                impl_->dtls_role = sdp::is_dtls_client(local_setup, remote_setup)
+                                       ? dtls::Role::client
+                                       : dtls::Role::server;
                 set_signaling(SignalingState::stable);
             } else {
                 set_signaling(SignalingState::have_local_pranswer);
@@ -278,21 +285,31 @@ void PeerConnectionCore::set_remote_description(Instant now,
                                 std::string(to_string(signaling_)));
     if (impl_->remote_params && impl_->agent && signaling_ == SignalingState::stable)
         throw InvalidStateError("renegotiation is not supported yet");
-    // Parses and checks everything before changing any state (throws OperationError).
-    RemoteDescriptionParams params = read_description(description.type, description.sdp);
-    if (!offer && params.setup == DtlsSetup::actpass)
-        throw OperationError(
-            "the answer has a=setup:actpass; an answer must pick active or passive");
+    // Parses and checks everything before changing any state (throws sdp::SdpError, an
+    // OperationError naming the line).
+    const auto type = description.type == SdpType::offer      ? sdp::SdpType::offer
+                      : description.type == SdpType::pranswer ? sdp::SdpType::pranswer
+                                                              : sdp::SdpType::answer;
+    auto read = sdp::read_remote(description.sdp, type);
+    if (!read) throw sdp::SdpError(read.error());
+    sdp::RemoteDataParameters params = std::move(*read);
+    std::optional<sdp::SessionDescription> parsed_offer;
+    if (offer) {
+        auto parsed = sdp::parse(description.sdp);
+        if (!parsed) throw sdp::SdpError(sdp::to_description_error(parsed.error()));
+        parsed_offer = std::move(*parsed);
+    }
 
     ensure_agent(!offer);
     impl_->remote = description;
-    impl_->legacy = params.legacy;
-    remote_max_message_size_ = params.max_message_size.value_or(65536);
-    if (remote_max_message_size_ == 0) remote_max_message_size_ = std::size_t(1) << 30;
-    remote_max_message_size_ = std::min(remote_max_message_size_, std::size_t(1) << 30);
-    impl_->remote_fingerprint = params.fingerprints.empty() ? "" : params.fingerprints.front();
+    if (parsed_offer) impl_->remote_offer = std::move(parsed_offer);
+    // 0 means no limit (RFC 8841 §6); capped at 1 GiB all the same.
+    remote_max_message_size_ = params.max_message_size == 0
+                                   ? std::size_t(1) << 30
+                                   : std::min<std::size_t>(params.max_message_size, 1u << 30);
+    impl_->remote_fingerprint = params.fingerprints.front().to_string();
     auto& agent = *impl_->agent;
-    agent.set_remote_credentials(params.credentials);
+    agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
     for (const auto& c : params.candidates)
         agent.add_remote_candidate(now, c);
     if (params.end_of_candidates) {
@@ -303,8 +320,9 @@ void PeerConnectionCore::set_remote_description(Instant now,
         set_signaling(SignalingState::have_remote_offer);
     } else {
         // Our offer said actpass: the answerer's choice decides.
-        impl_->dtls_role =
-            params.setup == DtlsSetup::active ? dtls::Role::server : dtls::Role::client;
+        impl_->dtls_role = sdp::is_dtls_client(sdp::Setup::actpass, params.setup)
+                               ? dtls::Role::client
+                               : dtls::Role::server;
         set_signaling(description.type == SdpType::answer ? SignalingState::stable
                                                           : SignalingState::have_remote_pranswer);
     }
@@ -325,15 +343,14 @@ void PeerConnectionCore::add_ice_candidate(Instant now,
         pump(now);
         return;
     }
-    if (candidate->sdp_mid != impl_->remote_params->mid && !candidate->sdp_mid.empty())
+    if (!candidate->sdp_mid.empty() && candidate->sdp_mid != impl_->remote_params->mid)
         throw OperationError("add_ice_candidate: unknown sdpMid '" + candidate->sdp_mid + "'");
     auto parsed = ice::Candidate::parse(candidate->candidate);
     if (!parsed)
         throw OperationError("add_ice_candidate: field " + std::to_string(parsed.error().field) +
                              ": " + parsed.error().reason + " (in \"" + candidate->candidate +
                              "\")");
-    if (auto ufrag = parsed->extension("ufrag");
-        ufrag && *ufrag != impl_->remote_params->credentials.ufrag)
+    if (auto ufrag = parsed->extension("ufrag"); ufrag && *ufrag != impl_->remote_params->ice_ufrag)
         return;  // for another ICE generation: ignored, as browsers do
     impl_->remote_candidates_added.push_back(*parsed);
     impl_->agent->add_remote_candidate(now, std::move(*parsed));
@@ -501,7 +518,8 @@ void PeerConnectionCore::handle_ice_event(Instant now, ice::Event& event) {
     if (auto* c = std::get_if<ice::event::LocalCandidate>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "local candidate " << c->candidate.to_string();
         impl_->local_candidates.push_back(c->candidate);
-        events_.push_back(core_event::LocalCandidate{to_public(c->candidate, "0")});
+        events_.push_back(
+            core_event::LocalCandidate{to_public(c->candidate, impl_->remote_params)});
     } else if (std::holds_alternative<ice::event::GatheringComplete>(event)) {
         FLOE_LOG(LogLevel::info, "ice") << "gathering complete";
         impl_->local_end_of_candidates = true;
