@@ -593,9 +593,15 @@ void PeerConnectionCore::handle_sctp_event(Instant, sctp::Event& event) {
         connection_closed_by_peer_ = true;
         update_connection_state();
     } else if (auto* f = std::get_if<se::AssociationFailed>(&event)) {
-        FLOE_LOG(LogLevel::warn, "sctp") << "association failed: " << f->reason;
         close_all_channels();
-        sctp_failed_ = true;
+        if (sctp_up_) {
+            // An ABORT after the association was up: the peer closed (its close() aborts).
+            FLOE_LOG(LogLevel::info, "sctp") << "association ended: " << f->reason;
+            connection_closed_by_peer_ = true;
+        } else {
+            FLOE_LOG(LogLevel::warn, "sctp") << "association failed: " << f->reason;
+            sctp_failed_ = true;
+        }
         update_connection_state();
     } else if (auto* r = std::get_if<se::ChannelRequested>(&event)) {
         FLOE_LOG(LogLevel::info, "sctp") << "peer opened channel '" << r->label << "' id " << r->id;
