@@ -96,3 +96,29 @@ TEST_CASE("messages of 0 B, 1 B, 1200 B, 16 KiB, 64 KiB and the maximum size arr
     }
     CHECK_THROWS_AS(dc->send(Bytes(max + 1)), InvalidArgumentError);
 }
+
+TEST_CASE("state events come in the W3C order: signaling, gathering, ICE and connection") {
+    PeerConnection a(loopback_config());
+    PeerConnection b(loopback_config());
+    std::mutex m;
+    std::vector<std::string> sa, gather, ice, conn;
+    const auto add = [&](std::vector<std::string>& v, std::string_view s) {
+        std::lock_guard lock(m);
+        v.emplace_back(s);
+    };
+    a.on_signaling_state_change([&](SignalingState s) { add(sa, to_string(s)); });
+    a.on_ice_gathering_state_change([&](IceGatheringState s) { add(gather, to_string(s)); });
+    a.on_ice_connection_state_change([&](IceConnectionState s) { add(ice, to_string(s)); });
+    a.on_connection_state_change([&](PeerConnectionState s) { add(conn, to_string(s)); });
+    auto dc = a.create_data_channel("events");
+    signal_complete(a, b);
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    a.close();
+    std::lock_guard lock(m);
+    CHECK(sa == std::vector<std::string>{"have-local-offer", "stable"});
+    CHECK(gather == std::vector<std::string>{"gathering", "complete"});
+    REQUIRE(ice.size() >= 2);
+    CHECK(ice.front() == "checking");
+    CHECK((ice.back() == "connected" || ice.back() == "completed"));
+    CHECK(conn == std::vector<std::string>{"connecting", "connected"});  // none after close()
+}
