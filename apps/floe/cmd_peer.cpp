@@ -23,6 +23,7 @@
 #include <floe/peer_connection.hpp>
 
 #include "command.hpp"
+#include "common/json.hpp"
 #include "interop_messages.hpp"
 #include "rtc_options.hpp"
 
@@ -319,7 +320,8 @@ void Peer::read_remote_candidates() {
         if (index++ < candidates_read_ || line.empty()) continue;
         ++candidates_read_;
         try {
-            if (line.find("\"done\"") != std::string::npos) {
+            auto object = json::parse_flat_object(line);
+            if (object && object->get("done", json::Kind::boolean) == "true") {
                 say("remote end-of-candidates");
                 pc_->add_ice_candidate(std::nullopt);
                 remote_candidates_done_ = true;

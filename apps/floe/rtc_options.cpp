@@ -1,9 +1,10 @@
 #include "rtc_options.hpp"
 
 #include <charconv>
-#include <cstdio>
 
 #include <floe/log.hpp>
+
+#include "common/json.hpp"
 
 namespace floe::cli {
 
@@ -37,42 +38,9 @@ Configuration read_rtc_options(Args& args, const std::vector<std::string>& defau
 }
 
 std::string json_quote(std::string_view text) {
-    std::string out = "\"";
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += ch;
-                }
-        }
-    }
-    return out + "\"";
+    std::string out;
+    json::append_string(out, text);
+    return out;
 }
 
 }  // namespace floe::cli

@@ -16,7 +16,7 @@ namespace floe::cli {
 // `default_servers` applies when no --ice-server is given.
 Configuration read_rtc_options(Args& args, const std::vector<std::string>& default_servers);
 
-// JSON string literal with the escapes JSON.stringify writes.
+// `text` as a JSON string literal (common/json.hpp), for RESULT lines.
 std::string json_quote(std::string_view text);
 
 }  // namespace floe::cli
