@@ -107,6 +107,8 @@ void PeerConnection::Impl::start() {
 void PeerConnection::Impl::send_datagram(const rtc::Transmit& t) {
     for (auto& s : sockets)
         if (s.id == t.socket) {
+            FLOE_LOG(LogLevel::trace, kLog)
+                << "out " << t.destination.to_string() << " " << rtc::describe_datagram(t.data);
             s.socket->send_to(t.data, t.destination);
             return;
         }

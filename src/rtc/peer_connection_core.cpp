@@ -5,6 +5,7 @@
 
 #include <floe/error.hpp>
 #include <floe/sdp/jsep.hpp>
+#include <floe/stun/message.hpp>
 
 #include "common/log.hpp"
 #include "dtls/transport.hpp"
@@ -69,6 +70,35 @@ DataChannelInit init_of(const sctp::Reliability& r, bool negotiated, std::uint16
 }
 
 }  // namespace
+
+std::string describe_datagram(ByteSpan data) {
+    if (data.empty()) return "empty datagram";
+    const std::uint8_t first = data[0];
+    if (first <= 3 && data.size() >= 20)
+        return "STUN " +
+               stun::describe(stun::MessageType::from_wire(
+                   static_cast<std::uint16_t>((data[0] << 8) | data[1]))) +
+               ", " + std::to_string(data.size()) + " bytes";
+    if (first >= 20 && first <= 63) {
+        // DTLS records (RFC 6347 §4.1): type, version, epoch, sequence, length, fragment.
+        std::string out = "DTLS";
+        for (std::size_t at = 0; at + 13 <= data.size();) {
+            const std::size_t length = (std::size_t(data[at + 11]) << 8) | data[at + 12];
+            const std::uint8_t type = data[at];
+            const char* name = type == 20   ? "change_cipher_spec"
+                               : type == 21 ? "alert"
+                               : type == 22 ? "handshake"
+                               : type == 23 ? "application_data"
+                                            : "record";
+            out += std::string(" ") + name + "(epoch " +
+                   std::to_string((data[at + 3] << 8) | data[at + 4]) + ", " +
+                   std::to_string(length) + " B)";
+            at += 13 + length;
+        }
+        return out;
+    }
+    return "unknown datagram, first byte " + std::to_string(first);
+}
 
 struct PeerConnectionCore::Impl {
     Impl(const CoreConfig& config, Random& random)
@@ -424,6 +454,8 @@ void PeerConnectionCore::open_in_sctp(ChannelHandle handle) {
 void PeerConnectionCore::handle_datagram(Instant now, ice::SocketId socket, SocketAddress from,
                                          ByteSpan data) {
     if (impl_->closed || data.empty()) return;
+    FLOE_LOG(LogLevel::trace, "rtc")
+        << "in  " << from.to_string() << " " << describe_datagram(data);
     const std::uint8_t first = data[0];
     if (first <= 3) {
         if (impl_->agent) impl_->agent->handle_input(now, socket, from, data);

@@ -106,6 +106,9 @@ struct ChannelInfo {
     DataChannelStats stats;
 };
 
+// One line about a datagram for --trace: STUN message type, or DTLS record types and lengths.
+std::string describe_datagram(ByteSpan data);
+
 class PeerConnectionCore {
   public:
     PeerConnectionCore(CoreConfig config, Random& random);
