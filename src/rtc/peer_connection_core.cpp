@@ -153,8 +153,7 @@ struct PeerConnectionCore::Impl {
     std::vector<ChannelHandle> unopened;  // created before the association existed
     ChannelHandle next_handle = 1;
 
-    std::deque<ice::Transmit> out;  // STUN datagrams of the agent
-    ice::Transmit current;          // the one poll_transmit() handed out last
+    std::deque<Transmit> out;
     bool closed = false;
 };
 
@@ -489,16 +488,10 @@ std::optional<Instant> PeerConnectionCore::poll_timeout() const {
 }
 
 std::optional<Transmit> PeerConnectionCore::poll_transmit() {
-    if (!impl_->out.empty()) {  // STUN from the agent
-        impl_->current = std::move(impl_->out.front());
-        impl_->out.pop_front();
-        return Transmit{impl_->current.socket, impl_->current.destination, impl_->current.data};
-    }
-    // DTLS records go straight from OpenSSL's buffer to the socket, on the selected pair.
-    if (impl_->dtls_started && impl_->pair)
-        if (auto d = impl_->dtls.poll_transmit())
-            return Transmit{impl_->pair->socket, impl_->pair->remote_address, *d};
-    return std::nullopt;
+    if (impl_->out.empty()) return std::nullopt;
+    Transmit t = std::move(impl_->out.front());
+    impl_->out.pop_front();
+    return t;
 }
 
 std::optional<CoreEvent> PeerConnectionCore::poll_event() {
@@ -508,14 +501,23 @@ std::optional<CoreEvent> PeerConnectionCore::poll_event() {
     return e;
 }
 
+void PeerConnectionCore::send_dtls_datagrams() {
+    while (auto d = impl_->dtls.poll_transmit()) {
+        if (!impl_->pair) continue;  // nowhere to send yet: DTLS retransmits
+        impl_->out.push_back(Transmit{impl_->pair->socket, impl_->pair->remote_address,
+                                      Bytes(d->begin(), d->end())});
+    }
+}
+
 // Moves everything the layers produced one step further, until nothing moves. Flat loop: each
 // layer is drained in turn, lower layers first.
 void PeerConnectionCore::pump(Instant now) {
     for (bool moved = true; moved && !impl_->closed;) {
         moved = false;
         if (impl_->agent) {
-            while (auto t = impl_->agent->poll_transmit())
-                impl_->out.push_back(std::move(*t));
+            while (auto t = impl_->agent->poll_transmit()) {
+                impl_->out.push_back(Transmit{t->socket, t->destination, std::move(t->data)});
+            }
             while (auto e = impl_->agent->poll_event()) {
                 moved = true;
                 handle_ice_event(now, *e);
@@ -540,6 +542,7 @@ void PeerConnectionCore::pump(Instant now) {
                 handle_sctp_event(now, *e);
             }
         }
+        send_dtls_datagrams();
     }
 }
 
@@ -802,6 +805,7 @@ void PeerConnectionCore::close(Instant now) {
             impl_->dtls.send(*p);
     }
     if (impl_->dtls_started) impl_->dtls.close(now);
+    send_dtls_datagrams();
     if (impl_->agent) impl_->agent->close();
     impl_->closed = true;
     close_all_channels();

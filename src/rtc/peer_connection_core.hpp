@@ -41,11 +41,10 @@ struct CoreConfig {
     std::string keylog_file;
 };
 
-// A datagram to send; `data` stays valid until the next call on the core (no copy per packet).
 struct Transmit {
     ice::SocketId socket = 0;
     SocketAddress destination;
-    ByteSpan data;
+    Bytes data;
 };
 
 namespace core_event {
@@ -163,6 +162,7 @@ class PeerConnectionCore {
     void maybe_start_transport(Instant now);
     void start_sctp(Instant now);
     void open_in_sctp(ChannelHandle handle);
+    void send_dtls_datagrams();
     void pump(Instant now);
     void handle_ice_event(Instant now, ice::Event& event);
     void handle_dtls_event(Instant now, dtls::Event& event);
