@@ -16,6 +16,7 @@ namespace floe::rtc {
 namespace {
 
 constexpr const char* kLog = "rtc";
+constexpr Duration kServerInitDelay = 100ms;
 
 IceConnectionState to_public(ice::IceState s) {
     switch (s) {
@@ -129,6 +130,7 @@ struct PeerConnectionCore::Impl {
     bool dtls_failed = false;
     std::string cipher;
     std::optional<ice::SelectedPair> pair;
+    std::optional<Instant> sctp_start_at;  // DTLS server: when to start SCTP if no INIT came
 
     struct PendingSocket {
         ice::SocketId id;
@@ -416,6 +418,7 @@ void PeerConnectionCore::maybe_start_transport(Instant now) {
 }
 
 void PeerConnectionCore::start_sctp(Instant now) {
+    if (impl_->sctp) return;
     sctp::Config c;
     c.role = *impl_->dtls_role == dtls::Role::client ? sctp::Role::client : sctp::Role::server;
     c.remote_port = impl_->remote_params ? impl_->remote_params->sctp_port : 5000;
@@ -471,6 +474,7 @@ void PeerConnectionCore::handle_timeout(Instant now) {
     if (impl_->closed) return;
     if (impl_->agent) impl_->agent->handle_timeout(now);
     if (impl_->dtls_started) impl_->dtls.handle_timeout(now);
+    if (!impl_->sctp && impl_->sctp_start_at && now >= *impl_->sctp_start_at) start_sctp(now);
     if (impl_->sctp) impl_->sctp->handle_timeout(now);
     pump(now);
 }
@@ -484,6 +488,7 @@ std::optional<Instant> PeerConnectionCore::poll_timeout() const {
     if (impl_->agent) merge(impl_->agent->poll_timeout());
     if (impl_->dtls_started) merge(impl_->dtls.poll_timeout());
     if (impl_->sctp) merge(impl_->sctp->poll_timeout());
+    if (!impl_->sctp) merge(impl_->sctp_start_at);
     return at;
 }
 
@@ -579,10 +584,18 @@ void PeerConnectionCore::handle_dtls_event(Instant now, dtls::Event& event) {
             << "connected, " << c->cipher << ", peer " << c->peer_fingerprint;
         impl_->dtls_connected = true;
         impl_->cipher = c->cipher;
-        start_sctp(now);
+        if (*impl_->dtls_role == dtls::Role::client) {
+            start_sctp(now);
+        } else {
+            // As DTLS server, wait a little for the client's INIT before sending ours: aiortc
+            // drops application data that arrives before its SCTP transport has started, and
+            // usrsctp would retransmit our lost INIT only after its 3 s initial RTO.
+            impl_->sctp_start_at = now + kServerInitDelay;
+        }
         update_connection_state();
     } else if (auto* d = std::get_if<dtls::event::DataReceived>(&event)) {
-        if (impl_->sctp) impl_->sctp->handle_input(now, d->data);
+        if (!impl_->sctp) start_sctp(now);  // the peer's INIT came first
+        impl_->sctp->handle_input(now, d->data);
     } else if (auto* cl = std::get_if<dtls::event::Closed>(&event)) {
         FLOE_LOG(LogLevel::info, "dtls") << "closed: " << cl->reason;
         impl_->dtls_connected = false;
