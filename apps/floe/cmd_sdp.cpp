@@ -97,77 +97,110 @@ void print_text(const sdp::SessionDescription& sd, sdp::SdpType type,
         std::printf("    %s\n", candidate_summary(c).c_str());
 }
 
-void add_field(std::string& out, std::string_view name) {
-    if (out.back() != '{' && out.back() != '[') out += ',';
-    json::append_string(out, name);
-    out += ':';
-}
+// Writes one JSON object member after another, with the commas in the right places.
+class JsonObject {
+  public:
+    JsonObject& begin(std::string_view name = {}) {
+        if (!name.empty())
+            key(name);
+        else if (!first_)
+            out_ += ',';
+        out_ += '{';
+        first_ = true;
+        return *this;
+    }
+    JsonObject& end() {
+        out_ += '}';
+        first_ = false;
+        return *this;
+    }
+    JsonObject& string(std::string_view name, std::string_view value) {
+        key(name);
+        json::append_string(out_, value);
+        return *this;
+    }
+    JsonObject& number(std::string_view name, unsigned long long value) {
+        key(name);
+        out_ += std::to_string(value);
+        return *this;
+    }
+    JsonObject& boolean(std::string_view name, bool value) {
+        key(name);
+        out_ += value ? "true" : "false";
+        return *this;
+    }
+    // An array of strings, each item turned into text by `text`.
+    template <class Range, class Text>
+    JsonObject& strings(std::string_view name, const Range& items, Text text) {
+        key(name);
+        out_ += '[';
+        bool first = true;
+        for (const auto& item : items) {
+            if (!first) out_ += ',';
+            first = false;
+            json::append_string(out_, text(item));
+        }
+        out_ += ']';
+        return *this;
+    }
+    // An array of objects, each written by `write(JsonObject&, item)` between begin() and end().
+    template <class Range, class Write>
+    JsonObject& objects(std::string_view name, const Range& items, Write write) {
+        key(name);
+        out_ += '[';
+        first_ = true;
+        for (const auto& item : items) {
+            begin();
+            write(*this, item);
+            end();
+        }
+        out_ += ']';
+        first_ = false;
+        return *this;
+    }
+    const std::string& text() const { return out_; }
+
+  private:
+    void key(std::string_view name) {
+        if (!first_) out_ += ',';
+        first_ = false;
+        json::append_string(out_, name);
+        out_ += ':';
+    }
+    std::string out_;
+    bool first_ = true;
+};
 
 std::string to_json(const sdp::SessionDescription& sd, sdp::SdpType type,
                     const sdp::RemoteDataParameters& r) {
-    std::string out = "{";
-    auto string_field = [&](std::string_view name, std::string_view value) {
-        add_field(out, name);
-        json::append_string(out, value);
-    };
-    auto number_field = [&](std::string_view name, unsigned long long value) {
-        add_field(out, name);
-        out += std::to_string(value);
-    };
-    auto bool_field = [&](std::string_view name, bool value) {
-        add_field(out, name);
-        out += value ? "true" : "false";
-    };
-    string_field("type", sdp::to_string(type));
-    string_field("session_id", std::to_string(sd.origin.session_id));  // beyond 2^53
-    string_field("session_version", std::to_string(sd.origin.session_version));
-    add_field(out, "bundle");
-    out += '[';
-    for (const auto& mid : sdp::bundle_mids(sd)) {
-        if (out.back() != '[') out += ',';
-        json::append_string(out, mid);
-    }
-    out += "],";
-    json::append_string(out, "sections");
-    out += ":[";
-    for (const auto& m : sd.media) {
-        out += out.back() == '[' ? "{" : ",{";
-        string_field("media", m.media);
-        number_field("port", m.port);
-        string_field("protocol", m.protocol);
-        if (auto mid = sdp::mid(m)) string_field("mid", *mid);
-        out += '}';
-    }
-    out += "],";
-    json::append_string(out, "data");
-    out += ":{";
-    number_field("media_index", r.media_index);
-    string_field("mid", r.mid);
-    string_field("form", r.form == sdp::DataChannelForm::modern ? "modern" : "legacy");
-    string_field("ice_ufrag", r.ice_ufrag);
-    string_field("ice_pwd", r.ice_pwd);
-    bool_field("ice_lite", r.ice_lite);
-    bool_field("trickle", r.ice_options.trickle);
-    add_field(out, "fingerprints");
-    out += '[';
-    for (const auto& f : r.fingerprints) {
-        if (out.back() != '[') out += ',';
-        json::append_string(out, f.to_string());
-    }
-    out += ']';
-    string_field("setup", sdp::to_string(r.setup));
-    number_field("sctp_port", r.sctp_port);
-    number_field("max_message_size", r.max_message_size);
-    add_field(out, "candidates");
-    out += '[';
-    for (const auto& c : r.candidates) {
-        if (out.back() != '[') out += ',';
-        json::append_string(out, c.to_string());
-    }
-    out += ']';
-    bool_field("end_of_candidates", r.end_of_candidates);
-    out += "}}";
-    return out;
+    auto same = [](const auto& s) -> std::string_view { return s; };
+    JsonObject o;
+    o.begin()
+        .string("type", sdp::to_string(type))
+        .string("session_id", std::to_string(sd.origin.session_id))  // beyond 2^53: a string
+        .string("session_version", std::to_string(sd.origin.session_version))
+        .strings("bundle", sdp::bundle_mids(sd), same)
+        .objects("sections", sd.media, [](JsonObject& s, const sdp::Media& m) {
+            s.string("media", m.media).number("port", m.port).string("protocol", m.protocol);
+            if (auto mid = sdp::mid(m)) s.string("mid", *mid);
+        });
+    o.begin("data")
+        .number("media_index", r.media_index)
+        .string("mid", r.mid)
+        .string("form", r.form == sdp::DataChannelForm::modern ? "modern" : "legacy")
+        .string("ice_ufrag", r.ice_ufrag)
+        .string("ice_pwd", r.ice_pwd)
+        .boolean("ice_lite", r.ice_lite)
+        .boolean("trickle", r.ice_options.trickle)
+        .strings("fingerprints", r.fingerprints, [](const auto& f) { return f.to_string(); })
+        .string("setup", sdp::to_string(r.setup))
+        .number("sctp_port", r.sctp_port)
+        .number("max_message_size", r.max_message_size)
+        .strings("candidates", r.candidates, [](const auto& c) { return c.to_string(); })
+        .boolean("end_of_candidates", r.end_of_candidates)
+        .end();
+    o.end();
+    return o.text();
 }
 
 int fail_with(const std::string& source, const sdp::DescriptionError& error) {

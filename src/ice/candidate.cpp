@@ -47,7 +47,7 @@ bool is_host_name(std::string_view name) {
 
 bool is_ip_literal(std::string_view address) {
     // IpAddress::parse also accepts "[v6]" and zones, which the candidate grammar does not.
-    if (address.find_first_of("[]%") != std::string_view::npos) return false;
+    if (text::contains_any(address, "[]%")) return false;
     return IpAddress::parse(address).has_value();
 }
 
@@ -57,7 +57,7 @@ bool is_connection_address(std::string_view address) {
 
 // RFC 8839 byte-string: anything but NUL, CR and LF (spaces already separate the words).
 bool is_byte_string(std::string_view s) {
-    return !s.empty() && s.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos;
+    return !s.empty() && !text::contains_any(s, std::string_view("\0\r\n", 3));
 }
 
 Failure<CandidateError> error(std::size_t field, std::string reason) {

@@ -59,7 +59,8 @@ std::optional<IceOptions> IceOptions::parse(std::string_view value) {
     text::Words words(value);
     bool any = false;
     while (auto w = words.next()) {
-        if (!text::all_of(*w, text::is_ice_char)) return std::nullopt;
+        // RFC 8839 says ice-chars; older peers sent "google-ice", so any token is taken.
+        if (!text::is_token(*w)) return std::nullopt;
         any = true;
         if (*w == "trickle")
             out.trickle = true;
@@ -186,7 +187,10 @@ std::optional<std::string> check_attribute(const Attribute& attribute) {
         if (!has_value || !c) {
             std::string out = "a candidate (RFC 8839 §5.1)";
             if (!has_value) return out;
-            out += ", field " + std::to_string(c.error().field) + ": " + c.error().reason;
+            std::string_view reason = c.error().reason;
+            if (reason.starts_with("expected ")) reason.remove_prefix(9);
+            out += ", field " + std::to_string(c.error().field) + ": ";
+            out += reason;
             return out;
         }
         return std::nullopt;
@@ -201,7 +205,7 @@ std::optional<std::string> check_attribute(const Attribute& attribute) {
     }
     if (name == "ice-options") {
         if (has_value && IceOptions::parse(value)) return std::nullopt;
-        return "ice options made of ice-chars (a=ice-options:trickle)";
+        return "ice options separated by spaces (a=ice-options:trickle)";
     }
     if (name == "ice-lite" || name == "end-of-candidates") {
         if (!has_value) return std::nullopt;

@@ -133,9 +133,9 @@ Result<RemoteDataParameters, DescriptionError> Reader::run() {
     if (!role && (m.has("setup") || sd_.has("setup")))
         return problem(Problem::unsupported_setup, "setup actpass, active or passive", setup_level,
                        "setup");
-    // Absent: JSEP peers always send it; older ones mean actpass in an offer and, as RFC 4145's
-    // default, active in an answer.
-    r.setup = role.value_or(type_ == SdpType::offer ? Setup::actpass : Setup::active);
+    // Absent: JSEP peers always send it; RFC 4145 §4.1's default is active in an offer and
+    // passive in an answer.
+    r.setup = role.value_or(type_ == SdpType::offer ? Setup::active : Setup::passive);
     if (r.setup == Setup::holdconn)
         return problem(Problem::unsupported_setup,
                        "setup actpass, active or passive (not holdconn)", setup_level, "setup");
@@ -363,12 +363,12 @@ Result<RemoteDataParameters, DescriptionError> read_remote(const SessionDescript
     return Reader(remote, type).run();
 }
 
-Result<RemoteDataParameters, DescriptionError> read_remote(std::string_view text, SdpType type) {
+Result<RemoteDescription, DescriptionError> read_remote(std::string_view text, SdpType type) {
     auto parsed = parse(text);
     if (!parsed) return fail(to_description_error(parsed.error()));
     Reader reader(*parsed, type);
     auto result = reader.run();
-    if (result) return result;
+    if (result) return RemoteDescription{std::move(*result), std::move(*parsed)};
     DescriptionError error = result.error();
     const TextLine line = locate(text, reader.where());
     error.line = line.number;
@@ -409,6 +409,50 @@ Result<SessionDescription, DescriptionError> create_answer(const SessionDescript
             sd.media.push_back(rejected_section(offered));
     }
     return sd;
+}
+
+namespace {
+
+// Where a trickled line goes: before a=end-of-candidates if `before_end` and there is one, else
+// right after the last candidate (or first in the section, where data_section() puts them).
+std::vector<Attribute>::iterator candidate_slot(Media& m, bool before_end) {
+    auto& list = m.attributes;
+    if (before_end) {
+        auto end = std::find_if(list.begin(), list.end(),
+                                [](const Attribute& a) { return a.name == "end-of-candidates"; });
+        if (end != list.end()) return end;
+    }
+    auto last = std::find_if(list.rbegin(), list.rend(),
+                             [](const Attribute& a) { return a.name == "candidate"; });
+    return last == list.rend() ? list.begin() : last.base();
+}
+
+}  // namespace
+
+bool add_candidate(SessionDescription& local, const ice::Candidate& candidate) {
+    auto data = find_data_section(local);
+    if (!data) return false;
+    Media& m = local.media[data->index];
+    constexpr std::string_view prefix = "candidate:";
+    m.attributes.insert(candidate_slot(m, true),
+                        Attribute{"candidate", candidate.to_string().substr(prefix.size())});
+    return true;
+}
+
+bool add_end_of_candidates(SessionDescription& local) {
+    auto data = find_data_section(local);
+    if (!data) return false;
+    Media& m = local.media[data->index];
+    if (!m.has("end-of-candidates"))
+        m.attributes.insert(candidate_slot(m, false), Attribute{"end-of-candidates", std::nullopt});
+    return true;
+}
+
+bool is_for_data_section(const RemoteDataParameters& remote,
+                         const std::optional<std::string>& sdp_mid,
+                         std::optional<std::uint16_t> sdp_mline_index) {
+    if (sdp_mid) return *sdp_mid == remote.mid;
+    return sdp_mline_index && *sdp_mline_index == remote.media_index;
 }
 
 std::optional<Setup> answer_setup(Setup offered, Setup preferred) {

@@ -58,7 +58,7 @@ int media_rank(char type) {
     const auto at = order.find(type);
     return at == std::string_view::npos ? -1 : static_cast<int>(at);
 }
-// Lines that may appear at most once where they appear.
+// Session-level lines that may appear at most once.
 bool is_single(char type) {
     return std::string_view("vosiuczk").find(type) != std::string_view::npos;
 }
@@ -112,7 +112,7 @@ Result<SessionDescription, ParseError> Parser::run() {
         }
         if (text.size() < 2 || text[1] != '=' || !(text[0] >= 'a' && text[0] <= 'z'))
             return fail(error(line, "<type>=<value> with a lower-case type letter"));
-        if (text.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos)
+        if (text::contains_any(text, std::string_view("\r\0", 2)))
             return fail(error(line, "no CR or NUL inside a line"));
         line.type = text[0];
         line.value = text.substr(2);

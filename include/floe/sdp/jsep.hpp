@@ -123,13 +123,31 @@ Result<SessionDescription, DescriptionError> create_offer(const LocalParameters&
 Result<SessionDescription, DescriptionError> create_answer(const SessionDescription& offer,
                                                            const LocalParameters& local);
 
+// Trickle ICE on a local description (what W3C's localDescription shows as gathering goes on):
+// appends a candidate line, or a=end-of-candidates, to the data section. False when the
+// description has no data section (nothing is changed then).
+bool add_candidate(SessionDescription& local, const ice::Candidate& candidate);
+bool add_end_of_candidates(SessionDescription& local);
+
 // ---- remote descriptions -----------------------------------------------------------------------
 
 // Validates and reads a parsed description. Errors have no line number (the model has none).
 Result<RemoteDataParameters, DescriptionError> read_remote(const SessionDescription& remote,
                                                            SdpType type);
+// A remote description as text was read: its parameters, and the parsed description (to answer
+// it with create_answer, or to keep as the remote description).
+struct RemoteDescription : RemoteDataParameters {
+    SessionDescription description;
+};
 // Parses, validates and reads; every error names its line.
-Result<RemoteDataParameters, DescriptionError> read_remote(std::string_view text, SdpType type);
+Result<RemoteDescription, DescriptionError> read_remote(std::string_view text, SdpType type);
+
+// Whether a trickled remote candidate is meant for the data section: its sdpMid names the
+// section's mid, or, without a mid, its sdpMLineIndex is the section's index (W3C
+// addIceCandidate). A candidate with neither matches nothing.
+bool is_for_data_section(const RemoteDataParameters& remote,
+                         const std::optional<std::string>& sdp_mid,
+                         std::optional<std::uint16_t> sdp_mline_index);
 
 // The setup an answer gives to an offer's: actpass -> `preferred` (active unless it is passive),
 // active -> passive, passive -> active. nullopt for holdconn.

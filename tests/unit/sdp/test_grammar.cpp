@@ -72,9 +72,7 @@ TEST_CASE("every RFC 8866 line type parses into the model and writes back the sa
 }
 
 TEST_CASE("LF endings, a missing final newline and trailing blank lines are accepted") {
-    std::string lf;
-    for (const char* c = full; *c; ++c)
-        if (*c != '\r') lf += *c;
+    const std::string lf = sdp_test::to_lf(full);
     auto a = parse(full);
     REQUIRE(a.ok());
     for (const std::string& variant :
@@ -86,13 +84,7 @@ TEST_CASE("LF endings, a missing final newline and trailing blank lines are acce
 }
 
 TEST_CASE("unknown attributes keep their place among known ones") {
-    const std::string text = sdp_test::join_crlf({
-        "v=0",
-        "o=- 1 1 IN IP4 127.0.0.1",
-        "s=-",
-        "t=0 0",
-        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
-        "c=IN IP4 0.0.0.0",
+    const std::string text = sdp_test::data_section_with({
         "a=x-first:1",
         "a=mid:0",
         "a=x-second",
@@ -134,6 +126,12 @@ TEST_CASE("typed values format the way browsers write them") {
     CHECK(o->ice2);
     CHECK(o->others == std::vector<std::string>{"renomination"});
     CHECK(o->to_string() == "trickle ice2 renomination");
+
+    auto legacy = IceOptions::parse("google-ice");
+    REQUIRE(legacy);
+    CHECK(legacy->others == std::vector<std::string>{"google-ice"});
+    CHECK(!IceOptions::parse(""));
+    CHECK(!IceOptions::parse("   "));
 
     auto g = Group::parse("BUNDLE 0 1 data");
     REQUIRE(g);

@@ -270,8 +270,8 @@ TEST_CASE("session-level credentials and fingerprint apply to the data section")
     CHECK(r->ice_ufrag == "Ys3t");
     REQUIRE(r->fingerprints.size() == 1);
     CHECK(r->fingerprints[0].algorithm == HashFunction::sha1);
-    CHECK(r->setup == Setup::actpass);  // absent in an offer
-    CHECK(r->max_message_size == 0);    // 0: no limit, kept as said
+    CHECK(r->setup == Setup::active);  // absent in an offer: RFC 4145's default
+    CHECK(r->max_message_size == 0);   // 0: no limit, kept as said
     CHECK(r->mid.empty());
     REQUIRE(r->candidates.size() == 2);
     CHECK(r->candidates[0].tcp_type == floe::ice::TcpType::active);
@@ -297,4 +297,67 @@ TEST_CASE("SDP types have their W3C names") {
     for (auto t : {SdpType::offer, SdpType::pranswer, SdpType::answer, SdpType::rollback})
         CHECK(parse_sdp_type(to_string(t)) == t);
     CHECK(!parse_sdp_type("Offer"));
+}
+
+TEST_CASE("a missing a=setup means RFC 4145's defaults: active offers, passive answers") {
+    const std::string text = sdp_test::data_section_with({
+        "a=ice-ufrag:Ys3t",
+        "a=ice-pwd:Mu2KvTcbNWKcf7tE4kXE1aww",
+        "a=fingerprint:sha-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13",
+    });
+    auto as_offer = read_remote(text, SdpType::offer);
+    auto as_answer = read_remote(text, SdpType::answer);
+    REQUIRE(as_offer.ok());
+    REQUIRE(as_answer.ok());
+    CHECK(as_offer->setup == Setup::active);
+    CHECK(as_answer->setup == Setup::passive);
+    auto offer = parse(text);
+    REQUIRE(offer.ok());
+    auto answer = create_answer(*offer, local_parameters());
+    REQUIRE(answer.ok());
+    CHECK(setup(*answer, answer->media.at(0)) == Setup::passive);
+}
+
+TEST_CASE("trickled local candidates land in the data section, before end-of-candidates") {
+    auto offer = create_offer(local_parameters());
+    REQUIRE(offer.ok());
+    REQUIRE(add_candidate(*offer, candidate("candidate:1 1 udp 1 192.0.2.1 5000 typ host")));
+    REQUIRE(add_end_of_candidates(*offer));
+    REQUIRE(add_end_of_candidates(*offer));  // once is enough
+    REQUIRE(add_candidate(*offer, candidate("candidate:2 1 udp 1 192.0.2.2 5001 typ host")));
+    const auto& a = offer->media.at(0).attributes;
+    CHECK(a.at(0).name == "candidate");
+    CHECK(a.at(1).name == "candidate");
+    CHECK(a.at(1).value == "2 1 udp 1 192.0.2.2 5001 typ host");
+    CHECK(a.at(2).name == "end-of-candidates");
+    CHECK(offer->media.at(0).values("end-of-candidates").size() == 1);
+    auto r = read_remote(write(*offer), SdpType::offer);
+    REQUIRE(r.ok());
+    CHECK(r->candidates.size() == 2);
+    CHECK(r->end_of_candidates);
+
+    SessionDescription empty;
+    CHECK(!add_candidate(empty, candidate("candidate:1 1 udp 1 192.0.2.1 5000 typ host")));
+    CHECK(empty.media.empty());
+}
+
+TEST_CASE("a remote candidate is for the data section by mid, else by m-line index") {
+    RemoteDataParameters r;
+    r.mid = "d";
+    r.media_index = 2;
+    CHECK(is_for_data_section(r, std::string("d"), std::nullopt));
+    CHECK(!is_for_data_section(r, std::string("a"), 2));  // the mid decides when given
+    CHECK(is_for_data_section(r, std::nullopt, 2));
+    CHECK(!is_for_data_section(r, std::nullopt, 0));
+    CHECK(!is_for_data_section(r, std::nullopt, std::nullopt));
+}
+
+TEST_CASE("reading a remote offer as text also gives the description to answer") {
+    auto remote = read_remote(media_offer(), SdpType::offer);
+    REQUIRE(remote.ok());
+    CHECK(remote->description.media.size() == 3);
+    CHECK(remote->mid == "d");
+    auto answer = create_answer(remote->description, local_parameters());
+    REQUIRE(answer.ok());
+    CHECK(answer->media.size() == 3);
 }
