@@ -60,6 +60,8 @@ constexpr double consent_jitter = 0.2;
 // Memory bounds against a hostile or buggy peer or runtime.
 constexpr std::size_t max_sockets = 64;
 constexpr std::size_t max_prflx_locals = 64;
+// A valid pair whose nomination timed out is nominated again this many times in all.
+constexpr int max_nomination_attempts = 2;
 
 // RFC 8421 spirit: alternate address families, IPv6 first, in the order the runtime reported
 // the sockets (its interface preference). 65535 for the first IPv6 socket, 65407 for the first
@@ -353,6 +355,7 @@ struct Agent::Impl {
         if (c.is_mdns()) {
             // Kept for the record; connects through peer-reflexive discovery (RFC 8445 §7.3.1.3).
             if (remotes.size() < config.max_remote_candidates) remotes.push_back({c, std::nullopt});
+            drive(now);
             return;
         }
         auto address = c.socket_address();
@@ -365,6 +368,7 @@ struct Agent::Impl {
             for (auto& p : checklist.pairs())
                 if (p.remote == *existing) p.remote_priority = r.candidate.priority;
             checklist.set_controlling(controlling());
+            drive(now);
             return;
         }
         add_remote(std::move(c), address);
@@ -467,6 +471,9 @@ struct Agent::Impl {
         if (request.empty()) return;
         if (pair.state != PairState::succeeded) pair.state = PairState::in_progress;
         if (use_candidate) nominating = true;
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "check " << pair.id << (use_candidate ? " (nominating)" : "") << " socket "
+            << pair.socket << " -> " << pair.remote_address.to_string();
         Transaction& tx = start_transaction(now, TxKind::check, pair.socket, pair.remote_address,
                                             std::move(request));
         tx.pair = pair.id;
@@ -506,7 +513,10 @@ struct Agent::Impl {
             if (!it->client.done()) continue;  // retransmitted
             const Transaction tx = std::move(*it);
             transactions.erase(it);
-            if (tx.kind == TxKind::check && !tx.cancelled) check_failed(tx.pair, tx.use_candidate);
+            if (tx.kind == TxKind::check && !tx.cancelled) {
+                FLOE_LOG(LogLevel::debug, "ice") << "check " << tx.pair << " timed out";
+                check_failed(tx.pair, tx.use_candidate);
+            }
         }
     }
 
@@ -518,10 +528,15 @@ struct Agent::Impl {
     void check_failed(PairId id, bool was_nomination) {
         if (was_nomination) nominating = false;
         if (live_check(id)) return;
-        if (CandidatePair* p = checklist.find(id); p && p->state != PairState::succeeded)
+        CandidatePair* p = checklist.find(id);
+        if (!p) return;
+        if (p->state != PairState::succeeded) {
             checklist.failed(id);
-        else if (p && was_nomination)
-            checklist.failed(id);  // the nomination went unanswered: try another pair
+        } else if (was_nomination && ++p->nominations_failed >= max_nomination_attempts) {
+            // The pair worked, but every answer to USE-CANDIDATE was lost twice over: give up on
+            // it and let another pair be nominated. (Once, it is simply nominated again.)
+            checklist.failed(id);
+        }
     }
 
     // ---- input -----------------------------------------------------------------------------
@@ -610,6 +625,9 @@ struct Agent::Impl {
             if (b.finish()) transmits.push_back({socket_id, from, std::move(out)});
         }
         ++stats.checks_received;
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "check from " << from.to_string() << " on socket " << socket_id
+            << (msg.use_candidate() ? " USE-CANDIDATE" : "");
         // The old generation only keeps the old pair's consent; after failure we only answer.
         if (gen != &local || state == IceState::failed) return;
         if (state == IceState::new_) {
@@ -649,6 +667,8 @@ struct Agent::Impl {
         auto it = find_transaction(msg.transaction_id());
         if (it == transactions.end()) {
             ++stats.unknown_transaction;
+            FLOE_LOG(LogLevel::debug, "ice")
+                << "response from " << from.to_string() << " matches no transaction: dropped";
             return;
         }
         const bool success = msg.message_class() == stun::MessageClass::success_response;
@@ -665,9 +685,13 @@ struct Agent::Impl {
         // unauthenticated 487 or 401 could be forged. Those are dropped; the check times out.
         if (!it->key || !msg.check_integrity(*it->key)) {
             ++stats.unauthenticated;
+            FLOE_LOG(LogLevel::debug, "ice")
+                << "unauthenticated response from " << from.to_string() << ": dropped";
             return;
         }
         ++stats.responses_received;
+        FLOE_LOG(LogLevel::debug, "ice") << (success ? "success" : "error") << " response for pair "
+                                         << it->pair << " from " << from.to_string();
         const Transaction tx = std::move(*it);
         transactions.erase(it);
         if (socket != tx.socket || from != tx.destination) {
@@ -760,6 +784,13 @@ struct Agent::Impl {
         s.next_consent = now + consent_delay();
         selected = std::move(s);
         previous_local.reset();  // the old generation's pair is replaced
+        // §8.1.2: checks on the other pairs are no longer needed. They end as failed (an incoming
+        // check on one revives it with a triggered check); answers still in flight still count.
+        for (auto& p : checklist.pairs()) {
+            if (p.id == pair.id || p.state == PairState::succeeded) continue;
+            if (p.state == PairState::in_progress) cancel_checks(p.id);
+            p.state = PairState::failed;
+        }
         FLOE_LOG(LogLevel::debug, "ice") << "selected " << selected->pair.local.to_string()
                                          << " -> " << pair.remote_address.to_string();
         emit(event::SelectedPairChanged{selected->pair});
@@ -818,10 +849,19 @@ struct Agent::Impl {
         }
     }
 
+    // Without a selected pair, checking gives up `checking_timeout` after it began, or after the
+    // first pair became valid when one did (a nomination under loss may need retries), but never
+    // while a nomination is still in flight.
+    std::optional<Instant> checking_deadline() const {
+        if (selected || !checking_since || nominating) return std::nullopt;
+        return (first_valid_at ? *first_valid_at : *checking_since) + config.checking_timeout;
+    }
+
     void check_failure(Instant now) {
         if (selected || !checking_since) return;
-        if (!first_valid_at && now - *checking_since >= config.checking_timeout) {
-            fail("no connectivity within the checking timeout");
+        if (auto deadline = checking_deadline(); deadline && now >= *deadline) {
+            fail(first_valid_at ? "no pair could be nominated within the checking timeout"
+                                : "no connectivity within the checking timeout");
             return;
         }
         const bool exhausted =
@@ -841,6 +881,12 @@ struct Agent::Impl {
         if (closed) return;
         expire_transactions(now);
         if (state == IceState::failed) return;
+        // Checking starts with the remote side's credentials and candidates, even when none can
+        // be paired (only mDNS names): the checking timeout then bounds the wait for a prflx.
+        if (state == IceState::new_ && remote && (!remotes.empty() || remote_done)) {
+            checking_since = now;
+            set_state(IceState::checking);
+        }
         if (remote) {
             while (auto id = checklist.pop_triggered())
                 if (CandidatePair* p = checklist.find(*id)) start_check(now, *p, false);
@@ -882,7 +928,7 @@ struct Agent::Impl {
             if (selected->first_unanswered && state != IceState::disconnected)
                 consider(*selected->first_unanswered + config.disconnected_after);
         } else if (checking_since) {
-            if (!first_valid_at) consider(*checking_since + config.checking_timeout);
+            if (auto deadline = checking_deadline()) consider(*deadline);
             if (all_failed_at) consider(*all_failed_at + config.failed_grace);
         }
         return at;
@@ -983,7 +1029,9 @@ bool Agent::handle_input(Instant now, SocketId socket, SocketAddress from, ByteS
     return true;
 }
 
-void Agent::note_data_received(Instant, SocketId, SocketAddress) {}
+void Agent::note_data_received(Instant, SocketId, SocketAddress) {
+    ++impl_->stats.data_received;
+}
 
 void Agent::handle_timeout(Instant now) {
     impl_->drive(now);

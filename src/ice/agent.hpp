@@ -13,7 +13,7 @@
 //
 // Application data (DTLS) goes on selected_pair()'s (socket, remote_address); it never passes
 // through the agent. Only STUN responses refresh consent (RFC 7675 §5.1); note_data_received()
-// merely records activity for statistics.
+// only counts the traffic (stats().data_received).
 //
 // API notes for the branches building on this (ice-sim, rtc):
 // - A local candidate is (transport, socket): `SocketId` is the runtime's handle; UDP only today.
@@ -96,7 +96,10 @@ struct AgentConfig {
     Duration consent_probe = 1s;
     // Failed when no consent response has arrived for this long (RFC 7675 §5.1: 30 s).
     Duration failed_after = 30s;
-    // Failed when checking has found no working pair for this long, whatever is still pending.
+    // Failed when checking has found no working pair for this long, whatever is still pending
+    // (RFC 8863: above one STUN transaction, 39.5 s). Once a pair works the clock restarts from
+    // then, so a nomination that loses its answers can be retried; an in-flight nomination is
+    // always awaited.
     Duration checking_timeout = 40s;
     // Failed at most this long after every pair has failed and the remote side has signalled
     // end-of-candidates (a late prflx may still rescue it within this window).
@@ -163,6 +166,7 @@ struct AgentStats {
     std::uint64_t unknown_socket = 0;       // input on a socket never added
     std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
     std::uint64_t role_conflicts = 0;       // role switches
+    std::uint64_t data_received = 0;        // note_data_received() calls
 };
 
 class Agent {
