@@ -25,6 +25,12 @@ constexpr std::size_t max_pending_datagrams = 64;  // kept before start()
 constexpr std::size_t max_pending_bytes = 256 * 1024;
 constexpr std::size_t read_buffer_size = 16 * 1024 + 256;  // one record's plaintext at most
 
+// SSL_get_error reads the thread's error queue, so it must be empty before each SSL call. Checking
+// first is much cheaper than ERR_clear_error on the data path, where the queue is always empty.
+void clear_openssl_errors() {
+    if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
 Transport& transport_of(const SSL* ssl) {
     return *static_cast<Transport*>(SSL_get_app_data(ssl));
 }
@@ -125,32 +131,44 @@ struct Transport::Callbacks {
         ((where & SSL_CB_READ) ? t.alert_received_ : t.alert_sent_) = std::move(name);
     }
 
+    static SSL_CTX* context_for(const Certificate& certificate);
+
     static void keylog(const SSL* ssl, const char* line) {
         Transport& t = transport_of(ssl);
         if (t.config_.keylog) t.config_.keylog(line);
     }
 };
 
+// Everything in the context depends on the certificate only; per-transport settings (MTU, timer,
+// key log sink) live on the SSL object or behind its app data.
+SSL_CTX* Transport::Callbacks::context_for(const Certificate& certificate) {
+    const Certificate::Impl& identity = certificate.impl();
+    std::call_once(identity.context_once, [&] {
+        clear_openssl_errors();
+        SslCtxPtr context(SSL_CTX_new(DTLS_method()));
+        if (!context) throw Error("SSL_CTX_new failed: " + take_openssl_errors());
+        SSL_CTX* ctx = context.get();
+        const bool ok = SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) &&
+                        SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) &&
+                        SSL_CTX_set_cipher_list(ctx, cipher_list) &&
+                        SSL_CTX_set1_groups_list(ctx, groups_list) &&
+                        SSL_CTX_use_certificate(ctx, identity.x509.get()) &&
+                        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) &&
+                        SSL_CTX_check_private_key(ctx);
+        if (!ok) throw Error("configuring DTLS failed: " + take_openssl_errors());
+        SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+        SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify, nullptr);
+        SSL_CTX_set_keylog_callback(ctx, &Callbacks::keylog);  // a no-op without Config::keylog
+        identity.context = std::move(context);
+    });
+    return identity.context.get();
+}
+
 Transport::Transport(Certificate certificate, Config config)
     : certificate_(std::move(certificate)), config_(std::move(config)) {
-    ERR_clear_error();
-    ctx_.reset(SSL_CTX_new(DTLS_method()));
-    if (!ctx_) throw Error("SSL_CTX_new failed: " + take_openssl_errors());
-    SSL_CTX* ctx = ctx_.get();
-    const auto& identity = certificate_.impl();
-    const bool ok =
-        SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) &&
-        SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) &&
-        SSL_CTX_set_cipher_list(ctx, cipher_list) && SSL_CTX_set1_groups_list(ctx, groups_list) &&
-        SSL_CTX_use_certificate(ctx, identity.x509.get()) &&
-        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) && SSL_CTX_check_private_key(ctx);
-    if (!ok) throw Error("configuring DTLS failed: " + take_openssl_errors());
-    SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify, nullptr);
-    if (config_.keylog) SSL_CTX_set_keylog_callback(ctx, &Callbacks::keylog);
-
+    SSL_CTX* ctx = Callbacks::context_for(certificate_);
     ssl_.reset(SSL_new(ctx));
     BIO* rbio = BIO_new(BIO_s_mem());
     BIO* wbio = BIO_new(BIO_s_mem());
@@ -269,7 +287,7 @@ void Transport::feed(ByteSpan datagram) {
 }
 
 void Transport::advance() {
-    ERR_clear_error();
+    clear_openssl_errors();
     const int result = SSL_do_handshake(ssl_.get());
     if (result == 1) {
         state_ = State::connected;
@@ -292,14 +310,19 @@ void Transport::advance() {
 
 void Transport::read_application_data(bool& delivered) {
     while (state_ == State::connected) {
-        ERR_clear_error();
+        clear_openssl_errors();
         const int n =
             SSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(read_buffer_.size()));
         if (n > 0) {
             delivered = true;
             ++stats_.records_received;
-            events_.push_back(
-                event::DataReceived{Bytes(read_buffer_.begin(), read_buffer_.begin() + n)});
+            Bytes data;
+            if (!pool_.empty()) {
+                data = std::move(pool_.back());
+                pool_.pop_back();
+            }
+            data.assign(read_buffer_.begin(), read_buffer_.begin() + n);
+            events_.push_back(event::DataReceived{std::move(data)});
             continue;
         }
         const int error = SSL_get_error(ssl_.get(), n);
@@ -339,7 +362,7 @@ void Transport::handle_timeout(Instant now) {
         return;
     }
     if (!retransmit_deadline_ || now < *retransmit_deadline_) return;
-    ERR_clear_error();
+    clear_openssl_errors();
     const int result = DTLSv1_handle_timeout(ssl_.get());
     if (result < 0) {
         fail(describe_error(SSL_ERROR_SSL));
@@ -391,15 +414,17 @@ std::optional<ByteSpan> Transport::poll_transmit() {
 }
 
 std::optional<Event> Transport::poll_event() {
-    if (events_.empty()) return std::nullopt;
-    Event e = std::move(events_.front());
-    events_.pop_front();
-    return e;
+    if (next_event_ == events_.size()) {
+        events_.clear();  // keeps the capacity: queuing events does not allocate once warm
+        next_event_ = 0;
+        return std::nullopt;
+    }
+    return std::move(events_[next_event_++]);
 }
 
 bool Transport::send(ByteSpan data) {
     if (state_ != State::connected || data.empty() || data.size() > max_payload()) return false;
-    ERR_clear_error();
+    clear_openssl_errors();
     const int n = SSL_write(ssl_.get(), data.data(), static_cast<int>(data.size()));
     if (n != static_cast<int>(data.size())) {
         fail(describe_error(SSL_get_error(ssl_.get(), n)));
@@ -409,11 +434,16 @@ bool Transport::send(ByteSpan data) {
     return true;
 }
 
+void Transport::recycle(Bytes buffer) {
+    constexpr std::size_t max_pooled = 16;
+    if (pool_.size() < max_pooled && buffer.capacity() > 0) pool_.push_back(std::move(buffer));
+}
+
 void Transport::close(Instant now) {
     now_ = now;
     if (state_ == State::closed || state_ == State::failed) return;
     if (state_ == State::connected) {
-        ERR_clear_error();
+        clear_openssl_errors();
         (void)SSL_shutdown(ssl_.get());  // writes close_notify
         (void)take_openssl_errors();
     }

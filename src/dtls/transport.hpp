@@ -9,6 +9,9 @@
 //   while (auto d = t.poll_transmit()) send(*d);  while (auto e = t.poll_event()) ...;
 //   wake up at t.poll_timeout();
 //
+// A Transport neither copies nor moves (OpenSSL keeps a pointer to it): hold it in a unique_ptr or
+// an optional. Transports made with the same Certificate share one SSL_CTX.
+//
 // Determinism: see docs/dtls.md ("Time"). OpenSSL arms its DTLS timer through DTLS_set_timer_cb,
 // which this object answers with its own schedule and records as a deadline on the caller's clock.
 #pragma once
@@ -21,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <floe/bytes.hpp>
 #include <floe/certificate.hpp>
@@ -108,6 +112,9 @@ class Transport {
     // Encrypts `data` as one record. False (and nothing sent) unless connected or when `data` is
     // larger than max_payload().
     bool send(ByteSpan data);
+    // Gives back the buffer of a DataReceived once consumed, so that the next record reuses it
+    // instead of allocating (a small pool; optional).
+    void recycle(Bytes buffer);
     // Sends close_notify; the transport is closed afterwards.
     void close(Instant now);
 
@@ -136,7 +143,6 @@ class Transport {
 
     Certificate certificate_;
     Config config_;
-    SslCtxPtr ctx_;
     SslPtr ssl_;
     BIO* rbio_ = nullptr;  // owned by ssl_
     BIO* wbio_ = nullptr;  // owned by ssl_
@@ -148,6 +154,7 @@ class Transport {
     std::string alert_received_;
     std::string alert_sent_;
     Bytes read_buffer_;
+    std::vector<Bytes> pool_;  // recycled DataReceived buffers
 
     Instant now_{};
     std::optional<Instant> retransmit_deadline_;
@@ -156,7 +163,8 @@ class Transport {
 
     std::deque<Bytes> pending_input_;  // before start()
     std::size_t pending_input_bytes_ = 0;
-    std::deque<Event> events_;
+    std::vector<Event> events_;  // events_[next_event_..] not yet polled
+    std::size_t next_event_ = 0;
     std::size_t out_position_ = 0;  // bytes of wbio_ handed out by poll_transmit
 
     // Anti-replay bookkeeping for counting duplicates (OpenSSL drops them itself).

@@ -192,6 +192,40 @@ bool received(const std::vector<Event>& events, const std::string& text) {
     return false;
 }
 
+// Writes `presented` as the PEM files openssl reads, and returns its s_client command line.
+std::vector<std::string> s_client_command(const TempDir& dir, const Certificate& presented,
+                                          std::uint16_t port) {
+    write_file(dir.path / "cert.pem", presented.certificate_pem());
+    write_file(dir.path / "key.pem", presented.private_key_pem());
+    return {"openssl",
+            "s_client",
+            "-dtls1_2",
+            "-connect",
+            "127.0.0.1:" + std::to_string(port),
+            "-cert",
+            (dir.path / "cert.pem").string(),
+            "-key",
+            (dir.path / "key.pem").string(),
+            "-mtu",
+            "1200",
+            "-ign_eof"};
+}
+
+// Waits (bounded) until the child has printed `text` after position `from`.
+bool wait_for_output(Child& child, const std::string& text, std::size_t from = 0) {
+    const auto until = Clock::now() + 10s;
+    while (child.output().find(text, from) == std::string::npos && Clock::now() < until) {
+        pollfd p{child.stdout_fd(), POLLIN, 0};
+        poll(&p, 1, 50);
+    }
+    return child.output().find(text, from) != std::string::npos;
+}
+
+void send_all(Transport& t, UdpSocket& sock, sockaddr_in& peer) {
+    while (auto d = t.poll_transmit())
+        sendto(sock.fd, d->data(), d->size(), 0, reinterpret_cast<sockaddr*>(&peer), sizeof peer);
+}
+
 }  // namespace
 
 TEST_CASE("floe as DTLS client interoperates with openssl s_server -dtls1_2") {
@@ -205,12 +239,7 @@ TEST_CASE("floe as DTLS client interoperates with openssl s_server -dtls1_2") {
                   "-cert", (dir.path / "cert.pem").string(), "-key",
                   (dir.path / "key.pem").string(), "-Verify", "1", "-mtu", "1200", "-naccept", "1",
                   "-keylogfile", (dir.path / "keylog.txt").string()});
-    const auto ready_by = Clock::now() + 10s;
-    while (server.output().find("ACCEPT") == std::string::npos && Clock::now() < ready_by) {
-        pollfd p{server.stdout_fd(), POLLIN, 0};
-        poll(&p, 1, 50);
-    }
-    REQUIRE_MESSAGE(server.output().find("ACCEPT") != std::string::npos, server.output());
+    REQUIRE_MESSAGE(wait_for_output(server, "ACCEPT"), server.output());
 
     std::vector<std::string> our_keylog;
     Config config;
@@ -245,24 +274,17 @@ TEST_CASE("floe as DTLS client interoperates with openssl s_server -dtls1_2") {
     CHECK(read_file(dir.path / "keylog.txt").find(our_keylog[0]) != std::string::npos);
 
     t.close(Clock::now());
-    while (auto d = t.poll_transmit())
-        sendto(sock.fd, d->data(), d->size(), 0, reinterpret_cast<sockaddr*>(&peer), sizeof peer);
+    send_all(t, sock, peer);
 }
 
 TEST_CASE("floe as DTLS server interoperates with openssl s_client -dtls1_2") {
     TempDir dir;
     const Certificate ours = Certificate::generate();
     const Certificate theirs = Certificate::generate();
-    write_file(dir.path / "cert.pem", theirs.certificate_pem());
-    write_file(dir.path / "key.pem", theirs.private_key_pem());
-
     Transport t(ours);
     UdpSocket sock;
     t.start(Clock::now(), Role::server, theirs.fingerprint());
-    Child client({"openssl", "s_client", "-dtls1_2", "-connect",
-                  "127.0.0.1:" + std::to_string(sock.port()), "-cert",
-                  (dir.path / "cert.pem").string(), "-key", (dir.path / "key.pem").string(), "-mtu",
-                  "1200", "-ign_eof"});
+    Child client(s_client_command(dir, theirs, sock.port()));
     sockaddr_in peer{};
     bool peer_known = false;
     std::vector<Event> events;
@@ -288,16 +310,8 @@ TEST_CASE("floe as DTLS server interoperates with openssl s_client -dtls1_2") {
     // close_notify reaches s_client, which says so ("closed") and ends.
     const std::size_t before_close = client.output().size();
     t.close(Clock::now());
-    while (auto d = t.poll_transmit())
-        sendto(sock.fd, d->data(), d->size(), 0, reinterpret_cast<sockaddr*>(&peer), sizeof peer);
-    const auto until = Clock::now() + 5s;
-    while (client.output().find("closed", before_close) == std::string::npos &&
-           Clock::now() < until) {
-        pollfd p{client.stdout_fd(), POLLIN, 0};
-        poll(&p, 1, 50);
-    }
-    CHECK_MESSAGE(client.output().find("closed", before_close) != std::string::npos,
-                  client.output());
+    send_all(t, sock, peer);
+    CHECK_MESSAGE(wait_for_output(client, "closed", before_close), client.output());
 }
 
 TEST_CASE("openssl s_client with a certificate other than the announced one is refused") {
@@ -305,15 +319,10 @@ TEST_CASE("openssl s_client with a certificate other than the announced one is r
     const Certificate ours = Certificate::generate();
     const Certificate announced = Certificate::generate();
     const Certificate presented = Certificate::generate();
-    write_file(dir.path / "cert.pem", presented.certificate_pem());
-    write_file(dir.path / "key.pem", presented.private_key_pem());
     Transport t(ours);
     UdpSocket sock;
     t.start(Clock::now(), Role::server, announced.fingerprint());
-    Child client({"openssl", "s_client", "-dtls1_2", "-connect",
-                  "127.0.0.1:" + std::to_string(sock.port()), "-cert",
-                  (dir.path / "cert.pem").string(), "-key", (dir.path / "key.pem").string(),
-                  "-ign_eof"});
+    Child client(s_client_command(dir, presented, sock.port()));
     sockaddr_in peer{};
     bool peer_known = false;
     std::vector<Event> events;

@@ -9,9 +9,25 @@
 
 #include "common/random.hpp"
 #include "dtls/transport.hpp"
-#include "virtual_wall_clock.hpp"
+#include "support/virtual_wall_clock.hpp"
 
 namespace floe::test {
+
+// Three identities made once per test run (key generation is the slow part of a test).
+inline const Certificate& test_certificate(int which) {
+    static const Certificate certificates[3] = {Certificate::generate(), Certificate::generate(),
+                                                Certificate::generate()};
+    return certificates[which];
+}
+inline const Certificate& cert_a() {
+    return test_certificate(0);
+}
+inline const Certificate& cert_b() {
+    return test_certificate(1);
+}
+inline const Certificate& cert_c() {
+    return test_certificate(2);
+}
 
 // What one transport reported, gathered by drain().
 struct Observed {

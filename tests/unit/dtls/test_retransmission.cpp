@@ -9,22 +9,9 @@
 
 using namespace floe;
 using namespace floe::dtls;
-using floe::test::LossyLink;
-using floe::test::Observed;
-using floe::test::VirtualWallClock;
+using namespace floe::test;
 
-namespace {
-
-const Certificate& cert_a() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-const Certificate& cert_b() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a client whose peer never answers retransmits at 1, 3, 7 and 15 s and fails at 30 s") {
     VirtualWallClock clock;
@@ -151,4 +138,21 @@ TEST_CASE(
                                                      << seeds_with_retransmissions
                                                      << "/20 seeds needed retransmissions");
     CHECK(seeds_with_retransmissions >= 10);
+}
+
+TEST_CASE("when the caller's clock runs ahead of OpenSSL's, the deadline moves to what is left") {
+    // No VirtualWallClock here: OpenSSL reads the real wall clock, which has not moved by a second.
+    const Instant t0 = Instant{} + 1h;
+    Transport a(cert_a());
+    Observed seen;
+    a.start(t0, Role::client, cert_b().fingerprint());
+    REQUIRE(drain_transmits(a, seen).size() == 1);
+    REQUIRE(a.poll_timeout() == t0 + 1s);
+    a.handle_timeout(t0 + 1s);
+    CHECK(drain_transmits(a, seen).empty());  // OpenSSL declined: its timer has not expired
+    CHECK(a.stats().retransmissions == 0);
+    REQUIRE(a.poll_timeout().has_value());
+    CHECK(*a.poll_timeout() > t0 + 1s + 500ms);  // about a second of real time is left
+    CHECK(*a.poll_timeout() <= t0 + 2s);
+    CHECK(a.state() == State::connecting);
 }

@@ -1,33 +1,25 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
+
+#include <unistd.h>
 
 #include <floe/error.hpp>
 
 #include "dtls/certificate.hpp"
+#include "dtls/keylog.hpp"
 #include "dtls/transport.hpp"
 #include "dtls_harness.hpp"
 
 using namespace floe;
 using namespace floe::dtls;
-using floe::test::Observed;
-using floe::test::Pair;
+using namespace floe::test;
 
 namespace {
-
-const Certificate& cert_a() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-const Certificate& cert_b() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
-const Certificate& cert_c() {
-    static const Certificate c = Certificate::generate();
-    return c;
-}
 
 Bytes message(std::string_view text) {
     return Bytes(as_bytes(text).begin(), as_bytes(text).end());
@@ -241,4 +233,84 @@ TEST_CASE("the key log hook writes NSS key log lines for the session") {
     CHECK(lines[0] == lines[1]);
     CHECK(lines[0].rfind("CLIENT_RANDOM ", 0) == 0);
     CHECK(lines[0].size() == 14 + 64 + 1 + 96);
+}
+
+TEST_CASE("a recycled buffer carries the next record instead of a new allocation") {
+    Pair p(cert_a(), cert_b());
+    start(p, Role::client);
+    REQUIRE(p.a.send(message("first message")));
+    for (auto& d : drain_transmits(p.a, p.seen_a))
+        p.b.handle_input(p.now, d);
+    auto e = p.b.poll_event();
+    REQUIRE(e.has_value());
+    Bytes first = std::move(std::get<event::DataReceived>(*e).data);
+    const std::uint8_t* storage = first.data();
+    p.b.recycle(std::move(first));
+    REQUIRE(p.a.send(message("second")));
+    for (auto& d : drain_transmits(p.a, p.seen_a))
+        p.b.handle_input(p.now, d);
+    e = p.b.poll_event();
+    REQUIRE(e.has_value());
+    const Bytes& second = std::get<event::DataReceived>(*e).data;
+    CHECK(as_string(second) == "second");
+    CHECK(second.data() == storage);
+}
+
+TEST_CASE("a second handshake with another certificate after connecting is refused") {
+    // b (server) is connected to a; then c, holding another certificate, starts a handshake
+    // towards b on the same path, as if the peer's certificate were swapped mid-way.
+    Pair p(cert_a(), cert_b());
+    start(p, Role::client);
+    REQUIRE(p.b.state() == State::connected);
+    Transport intruder(cert_c());
+    Observed seen_intruder;
+    intruder.start(p.now, Role::client, cert_b().fingerprint());
+    for (int round = 0; round < 10; ++round) {
+        for (auto& d : drain_transmits(intruder, seen_intruder))
+            p.b.handle_input(p.now, d);
+        for (auto& d : drain_transmits(p.b, p.seen_b))
+            intruder.handle_input(p.now, d);
+    }
+    drain_events(intruder, seen_intruder);
+    drain_events(p.b, p.seen_b);
+    CHECK_FALSE(seen_intruder.connected.has_value());
+    CHECK(p.b.state() == State::connected);
+    CHECK(p.b.peer_fingerprint() == cert_a().fingerprint());
+    CHECK(p.seen_b.data.empty());
+    REQUIRE(p.a.send(message("still a")));
+    p.pump();
+    REQUIRE(p.seen_b.data.size() == 1);
+    CHECK(as_string(p.seen_b.data[0]) == "still a");
+}
+
+TEST_CASE("keylog_to_file appends the session's key log line to a file") {
+    const std::string path = "/tmp/floe-keylog-test-" + std::to_string(::getpid()) + ".txt";
+    std::remove(path.c_str());
+    std::vector<std::string> lines;
+    {
+        auto to_file = keylog_to_file(path);
+        Config config;
+        config.keylog = [&](std::string_view line) {
+            lines.emplace_back(line);
+            to_file(line);
+        };
+        Pair p(cert_a(), cert_b(), config);
+        start(p, Role::server);
+        REQUIRE(p.a.state() == State::connected);
+    }
+    std::ifstream in(path);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::remove(path.c_str());
+    REQUIRE(lines.size() == 2);
+    CHECK(content == lines[0] + "\n" + lines[1] + "\n");
+    CHECK_THROWS_AS(keylog_to_file("/nonexistent-dir/keys.txt"), InvalidArgumentError);
+}
+
+TEST_CASE("datagrams beyond the pre-start buffer are dropped and counted") {
+    Pair p(cert_a(), cert_b());
+    const std::uint8_t record[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+    for (int i = 0; i < 70; ++i)
+        p.a.handle_input(p.now, record);
+    CHECK(p.a.stats().buffered_before_start == 64);
+    CHECK(p.a.stats().dropped_overflow == 6);
 }

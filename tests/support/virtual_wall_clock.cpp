@@ -1,4 +1,4 @@
-#include "virtual_wall_clock.hpp"
+#include "support/virtual_wall_clock.hpp"
 
 #include <sys/time.h>
 #include <time.h>
