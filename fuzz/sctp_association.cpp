@@ -7,6 +7,7 @@
 
 #include "common/byte_reader.hpp"
 #include "sctp/memory_pair.hpp"
+#include "sctp/packet_trace.hpp"
 
 namespace {
 
@@ -48,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     };
 
     for (int steps = 0; steps < 200 && !in.empty(); ++steps) {
-        const std::uint8_t op = *in.u8() % 12;
+        const std::uint8_t op = *in.u8() % 13;
         const std::uint8_t arg = in.u8().value_or(0);
         Association& a = *pair.a;
         Association& b = *pair.b;
@@ -99,8 +100,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 if (bytes && header.size() == 12) {
                     Bytes packet = header;
                     packet.insert(packet.end(), bytes->begin(), bytes->end());
+                    (void)describe_packet(packet);  // the trace decoder must cope too
                     b.handle_input(clock_now(), packet);
                 }
+                break;
+            }
+            case 12: {  // arbitrary bytes as a packet, header and all
+                auto bytes = in.bytes(std::min<std::size_t>(arg * 4u, in.remaining()));
+                if (bytes) a.handle_input(clock_now(), *bytes);
                 break;
             }
             case 11:

@@ -12,8 +12,10 @@
 //   Each handle_timeout(now) feeds the time since the last advance *by any association*, so N
 //   associations on one clock do not make usrsctp's time run N times too fast. A `now` more than a
 //   second behind the last one is taken as another clock (a test's virtual clock) and restarts the
-//   count. usrsctp still reads the real clock for RTT measurement and hence RTO; only timer expiry
-//   follows `now`. Timers have 10 ms granularity here (poll_timeout).
+//   count. usrsctp still reads the real clock for RTT measurement (hence RTO) and, when a
+//   retransmission timer expires, to decide which chunks are old enough to resend; only timer
+//   expiry follows `now`. On a virtual clock faster than real time a timeout may resend nothing.
+//   Timers have 10 ms granularity here (poll_timeout).
 // - conn_output is called synchronously from inside usrsctp calls, and timers of one association
 //   may fire from another's handle_timeout (possibly another thread), so each association's
 //   outgoing packet queue has a mutex, and a registry of live associations makes packets for a
@@ -35,6 +37,7 @@
 #include "common/byte_reader.hpp"
 #include "common/crc32c.hpp"
 #include "common/log.hpp"
+#include "sctp/packet_trace.hpp"
 #include "sctp/usrsctp.hpp"
 
 namespace floe::sctp {
@@ -59,7 +62,7 @@ void usrsctp_debug(const char* format, ...) {
 template <class T>
 void set_option(struct socket* sock, int level, int name, const T& value, const char* what) {
     if (usrsctp_setsockopt(sock, level, name, &value, sizeof value) != 0) {
-        FLOE_LOG(LogLevel::debug, "sctp") << "setsockopt " << what << " failed: errno " << errno;
+        FLOE_LOG(LogLevel::warn, "sctp") << "setsockopt " << what << " failed: errno " << errno;
     }
 }
 
@@ -225,6 +228,18 @@ void Association::configure_socket() {
     set_option(sock_, IPPROTO_SCTP, SCTP_RECONFIG_SUPPORTED, assoc_value(1), "RECONFIG");
     set_option(sock_, IPPROTO_SCTP, SCTP_PR_SUPPORTED, assoc_value(1), "PR_SUPPORTED");
     set_option(sock_, IPPROTO_SCTP, SCTP_ECN_SUPPORTED, assoc_value(0), "ECN_SUPPORTED");
+    // No multi-homing under DTLS, hence no ASCONF, hence no AUTH (which ASCONF needs): a smaller
+    // INIT and less per-packet work. ASCONF first: AUTH cannot go while ASCONF relies on it.
+    set_option(sock_, IPPROTO_SCTP, SCTP_ASCONF_SUPPORTED, assoc_value(0), "ASCONF_SUPPORTED");
+    set_option(sock_, IPPROTO_SCTP, SCTP_AUTH_SUPPORTED, assoc_value(0), "AUTH_SUPPORTED");
+
+    // SACK after every second packet or 20 ms (the default 200 ms stalls a sender that has filled
+    // the peer's window with a lone odd packet).
+    sctp_sack_info sack{};
+    sack.sack_assoc_id = SCTP_FUTURE_ASSOC;
+    sack.sack_delay = 20;
+    sack.sack_freq = 2;
+    set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
 
     sctp_initmsg init{};
     init.sinit_num_ostreams = config_.max_streams;
@@ -271,8 +286,13 @@ void Association::handle_input(Instant, ByteSpan packet) {
         ++stats_.malformed_packets;
         return;
     }
+    FLOE_LOG(LogLevel::trace, "sctp") << "in  " << describe_packet(packet);
+    // An association lost while usrsctp reads a packet with an ABORT was ended by the peer
+    // (usrsctp checks the tag); lost anywhere else, its retransmissions ran out.
+    input_has_abort_ = has_chunk(packet, kAbortChunk);
     usrsctp_conninput(this, packet.data(), packet.size(), 0);
-    after_usrsctp();
+    after_usrsctp();  // (reads the notifications this packet caused)
+    input_has_abort_ = false;
 }
 
 void Association::handle_timeout(Instant now) {
@@ -294,6 +314,7 @@ std::optional<Bytes> Association::poll_transmit() {
     Bytes packet = std::move(out_.front());
     out_.pop_front();
     ++stats_.packets_sent;
+    FLOE_LOG(LogLevel::trace, "sctp") << "out " << describe_packet(packet);
     return packet;
 }
 
@@ -344,7 +365,8 @@ void Association::handle_fragment(std::uint16_t id, std::uint32_t ppid, ByteSpan
     }
     if (it == partial_.end()) it = partial_.emplace(id, Reassembly{{}, ppid, false}).first;
     Reassembly& r = it->second;
-    if (!r.discarding && r.data.size() + data.size() > config_.local_max_message_size + 1) {
+    const std::size_t limit = config_.local_max_message_size;
+    if (!r.discarding && limit != 0 && r.data.size() + data.size() > limit) {
         r.discarding = true;
         r.data = Bytes();
     }
@@ -396,7 +418,7 @@ void Association::handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan 
                                           << (ppid ? "no open channel" : "PPID") << ")";
         return;
     }
-    if (data.size() > config_.local_max_message_size) {
+    if (config_.local_max_message_size != 0 && data.size() > config_.local_max_message_size) {
         ++stats_.dropped_messages;
         ++stats_.oversized_messages;
         return;
@@ -457,7 +479,12 @@ void Association::handle_notification(ByteSpan data) {
                     on_established();
                     break;
                 case SCTP_COMM_LOST:
-                    on_ended(true, "association lost (abort or timeout)");
+                    if (input_has_abort_ && state_ == State::established)
+                        on_ended(false, "aborted by the peer");
+                    else if (input_has_abort_)
+                        on_ended(true, "refused by the peer (ABORT)");
+                    else
+                        on_ended(true, "association lost (retransmissions exhausted)");
                     break;
                 case SCTP_CANT_STR_ASSOC:
                     on_ended(true, "association could not start");

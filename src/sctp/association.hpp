@@ -41,7 +41,8 @@ struct Config {
     Role role = Role::client;
     std::uint16_t local_port = 5000;   // a=sctp-port of our description
     std::uint16_t remote_port = 5000;  // a=sctp-port of the peer's
-    // The a=max-message-size we advertise: larger incoming messages are dropped (and counted).
+    // The a=max-message-size we advertise: larger incoming messages are dropped (and counted);
+    // 0 means no limit (then only memory bounds a message).
     std::size_t local_max_message_size = 262144;
     // The peer's a=max-message-size (RFC 8841 §6: 65,536 when absent; 0 means no limit). send()
     // refuses larger messages.
@@ -71,11 +72,11 @@ std::string_view to_string(SctpError error);
 
 namespace event {
 struct AssociationEstablished {};
-// Ended by the peer (SHUTDOWN) or by close().
+// Ended on purpose: by the peer (ABORT or SHUTDOWN after it was up) or by close().
 struct AssociationClosed {
     std::string reason;
 };
-// Could not be set up or was lost (ABORT received, retransmissions exhausted).
+// Could not be set up (refused, or INIT unanswered), or lost: retransmissions exhausted.
 struct AssociationFailed {
     std::string reason;
 };
@@ -218,6 +219,7 @@ class Association {
     std::deque<Event> events_;
     std::optional<Instant> last_timer_;
     bool resets_pending_ = false;
+    bool input_has_abort_ = false;  // the packet being fed to usrsctp carries an ABORT chunk
     Stats stats_;
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's

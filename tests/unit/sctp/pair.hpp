@@ -9,10 +9,10 @@
 
 #include <floe/bytes.hpp>
 
-#include "common/byte_reader.hpp"
 #include "common/time.hpp"
 #include "sctp/association.hpp"
 #include "sctp/memory_pair.hpp"
+#include "sctp/packet_trace.hpp"
 
 namespace floe::sctp::test {
 
@@ -45,27 +45,10 @@ struct DataChunk {
     std::size_t payload_size;
 };
 
-// The DATA chunks of one SCTP packet (RFC 9260 §3.3.1), read with bounds checks.
 inline std::vector<DataChunk> data_chunks(ByteSpan packet) {
     std::vector<DataChunk> out;
-    ByteReader r(packet);
-    if (!r.skip(12)) return out;
-    while (!r.empty()) {
-        auto type = r.u8();
-        auto flags = r.u8();
-        auto length = r.u16();
-        if (!type || !flags || !length || *length < 4) break;
-        auto body = r.bytes(*length - 4u);
-        if (!body) break;
-        r.skip((4 - *length % 4) % 4);
-        if (*type != 0) continue;
-        ByteReader d(*body);
-        d.skip(4);  // TSN
-        auto stream = d.u16();
-        d.skip(2);  // SSN
-        auto ppid = d.u32();
-        if (stream && ppid) out.push_back({*stream, *ppid, d.remaining()});
-    }
+    for (const ChunkInfo& c : parse_packet(packet).chunks)
+        if (c.type == 0) out.push_back({c.stream, c.ppid, c.payload.size()});
     return out;
 }
 
