@@ -1,3 +1,5 @@
+#include <cstddef>  // before asio, see rtc/udp_socket.hpp
+
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/socket.h>
