@@ -16,7 +16,6 @@ namespace floe::rtc {
 namespace {
 
 constexpr const char* kLog = "rtc";
-constexpr Duration kServerInitDelay = 100ms;
 
 IceConnectionState to_public(ice::IceState s) {
     switch (s) {
@@ -130,7 +129,6 @@ struct PeerConnectionCore::Impl {
     bool dtls_failed = false;
     std::string cipher;
     std::optional<ice::SelectedPair> pair;
-    std::optional<Instant> sctp_start_at;  // DTLS server: when to start SCTP if no INIT came
 
     struct PendingSocket {
         ice::SocketId id;
@@ -474,7 +472,6 @@ void PeerConnectionCore::handle_timeout(Instant now) {
     if (impl_->closed) return;
     if (impl_->agent) impl_->agent->handle_timeout(now);
     if (impl_->dtls_started) impl_->dtls.handle_timeout(now);
-    if (!impl_->sctp && impl_->sctp_start_at && now >= *impl_->sctp_start_at) start_sctp(now);
     if (impl_->sctp) impl_->sctp->handle_timeout(now);
     pump(now);
 }
@@ -488,7 +485,6 @@ std::optional<Instant> PeerConnectionCore::poll_timeout() const {
     if (impl_->agent) merge(impl_->agent->poll_timeout());
     if (impl_->dtls_started) merge(impl_->dtls.poll_timeout());
     if (impl_->sctp) merge(impl_->sctp->poll_timeout());
-    if (!impl_->sctp) merge(impl_->sctp_start_at);
     return at;
 }
 
@@ -541,6 +537,10 @@ void PeerConnectionCore::pump(Instant now) {
                         << "DTLS refused an SCTP packet of " << p->size() << " bytes (limit "
                         << impl_->dtls.max_payload() << ")";
                 }
+                // One application-data record per datagram: dtls::Transport packs every record
+                // that fits into one datagram, and aiortc (1.4) reads only the first record of
+                // each datagram, so the others would stall until SCTP retransmits them.
+                send_dtls_datagrams();
             }
             while (auto e = impl_->sctp->poll_event()) {
                 moved = true;
@@ -584,14 +584,10 @@ void PeerConnectionCore::handle_dtls_event(Instant now, dtls::Event& event) {
             << "connected, " << c->cipher << ", peer " << c->peer_fingerprint;
         impl_->dtls_connected = true;
         impl_->cipher = c->cipher;
-        if (*impl_->dtls_role == dtls::Role::client) {
-            start_sctp(now);
-        } else {
-            // As DTLS server, wait a little for the client's INIT before sending ours: aiortc
-            // drops application data that arrives before its SCTP transport has started, and
-            // usrsctp would retransmit our lost INIT only after its 3 s initial RTO.
-            impl_->sctp_start_at = now + kServerInitDelay;
-        }
+        // The handshake's last flight leaves in datagrams of its own before the first SCTP
+        // packet (see pump(): aiortc reads one record per datagram).
+        send_dtls_datagrams();
+        start_sctp(now);
         update_connection_state();
     } else if (auto* d = std::get_if<dtls::event::DataReceived>(&event)) {
         if (!impl_->sctp) start_sctp(now);  // the peer's INIT came first
