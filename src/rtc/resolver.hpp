@@ -5,6 +5,12 @@
 //   rtc::Resolver r(io);  r.async_resolve("host", 3478, rtc::Families::ipv6, handler);
 #pragma once
 
+// A standard header first: asio/detail/config.hpp decides whether to use std::aligned_alloc by
+// looking at libstdc++'s _GLIBCXX_HAVE_ALIGNED_ALLOC. With <asio.hpp> first, this file's users
+// would free with ::operator delete what other files allocated with aligned_alloc (an ODR
+// violation ASan reports as alloc-dealloc-mismatch).
+#include <cstddef>
+
 #include <asio.hpp>
 
 #include <cstdint>

@@ -61,6 +61,53 @@ void UdpSocket::receive_next() {
         });
 }
 
+void UdpSocket::start_receive_batch(ReceiveHandler on_datagram, std::function<void()> on_batch_end,
+                                    ErrorHandler on_error, int max_batch) {
+    on_datagram_ = std::move(on_datagram);
+    on_batch_end_ = std::move(on_batch_end);
+    on_error_ = std::move(on_error);
+    max_batch_ = max_batch;
+    std::error_code ignored;
+    socket_.non_blocking(true, ignored);
+    wait_next();
+}
+
+void UdpSocket::wait_next() {
+    socket_.async_wait(asio::socket_base::wait_read, [this](std::error_code ec) {
+        if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
+        for (int i = 0; !ec && i < max_batch_ && socket_.is_open(); ++i) {
+            const std::size_t size = socket_.receive_from(asio::buffer(buffer_), sender_, 0, ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                ec = {};
+                break;
+            }
+            if (ec == asio::error::connection_refused) {  // an ICMP error, see receive_next()
+                ec = {};
+                continue;
+            }
+            if (!ec && on_datagram_)
+                on_datagram_(from_endpoint(sender_), ByteSpan(buffer_.data(), size));
+        }
+        if (ec) {
+            FLOE_LOG(LogLevel::warn, "rtc")
+                << "udp receive on " << local_.to_string() << " failed: " << ec.message();
+            close();
+            if (on_error_) on_error_(ec);
+            return;
+        }
+        // on_batch_end may close the socket (and the owner may be released only later, by a
+        // posted handler; never inside this one).
+        if (on_batch_end_ && socket_.is_open()) on_batch_end_();
+        if (socket_.is_open()) wait_next();
+    });
+}
+
+void UdpSocket::set_buffer_sizes(int bytes) {
+    std::error_code ignored;
+    socket_.set_option(asio::socket_base::receive_buffer_size(bytes), ignored);
+    socket_.set_option(asio::socket_base::send_buffer_size(bytes), ignored);
+}
+
 std::error_code UdpSocket::send_to(ByteSpan data, const SocketAddress& to) {
     std::error_code ec;
     socket_.send_to(asio::buffer(data.data(), data.size()), to_endpoint(to), 0, ec);

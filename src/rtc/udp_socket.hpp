@@ -11,6 +11,12 @@
 // and an IPv6 socket may share a port number.
 #pragma once
 
+// A standard header first: asio/detail/config.hpp decides whether to use std::aligned_alloc by
+// looking at libstdc++'s _GLIBCXX_HAVE_ALIGNED_ALLOC. With <asio.hpp> first, this file's users
+// would free with ::operator delete what other files allocated with aligned_alloc (an ODR
+// violation ASan reports as alloc-dealloc-mismatch).
+#include <cstddef>
+
 #include <asio.hpp>
 
 #include <array>
@@ -45,6 +51,13 @@ class UdpSocket {
 
     // Receives until close(); datagrams larger than the buffer (64 KiB) are truncated by the OS.
     void start_receive(ReceiveHandler on_datagram, ErrorHandler on_error = {});
+    // Like start_receive, but on each wake-up reads every datagram already queued (up to
+    // `max_batch`) and then calls `on_batch_end` once: a PeerConnection flushes its output once
+    // per batch instead of once per datagram. The socket becomes non-blocking.
+    void start_receive_batch(ReceiveHandler on_datagram, std::function<void()> on_batch_end,
+                             ErrorHandler on_error = {}, int max_batch = 64);
+    // SO_RCVBUF / SO_SNDBUF (the kernel may cap them; errors are ignored).
+    void set_buffer_sizes(int bytes);
     // Sends now (UDP sends do not block in practice). Errors (unreachable, wrong family) are
     // returned, never thrown: a peer going away must not take the runtime down.
     std::error_code send_to(ByteSpan data, const SocketAddress& to);
@@ -53,6 +66,7 @@ class UdpSocket {
 
   private:
     void receive_next();
+    void wait_next();
 
     asio::ip::udp::socket socket_;
     SocketAddress local_;
@@ -60,6 +74,8 @@ class UdpSocket {
     std::array<std::uint8_t, 65536> buffer_;
     ReceiveHandler on_datagram_;
     ErrorHandler on_error_;
+    std::function<void()> on_batch_end_;
+    int max_batch_ = 64;
 };
 
 }  // namespace floe::rtc

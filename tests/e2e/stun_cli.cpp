@@ -1,5 +1,7 @@
 // `floe stun` against `floe stun-server` on real loopback sockets (IPv4 and IPv6), timeouts,
 // resolve failures, and `floe demo`.
+#include <cstddef>  // before asio (doctest.h includes no std header): see rtc/udp_socket.hpp
+
 #include <doctest/doctest.h>
 
 #include <asio.hpp>
@@ -84,13 +86,16 @@ TEST_CASE("floe stun-server without --listen is a usage error") {
     CHECK(r.err.find("--listen") != std::string::npos);
 }
 
-TEST_CASE("floe demo runs a STUN round trip on loopback and exits 0") {
-    auto r = run({FLOE_CLI_PATH, "demo"}, 60s);
+// The data-channel demo (apps/floe/cmd_demo.cpp, rtc branch) replaced the interim STUN demo.
+TEST_CASE("floe demo: STUN server and two peers on loopback connect, exchange and exit 0") {
+    auto r = run({FLOE_CLI_PATH, "demo", "--mib", "4"}, 60s);
     REQUIRE(r.status);
     CHECK_MESSAGE(*r.status == 0, r.err);
-    CHECK(r.out.find("1. starting a STUN Binding server on 127.0.0.1") != std::string::npos);
-    CHECK(r.out.find("mapped    127.0.0.1:") != std::string::npos);
-    CHECK(r.out.find("success=1") != std::string::npos);
+    CHECK(r.out.find("1. STUN server listening on 127.0.0.1:") != std::string::npos);
+    CHECK(r.out.find("fingerprints match") != std::string::npos);
+    CHECK(r.out.find("alice got \"pong\"") != std::string::npos);
+    CHECK(r.out.find("4194304 bytes in") != std::string::npos);
+    CHECK(r.out.find("success=2") != std::string::npos);
     CHECK(r.out.find("demo: ok") != std::string::npos);
 }
 

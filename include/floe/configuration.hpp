@@ -1,0 +1,47 @@
+// How a PeerConnection gathers, which servers it asks, and what it accepts. Plain data.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <floe/certificate.hpp>
+
+namespace floe {
+
+class Runtime;
+
+struct Configuration {
+    // "stun:host[:port]" URLs (RFC 7064). None by default, like browsers.
+    std::vector<std::string> ice_servers;
+
+    // Interfaces to gather host candidates on, by name ("eth0") or address ("192.0.2.1").
+    // Empty: every interface that is up, except loopback (see include_loopback).
+    std::vector<std::string> interfaces;
+    // Also gather on loopback interfaces (127.0.0.1, ::1). Off by default, like browsers.
+    bool include_loopback = false;
+    // Gather on loopback only (tests, demos): implies include_loopback.
+    bool loopback_only = false;
+    bool enable_ipv6 = true;
+
+    // Local UDP ports to bind, inclusive; 0/0 lets the system choose.
+    std::uint16_t port_range_begin = 0;
+    std::uint16_t port_range_end = 0;
+
+    // The largest message this peer accepts, advertised as a=max-message-size.
+    std::size_t max_message_size = 262144;
+
+    // The DTLS certificate; a fresh ECDSA P-256 one per PeerConnection when empty.
+    std::optional<Certificate> certificate;
+
+    // The thread all state lives on; the process-default Runtime when empty.
+    std::shared_ptr<Runtime> runtime;
+
+    // NSS key log (SSLKEYLOGFILE format) for Wireshark; empty: off.
+    std::string keylog_file;
+};
+
+}  // namespace floe

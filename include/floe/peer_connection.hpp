@@ -1,0 +1,150 @@
+// RTCPeerConnection for data channels, in C++ style (W3C names in snake_case).
+//
+//   floe::PeerConnection pc(cfg);
+//   pc.on_ice_candidate([](std::optional<floe::IceCandidate> c) { /* trickle; nullopt = done */ });
+//   auto dc = pc.create_data_channel("chat");
+//   dc->on_open([&] { dc->send("hello"); });
+//   pc.set_local_description(pc.create_offer());   // ...signal local_description()...
+//   pc.set_remote_description(answer);
+//
+// Threading: all state lives on one Runtime thread. Public methods may be called from any thread;
+// called from another thread they run on the runtime thread and return when done (errors are
+// rethrown in the caller). Callbacks run on the runtime thread after the protocol core has
+// returned and never under a floe lock, so calling any method, close() included, from inside a
+// callback is safe. Destroying a PeerConnection closes it without running any callback.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <floe/configuration.hpp>
+#include <floe/data_channel.hpp>
+
+namespace floe {
+
+enum class SdpType { offer, pranswer, answer, rollback };
+std::string_view to_string(SdpType type);
+
+// RTCSessionDescriptionInit.
+struct SessionDescription {
+    SdpType type = SdpType::offer;
+    std::string sdp;
+
+    // {"type":"offer","sdp":"..."}, exactly as a browser's JSON.stringify writes it.
+    std::string to_json() const;
+    // Throws InvalidArgumentError naming what is wrong.
+    static SessionDescription from_json(std::string_view json);
+};
+
+// RTCIceCandidateInit. An empty `candidate` means end-of-candidates.
+struct IceCandidate {
+    std::string candidate;  // "candidate:..." (without "a=")
+    std::string sdp_mid = "0";
+    int sdp_mline_index = 0;
+
+    // {"candidate":"candidate:...","sdpMid":"0","sdpMLineIndex":0}
+    std::string to_json() const;
+    static IceCandidate from_json(std::string_view json);
+};
+
+enum class IceGatheringState { new_, gathering, complete };
+enum class IceConnectionState {
+    new_,
+    checking,
+    connected,
+    completed,
+    disconnected,
+    failed,
+    closed
+};
+enum class PeerConnectionState { new_, connecting, connected, disconnected, failed, closed };
+enum class SignalingState {
+    stable,
+    have_local_offer,
+    have_remote_offer,
+    have_local_pranswer,
+    have_remote_pranswer,
+    closed
+};
+std::string_view to_string(IceGatheringState state);
+std::string_view to_string(IceConnectionState state);
+std::string_view to_string(PeerConnectionState state);
+std::string_view to_string(SignalingState state);
+
+struct DataChannelStats {
+    std::string label;
+    std::optional<std::uint16_t> id;
+    DataChannelState state = DataChannelState::connecting;
+    std::uint64_t messages_sent = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t messages_received = 0;
+    std::uint64_t bytes_received = 0;
+};
+
+struct PeerConnectionStats {
+    std::uint64_t messages_sent = 0;
+    std::uint64_t bytes_sent = 0;  // data-channel payload bytes
+    std::uint64_t messages_received = 0;
+    std::uint64_t bytes_received = 0;
+    std::vector<DataChannelStats> channels;
+    // "local 198.18.0.1:5000 typ host udp <-> remote 198.18.0.2:5001 typ host udp"
+    std::optional<std::string> selected_candidate_pair;
+    std::optional<double> round_trip_time_ms;  // from the latest ICE check / consent response
+    std::string dtls_cipher;                   // OpenSSL name, e.g. "ECDHE-ECDSA-AES128-GCM-SHA256"
+    std::string local_fingerprint;
+    std::string remote_fingerprint;
+};
+
+class PeerConnection {
+  public:
+    explicit PeerConnection(Configuration configuration = {});
+    ~PeerConnection();
+    PeerConnection(const PeerConnection&) = delete;
+    PeerConnection& operator=(const PeerConnection&) = delete;
+
+    SessionDescription create_offer();
+    SessionDescription create_answer();
+    // Without an argument: the offer or answer the signaling state calls for (W3C implicit form).
+    void set_local_description(std::optional<SessionDescription> description = std::nullopt);
+    // SdpType::rollback returns to stable from have-local-offer / have-remote-offer.
+    void set_remote_description(const SessionDescription& description);
+    // nullopt or an empty candidate: end of remote candidates.
+    void add_ice_candidate(const std::optional<IceCandidate>& candidate);
+
+    // With the candidates gathered so far (and a=end-of-candidates once gathering completed).
+    std::optional<SessionDescription> local_description() const;
+    std::optional<SessionDescription> remote_description() const;
+
+    SignalingState signaling_state() const;
+    IceGatheringState ice_gathering_state() const;
+    IceConnectionState ice_connection_state() const;
+    PeerConnectionState connection_state() const;
+
+    // Before or after connecting. Throws InvalidArgumentError for bad init values, and
+    // InvalidStateError when closed.
+    std::shared_ptr<DataChannel> create_data_channel(std::string label, DataChannelInit init = {});
+
+    // Idempotent; safe from inside any callback. Channels close, no event fires afterwards.
+    void close();
+
+    PeerConnectionStats get_stats() const;
+
+    void on_ice_candidate(std::function<void(std::optional<IceCandidate>)> callback);
+    void on_ice_gathering_state_change(std::function<void(IceGatheringState)> callback);
+    void on_ice_connection_state_change(std::function<void(IceConnectionState)> callback);
+    void on_connection_state_change(std::function<void(PeerConnectionState)> callback);
+    void on_signaling_state_change(std::function<void(SignalingState)> callback);
+    void on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> callback);
+
+    struct Impl;
+
+  private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace floe

@@ -1,0 +1,143 @@
+#include <floe/data_channel.hpp>
+#include <floe/error.hpp>
+
+#include "rtc/peer_connection_impl.hpp"
+
+namespace floe {
+
+std::string_view to_string(DataChannelState state) {
+    switch (state) {
+        case DataChannelState::connecting:
+            return "connecting";
+        case DataChannelState::open:
+            return "open";
+        case DataChannelState::closing:
+            return "closing";
+        case DataChannelState::closed:
+            return "closed";
+    }
+    return "?";
+}
+
+DataChannel::DataChannel(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DataChannel::~DataChannel() = default;
+
+const std::string& DataChannel::label() const {
+    return impl_->label;
+}
+const std::string& DataChannel::protocol() const {
+    return impl_->protocol;
+}
+std::optional<std::uint16_t> DataChannel::id() const {
+    const int id = impl_->id.load(std::memory_order_relaxed);
+    if (id < 0) return std::nullopt;
+    return static_cast<std::uint16_t>(id);
+}
+bool DataChannel::ordered() const {
+    return impl_->init.ordered;
+}
+std::optional<std::uint16_t> DataChannel::max_retransmits() const {
+    return impl_->init.max_retransmits;
+}
+std::optional<std::uint16_t> DataChannel::max_packet_life_time() const {
+    return impl_->init.max_packet_life_time;
+}
+bool DataChannel::negotiated() const {
+    return impl_->init.negotiated;
+}
+DataChannelState DataChannel::ready_state() const {
+    return impl_->state.load();
+}
+
+std::size_t DataChannel::buffered_amount() const {
+    return impl_->core_buffered.load(std::memory_order_relaxed) +
+           impl_->posted_bytes.load(std::memory_order_relaxed);
+}
+std::size_t DataChannel::buffered_amount_low_threshold() const {
+    return impl_->low_threshold.load();
+}
+
+void DataChannel::set_buffered_amount_low_threshold(std::size_t bytes) {
+    impl_->low_threshold.store(bytes);
+    auto pc = impl_->pc.lock();
+    if (!pc) return;
+    rtc::run_sync(*pc->runtime, [&] {
+        if (!pc->closed) pc->core.set_buffered_amount_low_threshold(impl_->handle, bytes);
+    });
+}
+
+namespace {
+
+void send_message(const std::shared_ptr<DataChannel::Impl>& c, bool binary, ByteSpan data) {
+    if (c->state.load() != DataChannelState::open)
+        throw InvalidStateError("data channel '" + c->label + "' is " +
+                                std::string(to_string(c->state.load())) + ", not open");
+    const std::size_t limit = c->max_message_size.load(std::memory_order_relaxed);
+    if (data.size() > limit)
+        throw InvalidArgumentError("message of " + std::to_string(data.size()) +
+                                   " bytes exceeds the peer's max-message-size " +
+                                   std::to_string(limit));
+    auto pc = c->pc.lock();
+    if (!pc) throw InvalidStateError("the PeerConnection is gone");
+    if (pc->runtime->on_runtime_thread()) {
+        if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
+        pc->send(*c, binary, data);
+        return;
+    }
+    // From another thread: post a copy; buffered_amount counts it until the core has it.
+    const std::size_t size = data.size();
+    c->posted_bytes.fetch_add(size);
+    asio::post(pc->io, [pc, c, binary, bytes = Bytes(data.begin(), data.end()), size] {
+        c->posted_bytes.fetch_sub(size);
+        if (pc->closed) return;
+        try {
+            pc->send(*c, binary, bytes);
+        } catch (const Error& e) {
+            c->on_error(std::string(e.what()));
+        }
+    });
+}
+
+}  // namespace
+
+void DataChannel::send(std::string_view text) {
+    send_message(impl_, false, as_bytes(text));
+}
+void DataChannel::send(ByteSpan binary) {
+    send_message(impl_, true, binary);
+}
+
+void DataChannel::close() {
+    auto pc = impl_->pc.lock();
+    if (!pc) return;
+    rtc::run_sync(*pc->runtime, [&] {
+        if (pc->closed) return;
+        pc->core.close_channel(Clock::now(), impl_->handle);
+        pc->flush();
+    });
+}
+
+void DataChannel::on_open(std::function<void()> f) {
+    impl_->on_open.set(std::move(f));
+}
+void DataChannel::on_close(std::function<void()> f) {
+    impl_->on_close.set(std::move(f));
+}
+void DataChannel::on_error(std::function<void(std::string)> f) {
+    impl_->on_error.set(std::move(f));
+}
+void DataChannel::on_buffered_amount_low(std::function<void()> f) {
+    impl_->on_buffered_amount_low.set(std::move(f));
+}
+
+void DataChannel::on_message(std::function<void(Message)> f) {
+    const bool set = static_cast<bool>(f);
+    impl_->on_message.set(std::move(f));
+    if (!set) return;
+    auto pc = impl_->pc.lock();
+    if (!pc) return;
+    // Delivered from the runtime loop, after whatever is running now, in arrival order.
+    asio::post(pc->io, [pc, c = impl_] { pc->deliver_backlog(c); });
+}
+
+}  // namespace floe

@@ -1,0 +1,391 @@
+#include <cstddef>  // before asio, see rtc/udp_socket.hpp
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <asio/ip/address.hpp>
+#include <asio/post.hpp>
+
+#include <floe/error.hpp>
+
+#include "common/log.hpp"
+#include "ice/host_policy.hpp"
+#include "rtc/ice_servers.hpp"
+#include "rtc/peer_connection_impl.hpp"
+
+namespace floe {
+
+namespace {
+
+constexpr const char* kLog = "rtc";
+constexpr int kSocketBufferBytes = 4 << 20;
+
+std::vector<ice::InterfaceAddress> list_interfaces() {
+    std::vector<ice::InterfaceAddress> out;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return out;
+    for (ifaddrs* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || !(i->ifa_flags & IFF_UP)) continue;
+        if (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6) continue;
+        if (auto a = SocketAddress::from_sockaddr(i->ifa_addr))
+            out.push_back({i->ifa_name, a->ip()});
+    }
+    freeifaddrs(list);
+    return out;
+}
+
+rtc::CoreConfig core_config(const Configuration& c) {
+    rtc::CoreConfig core;
+    core.stun_servers = rtc::resolve_ice_servers(c.ice_servers);
+    core.max_message_size = c.max_message_size;
+    core.certificate = c.certificate ? *c.certificate : Certificate::generate();
+    core.keylog_file = c.keylog_file;
+    return core;
+}
+
+}  // namespace
+
+// ---- PeerConnection::Impl (runtime thread)
+// -------------------------------------------------------
+
+PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime> rt)
+    : config(std::move(configuration)),
+      runtime(std::move(rt)),
+      io(runtime->impl().io),
+      core(core_config(config), crypto_random()),
+      timer(io) {}
+
+PeerConnection::Impl::~Impl() = default;
+
+void PeerConnection::Impl::start() {
+    ice::HostPolicy policy;
+    policy.ipv6 = config.enable_ipv6;
+    policy.loopback = config.include_loopback || config.loopback_only;
+    policy.allow = config.interfaces;
+    auto available = list_interfaces();
+    if (config.loopback_only)
+        std::erase_if(available, [](const auto& a) { return !a.address.is_loopback(); });
+    ice::SocketId next_id = 1;
+    const unsigned first = config.port_range_begin;
+    const unsigned last = std::max<unsigned>(first, config.port_range_end);
+    for (const auto& host : ice::select_host_addresses(available, policy)) {
+        std::unique_ptr<rtc::UdpSocket> socket;
+        std::string error;
+        for (unsigned port = first; port <= last && !socket; ++port) {
+            try {
+                socket = std::make_unique<rtc::UdpSocket>(
+                    io, SocketAddress(host.address, static_cast<std::uint16_t>(port)));
+            } catch (const std::system_error& e) {
+                error = e.what();
+            }
+        }
+        if (!socket) {
+            FLOE_LOG(LogLevel::warn, kLog)
+                << "cannot bind " << host.address.to_string() << ": " << error;
+            continue;
+        }
+        socket->set_buffer_sizes(kSocketBufferBytes);
+        const ice::SocketId id = next_id++;
+        FLOE_LOG(LogLevel::debug, kLog) << "socket " << id << " on " << host.interface << " "
+                                        << socket->local_address().to_string();
+        // The sockets belong to this Impl and are closed before it goes: `this` outlives them.
+        socket->start_receive_batch(
+            [this, id](const SocketAddress& from, ByteSpan data) {
+                if (!closed) core.handle_datagram(Clock::now(), id, from, data);
+            },
+            [this] { flush(); });
+        sockets.push_back({std::move(socket), id});
+    }
+    if (sockets.empty()) {
+        FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
+    }
+    const Instant now = Clock::now();
+    for (auto& s : sockets)
+        core.add_local_socket(now, s.id, s.socket->local_address());
+    core.end_of_local_sockets(now);
+}
+
+void PeerConnection::Impl::send_datagram(const rtc::Transmit& t) {
+    for (auto& s : sockets)
+        if (s.id == t.socket) {
+            FLOE_LOG(LogLevel::trace, kLog)
+                << "out " << t.destination.to_string() << " " << rtc::describe_datagram(t.data);
+            s.socket->send_to(t.data, t.destination);
+            return;
+        }
+}
+
+void PeerConnection::Impl::arm_timer() {
+    const auto at = core.poll_timeout();
+    if (at == timer_at) return;
+    timer_at = at;
+    if (!at) {
+        timer.cancel();
+        return;
+    }
+    timer.expires_at(*at);
+    timer.async_wait([weak = weak_from_this(), at](std::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->closed || self->timer_at != at) return;
+        self->timer_at.reset();
+        self->core.handle_timeout(Clock::now());
+        self->flush();
+    });
+}
+
+void PeerConnection::Impl::mirror(DataChannel::Impl& c) {
+    if (const auto* info = core.channel(c.handle)) {
+        c.core_buffered.store(info->buffered_amount, std::memory_order_relaxed);
+        if (info->id) c.id.store(*info->id, std::memory_order_relaxed);
+        c.state.store(info->state, std::memory_order_relaxed);
+    }
+    c.max_message_size.store(core.remote_max_message_size(), std::memory_order_relaxed);
+}
+
+std::shared_ptr<DataChannel> PeerConnection::Impl::adopt_channel(rtc::ChannelHandle handle) {
+    auto it = channels.find(handle);
+    if (it != channels.end()) return it->second;
+    const auto* info = core.channel(handle);
+    auto impl = std::make_shared<DataChannel::Impl>();
+    impl->pc = weak_from_this();
+    impl->handle = handle;
+    impl->label = info->label;
+    impl->protocol = info->protocol;
+    impl->init = info->init;
+    mirror(*impl);
+    auto channel = std::make_shared<DataChannel>(impl);
+    channels.emplace(handle, channel);
+    return channel;
+}
+
+void PeerConnection::Impl::flush() {
+    if (flushing) return;  // a method called from a callback: the running flush continues
+    flushing = true;
+    auto keep = shared_from_this();  // a callback may drop the last user reference
+    for (;;) {
+        while (auto t = core.poll_transmit())
+            send_datagram(*t);
+        auto event = core.poll_event();
+        if (!event) break;
+        std::visit(
+            [&](auto& e) {
+                using E = std::decay_t<decltype(e)>;
+                namespace ce = rtc::core_event;
+                if constexpr (std::is_same_v<E, ce::LocalCandidate>) {
+                    on_ice_candidate(e.candidate);
+                } else if constexpr (std::is_same_v<E, ce::GatheringState>) {
+                    on_gathering(e.state);
+                } else if constexpr (std::is_same_v<E, ce::IceState>) {
+                    on_ice_state(e.state);
+                } else if constexpr (std::is_same_v<E, ce::ConnectionState>) {
+                    on_connection_state(e.state);
+                } else if constexpr (std::is_same_v<E, ce::Signaling>) {
+                    on_signaling(e.state);
+                } else if constexpr (std::is_same_v<E, ce::ChannelIncoming>) {
+                    auto channel = adopt_channel(e.channel);
+                    on_data_channel(channel);
+                } else {
+                    auto it = channels.find(e.channel);
+                    if (it == channels.end()) return;
+                    auto channel = it->second;  // keeps it alive through the callback
+                    auto& c = channel->impl();
+                    mirror(c);
+                    if constexpr (std::is_same_v<E, ce::ChannelOpen>) {
+                        c.on_open();
+                    } else if constexpr (std::is_same_v<E, ce::ChannelMessage>) {
+                        auto f = c.on_message.get();
+                        if (f && c.backlog.empty())
+                            (*f)(std::move(e.message));
+                        else
+                            c.backlog.push_back(std::move(e.message));
+                    } else if constexpr (std::is_same_v<E, ce::ChannelBufferedAmountLow>) {
+                        c.on_buffered_amount_low();
+                    } else if constexpr (std::is_same_v<E, ce::ChannelError>) {
+                        c.on_error(e.error);
+                    } else if constexpr (std::is_same_v<E, ce::ChannelClosed>) {
+                        c.state.store(DataChannelState::closed);
+                        c.on_close();
+                        c.clear_callbacks();  // breaks cycles through captured shared_ptrs
+                        channels.erase(e.channel);
+                    }
+                }
+            },
+            *event);
+    }
+    for (auto& [handle, channel] : channels)
+        mirror(channel->impl());
+    if (!closed) arm_timer();
+    flushing = false;
+    // A callback released the PeerConnection: let the Impl go in a handler of its own, not in
+    // the middle of the socket or timer handler that called us.
+    if (keep.use_count() == 1) asio::post(io, [k = std::move(keep)] {});
+}
+
+void PeerConnection::Impl::deliver_backlog(const std::shared_ptr<DataChannel::Impl>& c) {
+    while (!c->backlog.empty()) {
+        auto f = c->on_message.get();
+        if (!f) return;
+        Message m = std::move(c->backlog.front());
+        c->backlog.pop_front();
+        (*f)(std::move(m));
+    }
+}
+
+void PeerConnection::Impl::send(DataChannel::Impl& c, bool binary, ByteSpan data) {
+    core.send(Clock::now(), c.handle, binary, data);
+    flush();
+}
+
+void PeerConnection::Impl::close(bool notify) {
+    if (closed) return;
+    core.close(Clock::now());
+    // Send what close produced (ABORT / close_notify), but no more events reach the user.
+    while (auto t = core.poll_transmit())
+        send_datagram(*t);
+    while (core.poll_event()) {
+    }
+    closed = true;
+    for (auto& [handle, channel] : channels) {
+        auto& c = channel->impl();
+        const bool was_open = c.state.load() != DataChannelState::closed;
+        c.state.store(DataChannelState::closed);
+        c.core_buffered.store(0);
+        if (was_open && notify) c.on_close();
+        c.clear_callbacks();
+    }
+    channels.clear();
+    timer.cancel();
+    for (auto& s : sockets)
+        s.socket->close();
+    on_ice_candidate.reset();
+    on_gathering.reset();
+    on_ice_state.reset();
+    on_connection_state.reset();
+    on_signaling.reset();
+    on_data_channel.reset();
+}
+
+// ---- PeerConnection (any thread)
+// -------------------------------------------------------------------
+
+PeerConnection::PeerConnection(Configuration configuration) {
+    auto rt = configuration.runtime ? configuration.runtime : Runtime::default_runtime();
+    impl_ = rtc::run_sync(*rt, [&] {
+        auto impl = std::make_shared<Impl>(std::move(configuration), rt);
+        impl->start();
+        return impl;
+    });
+}
+
+PeerConnection::~PeerConnection() {
+    if (!impl_) return;
+    auto rt = impl_->runtime;
+    const bool from_callback = rt->on_runtime_thread();
+    rtc::run_sync(*rt, [&] {
+        impl_->close(false);  // no callback from a destructor: its targets may be gone
+        if (!from_callback) {
+            impl_.reset();  // run_sync's own handler: nothing of this Impl is on the stack
+            return;
+        }
+        // Inside one of its callbacks: released by a handler of its own, later.
+        auto& io = impl_->io;
+        asio::post(io, [impl = std::move(impl_)] {});
+    });
+}
+
+#define FLOE_ON_RUNTIME(body)                                \
+    rtc::run_sync(*impl_->runtime, [&, impl = impl_.get()] { \
+        auto& pc = *impl;                                    \
+        body;                                                \
+    })
+
+namespace {
+void require_open(const PeerConnection::Impl& pc) {
+    if (pc.closed) throw InvalidStateError("the PeerConnection is closed");
+}
+}  // namespace
+
+SessionDescription PeerConnection::create_offer() {
+    return FLOE_ON_RUNTIME(require_open(pc); return pc.core.create_offer());
+}
+
+SessionDescription PeerConnection::create_answer() {
+    return FLOE_ON_RUNTIME(require_open(pc); return pc.core.create_answer());
+}
+
+void PeerConnection::set_local_description(std::optional<SessionDescription> description) {
+    FLOE_ON_RUNTIME(require_open(pc); pc.core.set_local_description(Clock::now(), description);
+                    pc.flush());
+}
+
+void PeerConnection::set_remote_description(const SessionDescription& description) {
+    FLOE_ON_RUNTIME(require_open(pc); pc.core.set_remote_description(Clock::now(), description);
+                    pc.flush());
+}
+
+void PeerConnection::add_ice_candidate(const std::optional<IceCandidate>& candidate) {
+    FLOE_ON_RUNTIME(require_open(pc); pc.core.add_ice_candidate(Clock::now(), candidate);
+                    pc.flush());
+}
+
+std::optional<SessionDescription> PeerConnection::local_description() const {
+    return FLOE_ON_RUNTIME(return pc.core.local_description());
+}
+
+std::optional<SessionDescription> PeerConnection::remote_description() const {
+    return FLOE_ON_RUNTIME(return pc.core.remote_description());
+}
+
+SignalingState PeerConnection::signaling_state() const {
+    return FLOE_ON_RUNTIME(return pc.closed ? SignalingState::closed : pc.core.signaling_state());
+}
+
+IceGatheringState PeerConnection::ice_gathering_state() const {
+    return FLOE_ON_RUNTIME(return pc.core.gathering_state());
+}
+
+IceConnectionState PeerConnection::ice_connection_state() const {
+    return FLOE_ON_RUNTIME(return pc.closed ? IceConnectionState::closed : pc.core.ice_state());
+}
+
+PeerConnectionState PeerConnection::connection_state() const {
+    return FLOE_ON_RUNTIME(return pc.closed ? PeerConnectionState::closed
+                                            : pc.core.connection_state());
+}
+
+std::shared_ptr<DataChannel> PeerConnection::create_data_channel(std::string label,
+                                                                 DataChannelInit init) {
+    return FLOE_ON_RUNTIME(require_open(pc); auto handle = pc.core.create_data_channel(
+                                                 Clock::now(), std::move(label), init);
+                           auto channel = pc.adopt_channel(handle); pc.flush(); return channel);
+}
+
+void PeerConnection::close() {
+    FLOE_ON_RUNTIME(pc.close());
+}
+
+PeerConnectionStats PeerConnection::get_stats() const {
+    return FLOE_ON_RUNTIME(return pc.core.stats());
+}
+
+void PeerConnection::on_ice_candidate(std::function<void(std::optional<IceCandidate>)> f) {
+    impl_->on_ice_candidate.set(std::move(f));
+}
+void PeerConnection::on_ice_gathering_state_change(std::function<void(IceGatheringState)> f) {
+    impl_->on_gathering.set(std::move(f));
+}
+void PeerConnection::on_ice_connection_state_change(std::function<void(IceConnectionState)> f) {
+    impl_->on_ice_state.set(std::move(f));
+}
+void PeerConnection::on_connection_state_change(std::function<void(PeerConnectionState)> f) {
+    impl_->on_connection_state.set(std::move(f));
+}
+void PeerConnection::on_signaling_state_change(std::function<void(SignalingState)> f) {
+    impl_->on_signaling.set(std::move(f));
+}
+void PeerConnection::on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> f) {
+    impl_->on_data_channel.set(std::move(f));
+}
+
+}  // namespace floe

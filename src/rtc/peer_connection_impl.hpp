@@ -1,0 +1,129 @@
+// The runtime side of a PeerConnection: the UDP sockets and the timer on the Runtime's
+// io_context, the core they feed, and the dispatch of core events to user callbacks.
+//
+// Every member is touched on the runtime thread only, except the callback slots (a mutex) and the
+// DataChannel mirrors (atomics). User callbacks run from flush(), after the core call returned,
+// with no lock held; a public method called from inside a callback runs at once (we are on the
+// runtime thread) and leaves its events to the flush already in progress.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include <asio/steady_timer.hpp>
+
+#include <floe/data_channel.hpp>
+#include <floe/peer_connection.hpp>
+
+#include "rtc/peer_connection_core.hpp"
+#include "rtc/runtime.hpp"
+#include "rtc/udp_socket.hpp"
+
+namespace floe {
+
+// A callback slot settable from any thread; the runtime thread takes a reference-counted copy
+// and calls it outside the lock.
+template <class... A>
+class CallbackSlot {
+  public:
+    void set(std::function<void(A...)> f) {
+        auto p = f ? std::make_shared<const std::function<void(A...)>>(std::move(f)) : nullptr;
+        std::lock_guard lock(mutex_);
+        f_ = std::move(p);
+    }
+    std::shared_ptr<const std::function<void(A...)>> get() const {
+        std::lock_guard lock(mutex_);
+        return f_;
+    }
+    template <class... B>
+    void operator()(B&&... args) const {
+        if (auto f = get()) (*f)(std::forward<B>(args)...);
+    }
+    void reset() { set(nullptr); }
+
+  private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const std::function<void(A...)>> f_;
+};
+
+struct DataChannel::Impl {
+    std::weak_ptr<PeerConnection::Impl> pc;
+    rtc::ChannelHandle handle = 0;
+    std::string label;
+    std::string protocol;
+    DataChannelInit init;
+
+    std::atomic<int> id{-1};
+    std::atomic<DataChannelState> state{DataChannelState::connecting};
+    std::atomic<std::size_t> core_buffered{0};  // in the core (mirrored after each flush)
+    std::atomic<std::size_t> posted_bytes{0};   // sent from another thread, not yet in the core
+    std::atomic<std::size_t> low_threshold{0};
+    std::atomic<std::size_t> max_message_size{65536};
+
+    CallbackSlot<> on_open;
+    CallbackSlot<Message> on_message;
+    CallbackSlot<> on_close;
+    CallbackSlot<std::string> on_error;
+    CallbackSlot<> on_buffered_amount_low;
+
+    // Runtime thread only: messages that came before on_message was set.
+    std::deque<Message> backlog;
+
+    void clear_callbacks() {
+        on_open.reset();
+        on_message.reset();
+        on_close.reset();
+        on_error.reset();
+        on_buffered_amount_low.reset();
+    }
+};
+
+struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl> {
+    Impl(Configuration configuration, std::shared_ptr<Runtime> runtime);
+    ~Impl();
+
+    // Runtime thread only from here on.
+    void start();  // opens the sockets
+    void flush();  // sends, dispatches events, re-arms the timer
+    // notify: run each open channel's on_close (close()); the destructor runs no callback.
+    void close(bool notify = true);
+    void deliver_backlog(const std::shared_ptr<DataChannel::Impl>& channel);
+    void send(DataChannel::Impl& channel, bool binary, ByteSpan data);
+    std::shared_ptr<DataChannel> adopt_channel(rtc::ChannelHandle handle);
+    void mirror(DataChannel::Impl& channel);
+
+    struct Socket {
+        std::unique_ptr<rtc::UdpSocket> socket;
+        ice::SocketId id = 0;
+    };
+    void send_datagram(const rtc::Transmit& t);
+    void arm_timer();
+
+    Configuration config;
+    std::shared_ptr<Runtime> runtime;
+    asio::io_context& io;
+    rtc::PeerConnectionCore core;
+    std::vector<Socket> sockets;
+    asio::steady_timer timer;
+    std::optional<Instant> timer_at;
+    std::map<rtc::ChannelHandle, std::shared_ptr<DataChannel>> channels;
+    bool flushing = false;
+    bool closed = false;
+    std::uint64_t send_errors = 0;
+
+    CallbackSlot<std::optional<IceCandidate>> on_ice_candidate;
+    CallbackSlot<IceGatheringState> on_gathering;
+    CallbackSlot<IceConnectionState> on_ice_state;
+    CallbackSlot<PeerConnectionState> on_connection_state;
+    CallbackSlot<SignalingState> on_signaling;
+    CallbackSlot<std::shared_ptr<DataChannel>> on_data_channel;
+};
+
+}  // namespace floe

@@ -1,0 +1,89 @@
+// Helpers for end-to-end tests: two real PeerConnections on loopback sockets, signalled in-process.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <floe/peer_connection.hpp>
+
+namespace floe::test {
+
+inline Configuration loopback_config() {
+    Configuration c;
+    c.loopback_only = true;
+    c.enable_ipv6 = false;
+    return c;
+}
+
+// Polls `pred` until true or the deadline (no fixed sleeps: returns as soon as it holds).
+template <class P>
+bool eventually(P pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+// Offer/answer with complete descriptions (no trickle), as the copy-paste chat does.
+inline void signal_complete(PeerConnection& offerer, PeerConnection& answerer) {
+    offerer.set_local_description(offerer.create_offer());
+    eventually([&] { return offerer.ice_gathering_state() == IceGatheringState::complete; });
+    answerer.set_remote_description(*offerer.local_description());
+    answerer.set_local_description(answerer.create_answer());
+    eventually([&] { return answerer.ice_gathering_state() == IceGatheringState::complete; });
+    offerer.set_remote_description(*answerer.local_description());
+}
+
+// Offer/answer with trickled candidates, handed over from the callbacks.
+inline void signal_trickle(PeerConnection& offerer, PeerConnection& answerer) {
+    offerer.on_ice_candidate([&](std::optional<IceCandidate> c) { answerer.add_ice_candidate(c); });
+    answerer.on_ice_candidate([&](std::optional<IceCandidate> c) { offerer.add_ice_candidate(c); });
+    // Candidates of the offerer may come before the answerer has the offer: the offer is applied
+    // first, inside the same runtime, so they are never early here.
+    const auto offer = offerer.create_offer();
+    answerer.set_remote_description(offer);
+    offerer.set_local_description(offer);
+    const auto answer = answerer.create_answer();
+    offerer.set_remote_description(answer);
+    answerer.set_local_description(answer);
+}
+
+// Collects what a channel receives, thread-safely.
+struct Inbox {
+    std::mutex mutex;
+    std::deque<Message> messages;
+    std::atomic<int> opens{0};
+    std::atomic<int> closes{0};
+
+    void attach(const std::shared_ptr<DataChannel>& dc) {
+        dc->on_open([this] { ++opens; });
+        dc->on_close([this] { ++closes; });
+        dc->on_message([this](Message m) {
+            std::lock_guard lock(mutex);
+            messages.push_back(std::move(m));
+        });
+    }
+    std::size_t size() {
+        std::lock_guard lock(mutex);
+        return messages.size();
+    }
+    Message at(std::size_t i) {
+        std::lock_guard lock(mutex);
+        return messages.at(i);
+    }
+};
+
+}  // namespace floe::test

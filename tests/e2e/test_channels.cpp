@@ -1,0 +1,300 @@
+#include <doctest/doctest.h>
+
+#include <floe/error.hpp>
+
+#include "e2e_support.hpp"
+
+using namespace floe;
+using namespace floe::test;
+
+namespace {
+
+// Two connected peers; b's incoming channels are collected.
+struct Connected {
+    PeerConnection a{loopback_config()};
+    PeerConnection b{loopback_config()};
+    std::mutex mutex;
+    std::vector<std::shared_ptr<DataChannel>> incoming;
+
+    explicit Connected(bool trickle = false, std::function<void()> before_signal = {}) {
+        b.on_data_channel([this](std::shared_ptr<DataChannel> dc) {
+            std::lock_guard lock(mutex);
+            incoming.push_back(dc);
+        });
+        if (before_signal) before_signal();
+        if (trickle)
+            signal_trickle(a, b);
+        else
+            signal_complete(a, b);
+    }
+    std::size_t incoming_count() {
+        std::lock_guard lock(mutex);
+        return incoming.size();
+    }
+    std::shared_ptr<DataChannel> incoming_at(std::size_t i) {
+        std::lock_guard lock(mutex);
+        return incoming.at(i);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("trickled candidates connect as well as complete descriptions") {
+    Connected c(true, {});
+    auto dc = c.a.create_data_channel("late");
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    CHECK(c.a.signaling_state() == SignalingState::stable);
+    CHECK(c.b.signaling_state() == SignalingState::stable);
+}
+
+TEST_CASE("a channel created after connecting opens, and 100 channels share one connection") {
+    Connected c;
+    std::vector<std::shared_ptr<DataChannel>> mine;
+    for (int i = 0; i < 100; ++i)
+        mine.push_back(c.a.create_data_channel("ch" + std::to_string(i)));
+    REQUIRE(eventually([&] {
+        return std::all_of(mine.begin(), mine.end(),
+                           [](auto& d) { return d->ready_state() == DataChannelState::open; });
+    }));
+    REQUIRE(eventually([&] { return c.incoming_count() == 100; }));
+    std::set<std::uint16_t> ids;
+    for (auto& d : mine)
+        ids.insert(*d->id());
+    CHECK(ids.size() == 100);
+    // The offerer is the DTLS server here (the answerer picks active): odd ids (RFC 8832 §6).
+    for (auto id : ids)
+        CHECK(id % 2 == 1);
+
+    std::vector<Inbox> inboxes(100);
+    for (std::size_t i = 0; i < 100; ++i)
+        inboxes[i].attach(c.incoming_at(i));
+    for (std::size_t i = 0; i < 100; ++i)
+        mine[i]->send(mine[i]->label());
+    REQUIRE(eventually([&] {
+        return std::all_of(inboxes.begin(), inboxes.end(), [](auto& in) { return in.size() == 1; });
+    }));
+    for (std::size_t i = 0; i < 100; ++i)
+        CHECK(inboxes[i].at(0).text() == c.incoming_at(i)->label());
+    CHECK(c.a.get_stats().channels.size() == 100);
+}
+
+TEST_CASE("negotiated channels with the same id talk without DCEP") {
+    Connected c;
+    DataChannelInit init;
+    init.negotiated = true;
+    init.id = 42;
+    auto x = c.a.create_data_channel("neg", init);
+    auto y = c.b.create_data_channel("neg", init);
+    Inbox at_y;
+    at_y.attach(y);
+    REQUIRE(eventually([&] {
+        return x->ready_state() == DataChannelState::open &&
+               y->ready_state() == DataChannelState::open;
+    }));
+    CHECK(*x->id() == 42);
+    x->send("negotiated");
+    REQUIRE(eventually([&] { return at_y.size() == 1; }));
+    CHECK(at_y.at(0).text() == "negotiated");
+    CHECK(c.incoming_count() == 0);  // no on_data_channel for negotiated channels
+    CHECK_THROWS_AS(c.a.create_data_channel("dup", init), OperationError);
+}
+
+TEST_CASE("unordered and partially reliable channels carry their parameters to the peer") {
+    Connected c;
+    DataChannelInit unordered;
+    unordered.ordered = false;
+    DataChannelInit rexmit;
+    rexmit.max_retransmits = 0;
+    DataChannelInit lifetime;
+    lifetime.max_packet_life_time = 150;
+    lifetime.protocol = "proto";
+    auto u = c.a.create_data_channel("u", unordered);
+    auto r = c.a.create_data_channel("r", rexmit);
+    auto l = c.a.create_data_channel("l", lifetime);
+    REQUIRE(eventually([&] { return c.incoming_count() == 3; }));
+    std::map<std::string, std::shared_ptr<DataChannel>> by_label;
+    for (std::size_t i = 0; i < 3; ++i)
+        by_label[c.incoming_at(i)->label()] = c.incoming_at(i);
+    CHECK_FALSE(by_label["u"]->ordered());
+    CHECK(by_label["r"]->max_retransmits() == std::optional<std::uint16_t>(0));
+    CHECK(by_label["l"]->max_packet_life_time() == std::optional<std::uint16_t>(150));
+    CHECK(by_label["l"]->protocol() == "proto");
+    Inbox in;
+    in.attach(by_label["u"]);
+    for (int i = 0; i < 50; ++i)
+        u->send(std::to_string(i));
+    REQUIRE(eventually([&] { return in.size() == 50; }));  // loopback loses nothing
+
+    DataChannelInit both;
+    both.max_retransmits = 1;
+    both.max_packet_life_time = 1;
+    CHECK_THROWS_AS(c.a.create_data_channel("bad", both), InvalidArgumentError);
+}
+
+TEST_CASE("messages that arrive before on_message is set are delivered when it is") {
+    Connected c;
+    auto dc = c.a.create_data_channel("early");
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    for (int i = 0; i < 10; ++i)
+        dc->send(std::to_string(i));
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    auto remote = c.incoming_at(0);
+    // Give the messages time to arrive with nobody listening.
+    REQUIRE(eventually([&] { return c.b.get_stats().messages_received == 10; }));
+    Inbox in;
+    in.attach(remote);
+    REQUIRE(eventually([&] { return in.size() == 10; }));
+    for (int i = 0; i < 10; ++i)
+        CHECK(in.at(i).text() == std::to_string(i));
+}
+
+TEST_CASE("the remote side closing a channel closes it on both sides") {
+    Connected c;
+    auto dc = c.a.create_data_channel("x");
+    Inbox mine;
+    mine.attach(dc);
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    auto remote = c.incoming_at(0);
+    REQUIRE(eventually([&] { return remote->ready_state() == DataChannelState::open; }));
+    remote->close();
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::closed; }));
+    CHECK(mine.closes.load() == 1);
+    CHECK_THROWS_AS(dc->send("too late"), InvalidStateError);
+    dc->close();  // twice is fine
+    c.a.close();
+    c.a.close();
+}
+
+TEST_CASE("close() from inside callbacks neither deadlocks nor crashes") {
+    Connected c;
+    auto dc = c.a.create_data_channel("cb");
+    std::atomic<bool> closed_channel{false};
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    auto remote = c.incoming_at(0);
+    remote->on_message([&, raw = remote.get()](Message) {
+        raw->send("bye");
+        raw->close();  // channel close from its own callback
+    });
+    dc->on_message([&](Message) {
+        c.a.close();  // PeerConnection close from a channel callback
+        closed_channel = true;
+    });
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    dc->send("hi");
+    REQUIRE(eventually([&] { return closed_channel.load(); }));
+    CHECK(c.a.connection_state() == PeerConnectionState::closed);
+    CHECK(c.a.signaling_state() == SignalingState::closed);
+    CHECK_THROWS_AS(c.a.create_offer(), InvalidStateError);
+}
+
+TEST_CASE(
+    "a PeerConnection destroyed mid-transfer, even from a callback, leaves the other side sane") {
+    auto a = std::make_unique<PeerConnection>(loopback_config());
+    PeerConnection b(loopback_config());
+    std::atomic<int> received{0};
+    std::atomic<bool> remote_closed{false};
+    b.on_data_channel([&](std::shared_ptr<DataChannel> dc) {
+        dc->on_message([&](Message) { ++received; });
+        dc->on_close([&] { remote_closed = true; });
+    });
+    auto dc = a->create_data_channel("bulk");
+    signal_complete(*a, b);
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    const Bytes chunk(16384, 0xAB);
+    for (int i = 0; i < 200; ++i)
+        dc->send(chunk);
+    REQUIRE(eventually([&] { return received.load() > 0; }));
+    a.reset();  // mid-transfer
+    CHECK(dc->ready_state() == DataChannelState::closed);
+    CHECK_THROWS_AS(dc->send(chunk), InvalidStateError);
+    REQUIRE(eventually([&] { return remote_closed.load(); }));
+
+    // And from inside a callback: the PeerConnection is released by its own on_message.
+    auto c = std::make_shared<std::unique_ptr<PeerConnection>>(
+        std::make_unique<PeerConnection>(loopback_config()));
+    PeerConnection d(loopback_config());
+    auto ch = (*c)->create_data_channel("x");
+    std::atomic<bool> released{false};
+    ch->on_message([c, &released](Message) {
+        c->reset();
+        released = true;
+    });
+    d.on_data_channel([](std::shared_ptr<DataChannel> r) {
+        r->on_open([raw = r.get()] { raw->send("go"); });
+        if (r->ready_state() == DataChannelState::open) r->send("go");
+    });
+    signal_complete(**c, d);
+    REQUIRE(eventually([&] { return released.load(); }));
+    ch.reset();
+}
+
+TEST_CASE("buffered_amount rises with send and the low-threshold event fires as it drains") {
+    Connected c;
+    auto dc = c.a.create_data_channel("flow");
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    std::atomic<int> lows{0};
+    dc->set_buffered_amount_low_threshold(64 * 1024);
+    CHECK(dc->buffered_amount_low_threshold() == 64 * 1024);
+    dc->on_buffered_amount_low([&] { ++lows; });
+    const Bytes chunk(65536, 1);
+    for (int i = 0; i < 64; ++i)
+        dc->send(chunk);
+    CHECK(dc->buffered_amount() > 64 * 1024);
+    REQUIRE(eventually([&] { return dc->buffered_amount() == 0; }));
+    CHECK(lows.load() >= 1);
+}
+
+TEST_CASE("a bad remote description is refused with its line, and the state stays as it was") {
+    PeerConnection a(loopback_config());
+    PeerConnection b(loopback_config());
+    a.create_data_channel("x");
+    auto offer = a.create_offer();
+    std::string broken = offer.sdp;
+    const auto pos = broken.find("a=max-message-size:");
+    REQUIRE(pos != std::string::npos);
+    broken.insert(pos + 19, "x");
+    try {
+        b.set_remote_description({SdpType::offer, broken});
+        FAIL("accepted a broken description");
+    } catch (const OperationError& e) {
+        CHECK(std::string(e.what()).find("line ") != std::string::npos);
+    }
+    CHECK(b.signaling_state() == SignalingState::stable);
+    CHECK_FALSE(b.remote_description().has_value());
+    CHECK_THROWS_AS(b.create_answer(), InvalidStateError);
+    CHECK_THROWS_AS(b.set_remote_description({SdpType::answer, offer.sdp}), InvalidStateError);
+    CHECK_THROWS_AS(SessionDescription::from_json("{\"type\":\"nonsense\",\"sdp\":\"\"}"),
+                    InvalidArgumentError);
+    // The real offer still works afterwards.
+    b.set_remote_description(offer);
+    CHECK(b.signaling_state() == SignalingState::have_remote_offer);
+}
+
+TEST_CASE("rollback returns to stable from have-local-offer and have-remote-offer") {
+    PeerConnection a(loopback_config());
+    PeerConnection b(loopback_config());
+    a.create_data_channel("x");
+    a.set_local_description(a.create_offer());
+    CHECK(a.signaling_state() == SignalingState::have_local_offer);
+    a.set_local_description(SessionDescription{SdpType::rollback, ""});
+    CHECK(a.signaling_state() == SignalingState::stable);
+    b.set_remote_description(a.create_offer());
+    CHECK(b.signaling_state() == SignalingState::have_remote_offer);
+    b.set_remote_description(SessionDescription{SdpType::rollback, ""});
+    CHECK(b.signaling_state() == SignalingState::stable);
+    CHECK_FALSE(b.remote_description().has_value());
+}
+
+TEST_CASE("description and candidate JSON round-trip as browsers write them") {
+    SessionDescription d{SdpType::offer, "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"};
+    CHECK(d.to_json() == R"({"type":"offer","sdp":"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"})");
+    auto back = SessionDescription::from_json(d.to_json());
+    CHECK(back.type == SdpType::offer);
+    CHECK(back.sdp == d.sdp);
+    IceCandidate c{"candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host", "0", 0};
+    CHECK(
+        c.to_json() ==
+        R"({"candidate":"candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0})");
+    CHECK(IceCandidate::from_json(c.to_json()).candidate == c.candidate);
+}

@@ -1,0 +1,102 @@
+// `floe chat` and `floe peer` as processes on loopback: the chat's copy-paste signaling through
+// pipes, and two `floe peer`s following the interop driver contract through a signal directory.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+
+using namespace floe::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string first_line(std::string_view out) {
+    return std::string(out.substr(0, out.find('\n') + 1));
+}
+
+void write_all(int fd, const std::string& text) {
+    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+}
+
+}  // namespace
+
+TEST_CASE("two floe chat processes connect by copy-paste and exchange lines") {
+    TempDir dir;
+    const std::string a_in = dir.path() + "/a_in", b_in = dir.path() + "/b_in";
+    REQUIRE(::mkfifo(a_in.c_str(), 0600) == 0);
+    REQUIRE(::mkfifo(b_in.c_str(), 0600) == 0);
+    const std::string floe = FLOE_CLI_PATH;
+    const std::string opts = " --ice-server none --loopback-only --no-ipv6";
+    auto a =
+        Process::spawn({"/bin/sh", "-c", "exec " + floe + " chat --offer" + opts + " < " + a_in});
+    auto b =
+        Process::spawn({"/bin/sh", "-c", "exec " + floe + " chat --answer" + opts + " < " + b_in});
+    const int to_a = ::open(a_in.c_str(), O_WRONLY);
+    const int to_b = ::open(b_in.c_str(), O_WRONLY);
+    REQUIRE(to_a >= 0);
+    REQUIRE(to_b >= 0);
+    const auto has_lines = [](std::size_t n) {
+        return [n](std::string_view out) {
+            return static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n')) >= n;
+        };
+    };
+    REQUIRE(a.wait_for_output(has_lines(1), 10s));
+    const std::string offer = first_line(a.out());
+    CHECK(offer.rfind("{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n", 0) == 0);
+    write_all(to_b, offer);
+    REQUIRE(b.wait_for_output(has_lines(1), 10s));
+    const std::string answer = first_line(b.out());
+    CHECK(answer.rfind("{\"type\":\"answer\",\"sdp\":", 0) == 0);
+    write_all(to_a, answer);
+    REQUIRE(a.wait_for_output(
+        [&](std::string_view) { return a.err().find("channel open") != std::string::npos; }, 10s));
+    write_all(to_a, "hello from a\n");
+    REQUIRE(b.wait_for_output(has_lines(2), 10s));
+    CHECK(b.out().find("hello from a\n") != std::string::npos);
+    write_all(to_b, "h\xc3\xa9llo from b\n");
+    REQUIRE(a.wait_for_output(has_lines(2), 10s));
+    CHECK(a.out().find("h\xc3\xa9llo from b\n") != std::string::npos);
+    ::close(to_a);  // end of input: a closes, b sees the channel close
+    auto sa = a.wait(10s);
+    ::close(to_b);
+    auto sb = b.wait(10s);
+    REQUIRE(sa);
+    REQUIRE(sb);
+    CHECK_MESSAGE(*sa == 0, a.err());
+    CHECK_MESSAGE(*sb == 0, b.err());
+}
+
+TEST_CASE("two floe peers follow the interop driver contract on loopback (send-check, bulk)") {
+    for (const std::vector<std::string>& mode :
+         {std::vector<std::string>{"--mode", "send-check", "--empty"},
+          std::vector<std::string>{"--mode", "send-check", "--trickle"},
+          std::vector<std::string>{"--mode", "bulk", "--bulk-mib", "8"}}) {
+        TempDir dir;
+        const std::vector<std::string> common{"--signal",  dir.path(),  "--loopback-only",
+                                              "--no-ipv6", "--timeout", "30"};
+        std::vector<std::string> answer{FLOE_CLI_PATH, "peer", "--role", "answer"};
+        answer.insert(answer.end(), common.begin(), common.end());
+        if (mode.back() == "--trickle") answer.push_back("--trickle");
+        if (mode[1] == "bulk") answer.insert(answer.end(), {"--bulk-mib", "8"});
+        std::vector<std::string> offer{FLOE_CLI_PATH, "peer", "--role", "offer"};
+        offer.insert(offer.end(), common.begin(), common.end());
+        offer.insert(offer.end(), mode.begin(), mode.end());
+        auto b = Process::spawn(answer);
+        auto a = Process::spawn(offer);
+        auto sa = a.wait(60s);
+        REQUIRE(sa);
+        CHECK_MESSAGE(*sa == 0, a.err());
+        CHECK(a.out().find("RESULT {\"impl\":\"floe\"") == 0);
+        CHECK(a.out().find("\"ok\":true") != std::string::npos);
+        auto sb = b.wait(20s);
+        REQUIRE(sb);
+        CHECK_MESSAGE(*sb == 0, b.err());
+    }
+}
