@@ -170,3 +170,26 @@ TEST_CASE("ICE gathering asks floe stun-server on loopback and prunes the redund
     CHECK(a.gathered[0].type == CandidateType::host);
     server.stop();
 }
+
+TEST_CASE("ICE gathering gets a server-reflexive candidate from coturn on loopback") {
+    floe::test::Coturn coturn;
+    asio::io_context io;
+    // Bound to the wildcard address, the socket has no host candidate of its own, and coturn sees
+    // the datagrams come from 127.0.0.1: the mapped address it returns is a real, distinct
+    // server-reflexive candidate rather than a copy of a host one that ICE would prune.
+    const SocketAddress server(IpAddress::loopback(AddressFamily::ipv4), coturn.port);
+    RealPeer a(io, true, {"0.0.0.0:0"}, {server});
+    // Retransmissions (RFC 8489 §6.2.1) also cover coturn's start-up.
+    REQUIRE_MESSAGE(run(
+                        io, {&a}, [&] { return a.gathering_done; }, 15s),
+                    "turnserver log:\n"
+                        << coturn.log());
+    REQUIRE(a.gathered.size() == 1);
+    const Candidate& srflx = a.gathered[0];
+    CHECK(srflx.type == CandidateType::srflx);
+    CHECK(srflx.address == "127.0.0.1");
+    CHECK(srflx.port == a.sockets[0]->local_address().port());
+    REQUIRE(srflx.related_address);
+    CHECK(*srflx.related_address == "0.0.0.0");
+    CHECK(coturn.process->running());
+}

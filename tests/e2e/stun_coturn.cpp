@@ -3,44 +3,10 @@
 // is missing: install it (scripts/install-deps.sh).
 #include <doctest/doctest.h>
 
-#include <fstream>
-
 #include "stun_helpers.hpp"
 
 using namespace floe;
 using namespace floe::test;
-
-namespace {
-
-struct Coturn {
-    TempDir dir;
-    std::uint16_t port = free_port();
-    std::optional<Process> process;
-
-    Coturn() {
-        REQUIRE_MESSAGE(find_program("turnserver"), "coturn's turnserver is not installed");
-        const std::string conf = dir.path() + "/turnserver.conf";
-        std::ofstream(conf) << "listening-port=" << port << "\n"
-                            << "listening-ip=127.0.0.1\nlistening-ip=::1\n"
-                            << "stun-only\nno-tls\nno-dtls\nno-cli\nno-rfc5780\n"
-                            << "no-stdout-log\nsimple-log\n"
-                            << "log-file=" << dir.path() << "/turnserver.log\n"
-                            << "pidfile=" << dir.path() << "/turnserver.pid\n"
-                            << "userdb=" << dir.path() << "/turndb\n"
-                            << "realm=floe.test\n";
-        process.emplace(Process::spawn({"turnserver", "-c", conf}));
-    }
-    ~Coturn() {
-        process->signal(SIGTERM);
-        if (!process->wait(10s)) MESSAGE("turnserver ignored SIGTERM; killing it by PID");
-    }
-    std::string log() const {
-        std::ifstream in(dir.path() + "/turnserver.log");
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    }
-};
-
-}  // namespace
 
 TEST_CASE("floe stun gets its mapped address from coturn on IPv4 and IPv6 loopback") {
     Coturn coturn;

@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,5 +118,35 @@ inline std::uint16_t free_port() {
     FAIL("no free port found");
     return 0;
 }
+
+// coturn (Debian) as a STUN-only server on 127.0.0.1 and ::1, with a configuration written into a
+// temporary directory: no TLS, no CLI, its log kept there. Fails the test when coturn is missing.
+struct Coturn {
+    TempDir dir;
+    std::uint16_t port = free_port();
+    std::optional<Process> process;
+
+    Coturn() {
+        REQUIRE_MESSAGE(find_program("turnserver"), "coturn's turnserver is not installed");
+        const std::string conf = dir.path() + "/turnserver.conf";
+        std::ofstream(conf) << "listening-port=" << port << "\n"
+                            << "listening-ip=127.0.0.1\nlistening-ip=::1\n"
+                            << "stun-only\nno-tls\nno-dtls\nno-cli\nno-rfc5780\n"
+                            << "no-stdout-log\nsimple-log\n"
+                            << "log-file=" << dir.path() << "/turnserver.log\n"
+                            << "pidfile=" << dir.path() << "/turnserver.pid\n"
+                            << "userdb=" << dir.path() << "/turndb\n"
+                            << "realm=floe.test\n";
+        process.emplace(Process::spawn({"turnserver", "-c", conf}));
+    }
+    ~Coturn() {
+        process->signal(SIGTERM);
+        if (!process->wait(10s)) MESSAGE("turnserver ignored SIGTERM; killing it by PID");
+    }
+    std::string log() const {
+        std::ifstream in(dir.path() + "/turnserver.log");
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+};
 
 }  // namespace floe::test
