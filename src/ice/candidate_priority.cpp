@@ -6,10 +6,14 @@ namespace floe::ice {
 
 std::uint32_t type_preference(CandidateType type) {
     switch (type) {  // RFC 8445 §5.1.2.2
-        case CandidateType::host: return 126;
-        case CandidateType::prflx: return 110;
-        case CandidateType::srflx: return 100;
-        case CandidateType::relay: return 0;
+        case CandidateType::host:
+            return 126;
+        case CandidateType::prflx:
+            return 110;
+        case CandidateType::srflx:
+            return 100;
+        case CandidateType::relay:
+            return 0;
     }
     return 0;
 }

@@ -1,0 +1,102 @@
+// Small helpers for the text protocols (SDP, the ICE candidate line, JSON): character classes,
+// case-insensitive comparison, strict unsigned integers, and splitting on spaces. Everything works
+// on string_view and never reads outside it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace floe::text {
+
+constexpr bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+constexpr bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool is_alnum(char c) {
+    return is_digit(c) || is_alpha(c);
+}
+constexpr char to_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+// RFC 8839 §5.4: ice-char = ALPHA / DIGIT / "+" / "/".
+constexpr bool is_ice_char(char c) {
+    return is_alnum(c) || c == '+' || c == '/';
+}
+
+template <class Pred>
+constexpr bool all_of(std::string_view s, Pred pred) {
+    for (char c : s)
+        if (!pred(c)) return false;
+    return true;
+}
+
+constexpr bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (to_lower(a[i]) != to_lower(b[i])) return false;
+    return true;
+}
+
+constexpr bool istarts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Decimal digits only (no sign, no spaces), at least one, and within T's range.
+template <class T>
+constexpr std::optional<T> parse_uint(std::string_view s) {
+    static_assert(std::numeric_limits<T>::is_integer && !std::numeric_limits<T>::is_signed);
+    if (s.empty()) return std::nullopt;
+    T value = 0;
+    for (char c : s) {
+        if (!is_digit(c)) return std::nullopt;
+        const T digit = static_cast<T>(c - '0');
+        if (value > (std::numeric_limits<T>::max() - digit) / 10) return std::nullopt;
+        value = static_cast<T>(value * 10 + digit);
+    }
+    return value;
+}
+
+// Splits at the first `separator`: ("a:b", ':') -> {"a", "b"}; without one, {s, ""} and false.
+struct Split {
+    std::string_view head, tail;
+    bool found = false;
+};
+constexpr Split split_once(std::string_view s, char separator) {
+    const auto at = s.find(separator);
+    if (at == std::string_view::npos) return {s, {}, false};
+    return {s.substr(0, at), s.substr(at + 1), true};
+}
+
+// Words separated by one or more spaces: `while (auto w = words.next()) ...`.
+class Words {
+  public:
+    explicit constexpr Words(std::string_view s) : rest_(s) {}
+    constexpr std::optional<std::string_view> next() {
+        const auto start = rest_.find_first_not_of(' ');
+        if (start == std::string_view::npos) {
+            rest_ = {};
+            return std::nullopt;
+        }
+        rest_.remove_prefix(start);
+        const auto end = rest_.find(' ');
+        const std::string_view word = rest_.substr(0, end);
+        rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end);
+        return word;
+    }
+    // What has not been read yet, leading spaces removed.
+    constexpr std::string_view rest() const {
+        const auto start = rest_.find_first_not_of(' ');
+        return start == std::string_view::npos ? std::string_view{} : rest_.substr(start);
+    }
+
+  private:
+    std::string_view rest_;
+};
+
+}  // namespace floe::text

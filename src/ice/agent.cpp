@@ -1,0 +1,1011 @@
+#include "ice/agent.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include <floe/stun/builder.hpp>
+#include <floe/stun/message.hpp>
+
+#include "common/log.hpp"
+#include "ice/checklist.hpp"
+
+namespace floe::ice {
+
+std::string_view to_string(Role role) {
+    return role == Role::controlling ? "controlling" : "controlled";
+}
+
+std::string_view to_string(IceState state) {
+    switch (state) {
+        case IceState::new_:
+            return "new";
+        case IceState::checking:
+            return "checking";
+        case IceState::connected:
+            return "connected";
+        case IceState::completed:
+            return "completed";
+        case IceState::disconnected:
+            return "disconnected";
+        case IceState::failed:
+            return "failed";
+        case IceState::closed:
+            return "closed";
+    }
+    return "?";
+}
+
+std::string_view to_string(GatheringState state) {
+    switch (state) {
+        case GatheringState::new_:
+            return "new";
+        case GatheringState::gathering:
+            return "gathering";
+        case GatheringState::complete:
+            return "complete";
+    }
+    return "?";
+}
+
+namespace {
+
+// RFC 8839 §5.4 ice-char: ALPHA / DIGIT / "+" / "/".
+constexpr std::string_view ice_chars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::uint16_t component_id = 1;  // rtcp-mux and BUNDLE: one component
+// Consent jitter (RFC 7675 §5.1): the interval is drawn from [0.8, 1.2] × consent_interval.
+constexpr double consent_jitter = 0.2;
+
+// RFC 8421 spirit: alternate address families, IPv6 first, in the order the runtime reported
+// the sockets (its interface preference). 65535 for the first IPv6 socket, 65407 for the first
+// IPv4 one, then 256 lower per further socket of a family.
+std::uint16_t local_preference_for(AddressFamily family, std::size_t index_in_family) {
+    const std::size_t step = std::min<std::size_t>(index_in_family, 250);
+    return static_cast<std::uint16_t>(65535 - 256 * step -
+                                      (family == AddressFamily::ipv4 ? 128 : 0));
+}
+
+}  // namespace
+
+Credentials random_credentials(Random& random) {
+    return {random.string(8, ice_chars), random.string(24, ice_chars)};
+}
+
+namespace {
+
+struct LocalEntry {
+    Candidate candidate;
+    SocketId socket = 0;
+    SocketAddress address;
+    std::uint16_t local_preference = 0;
+};
+
+struct RemoteEntry {
+    Candidate candidate;
+    std::optional<SocketAddress> address;  // nullopt for mDNS names
+};
+
+struct SocketEntry {
+    SocketId id = 0;
+    SocketAddress bound;
+    std::uint16_t local_preference = 0;
+    std::optional<std::size_t> host;  // index of its host candidate
+};
+
+enum class TxKind : std::uint8_t { check, consent, gather };
+
+// One outstanding STUN request of ours.
+struct Transaction {
+    stun::TransactionId id{};
+    TxKind kind = TxKind::check;
+    PairId pair = 0;
+    SocketId socket = 0;
+    SocketAddress destination;
+    Bytes request;
+    stun::IntegrityKey key;  // verifies the response (the remote password); empty for gather
+    Instant next_at{};       // next retransmission, or the final timeout
+    int sent = 0;
+    bool cancelled = false;  // superseded: no more retransmissions, no failure on timeout
+    bool use_candidate = false;
+    bool controlling = false;
+    std::uint32_t priority = 0;
+    std::size_t server = 0;
+};
+
+struct Generation {
+    Credentials credentials;
+    stun::IntegrityKey key;
+};
+
+struct Selected {
+    SelectedPair pair;
+    PairId pair_id = 0;
+    std::uint32_t generation = 0;
+    std::uint64_t priority = 0;
+    std::string username;  // for consent requests: "RFRAG:LFRAG"
+    stun::IntegrityKey remote_key;
+    std::uint32_t request_priority = 0;
+    Instant last_response{};
+    std::optional<Instant> first_unanswered;
+    Instant next_consent{};
+};
+
+}  // namespace
+
+struct Agent::Impl {
+    Impl(AgentConfig c, Random& r) : config(std::move(c)), random(r), checklist(config.max_pairs) {
+        role = config.controlling ? Role::controlling : Role::controlled;
+        tie_breaker = random.next_u64();
+        if (config.local.ufrag.empty() || config.local.pwd.empty())
+            config.local = random_credentials(random);
+        local = {config.local, stun::IntegrityKey::short_term(config.local.pwd)};
+        config.stun.rc = std::clamp(config.stun.rc, 1, 16);
+        config.stun.rm = std::clamp(config.stun.rm, 1, 64);
+        if (config.stun.rto <= Duration::zero()) config.stun.rto = 500ms;
+        if (config.ta < Duration::zero()) config.ta = Duration::zero();
+    }
+
+    AgentConfig config;
+    Random& random;
+    Role role;
+    std::uint64_t tie_breaker = 0;
+    Generation local;
+    std::optional<Generation> previous_local;  // after restart(), until a new pair is selected
+    std::optional<Credentials> remote;
+    stun::IntegrityKey remote_key;
+    std::uint32_t generation = 0;
+
+    std::vector<SocketEntry> sockets;
+    std::vector<LocalEntry> locals;
+    std::vector<RemoteEntry> remotes;
+    std::map<std::string, std::string> foundations;
+    CheckList checklist;
+    std::vector<Transaction> transactions;
+    std::deque<Transmit> transmits;
+    std::deque<Event> events;
+
+    IceState state = IceState::new_;
+    GatheringState gathering = GatheringState::new_;
+    bool sockets_done = false;
+    bool remote_done = false;
+    bool closed = false;
+    Instant next_check_at{};  // the epoch: the first ordinary check goes out at once
+    std::optional<Instant> checking_since;
+    std::optional<Instant> first_valid_at;
+    std::optional<Instant> all_failed_at;
+    bool nominating = false;
+    std::optional<Selected> selected;
+    AgentStats stats;
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    void emit(Event e) { events.push_back(std::move(e)); }
+
+    void set_state(IceState s) {
+        if (state == s) return;
+        FLOE_LOG(LogLevel::debug, "ice") << "state " << to_string(state) << " -> " << to_string(s);
+        state = s;
+        emit(event::StateChanged{s});
+    }
+
+    bool controlling() const { return role == Role::controlling; }
+
+    std::string foundation_for(std::string_view type, const IpAddress& base,
+                               const std::optional<SocketAddress>& server) {
+        std::string key = std::string(type) + "|" + base.to_string() + "|" +
+                          (server ? server->ip().to_string() : std::string()) + "|udp";
+        auto [it, inserted] = foundations.try_emplace(key, "");
+        if (inserted) it->second = std::to_string(foundations.size());
+        return it->second;
+    }
+
+    SocketEntry* find_socket(SocketId id) {
+        auto it = std::find_if(sockets.begin(), sockets.end(),
+                               [id](const SocketEntry& s) { return s.id == id; });
+        return it == sockets.end() ? nullptr : &*it;
+    }
+
+    std::optional<std::size_t> find_remote(const SocketAddress& address) const {
+        for (std::size_t i = 0; i < remotes.size(); ++i)
+            if (remotes[i].address == address) return i;
+        return std::nullopt;
+    }
+
+    std::uint32_t prflx_priority(std::uint16_t local_preference) const {
+        return compute_priority(CandidateType::prflx, local_preference, component_id);
+    }
+
+    stun::TransactionId new_transaction_id() {
+        stun::TransactionId id;
+        random.fill(id);
+        return id;
+    }
+
+    Duration consent_delay() {
+        const double factor = 1.0 - consent_jitter + 2 * consent_jitter * random.unit();
+        return duration_cast<Duration>(config.consent_interval * factor);
+    }
+
+    // RFC 8489 §6.2.1: after the k-th transmission wait rto × 2^(k-1); after the last, rm × rto.
+    Duration retransmit_delay(int sent) const {
+        if (sent >= config.stun.rc) return config.stun.rto * config.stun.rm;
+        return config.stun.rto * (1 << std::min(sent - 1, 20));
+    }
+
+    void send(SocketId socket, SocketAddress destination, ByteSpan data) {
+        transmits.push_back({socket, destination, Bytes(data.begin(), data.end())});
+    }
+
+    // ---- gathering -------------------------------------------------------------------------
+
+    void add_socket(Instant now, SocketId id, SocketAddress bound) {
+        if (find_socket(id)) return;
+        const std::size_t same_family = static_cast<std::size_t>(std::count_if(
+            sockets.begin(), sockets.end(),
+            [&](const SocketEntry& s) { return s.bound.family() == bound.family(); }));
+        SocketEntry entry{id, bound, local_preference_for(bound.family(), same_family), {}};
+        if (gathering == GatheringState::new_) gathering = GatheringState::gathering;
+        if (!bound.ip().is_unspecified() && bound.port() != 0) {
+            Candidate c;
+            c.foundation = foundation_for("host", bound.ip(), std::nullopt);
+            c.component = component_id;
+            c.priority =
+                compute_priority(CandidateType::host, entry.local_preference, component_id);
+            c.address = bound.ip().to_string();
+            c.port = bound.port();
+            c.type = CandidateType::host;
+            entry.host = locals.size();
+            locals.push_back({c, id, bound, entry.local_preference});
+            emit(event::LocalCandidate{c, id});
+        }
+        sockets.push_back(entry);
+        if (entry.host)
+            for (std::size_t r = 0; r < remotes.size(); ++r)
+                form_pair(*entry.host, r);
+        for (std::size_t i = 0; i < config.stun_servers.size(); ++i) {
+            const SocketAddress& server = config.stun_servers[i];
+            if (server.family() != bound.family()) continue;
+            Transaction tx;
+            tx.id = new_transaction_id();
+            tx.kind = TxKind::gather;
+            tx.socket = id;
+            tx.destination = server;
+            tx.server = i;
+            stun::MessageBuilder b(tx.request, {stun::method::binding, stun::MessageClass::request},
+                                   tx.id);
+            b.add_fingerprint();
+            if (!b.finish()) continue;
+            start_transaction(now, std::move(tx));
+        }
+    }
+
+    void add_server_reflexive(const Transaction& tx, const SocketAddress& mapped) {
+        SocketEntry* socket = find_socket(tx.socket);
+        if (!socket) return;
+        // Redundant (RFC 8445 §5.1.3): same address as the host (no NAT) or as another srflx.
+        for (const auto& l : locals)
+            if (l.socket == tx.socket && l.address == mapped) return;
+        Candidate c;
+        c.foundation = foundation_for("srflx", socket->bound.ip(), config.stun_servers[tx.server]);
+        c.component = component_id;
+        c.priority = compute_priority(CandidateType::srflx, socket->local_preference, component_id);
+        c.address = mapped.ip().to_string();
+        c.port = mapped.port();
+        c.type = CandidateType::srflx;
+        c.related_address = socket->bound.ip().to_string();
+        c.related_port = socket->bound.port();
+        locals.push_back({c, tx.socket, mapped, socket->local_preference});
+        emit(event::LocalCandidate{c, tx.socket});
+    }
+
+    bool gathering_busy() const {
+        return std::any_of(transactions.begin(), transactions.end(),
+                           [](const Transaction& t) { return t.kind == TxKind::gather; });
+    }
+
+    void maybe_complete_gathering() {
+        if (gathering == GatheringState::complete || !sockets_done || gathering_busy()) return;
+        gathering = GatheringState::complete;
+        emit(event::GatheringComplete{});
+    }
+
+    // ---- pairs -----------------------------------------------------------------------------
+
+    void form_pair(std::size_t local_index, std::size_t remote_index) {
+        const LocalEntry& l = locals[local_index];
+        const RemoteEntry& r = remotes[remote_index];
+        if (!r.address || l.candidate.type != CandidateType::host) return;
+        if (r.address->family() != l.address.family()) return;
+        if (r.address->ip().is_loopback() != l.address.ip().is_loopback()) return;
+        CandidatePair p;
+        p.socket = l.socket;
+        p.remote_address = *r.address;
+        p.local = local_index;
+        p.remote = remote_index;
+        p.local_priority = l.candidate.priority;
+        p.remote_priority = r.candidate.priority;
+        p.foundation = l.candidate.foundation + ":" + r.candidate.foundation;
+        checklist.add(std::move(p), controlling());
+    }
+
+    std::optional<std::size_t> add_remote(Candidate c, std::optional<SocketAddress> address) {
+        if (remotes.size() >= config.max_remote_candidates) return std::nullopt;
+        remotes.push_back({std::move(c), address});
+        const std::size_t index = remotes.size() - 1;
+        for (std::size_t l = 0; l < locals.size(); ++l)
+            form_pair(l, index);
+        return index;
+    }
+
+    void add_remote_candidate(Instant now, Candidate c) {
+        if (c.component != component_id || c.transport != TransportProtocol::udp) return;
+        if (c.is_mdns()) {
+            // Kept for the record; connects through peer-reflexive discovery (RFC 8445 §7.3.1.3).
+            if (remotes.size() < config.max_remote_candidates) remotes.push_back({c, std::nullopt});
+            return;
+        }
+        auto address = c.socket_address();
+        if (!address || address->port() == 0 || address->ip().is_unspecified()) return;
+        if (auto existing = find_remote(*address)) {
+            RemoteEntry& r = remotes[*existing];
+            if (r.candidate.type != CandidateType::prflx) return;
+            // The signalled candidate a check already revealed: take its type and priority.
+            r.candidate = std::move(c);
+            for (auto& p : checklist.pairs())
+                if (p.remote == *existing) p.remote_priority = r.candidate.priority;
+            checklist.set_controlling(controlling());
+            return;
+        }
+        add_remote(std::move(c), address);
+        drive(now);
+    }
+
+    void switch_role(Role to) {
+        if (role == to) return;
+        role = to;
+        ++stats.role_conflicts;
+        nominating = false;
+        checklist.set_controlling(controlling());
+        FLOE_LOG(LogLevel::debug, "ice") << "role conflict: now " << to_string(to);
+        emit(event::RoleChanged{to});
+    }
+
+    // ---- transactions ----------------------------------------------------------------------
+
+    void start_transaction(Instant now, Transaction tx) {
+        send(tx.socket, tx.destination, tx.request);
+        tx.sent = 1;
+        if (tx.kind == TxKind::consent) {
+            tx.next_at = now + config.failed_after;  // a late answer still counts
+        } else {
+            tx.next_at = now + retransmit_delay(1);
+            if (tx.kind == TxKind::check) ++stats.checks_sent;
+        }
+        transactions.push_back(std::move(tx));
+    }
+
+    // A triggered check supersedes the pair's earlier one (§7.3.1.4); keep at most one older.
+    void cancel_checks(PairId pair) {
+        std::erase_if(transactions, [&](const Transaction& t) {
+            return t.kind == TxKind::check && t.pair == pair && t.cancelled;
+        });
+        for (auto& t : transactions)
+            if (t.kind == TxKind::check && t.pair == pair) t.cancelled = true;
+    }
+
+    bool live_check(PairId pair) const {
+        return std::any_of(transactions.begin(), transactions.end(), [&](const Transaction& t) {
+            return t.kind == TxKind::check && t.pair == pair && !t.cancelled;
+        });
+    }
+
+    Bytes build_request(const stun::TransactionId& id, std::string_view username,
+                        std::uint32_t priority, bool use_candidate, const stun::IntegrityKey& key) {
+        Bytes out;
+        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::request}, id);
+        b.add_username(username);
+        b.add_priority(priority);
+        if (controlling())
+            b.add_ice_controlling(tie_breaker);
+        else
+            b.add_ice_controlled(tie_breaker);
+        if (use_candidate) b.add_use_candidate();
+        b.add_message_integrity(key);
+        b.add_fingerprint();
+        if (!b.finish()) return {};
+        return out;
+    }
+
+    void start_check(Instant now, CandidatePair& pair, bool use_candidate) {
+        if (!remote) return;
+        cancel_checks(pair.id);
+        const LocalEntry& l = locals[pair.local];
+        Transaction tx;
+        tx.id = new_transaction_id();
+        tx.kind = TxKind::check;
+        tx.pair = pair.id;
+        tx.socket = pair.socket;
+        tx.destination = pair.remote_address;
+        tx.key = remote_key;
+        tx.use_candidate = use_candidate;
+        tx.controlling = controlling();
+        tx.priority = prflx_priority(l.local_preference);
+        tx.request = build_request(tx.id, remote->ufrag + ":" + local.credentials.ufrag,
+                                   tx.priority, use_candidate, remote_key);
+        if (tx.request.empty()) return;
+        if (pair.state != PairState::succeeded) pair.state = PairState::in_progress;
+        if (use_candidate) nominating = true;
+        start_transaction(now, std::move(tx));
+        if (state == IceState::new_) {
+            checking_since = now;
+            set_state(IceState::checking);
+        }
+    }
+
+    void send_consent(Instant now) {
+        Selected& s = *selected;
+        Transaction tx;
+        tx.id = new_transaction_id();
+        tx.kind = TxKind::consent;
+        tx.pair = s.pair_id;
+        tx.socket = s.pair.socket;
+        tx.destination = s.pair.remote_address;
+        tx.key = s.remote_key;
+        tx.controlling = controlling();
+        tx.request = build_request(tx.id, s.username, s.request_priority, false, s.remote_key);
+        if (tx.request.empty()) return;
+        if (!s.first_unanswered) s.first_unanswered = now;
+        start_transaction(now, std::move(tx));
+    }
+
+    void expire_transactions(Instant now) {
+        // Work on a snapshot of the due ids: handling one may add or remove others.
+        std::vector<stun::TransactionId> due;
+        for (const auto& t : transactions)
+            if (t.next_at <= now) due.push_back(t.id);
+        for (const auto& id : due) {
+            auto it = std::find_if(transactions.begin(), transactions.end(),
+                                   [&](const Transaction& t) { return t.id == id; });
+            if (it == transactions.end()) continue;
+            if (!it->cancelled && it->kind != TxKind::consent && it->sent < config.stun.rc) {
+                ++it->sent;
+                it->next_at = now + retransmit_delay(it->sent);
+                send(it->socket, it->destination, it->request);
+                if (it->kind == TxKind::check) ++stats.checks_sent;
+                continue;
+            }
+            const Transaction tx = std::move(*it);
+            transactions.erase(it);
+            if (tx.kind == TxKind::check && !tx.cancelled) check_failed(tx.pair, tx.use_candidate);
+        }
+    }
+
+    void check_failed(PairId id, bool was_nomination) {
+        if (was_nomination) nominating = false;
+        if (live_check(id)) return;
+        if (CandidatePair* p = checklist.find(id); p && p->state != PairState::succeeded)
+            checklist.failed(id);
+        else if (p && was_nomination)
+            checklist.failed(id);  // the nomination went unanswered: try another pair
+    }
+
+    // ---- input -----------------------------------------------------------------------------
+
+    void respond_error(SocketId socket, const SocketAddress& to, const stun::Message& request,
+                       int code, const stun::IntegrityKey* key,
+                       std::span<const std::uint16_t> unknown = {}) {
+        Bytes out;
+        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::error_response},
+                               request.transaction_id());
+        b.add_error_code(code);
+        if (!unknown.empty()) b.add_unknown_attributes(unknown);
+        if (key) b.add_message_integrity(*key);
+        b.add_fingerprint();
+        if (b.finish()) transmits.push_back({socket, to, std::move(out)});
+    }
+
+    void handle_request(Instant now, SocketId socket_id, const SocketAddress& from,
+                        const stun::Message& msg) {
+        SocketEntry* socket = find_socket(socket_id);
+        if (!socket) {
+            ++stats.unknown_socket;
+            return;
+        }
+        std::array<std::uint16_t, 8> unknown{};
+        if (std::size_t n = msg.unknown_comprehension_required(unknown); n > 0) {
+            ++stats.answered_420;
+            respond_error(
+                socket_id, from, msg, stun::error::unknown_attribute, nullptr,
+                std::span<const std::uint16_t>(unknown.data(), std::min(n, unknown.size())));
+            return;
+        }
+        auto username = msg.username();
+        if (!username || !msg.message_integrity()) {
+            ++stats.answered_400;
+            respond_error(socket_id, from, msg, stun::error::bad_request, nullptr);
+            return;
+        }
+        // USERNAME is "LFRAG:RFRAG" from our side's point of view (RFC 8445 §7.2.2).
+        const auto colon = username->find(':');
+        const std::string_view lfrag = username->substr(0, colon);
+        const Generation* gen = nullptr;
+        if (colon != std::string_view::npos) {
+            if (lfrag == local.credentials.ufrag)
+                gen = &local;
+            else if (previous_local && lfrag == previous_local->credentials.ufrag)
+                gen = &*previous_local;
+        }
+        if (!gen || !msg.check_integrity(gen->key)) {
+            ++stats.unauthenticated;
+            ++stats.answered_401;
+            respond_error(socket_id, from, msg, stun::error::unauthorized, nullptr);
+            return;
+        }
+        const auto priority = msg.priority();
+        if (!priority) {
+            ++stats.answered_400;
+            respond_error(socket_id, from, msg, stun::error::bad_request, &gen->key);
+            return;
+        }
+        // Role conflict (RFC 8445 §7.3.1.1).
+        if (auto theirs = msg.ice_controlling(); theirs && controlling()) {
+            if (tie_breaker >= *theirs) {
+                ++stats.answered_487;
+                respond_error(socket_id, from, msg, stun::error::role_conflict, &gen->key);
+                return;
+            }
+            switch_role(Role::controlled);
+        } else if (auto theirs_c = msg.ice_controlled(); theirs_c && !controlling()) {
+            if (tie_breaker >= *theirs_c) {
+                switch_role(Role::controlling);
+            } else {
+                ++stats.answered_487;
+                respond_error(socket_id, from, msg, stun::error::role_conflict, &gen->key);
+                return;
+            }
+        }
+        {
+            Bytes out;
+            stun::MessageBuilder b(out,
+                                   {stun::method::binding, stun::MessageClass::success_response},
+                                   msg.transaction_id());
+            b.add_xor_mapped_address(from);
+            b.add_message_integrity(gen->key);
+            b.add_fingerprint();
+            if (b.finish()) transmits.push_back({socket_id, from, std::move(out)});
+        }
+        ++stats.checks_received;
+        if (gen != &local) return;  // the old generation: consent for the old pair, nothing more
+        if (state == IceState::new_) {
+            checking_since = now;
+            set_state(IceState::checking);
+        }
+        if (!socket->host) return;
+        std::optional<std::size_t> remote_index = find_remote(from);
+        if (!remote_index) {
+            // Peer-reflexive remote candidate (RFC 8445 §7.3.1.3).
+            Candidate c;
+            c.foundation = random.string(8, ice_chars);
+            c.component = component_id;
+            c.priority = *priority;
+            c.address = from.ip().to_string();
+            c.port = from.port();
+            c.type = CandidateType::prflx;
+            remote_index = add_remote(std::move(c), from);
+            if (!remote_index) return;
+        }
+        CandidatePair* pair = checklist.find(socket_id, from);
+        if (!pair) return;  // pruned, or the families/scopes do not pair
+        const bool use_candidate = msg.use_candidate() && !controlling();
+        if (use_candidate) pair->use_candidate_received = true;
+        if (pair->state == PairState::succeeded) {
+            if (use_candidate) nominate(now, *pair);
+            return;
+        }
+        // Triggered check (§7.3.1.4).
+        if (pair->state != PairState::in_progress) pair->state = PairState::waiting;
+        checklist.trigger(pair->id);
+    }
+
+    void handle_response(Instant now, SocketId socket, const SocketAddress& from,
+                         const stun::Message& msg) {
+        auto it = std::find_if(transactions.begin(), transactions.end(),
+                               [&](const Transaction& t) { return t.id == msg.transaction_id(); });
+        if (it == transactions.end()) {
+            ++stats.unknown_transaction;
+            return;
+        }
+        const bool success = msg.message_class() == stun::MessageClass::success_response;
+        if (it->kind == TxKind::gather) {
+            const Transaction tx = std::move(*it);
+            transactions.erase(it);
+            auto mapped = success ? msg.xor_mapped_address() : std::nullopt;
+            if (!mapped && success) mapped = msg.mapped_address();
+            if (mapped) add_server_reflexive(tx, *mapped);
+            maybe_complete_gathering();
+            return;
+        }
+        if (!msg.check_integrity(it->key)) {
+            ++stats.unauthenticated;
+            return;
+        }
+        ++stats.responses_received;
+        const Transaction tx = std::move(*it);
+        transactions.erase(it);
+        if (socket != tx.socket || from != tx.destination) {
+            // Not symmetric (§7.2.5.2.1): the check fails.
+            ++stats.asymmetric;
+            if (tx.kind == TxKind::check) check_failed(tx.pair, tx.use_candidate);
+            return;
+        }
+        if (success && selected && selected->pair.socket == socket &&
+            selected->pair.remote_address == from)
+            consent_refreshed(now);
+        if (tx.kind == TxKind::consent) return;
+        CandidatePair* pair = checklist.find(tx.pair);
+        if (!pair) return;
+        if (!success) {
+            const auto error = msg.error_code();
+            if (error && error->code == stun::error::role_conflict) {
+                // §7.2.5.1: switch if the request carried our current role, then check again.
+                if (tx.controlling == controlling())
+                    switch_role(controlling() ? Role::controlled : Role::controlling);
+                if (tx.use_candidate) nominating = false;
+                if (pair->state != PairState::succeeded) pair->state = PairState::waiting;
+                checklist.trigger(pair->id);
+            } else {
+                check_failed(tx.pair, tx.use_candidate);
+            }
+            return;
+        }
+        const auto mapped = msg.xor_mapped_address();
+        if (!mapped) {
+            check_failed(tx.pair, tx.use_candidate);
+            return;
+        }
+        // The local candidate the peer saw: known, or peer-reflexive (§7.2.5.3.1).
+        std::optional<std::size_t> valid_local;
+        for (std::size_t i = 0; i < locals.size(); ++i)
+            if (locals[i].socket == socket && locals[i].address == *mapped) valid_local = i;
+        if (!valid_local) {
+            const LocalEntry& base = locals[pair->local];
+            Candidate c;
+            c.foundation = foundation_for("prflx", base.address.ip(), std::nullopt);
+            c.component = component_id;
+            c.priority = tx.priority;
+            c.address = mapped->ip().to_string();
+            c.port = mapped->port();
+            c.type = CandidateType::prflx;
+            c.related_address = base.address.ip().to_string();
+            c.related_port = base.address.port();
+            valid_local = locals.size();
+            locals.push_back({c, socket, *mapped, base.local_preference});
+        }
+        pair->valid_local = valid_local;
+        if (pair->state != PairState::succeeded) checklist.succeeded(pair->id);
+        pair = checklist.find(tx.pair);  // succeeded() keeps order, but stay safe
+        if (!pair) return;
+        if (!first_valid_at) first_valid_at = now;
+        if (tx.use_candidate && controlling()) {
+            nominating = false;
+            nominate(now, *pair);
+        } else if (!controlling() && pair->use_candidate_received) {
+            nominate(now, *pair);
+        }
+    }
+
+    // ---- selection and consent -------------------------------------------------------------
+
+    void nominate(Instant now, CandidatePair& pair) {
+        pair.nominated = true;
+        if (selected && selected->generation == generation) {
+            if (selected->pair_id == pair.id) return;
+            if (selected->priority >= pair.priority) return;  // keep the better nominated pair
+        }
+        Selected s;
+        s.pair.local = locals[pair.valid_local.value_or(pair.local)].candidate;
+        s.pair.remote = remotes[pair.remote].candidate;
+        s.pair.socket = pair.socket;
+        s.pair.remote_address = pair.remote_address;
+        s.pair_id = pair.id;
+        s.generation = generation;
+        s.priority = pair.priority;
+        s.username = remote->ufrag + ":" + local.credentials.ufrag;
+        s.remote_key = remote_key;
+        s.request_priority = prflx_priority(locals[pair.local].local_preference);
+        s.last_response = now;
+        s.next_consent = now + consent_delay();
+        selected = std::move(s);
+        previous_local.reset();  // the old generation's pair is replaced
+        FLOE_LOG(LogLevel::debug, "ice") << "selected " << selected->pair.local.to_string()
+                                         << " -> " << pair.remote_address.to_string();
+        emit(event::SelectedPairChanged{selected->pair});
+        update_connected_state();
+    }
+
+    void consent_refreshed(Instant now) {
+        selected->last_response = now;
+        selected->first_unanswered.reset();
+        if (state == IceState::disconnected) update_connected_state();
+    }
+
+    void update_connected_state() {
+        if (!selected || state == IceState::failed || state == IceState::closed) return;
+        if (selected->first_unanswered && state == IceState::disconnected) return;
+        const bool done = remote_done && gathering == GatheringState::complete &&
+                          !checklist.any_pending() && selected->generation == generation;
+        set_state(done ? IceState::completed : IceState::connected);
+    }
+
+    void maybe_nominate(Instant now) {
+        if (!controlling() || nominating || !remote) return;
+        if (selected && selected->generation == generation) return;
+        CandidatePair* best = nullptr;
+        for (auto& p : checklist.pairs())
+            if (p.state == PairState::succeeded) {
+                best = &p;
+                break;
+            }
+        if (!best) return;
+        const bool better_pending = checklist.any_pending_above(best->priority);
+        if (better_pending && first_valid_at && now < *first_valid_at + config.nomination_delay)
+            return;
+        start_check(now, *best, true);
+    }
+
+    void fail(std::string_view why) {
+        FLOE_LOG(LogLevel::info, "ice") << "failed: " << why;
+        set_state(IceState::failed);
+        selected.reset();
+        std::erase_if(transactions, [](const Transaction& t) { return t.kind != TxKind::gather; });
+    }
+
+    void check_consent(Instant now) {
+        if (!selected) return;
+        Selected& s = *selected;
+        if (now - s.last_response >= config.failed_after) {
+            fail("consent expired (RFC 7675)");
+            return;
+        }
+        if (s.first_unanswered && now - *s.first_unanswered >= config.disconnected_after)
+            set_state(IceState::disconnected);
+        if (now >= s.next_consent) {
+            send_consent(now);
+            s.next_consent = now + (s.first_unanswered ? config.consent_probe : consent_delay());
+        }
+    }
+
+    void check_failure(Instant now) {
+        if (selected || !checking_since) return;
+        if (!first_valid_at && now - *checking_since >= config.checking_timeout) {
+            fail("no connectivity within the checking timeout");
+            return;
+        }
+        const bool exhausted =
+            remote_done && checklist.all_failed() &&
+            !std::any_of(transactions.begin(), transactions.end(),
+                         [](const Transaction& t) { return t.kind == TxKind::check; });
+        if (!exhausted) {
+            all_failed_at.reset();
+            return;
+        }
+        if (!all_failed_at) all_failed_at = now;
+        if (now - *all_failed_at >= config.failed_grace) fail("every candidate pair failed");
+    }
+
+    // The one step every entry point ends with: send what is due, move the states on.
+    void drive(Instant now) {
+        if (closed) return;
+        expire_transactions(now);
+        if (state == IceState::failed) return;
+        if (remote) {
+            while (auto id = checklist.pop_triggered())
+                if (CandidatePair* p = checklist.find(*id)) start_check(now, *p, false);
+            if (now >= next_check_at) {
+                if (CandidatePair* p = checklist.next_ordinary()) {
+                    start_check(now, *p, false);
+                    next_check_at = now + config.ta;
+                }
+            }
+            maybe_nominate(now);
+        }
+        check_consent(now);
+        if (state == IceState::failed) return;
+        check_failure(now);
+        if (state == IceState::failed) return;
+        if (selected && state != IceState::disconnected) update_connected_state();
+        maybe_complete_gathering();
+    }
+
+    std::optional<Instant> next_timeout() const {
+        if (closed) return std::nullopt;
+        std::optional<Instant> at;
+        auto consider = [&](Instant t) {
+            if (!at || t < *at) at = t;
+        };
+        for (const auto& t : transactions)
+            consider(t.next_at);
+        if (state == IceState::failed) return at;
+        if (remote) {
+            if (checklist.has_triggered()) consider(Instant{});
+            if (checklist.ordinary_ready()) consider(next_check_at);
+            if (controlling() && !nominating && first_valid_at &&
+                !(selected && selected->generation == generation))
+                consider(*first_valid_at + config.nomination_delay);
+        }
+        if (selected) {
+            consider(selected->next_consent);
+            consider(selected->last_response + config.failed_after);
+            if (selected->first_unanswered && state != IceState::disconnected)
+                consider(*selected->first_unanswered + config.disconnected_after);
+        } else if (checking_since) {
+            if (!first_valid_at) consider(*checking_since + config.checking_timeout);
+            if (all_failed_at) consider(*all_failed_at + config.failed_grace);
+        }
+        return at;
+    }
+
+    void restart(Instant now, Credentials fresh) {
+        if (fresh.ufrag.empty() || fresh.pwd.empty()) fresh = random_credentials(random);
+        if (selected)
+            previous_local = local;
+        else
+            previous_local.reset();
+        local = {fresh, stun::IntegrityKey::short_term(fresh.pwd)};
+        ++generation;
+        remote.reset();
+        remotes.clear();
+        checklist.clear();
+        std::erase_if(transactions, [](const Transaction& t) { return t.kind == TxKind::check; });
+        remote_done = false;
+        nominating = false;
+        first_valid_at.reset();
+        all_failed_at.reset();
+        checking_since.reset();
+        if (selected) {
+            checking_since = now;
+        } else {
+            set_state(IceState::new_);
+        }
+        for (const auto& l : locals)
+            if (l.candidate.type != CandidateType::prflx)
+                emit(event::LocalCandidate{l.candidate, l.socket});
+        if (gathering == GatheringState::complete) emit(event::GatheringComplete{});
+        drive(now);
+    }
+};
+
+// ---- the public face ---------------------------------------------------------------------------
+
+Agent::Agent(AgentConfig config, Random& random)
+    : impl_(std::make_unique<Impl>(std::move(config), random)) {}
+Agent::~Agent() = default;
+Agent::Agent(Agent&&) noexcept = default;
+Agent& Agent::operator=(Agent&&) noexcept = default;
+
+void Agent::add_local_socket(Instant now, SocketId socket, SocketAddress bound_address) {
+    if (impl_->closed) return;
+    impl_->add_socket(now, socket, bound_address);
+    impl_->drive(now);
+}
+
+void Agent::end_of_local_sockets(Instant now) {
+    if (impl_->closed) return;
+    impl_->sockets_done = true;
+    impl_->drive(now);
+}
+
+void Agent::set_remote_credentials(Credentials remote) {
+    if (impl_->closed || remote.ufrag.empty() || remote.pwd.empty()) return;
+    if (impl_->remote && *impl_->remote == remote) return;
+    impl_->remote_key = stun::IntegrityKey::short_term(remote.pwd);
+    impl_->remote = std::move(remote);
+}
+
+void Agent::add_remote_candidate(Instant now, Candidate candidate) {
+    if (impl_->closed) return;
+    impl_->add_remote_candidate(now, std::move(candidate));
+}
+
+void Agent::end_of_remote_candidates(Instant now) {
+    if (impl_->closed) return;
+    impl_->remote_done = true;
+    impl_->drive(now);
+}
+
+bool Agent::handle_input(Instant now, SocketId socket, SocketAddress from, ByteSpan datagram) {
+    if (!stun::looks_like_stun(datagram) || !stun::peek_header(datagram)) {
+        ++impl_->stats.not_stun;
+        return false;
+    }
+    if (impl_->closed) return true;
+    auto msg = stun::Message::decode(datagram);
+    if (!msg || (msg->has(stun::attr::fingerprint) && !msg->check_fingerprint()) ||
+        msg->method() != stun::method::binding) {
+        ++impl_->stats.malformed;
+        return true;
+    }
+    switch (msg->message_class()) {
+        case stun::MessageClass::request:
+            impl_->handle_request(now, socket, from, *msg);
+            break;
+        case stun::MessageClass::success_response:
+        case stun::MessageClass::error_response:
+            impl_->handle_response(now, socket, from, *msg);
+            break;
+        case stun::MessageClass::indication:
+            break;  // keepalive (RFC 8445 §11)
+    }
+    impl_->drive(now);
+    return true;
+}
+
+void Agent::note_data_received(Instant, SocketId, SocketAddress) {}
+
+void Agent::handle_timeout(Instant now) {
+    impl_->drive(now);
+}
+
+std::optional<Instant> Agent::poll_timeout() const {
+    return impl_->next_timeout();
+}
+
+std::optional<Transmit> Agent::poll_transmit() {
+    if (impl_->transmits.empty()) return std::nullopt;
+    Transmit t = std::move(impl_->transmits.front());
+    impl_->transmits.pop_front();
+    return t;
+}
+
+std::optional<Event> Agent::poll_event() {
+    if (impl_->events.empty()) return std::nullopt;
+    Event e = std::move(impl_->events.front());
+    impl_->events.pop_front();
+    return e;
+}
+
+void Agent::restart(Instant now, Credentials new_local) {
+    if (impl_->closed) return;
+    impl_->restart(now, std::move(new_local));
+}
+
+void Agent::close() {
+    if (impl_->closed) return;
+    impl_->closed = true;
+    impl_->transactions.clear();
+    impl_->transmits.clear();
+    impl_->selected.reset();
+    impl_->set_state(IceState::closed);
+}
+
+IceState Agent::state() const {
+    return impl_->state;
+}
+GatheringState Agent::gathering_state() const {
+    return impl_->gathering;
+}
+Role Agent::role() const {
+    return impl_->role;
+}
+const Credentials& Agent::local_credentials() const {
+    return impl_->local.credentials;
+}
+
+std::optional<SelectedPair> Agent::selected_pair() const {
+    if (!impl_->selected) return std::nullopt;
+    return impl_->selected->pair;
+}
+
+std::vector<event::LocalCandidate> Agent::local_candidates() const {
+    std::vector<event::LocalCandidate> out;
+    for (const auto& l : impl_->locals)
+        if (l.candidate.type != CandidateType::prflx) out.push_back({l.candidate, l.socket});
+    return out;
+}
+
+const AgentStats& Agent::stats() const {
+    return impl_->stats;
+}
+
+}  // namespace floe::ice

@@ -1,0 +1,221 @@
+// The ICE agent (RFC 8445, with trickle per RFC 8838, consent per RFC 7675, RFC 8863 timeouts):
+// a sans-IO object that gathers candidates on the sockets the runtime reports, runs
+// connectivity checks, selects a pair and keeps consent on it. No sockets, threads or clock:
+//
+//   agent.add_local_socket(now, socket_id, bound_address);   // per socket the runtime opened
+//   agent.end_of_local_sockets(now);
+//   agent.set_remote_credentials({ufrag, pwd});                // from the remote description
+//   agent.add_remote_candidate(now, candidate);               // trickled or from the description
+//   agent.handle_input(now, socket_id, from, datagram);        // STUN datagrams (first byte 0-3)
+//   agent.handle_timeout(now);                                 // at poll_timeout()
+//   while (auto t = agent.poll_transmit()) send(t->socket, t->destination, t->data);
+//   while (auto e = agent.poll_event()) ...;
+//
+// Application data (DTLS) goes on selected_pair()'s (socket, remote_address); it never passes
+// through the agent. Only STUN responses refresh consent (RFC 7675 §5.1); note_data_received()
+// merely records activity for statistics.
+//
+// API notes for the branches building on this (ice-sim, rtc):
+// - A local candidate is (transport, socket): `SocketId` is the runtime's handle; UDP only today.
+// - One component (rtcp-mux / BUNDLE data channel): every candidate is component 1.
+// - `Candidate::address` of a remote candidate may be an mDNS name ("….local"); it is kept and
+//   left to peer-reflexive discovery (RFC 8445 §7.3.1.3).
+// - Misuse (e.g. add_local_socket after close) is ignored, never thrown: the runtime can race
+//   with close(). Wire input never throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <floe/bytes.hpp>
+#include <floe/ice/candidate.hpp>
+#include <floe/socket_address.hpp>
+
+#include "common/random.hpp"
+#include "common/time.hpp"
+
+namespace floe::ice {
+
+// The runtime's socket handle. A local candidate is (transport, socket).
+using SocketId = std::uint32_t;
+
+struct Credentials {
+    std::string ufrag;
+    std::string pwd;
+    bool empty() const { return ufrag.empty() && pwd.empty(); }
+    friend bool operator==(const Credentials&, const Credentials&) = default;
+};
+
+// RFC 8839 §5.4: ufrag of at least 4 and pwd of at least 22 ice-chars; we draw 8 and 24
+// characters from the CSPRNG (about 48 and 144 bits).
+Credentials random_credentials(Random& random);
+
+// Retransmission schedule of a STUN transaction (RFC 8489 §6.2.1): the first retransmission after
+// `rto`, then doubling, `rc` requests in all, and the last waits `rm` × rto. The defaults give a
+// check 39.5 s to complete, so an 800 ms round trip connects with room to spare.
+struct StunTiming {
+    Duration rto = 500ms;
+    int rc = 7;
+    int rm = 16;
+};
+
+enum class Role : std::uint8_t { controlling, controlled };
+// As the browser names them (RTCIceConnectionState); `new_` because `new` is a keyword.
+enum class IceState : std::uint8_t {
+    new_,
+    checking,
+    connected,
+    completed,
+    disconnected,
+    failed,
+    closed
+};
+enum class GatheringState : std::uint8_t { new_, gathering, complete };
+
+std::string_view to_string(Role role);
+std::string_view to_string(IceState state);
+std::string_view to_string(GatheringState state);
+
+struct AgentConfig {
+    bool controlling = true;
+    Credentials local;                        // random_credentials() when empty
+    std::vector<SocketAddress> stun_servers;  // resolved by the runtime; srflx gathering
+    Duration ta = 50ms;                       // pacing of ordinary checks (RFC 8445 §14.2)
+    // Consent freshness (RFC 7675): a request every interval ± 20 % on the selected pair.
+    Duration consent_interval = 5s;
+    // Disconnected when a consent request has gone unanswered this long (measured from the
+    // first unanswered request, not from the last response, so the ±20 % jitter of the interval
+    // never reads as silence). While unanswered, requests repeat every `consent_probe`.
+    Duration disconnected_after = 5s;
+    Duration consent_probe = 1s;
+    // Failed when no consent response has arrived for this long (RFC 7675 §5.1: 30 s).
+    Duration failed_after = 30s;
+    // Failed when checking has found no working pair for this long, whatever is still pending.
+    Duration checking_timeout = 40s;
+    // Failed at most this long after every pair has failed and the remote side has signalled
+    // end-of-candidates (a late prflx may still rescue it within this window).
+    Duration failed_grace = 0s;
+    // The controlling agent nominates the best valid pair once no pair of higher priority is
+    // still pending, or at the latest this long after the first pair became valid.
+    Duration nomination_delay = 200ms;
+    StunTiming stun;
+    std::size_t max_pairs = 100;              // RFC 8445 §6.1.2.5: pruning limit
+    std::size_t max_remote_candidates = 100;  // memory bound against a hostile peer
+};
+
+struct SelectedPair {
+    Candidate local;   // host, or the prflx/srflx the peer saw
+    Candidate remote;  // as signalled, or the prflx an incoming check revealed
+    SocketId socket = 0;
+    SocketAddress remote_address;
+    friend bool operator==(const SelectedPair&, const SelectedPair&) = default;
+};
+
+// A datagram to send from `socket` to `destination`.
+struct Transmit {
+    SocketId socket = 0;
+    SocketAddress destination;
+    Bytes data;
+};
+
+namespace event {
+// A local candidate to trickle (RFC 8838); `socket` is the one it was gathered on.
+struct LocalCandidate {
+    Candidate candidate;
+    SocketId socket = 0;
+};
+// Gathering finished: signal end-of-candidates.
+struct GatheringComplete {};
+struct StateChanged {
+    IceState state;
+};
+struct SelectedPairChanged {
+    SelectedPair pair;
+};
+// A role conflict (RFC 8445 §7.3.1.1) switched our role.
+struct RoleChanged {
+    Role role;
+};
+}  // namespace event
+
+using Event = std::variant<event::LocalCandidate, event::GatheringComplete, event::StateChanged,
+                           event::SelectedPairChanged, event::RoleChanged>;
+
+// What the agent dropped or refused, for tests and `--trace` (bad input is counted, never fatal).
+struct AgentStats {
+    std::uint64_t checks_sent = 0;          // connectivity checks incl. retransmissions
+    std::uint64_t checks_received = 0;      // authenticated requests answered with success
+    std::uint64_t responses_received = 0;   // authenticated responses matched to a check
+    std::uint64_t not_stun = 0;             // handle_input() returned false
+    std::uint64_t malformed = 0;            // STUN header but undecodable / bad FINGERPRINT
+    std::uint64_t unknown_transaction = 0;  // response to no request of ours
+    std::uint64_t unauthenticated = 0;      // MESSAGE-INTEGRITY or USERNAME wrong
+    std::uint64_t answered_400 = 0;         // Bad Request
+    std::uint64_t answered_401 = 0;         // Unauthorized
+    std::uint64_t answered_420 = 0;         // Unknown Attribute (comprehension-required)
+    std::uint64_t answered_487 = 0;         // Role Conflict
+    std::uint64_t unknown_socket = 0;       // input on a socket never added
+    std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
+    std::uint64_t role_conflicts = 0;       // role switches
+};
+
+class Agent {
+  public:
+    Agent(AgentConfig config, Random& random);
+    ~Agent();
+    Agent(Agent&&) noexcept;
+    Agent& operator=(Agent&&) noexcept;
+
+    // A socket the runtime opened and bound: a host candidate (unless unspecified), and a Binding
+    // request to every STUN server for a server-reflexive candidate.
+    void add_local_socket(Instant now, SocketId socket, SocketAddress bound_address);
+    // No more sockets will come: gathering completes once the STUN servers have answered.
+    void end_of_local_sockets(Instant now);
+
+    void set_remote_credentials(Credentials remote);
+    // Host/srflx/relay/prflx candidates with IP addresses are paired; `.local` names are kept and
+    // wait for peer-reflexive discovery. Other components and transports are ignored.
+    void add_remote_candidate(Instant now, Candidate candidate);
+    void end_of_remote_candidates(Instant now);
+
+    // A datagram received on `socket` from `from`. Returns false (and keeps nothing) when it is
+    // not STUN; STUN that is not ours or is bad is counted in stats() and dropped, or answered
+    // with the RFC's error (400, 401, 487).
+    bool handle_input(Instant now, SocketId socket, SocketAddress from, ByteSpan datagram);
+    // Non-STUN traffic arrived on (socket, from); recorded only (RFC 7675: it is no consent).
+    void note_data_received(Instant now, SocketId socket, SocketAddress from);
+
+    void handle_timeout(Instant now);
+    std::optional<Instant> poll_timeout() const;
+    std::optional<Transmit> poll_transmit();
+    std::optional<Event> poll_event();
+
+    // ICE restart (RFC 8445 §9): new local credentials (random when empty), remote candidates and
+    // credentials forgotten (set them again from the new remote description). The current
+    // selected pair keeps working, with its old credentials, until a new pair is selected.
+    void restart(Instant now, Credentials new_local = {});
+    // Stops everything: no more transmits or timeouts; state becomes closed. Safe to call twice.
+    void close();
+
+    IceState state() const;
+    GatheringState gathering_state() const;
+    Role role() const;
+    const Credentials& local_credentials() const;
+    std::optional<SelectedPair> selected_pair() const;
+    // Every local candidate gathered so far (for non-trickle descriptions).
+    std::vector<event::LocalCandidate> local_candidates() const;
+    const AgentStats& stats() const;
+
+    struct Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace floe::ice
