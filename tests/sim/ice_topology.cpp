@@ -1,6 +1,9 @@
 #include "sim/ice_topology.hpp"
 
+#include <cstdlib>
 #include <sstream>
+
+#include "common/log.hpp"
 
 namespace floe::sim {
 
@@ -49,6 +52,9 @@ IceTopology::IceTopology(std::uint64_t seed, TopologyConfig topology)
       stun_address(ip("198.51.100.1"), 3478),
       a("a", agent_config(config, config.a, stun_address), seed * 2 + 1),
       b("b", agent_config(config, config.b, stun_address), seed * 2 + 2) {
+    // FLOE_SIM_LOG=debug (or trace) replays a scenario with the agents' and the network's log.
+    if (const char* level = std::getenv("FLOE_SIM_LOG"))
+        if (const auto parsed = parse_log_level(level)) set_log_level(*parsed);
     host_a = place(net, config.a, nat_a, "203.0.113.1", "198.18.1.2", "203.0.113.11");
     host_b = place(net, config.b, nat_b, "203.0.113.2", "198.18.2.2", "203.0.113.12");
     stun_host = net.add_host(Network::internet, stun_address.ip());

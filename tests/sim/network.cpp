@@ -160,6 +160,10 @@ void Network::arrive(std::size_t interface, Datagram datagram) {
         return;
     }
     ++stats_.delivered;
+    FLOE_LOG(LogLevel::trace, "sim") << to_ms(now_.time_since_epoch()) / 1000 << " "
+                                     << datagram.source.to_string() << " -> "
+                                     << datagram.destination.to_string() << " "
+                                     << datagram.data.size() << " bytes";
     at.node->handle_input(now_, datagram.destination, datagram.source, datagram.data);
     drain(interface);
 }

@@ -38,3 +38,143 @@ TEST_CASE("two public hosts connect host to host") {
     CHECK(t.a.agent().role() == ice::Role::controlling);
     CHECK(t.b.agent().role() == ice::Role::controlled);
 }
+
+TEST_CASE("endpoint-independent NATs on both sides connect through server-reflexive candidates") {
+    IceTopology t(2, {.a = {.nat = full_cone, .controlling = true}, .b = {.nat = full_cone}});
+    INFO("seed 2, " << t.describe());
+    t.start();
+    REQUIRE(t.run_until_connected(5s));
+    const SocketAddress nat_b{t.net.nat(*t.nat_b).external_ip(), IceTopology::agent_port};
+    CHECK(t.a.selected->remote_address == nat_b);
+    CHECK(selected_remote_type(t.a) == ice::CandidateType::srflx);
+    CHECK(t.stun.requests_answered() >= 2);
+}
+
+TEST_CASE("port-restricted NATs on both sides connect once both agents have sent checks") {
+    IceTopology t(
+        3, {.a = {.nat = port_restricted, .controlling = true}, .b = {.nat = port_restricted}});
+    INFO("seed 3, " << t.describe());
+    t.start();
+    REQUIRE(t.run_until_connected(10s));
+    CHECK(t.a.agent().stats().checks_sent > 0);
+    CHECK(t.b.agent().stats().checks_sent > 0);
+    CHECK(t.a.selected->remote_address.ip() == t.net.nat(*t.nat_b).external_ip());
+    CHECK(t.b.selected->remote_address.ip() == t.net.nat(*t.nat_a).external_ip());
+}
+
+TEST_CASE("symmetric NAT against port-restricted fails within checking timeout") {
+    ice::AgentConfig agent;
+    agent.checking_timeout = 15s;
+    IceTopology t(4, {.a = {.nat = symmetric, .controlling = true},
+                      .b = {.nat = port_restricted},
+                      .agent = agent});
+    INFO("seed 4, " << t.describe());
+    t.start();
+    REQUIRE(t.run_until_both(IceState::failed, agent.checking_timeout + 1s));
+    CHECK_FALSE(t.a.reached(IceState::connected));
+    CHECK_FALSE(t.b.reached(IceState::connected));
+    CHECK(t.net.nat(*t.nat_b).stats().dropped_filtered > 0);  // a's checks from new ports
+    // Nothing more is sent once failed.
+    const auto sent = t.net.stats().sent;
+    t.net.run_for(60s);
+    CHECK(t.net.stats().sent == sent);
+}
+
+TEST_CASE("30 percent loss each way still connects") {
+    for (std::uint64_t seed = 100; seed < 120; ++seed) {
+        const LinkConfig lossy{.delay = 20ms, .loss = 0.3};
+        IceTopology t(
+            seed,
+            {.a = {.nat = port_restricted, .path = Path::symmetric(lossy), .controlling = true},
+             .b = {.nat = full_cone, .path = {.up = {.delay = 20ms}}}});
+        INFO("seed " << seed << ", " << t.describe());
+        t.start();
+        CHECK(t.run_until_connected(30s));
+        CHECK(t.net.stats().lost > 0);
+    }
+}
+
+TEST_CASE("an 800 ms round trip connects") {
+    const LinkConfig slow{.delay = 200ms};
+    IceTopology t(
+        5, {.a = {.nat = port_restricted, .path = Path::symmetric(slow), .controlling = true},
+            .b = {.nat = port_restricted, .path = Path::symmetric(slow)}});
+    INFO("seed 5, " << t.describe());
+    t.start();
+    REQUIRE(t.run_until_connected(20s));
+    // Gathering alone takes a 400 ms round trip to the STUN server, then checks one of 800 ms.
+    CHECK(*t.a.reached(IceState::connected) - t.started >= 800ms);
+}
+
+TEST_CASE("role conflict between two controlling agents is resolved and they connect") {
+    for (const bool controlling : {true, false}) {
+        CAPTURE(controlling);
+        IceTopology t(6, {.a = {.controlling = controlling},
+                          .b = {.controlling = controlling},
+                          .stun_server = false});
+        INFO("seed 6, " << t.describe());
+        t.start();
+        REQUIRE(t.run_until_connected(5s));
+        CHECK(t.a.agent().role() != t.b.agent().role());
+        CHECK(t.a.role_changes.size() + t.b.role_changes.size() == 1);
+        CHECK(t.a.selected->remote_address == t.socket_b);
+        CHECK(t.b.selected->remote_address == t.socket_a);
+    }
+}
+
+TEST_CASE("consent loss leads to disconnected then failed") {
+    ice::AgentConfig agent;  // consent every 5 s, disconnected after 5 s, failed after 30 s
+    IceTopology t(7, {.a = {.nat = port_restricted, .controlling = true},
+                      .b = {.nat = full_cone},
+                      .agent = agent});
+    INFO("seed 7, " << t.describe());
+    t.start();
+    REQUIRE(t.run_until_connected(5s));
+    t.net.run_for(20s);  // consent keeps it up
+    REQUIRE(t.a.is_connected());
+    REQUIRE(t.b.is_connected());
+    const Instant cut = t.net.now();
+    const LinkConfig dead{.loss = 1.0};
+    t.net.set_path(t.host_a, Path::symmetric(dead));
+    REQUIRE(t.run_until_both(IceState::failed, 60s));
+    // The next consent request goes out within 1.2 intervals; it is unanswered for
+    // disconnected_after, and nothing has answered for failed_after from the last response.
+    const auto latest_request = cut + agent.consent_interval * 6 / 5;
+    for (const IceNode* node : {&t.a, &t.b}) {
+        CAPTURE(node->name());
+        const auto disconnected = node->reached(IceState::disconnected, cut);
+        const auto failed = node->reached(IceState::failed, cut);
+        REQUIRE(disconnected);
+        REQUIRE(failed);
+        CHECK(*disconnected >= cut + agent.disconnected_after);
+        CHECK(*disconnected <= latest_request + agent.disconnected_after + 100ms);
+        CHECK(*failed > *disconnected);
+        CHECK(*failed >= cut + agent.failed_after - agent.consent_interval * 6 / 5);
+        CHECK(*failed <= cut + agent.failed_after + 100ms);
+    }
+}
+
+TEST_CASE("a NAT rebinding followed by restart_ice recovers") {
+    IceTopology t(8, {.a = {.nat = port_restricted, .controlling = true}, .b = {.nat = full_cone}});
+    INFO("seed 8, " << t.describe());
+    t.start();
+    REQUIRE(t.run_until_connected(5s));
+    const auto old_address = t.b.selected->remote_address;
+    t.net.nat(*t.nat_a).rebind();
+    // b's consent requests go to the old mapping and die there: b notices first. (a's reach b
+    // from the new mapping and b answers them, so a's consent holds.)
+    REQUIRE(t.net.run_until([&] { return !t.a.is_connected() || !t.b.is_connected(); },
+                            t.net.now() + 15s));
+    CHECK(t.b.agent().state() == IceState::disconnected);
+    const Instant restart = t.net.now();
+    const auto old_credentials = t.a.agent().local_credentials();
+    t.a.restart(restart);
+    REQUIRE(t.net.run_until(
+        [&] {
+            return t.a.is_connected() && t.b.is_connected() && t.b.selected &&
+                   t.b.selected->remote_address != old_address;
+        },
+        restart + 10s));
+    CHECK(t.b.selected->remote_address.ip() == old_address.ip());
+    CHECK(t.a.agent().local_credentials() != old_credentials);
+}
