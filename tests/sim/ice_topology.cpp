@@ -38,8 +38,28 @@ HostId place(Network& net, const Side& side, std::optional<NatId>& nat, std::str
 
 }  // namespace
 
+bool has_path(const Side& a, const Side& b) {
+    auto eim = [](const Side& s) {
+        return !s.nat || s.nat->mapping == Mapping::endpoint_independent;
+    };
+    auto adm = [](const Side& s) { return s.nat && s.nat->mapping == Mapping::address_dependent; };
+    auto filtering = [](const Side& s) {
+        return s.nat ? s.nat->filtering : Filtering::endpoint_independent;
+    };
+    if (eim(a) && eim(b)) return true;
+    if (eim(a)) return filtering(a) != Filtering::address_and_port_dependent;
+    if (eim(b)) return filtering(b) != Filtering::address_and_port_dependent;
+    // x's first check enters y, y's triggered check enters x, and one of the two re-uses a port.
+    auto from_to = [&](const Side& x, const Side& y) {
+        return filtering(y) == Filtering::endpoint_independent &&
+               filtering(x) != Filtering::address_and_port_dependent && (adm(x) || adm(y));
+    };
+    return from_to(a, b) || from_to(b, a);
+}
+
 std::string Side::describe() const {
-    std::string out = nat ? nat->describe() : "public";
+    std::string out = controlling ? "controlling " : "controlled ";
+    out += nat ? nat->describe() : "public";
     out += describe_link(path.up);
     if (path.down.loss != path.up.loss || path.down.delay != path.up.delay)
         out += " /" + describe_link(path.down);

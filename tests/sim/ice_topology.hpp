@@ -33,6 +33,22 @@ struct TopologyConfig {
     ice::AgentConfig agent{};  // both agents' settings; `controlling` comes from the Side
 };
 
+// Whether two agents on these sides can connect without TURN, from the RFC 4787 behaviours of
+// their NATs (a public host counts as endpoint-independent mapping and filtering). Both agents
+// learn server-reflexive candidates and check every pair, with triggered checks on
+// peer-reflexive ones (RFC 8445). The derivation is in docs/simulator.md, "The path rule":
+//  - both mappings endpoint-independent: yes (each side's checks open its own filter for the
+//    other's server-reflexive address, whatever the filtering);
+//  - one side X endpoint-independent, the other Y not: Y's checks come from a port X has never
+//    seen, so yes iff X's filtering is not address-and-port-dependent (an ADF side has sent to
+//    Y's NAT's IP address through its checks to Y's server-reflexive candidate);
+//  - neither endpoint-independent: a first check only gets into a side Y with
+//    endpoint-independent filtering; Y's triggered check back must pass X's filtering (not APDF),
+//    and the exchange converges only if one side's mapping is address-dependent (it reuses the
+//    port for the other NAT's IP address). Two address-and-port-dependent mappings chase each
+//    other's new ports for ever.
+bool has_path(const Side& a, const Side& b);
+
 class IceTopology {
   public:
     static constexpr std::uint16_t agent_port = 5000;

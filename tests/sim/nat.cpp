@@ -42,14 +42,21 @@ Nat::Nat(NatConfig config, IpAddress external_ip, Random& random)
     : config_(config), external_ip_(external_ip), random_(random) {}
 
 void Nat::expire(Instant now) {
+    // Timestamps only move forward, so nothing can have expired before the earliest deadline
+    // seen at the last sweep: most packets skip the sweep.
+    if (next_expiry_ && now < *next_expiry_) return;
     const auto before = entries_.size();
     std::erase_if(entries_,
                   [&](const Entry& e) { return now - e.last_outbound >= config_.mapping_timeout; });
     stats_.mappings_expired += before - entries_.size();
+    next_expiry_.reset();
     for (auto& e : entries_) {
         std::erase_if(e.permissions, [&](const Permission& p) {
             return now - p.last_sent >= config_.mapping_timeout;
         });
+        for (const auto& p : e.permissions)
+            if (!next_expiry_ || p.last_sent + config_.mapping_timeout < *next_expiry_)
+                next_expiry_ = p.last_sent + config_.mapping_timeout;
     }
 }
 
@@ -98,6 +105,7 @@ SocketAddress Nat::outbound(Instant now, SocketAddress internal, SocketAddress d
             << destination.to_string();
     }
     it->last_outbound = now;
+    if (!next_expiry_) next_expiry_ = now + config_.mapping_timeout;
     auto p = std::ranges::find_if(it->permissions,
                                   [&](const Permission& q) { return q.remote == destination; });
     if (p == it->permissions.end())

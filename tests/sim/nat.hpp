@@ -108,6 +108,7 @@ class Nat {
     IpAddress external_ip_;
     Random& random_;
     std::vector<Entry> entries_;
+    std::optional<Instant> next_expiry_;        // no mapping or permission expires before this
     std::vector<std::uint16_t> retired_ports_;  // used before a rebind(); never handed out again
     NatStats stats_;
 };

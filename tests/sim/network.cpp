@@ -104,6 +104,10 @@ void Network::send_over(const LinkConfig& link, Stage stage, std::size_t target,
                         Datagram datagram) {
     if (link.loss > 0 && random_.unit() < link.loss) {
         ++stats_.lost;
+        FLOE_LOG(LogLevel::trace, "sim")
+            << to_ms(now_.time_since_epoch()) / 1000 << " lost " << datagram.source.to_string()
+            << " -> " << datagram.destination.to_string() << " " << datagram.data.size()
+            << " bytes";
         return;
     }
     const bool twice = link.duplicate > 0 && random_.unit() < link.duplicate;
@@ -160,10 +164,9 @@ void Network::arrive(std::size_t interface, Datagram datagram) {
         return;
     }
     ++stats_.delivered;
-    FLOE_LOG(LogLevel::trace, "sim") << to_ms(now_.time_since_epoch()) / 1000 << " "
-                                     << datagram.source.to_string() << " -> "
-                                     << datagram.destination.to_string() << " "
-                                     << datagram.data.size() << " bytes";
+    FLOE_LOG(LogLevel::trace, "sim")
+        << to_ms(now_.time_since_epoch()) / 1000 << " " << datagram.source.to_string() << " -> "
+        << datagram.destination.to_string() << " " << datagram.data.size() << " bytes";
     at.node->handle_input(now_, datagram.destination, datagram.source, datagram.data);
     drain(interface);
 }
