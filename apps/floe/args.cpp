@@ -5,7 +5,9 @@
 namespace floe::cli {
 
 namespace {
-bool is_option(const std::string& w) { return w.size() > 2 && w.compare(0, 2, "--") == 0; }
+bool is_option(const std::string& w) {
+    return w.size() > 2 && w.compare(0, 2, "--") == 0;
+}
 }  // namespace
 
 bool Args::flag(const std::string& name) {

@@ -9,7 +9,11 @@ std::vector<Command>& registry() {
 }
 }  // namespace
 
-void register_command(const Command& command) { registry().push_back(command); }
-const std::vector<Command>& commands() { return registry(); }
+void register_command(const Command& command) {
+    registry().push_back(command);
+}
+const std::vector<Command>& commands() {
+    return registry();
+}
 
 }  // namespace floe::cli

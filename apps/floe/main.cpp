@@ -13,8 +13,9 @@
 namespace {
 
 void print_help() {
-    std::printf("floe %s - a readable WebRTC data-channel stack\n\nusage: floe COMMAND [options]\n\n",
-                FLOE_VERSION);
+    std::printf(
+        "floe %s - a readable WebRTC data-channel stack\n\nusage: floe COMMAND [options]\n\n",
+        FLOE_VERSION);
     auto all = floe::cli::commands();
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.name < b.name; });
     for (const auto& c : all)

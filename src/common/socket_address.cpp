@@ -132,8 +132,14 @@ unsigned SocketAddress::to_sockaddr(sockaddr_storage& out) const {
 }
 
 std::string SocketAddress::to_string() const {
-    if (is_v4()) return ip_.to_string() + ":" + std::to_string(port_);
-    return "[" + ip_.to_string() + "]:" + std::to_string(port_);
+    std::string out;
+    out.reserve(INET6_ADDRSTRLEN + 8);
+    if (is_v6()) out += '[';
+    out += ip_.to_string();
+    if (is_v6()) out += ']';
+    out += ':';
+    out += std::to_string(port_);
+    return out;
 }
 
 }  // namespace floe

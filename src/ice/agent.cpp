@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "ice/checklist.hpp"
+#include "stun/client_transaction.hpp"
 
 namespace floe::ice {
 
@@ -56,6 +57,9 @@ constexpr std::string_view ice_chars =
 constexpr std::uint16_t component_id = 1;  // rtcp-mux and BUNDLE: one component
 // Consent jitter (RFC 7675 §5.1): the interval is drawn from [0.8, 1.2] × consent_interval.
 constexpr double consent_jitter = 0.2;
+// Memory bounds against a hostile or buggy peer or runtime.
+constexpr std::size_t max_sockets = 64;
+constexpr std::size_t max_prflx_locals = 64;
 
 // RFC 8421 spirit: alternate address families, IPv6 first, in the order the runtime reported
 // the sockets (its interface preference). 65535 for the first IPv6 socket, 65407 for the first
@@ -95,17 +99,19 @@ struct SocketEntry {
 
 enum class TxKind : std::uint8_t { check, consent, gather };
 
-// One outstanding STUN request of ours.
+// One outstanding STUN request of ours: the STUN client transaction (retransmissions, timeout)
+// and what ICE needs to act on its outcome.
 struct Transaction {
-    stun::TransactionId id{};
+    explicit Transaction(stun::ClientTransaction c) : client(std::move(c)) {}
+    const stun::TransactionId& id() const { return client.transaction_id(); }
+
+    stun::ClientTransaction client;
     TxKind kind = TxKind::check;
     PairId pair = 0;
     SocketId socket = 0;
     SocketAddress destination;
-    Bytes request;
-    stun::IntegrityKey key;  // verifies the response (the remote password); empty for gather
-    Instant next_at{};       // next retransmission, or the final timeout
-    int sent = 0;
+    std::optional<stun::IntegrityKey> key;  // verifies the response (the remote password)
+    Instant started{};
     bool cancelled = false;  // superseded: no more retransmissions, no failure on timeout
     bool use_candidate = false;
     bool controlling = false;
@@ -124,27 +130,36 @@ struct Selected {
     std::uint32_t generation = 0;
     std::uint64_t priority = 0;
     std::string username;  // for consent requests: "RFRAG:LFRAG"
-    stun::IntegrityKey remote_key;
+    std::optional<stun::IntegrityKey> remote_key;
     std::uint32_t request_priority = 0;
     Instant last_response{};
     std::optional<Instant> first_unanswered;
     Instant next_consent{};
 };
 
+// The configuration with credentials drawn and nonsense values clamped to something usable.
+AgentConfig prepared(AgentConfig c, Random& random) {
+    if (c.local.ufrag.empty() || c.local.pwd.empty()) c.local = random_credentials(random);
+    c.stun.rc = std::clamp(c.stun.rc, 1, 16);
+    c.stun.rm = std::clamp(c.stun.rm, 1, 64);
+    if (c.stun.rto <= Duration::zero()) c.stun.rto = 500ms;
+    if (c.ta < Duration::zero()) c.ta = Duration::zero();
+    if (c.failed_after <= Duration::zero()) c.failed_after = 30s;
+    if (c.consent_interval <= Duration::zero()) c.consent_interval = 5s;
+    if (c.consent_probe <= Duration::zero()) c.consent_probe = 1s;
+    return c;
+}
+
 }  // namespace
 
 struct Agent::Impl {
-    Impl(AgentConfig c, Random& r) : config(std::move(c)), random(r), checklist(config.max_pairs) {
-        role = config.controlling ? Role::controlling : Role::controlled;
-        tie_breaker = random.next_u64();
-        if (config.local.ufrag.empty() || config.local.pwd.empty())
-            config.local = random_credentials(random);
-        local = {config.local, stun::IntegrityKey::short_term(config.local.pwd)};
-        config.stun.rc = std::clamp(config.stun.rc, 1, 16);
-        config.stun.rm = std::clamp(config.stun.rm, 1, 64);
-        if (config.stun.rto <= Duration::zero()) config.stun.rto = 500ms;
-        if (config.ta < Duration::zero()) config.ta = Duration::zero();
-    }
+    Impl(AgentConfig c, Random& r)
+        : config(prepared(std::move(c), r)),
+          random(r),
+          role(config.controlling ? Role::controlling : Role::controlled),
+          tie_breaker(random.next_u64()),
+          local{config.local, stun::IntegrityKey::short_term(config.local.pwd)},
+          checklist(config.max_pairs) {}
 
     AgentConfig config;
     Random& random;
@@ -153,7 +168,7 @@ struct Agent::Impl {
     Generation local;
     std::optional<Generation> previous_local;  // after restart(), until a new pair is selected
     std::optional<Credentials> remote;
-    stun::IntegrityKey remote_key;
+    std::optional<stun::IntegrityKey> remote_key;
     std::uint32_t generation = 0;
 
     std::vector<SocketEntry> sockets;
@@ -227,10 +242,10 @@ struct Agent::Impl {
         return duration_cast<Duration>(config.consent_interval * factor);
     }
 
-    // RFC 8489 §6.2.1: after the k-th transmission wait rto × 2^(k-1); after the last, rm × rto.
-    Duration retransmit_delay(int sent) const {
-        if (sent >= config.stun.rc) return config.stun.rto * config.stun.rm;
-        return config.stun.rto * (1 << std::min(sent - 1, 20));
+    stun::RetransmissionConfig retransmission(TxKind kind) const {
+        if (kind == TxKind::consent)  // one request, answered within the consent lifetime
+            return {config.failed_after, 1, 1};
+        return {config.stun.rto, config.stun.rc, config.stun.rm};
     }
 
     void send(SocketId socket, SocketAddress destination, ByteSpan data) {
@@ -240,7 +255,7 @@ struct Agent::Impl {
     // ---- gathering -------------------------------------------------------------------------
 
     void add_socket(Instant now, SocketId id, SocketAddress bound) {
-        if (find_socket(id)) return;
+        if (find_socket(id) || sockets.size() >= max_sockets) return;
         const std::size_t same_family = static_cast<std::size_t>(std::count_if(
             sockets.begin(), sockets.end(),
             [&](const SocketEntry& s) { return s.bound.family() == bound.family(); }));
@@ -266,17 +281,12 @@ struct Agent::Impl {
         for (std::size_t i = 0; i < config.stun_servers.size(); ++i) {
             const SocketAddress& server = config.stun_servers[i];
             if (server.family() != bound.family()) continue;
-            Transaction tx;
-            tx.id = new_transaction_id();
-            tx.kind = TxKind::gather;
-            tx.socket = id;
-            tx.destination = server;
-            tx.server = i;
-            stun::MessageBuilder b(tx.request, {stun::method::binding, stun::MessageClass::request},
-                                   tx.id);
+            Bytes request;
+            stun::MessageBuilder b(request, {stun::method::binding, stun::MessageClass::request},
+                                   new_transaction_id());
             b.add_fingerprint();
             if (!b.finish()) continue;
-            start_transaction(now, std::move(tx));
+            start_transaction(now, TxKind::gather, id, server, std::move(request)).server = i;
         }
     }
 
@@ -373,25 +383,54 @@ struct Agent::Impl {
 
     // ---- transactions ----------------------------------------------------------------------
 
-    void start_transaction(Instant now, Transaction tx) {
-        send(tx.socket, tx.destination, tx.request);
-        tx.sent = 1;
-        if (tx.kind == TxKind::consent) {
-            tx.next_at = now + config.failed_after;  // a late answer still counts
-        } else {
-            tx.next_at = now + retransmit_delay(1);
-            if (tx.kind == TxKind::check) ++stats.checks_sent;
-        }
-        transactions.push_back(std::move(tx));
+    // Starts a STUN client transaction for `request` (sent at once); the caller fills in the rest.
+    Transaction& start_transaction(Instant now, TxKind kind, SocketId socket,
+                                   const SocketAddress& destination, Bytes request) {
+        Transaction& tx = transactions.emplace_back(
+            stun::ClientTransaction(std::move(request), destination, now, retransmission(kind)));
+        tx.kind = kind;
+        tx.socket = socket;
+        tx.destination = destination;
+        tx.started = now;
+        flush(tx);
+        return tx;
     }
 
-    // A triggered check supersedes the pair's earlier one (§7.3.1.4); keep at most one older.
+    // Sends what the transaction wants sent, unless it was cancelled.
+    void flush(Transaction& tx) {
+        while (auto t = tx.client.poll_transmit()) {
+            if (tx.cancelled) continue;
+            send(tx.socket, t->destination, t->data);
+            if (tx.kind == TxKind::check) ++stats.checks_sent;
+        }
+    }
+
+    // A triggered check supersedes the pair's earlier ones (§7.3.1.4): they stop retransmitting
+    // but their answers still count. A few are kept per pair (a peer's retransmissions trigger
+    // checks too), the oldest forgotten first.
     void cancel_checks(PairId pair) {
-        std::erase_if(transactions, [&](const Transaction& t) {
-            return t.kind == TxKind::check && t.pair == pair && t.cancelled;
-        });
+        constexpr std::size_t keep = 3;
+        std::size_t cancelled = 0;
+        for (auto it = transactions.rbegin(); it != transactions.rend(); ++it)
+            if (it->kind == TxKind::check && it->pair == pair && it->cancelled) ++cancelled;
+        for (auto it = transactions.begin(); cancelled >= keep && it != transactions.end();) {
+            if (it->kind == TxKind::check && it->pair == pair && it->cancelled) {
+                it = transactions.erase(it);
+                --cancelled;
+            } else {
+                ++it;
+            }
+        }
         for (auto& t : transactions)
             if (t.kind == TxKind::check && t.pair == pair) t.cancelled = true;
+    }
+
+    // A check on the pair went out less than an RTO ago and is still running.
+    bool fresh_check(PairId pair, Instant now) const {
+        return std::any_of(transactions.begin(), transactions.end(), [&](const Transaction& t) {
+            return t.kind == TxKind::check && t.pair == pair && !t.cancelled &&
+                   now - t.started < config.stun.rto;
+        });
     }
 
     bool live_check(PairId pair) const {
@@ -400,10 +439,11 @@ struct Agent::Impl {
         });
     }
 
-    Bytes build_request(const stun::TransactionId& id, std::string_view username,
-                        std::uint32_t priority, bool use_candidate, const stun::IntegrityKey& key) {
+    Bytes build_request(std::string_view username, std::uint32_t priority, bool use_candidate,
+                        const stun::IntegrityKey& key) {
         Bytes out;
-        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::request}, id);
+        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::request},
+                               new_transaction_id());
         b.add_username(username);
         b.add_priority(priority);
         if (controlling())
@@ -421,22 +461,19 @@ struct Agent::Impl {
         if (!remote) return;
         cancel_checks(pair.id);
         const LocalEntry& l = locals[pair.local];
-        Transaction tx;
-        tx.id = new_transaction_id();
-        tx.kind = TxKind::check;
+        const std::uint32_t priority = prflx_priority(l.local_preference);
+        Bytes request = build_request(remote->ufrag + ":" + local.credentials.ufrag, priority,
+                                      use_candidate, *remote_key);
+        if (request.empty()) return;
+        if (pair.state != PairState::succeeded) pair.state = PairState::in_progress;
+        if (use_candidate) nominating = true;
+        Transaction& tx = start_transaction(now, TxKind::check, pair.socket, pair.remote_address,
+                                            std::move(request));
         tx.pair = pair.id;
-        tx.socket = pair.socket;
-        tx.destination = pair.remote_address;
         tx.key = remote_key;
         tx.use_candidate = use_candidate;
         tx.controlling = controlling();
-        tx.priority = prflx_priority(l.local_preference);
-        tx.request = build_request(tx.id, remote->ufrag + ":" + local.credentials.ufrag,
-                                   tx.priority, use_candidate, remote_key);
-        if (tx.request.empty()) return;
-        if (pair.state != PairState::succeeded) pair.state = PairState::in_progress;
-        if (use_candidate) nominating = true;
-        start_transaction(now, std::move(tx));
+        tx.priority = priority;
         if (state == IceState::new_) {
             checking_since = now;
             set_state(IceState::checking);
@@ -445,40 +482,37 @@ struct Agent::Impl {
 
     void send_consent(Instant now) {
         Selected& s = *selected;
-        Transaction tx;
-        tx.id = new_transaction_id();
-        tx.kind = TxKind::consent;
+        if (!s.remote_key) return;
+        Bytes request = build_request(s.username, s.request_priority, false, *s.remote_key);
+        if (request.empty()) return;
+        if (!s.first_unanswered) s.first_unanswered = now;
+        Transaction& tx = start_transaction(now, TxKind::consent, s.pair.socket,
+                                            s.pair.remote_address, std::move(request));
         tx.pair = s.pair_id;
-        tx.socket = s.pair.socket;
-        tx.destination = s.pair.remote_address;
         tx.key = s.remote_key;
         tx.controlling = controlling();
-        tx.request = build_request(tx.id, s.username, s.request_priority, false, s.remote_key);
-        if (tx.request.empty()) return;
-        if (!s.first_unanswered) s.first_unanswered = now;
-        start_transaction(now, std::move(tx));
     }
 
     void expire_transactions(Instant now) {
         // Work on a snapshot of the due ids: handling one may add or remove others.
         std::vector<stun::TransactionId> due;
         for (const auto& t : transactions)
-            if (t.next_at <= now) due.push_back(t.id);
+            if (auto at = t.client.poll_timeout(); at && *at <= now) due.push_back(t.id());
         for (const auto& id : due) {
-            auto it = std::find_if(transactions.begin(), transactions.end(),
-                                   [&](const Transaction& t) { return t.id == id; });
+            auto it = find_transaction(id);
             if (it == transactions.end()) continue;
-            if (!it->cancelled && it->kind != TxKind::consent && it->sent < config.stun.rc) {
-                ++it->sent;
-                it->next_at = now + retransmit_delay(it->sent);
-                send(it->socket, it->destination, it->request);
-                if (it->kind == TxKind::check) ++stats.checks_sent;
-                continue;
-            }
+            it->client.handle_timeout(now);
+            flush(*it);
+            if (!it->client.done()) continue;  // retransmitted
             const Transaction tx = std::move(*it);
             transactions.erase(it);
             if (tx.kind == TxKind::check && !tx.cancelled) check_failed(tx.pair, tx.use_candidate);
         }
+    }
+
+    std::vector<Transaction>::iterator find_transaction(const stun::TransactionId& id) {
+        return std::find_if(transactions.begin(), transactions.end(),
+                            [&](const Transaction& t) { return t.id() == id; });
     }
 
     void check_failed(PairId id, bool was_nomination) {
@@ -576,7 +610,8 @@ struct Agent::Impl {
             if (b.finish()) transmits.push_back({socket_id, from, std::move(out)});
         }
         ++stats.checks_received;
-        if (gen != &local) return;  // the old generation: consent for the old pair, nothing more
+        // The old generation only keeps the old pair's consent; after failure we only answer.
+        if (gen != &local || state == IceState::failed) return;
         if (state == IceState::new_) {
             checking_since = now;
             set_state(IceState::checking);
@@ -603,15 +638,15 @@ struct Agent::Impl {
             if (use_candidate) nominate(now, *pair);
             return;
         }
-        // Triggered check (§7.3.1.4).
+        // Triggered check (§7.3.1.4), unless ours is on its way already.
+        if (pair->state == PairState::in_progress && fresh_check(pair->id, now)) return;
         if (pair->state != PairState::in_progress) pair->state = PairState::waiting;
         checklist.trigger(pair->id);
     }
 
     void handle_response(Instant now, SocketId socket, const SocketAddress& from,
                          const stun::Message& msg) {
-        auto it = std::find_if(transactions.begin(), transactions.end(),
-                               [&](const Transaction& t) { return t.id == msg.transaction_id(); });
+        auto it = find_transaction(msg.transaction_id());
         if (it == transactions.end()) {
             ++stats.unknown_transaction;
             return;
@@ -626,7 +661,9 @@ struct Agent::Impl {
             maybe_complete_gathering();
             return;
         }
-        if (!msg.check_integrity(it->key)) {
+        // Every answer to a check must carry our peer's MESSAGE-INTEGRITY, errors included: an
+        // unauthenticated 487 or 401 could be forged. Those are dropped; the check times out.
+        if (!it->key || !msg.check_integrity(*it->key)) {
             ++stats.unauthenticated;
             return;
         }
@@ -668,6 +705,11 @@ struct Agent::Impl {
         std::optional<std::size_t> valid_local;
         for (std::size_t i = 0; i < locals.size(); ++i)
             if (locals[i].socket == socket && locals[i].address == *mapped) valid_local = i;
+        const auto prflx_locals = std::count_if(
+            locals.begin(), locals.end(),
+            [](const LocalEntry& l) { return l.candidate.type == CandidateType::prflx; });
+        if (!valid_local && static_cast<std::size_t>(prflx_locals) >= max_prflx_locals)
+            valid_local = pair->local;
         if (!valid_local) {
             const LocalEntry& base = locals[pair->local];
             Candidate c;
@@ -825,12 +867,12 @@ struct Agent::Impl {
             if (!at || t < *at) at = t;
         };
         for (const auto& t : transactions)
-            consider(t.next_at);
+            if (auto when = t.client.poll_timeout()) consider(*when);
         if (state == IceState::failed) return at;
         if (remote) {
             if (checklist.has_triggered()) consider(Instant{});
             if (checklist.ordinary_ready()) consider(next_check_at);
-            if (controlling() && !nominating && first_valid_at &&
+            if (controlling() && !nominating && first_valid_at && checklist.any_succeeded() &&
                 !(selected && selected->generation == generation))
                 consider(*first_valid_at + config.nomination_delay);
         }
@@ -899,7 +941,7 @@ void Agent::end_of_local_sockets(Instant now) {
 void Agent::set_remote_credentials(Credentials remote) {
     if (impl_->closed || remote.ufrag.empty() || remote.pwd.empty()) return;
     if (impl_->remote && *impl_->remote == remote) return;
-    impl_->remote_key = stun::IntegrityKey::short_term(remote.pwd);
+    impl_->remote_key.emplace(stun::IntegrityKey::short_term(remote.pwd));
     impl_->remote = std::move(remote);
 }
 
@@ -941,7 +983,9 @@ bool Agent::handle_input(Instant now, SocketId socket, SocketAddress from, ByteS
     return true;
 }
 
-void Agent::note_data_received(Instant, SocketId, SocketAddress) {}
+void Agent::note_data_received(Instant, SocketId, SocketAddress) {
+    ++impl_->stats.data_received;
+}
 
 void Agent::handle_timeout(Instant now) {
     impl_->drive(now);

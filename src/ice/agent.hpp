@@ -13,7 +13,7 @@
 //
 // Application data (DTLS) goes on selected_pair()'s (socket, remote_address); it never passes
 // through the agent. Only STUN responses refresh consent (RFC 7675 §5.1); note_data_received()
-// merely records activity for statistics.
+// only counts the traffic (stats().data_received).
 //
 // API notes for the branches building on this (ice-sim, rtc):
 // - A local candidate is (transport, socket): `SocketId` is the runtime's handle; UDP only today.
@@ -163,6 +163,7 @@ struct AgentStats {
     std::uint64_t unknown_socket = 0;       // input on a socket never added
     std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
     std::uint64_t role_conflicts = 0;       // role switches
+    std::uint64_t data_received = 0;        // note_data_received() calls
 };
 
 class Agent {
@@ -173,7 +174,8 @@ class Agent {
     Agent& operator=(Agent&&) noexcept;
 
     // A socket the runtime opened and bound: a host candidate (unless unspecified), and a Binding
-    // request to every STUN server for a server-reflexive candidate.
+    // request to every STUN server of its family for a server-reflexive candidate. Sockets are
+    // ranked in the order added (the runtime's interface preference); at most 64 are used.
     void add_local_socket(Instant now, SocketId socket, SocketAddress bound_address);
     // No more sockets will come: gathering completes once the STUN servers have answered.
     void end_of_local_sockets(Instant now);

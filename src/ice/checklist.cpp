@@ -167,6 +167,11 @@ bool CheckList::any_pending_above(std::uint64_t priority) const {
     });
 }
 
+bool CheckList::any_succeeded() const {
+    return std::any_of(pairs_.begin(), pairs_.end(),
+                       [](const CandidatePair& p) { return p.state == PairState::succeeded; });
+}
+
 bool CheckList::all_failed() const {
     return !pairs_.empty() && std::all_of(pairs_.begin(), pairs_.end(), [](const CandidatePair& p) {
         return p.state == PairState::failed;

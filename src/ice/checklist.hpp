@@ -83,6 +83,7 @@ class CheckList {
     bool any_pending() const;
     // Some pair of higher priority than `priority` is Frozen, Waiting or In-Progress.
     bool any_pending_above(std::uint64_t priority) const;
+    bool any_succeeded() const;
     // Non-empty and every pair Failed.
     bool all_failed() const;
     void clear();

@@ -28,7 +28,7 @@ constexpr std::size_t block_size = 64;  // SHA-1 and SHA-256
 template <class Ctx, class Init, class Update>
 void pad_state(ByteSpan key, std::uint8_t pad, Init init, Update update, std::uint8_t* out) {
     std::array<std::uint8_t, block_size> block{};
-    std::memcpy(block.data(), key.data(), key.size());  // key.size() <= block_size
+    if (!key.empty()) std::memcpy(block.data(), key.data(), key.size());  // size <= block_size
     for (auto& b : block)
         b ^= pad;
     Ctx ctx;

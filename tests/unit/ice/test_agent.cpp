@@ -1,0 +1,618 @@
+#include <doctest/doctest.h>
+
+#include <floe/stun/builder.hpp>
+#include <floe/stun/message.hpp>
+
+#include "shuttle.hpp"
+
+using namespace floe;
+using namespace floe::ice;
+using namespace floe::ice::test;
+
+namespace {
+
+AgentConfig config(bool controlling) {
+    AgentConfig c;
+    c.controlling = controlling;
+    return c;
+}
+
+std::uint32_t type_of(std::uint32_t priority) {
+    return priority >> 24;
+}
+
+bool connected(const Peer& p) {
+    return p.agent.state() == IceState::connected || p.agent.state() == IceState::completed;
+}
+
+struct TwoPeers {
+    explicit TwoPeers(AgentConfig ca = config(true), AgentConfig cb = config(false))
+        : a(std::move(ca), 1), b(std::move(cb), 2) {
+        net.peers = {&a, &b};
+    }
+    void gather(std::string_view addr_a, std::string_view addr_b) {
+        net.add_socket(a, 1, addr_a);
+        net.add_socket(b, 7, addr_b);
+        a.agent.end_of_local_sockets(net.now);
+        b.agent.end_of_local_sockets(net.now);
+        net.pump();
+    }
+    void exchange() {
+        signal(net, a, b);
+        signal(net, b, a);
+    }
+    bool connect(Duration budget = 5s) {
+        return net.run_until([&] { return connected(a) && connected(b); }, budget);
+    }
+    Peer a, b;
+    Shuttle net;
+};
+
+stun::TransactionId tid(std::uint8_t seed) {
+    stun::TransactionId id;
+    id.fill(seed);
+    return id;
+}
+
+}  // namespace
+
+TEST_CASE("two agents connect host-to-host over IPv4") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    CHECK(t.a.agent.gathering_state() == GatheringState::complete);
+    REQUIRE(t.a.gathered.size() == 1);
+    CHECK(t.a.gathered[0].type == CandidateType::host);
+    CHECK(t.a.gathered[0].address == "192.0.2.1");
+    CHECK(t.a.count<event::GatheringComplete>() == 1);
+    t.exchange();
+    const Instant start = t.net.now;
+    REQUIRE(t.connect());
+    CHECK(t.net.now - start <= 10ms);  // a few one-way trips of 1 ms; no artificial waits
+    auto pa = t.a.agent.selected_pair();
+    auto pb = t.b.agent.selected_pair();
+    REQUIRE(pa);
+    REQUIRE(pb);
+    CHECK(pa->socket == 1);
+    CHECK(pa->remote_address.to_string() == "192.0.2.2:6000");
+    CHECK(pb->socket == 7);
+    CHECK(pb->remote_address.to_string() == "192.0.2.1:5000");
+    CHECK(t.a.count<event::SelectedPairChanged>() == 1);
+    CHECK(t.b.count<event::SelectedPairChanged>() == 1);
+    CHECK(t.a.saw_state(IceState::checking));
+    CHECK(t.a.agent.role() == Role::controlling);
+    CHECK(t.b.agent.role() == Role::controlled);
+    // Everything is done on both sides: completed.
+    t.net.run_for(100ms);
+    CHECK(t.a.agent.state() == IceState::completed);
+    CHECK(t.b.agent.state() == IceState::completed);
+}
+
+TEST_CASE("two agents connect host-to-host over IPv6") {
+    TwoPeers t;
+    t.gather("[2001:db8::1]:5000", "[2001:db8::2]:6000");
+    t.exchange();
+    REQUIRE(t.connect());
+    REQUIRE(t.a.agent.selected_pair());
+    CHECK(t.a.agent.selected_pair()->remote_address.to_string() == "[2001:db8::2]:6000");
+    CHECK(t.b.agent.selected_pair()->remote_address.to_string() == "[2001:db8::1]:5000");
+}
+
+TEST_CASE("dual-stack agents prefer the IPv6 pair") {
+    TwoPeers t;
+    t.net.add_socket(t.a, 1, "192.0.2.1:5000");
+    t.net.add_socket(t.a, 2, "[2001:db8::1]:5000");
+    t.net.add_socket(t.b, 7, "192.0.2.2:6000");
+    t.net.add_socket(t.b, 8, "[2001:db8::2]:6000");
+    t.a.agent.end_of_local_sockets(t.net.now);
+    t.b.agent.end_of_local_sockets(t.net.now);
+    t.exchange();
+    REQUIRE(t.connect());
+    t.net.run_for(300ms);
+    REQUIRE(t.a.agent.selected_pair());
+    CHECK(t.a.agent.selected_pair()->socket == 2);
+    CHECK(t.b.agent.selected_pair()->socket == 8);
+}
+
+TEST_CASE("a path with an 800 ms round trip still connects") {
+    TwoPeers t;
+    t.net.one_way = 400ms;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    REQUIRE(t.connect(10s));
+    CHECK(t.a.agent.stats().checks_sent >= 2);  // retransmitted while the answer was underway
+}
+
+TEST_CASE("role conflict between two controlling agents is resolved by the tie-breaker") {
+    TwoPeers t(config(true), config(true));
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    REQUIRE(t.connect());
+    CHECK(t.a.agent.role() != t.b.agent.role());
+    CHECK(t.a.agent.stats().role_conflicts + t.b.agent.stats().role_conflicts == 1);
+    CHECK(t.a.count<event::RoleChanged>() + t.b.count<event::RoleChanged>() == 1);
+    CHECK(t.a.agent.selected_pair());
+    CHECK(t.b.agent.selected_pair());
+}
+
+TEST_CASE("role conflict between two controlled agents is resolved by the tie-breaker") {
+    TwoPeers t(config(false), config(false));
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    REQUIRE(t.connect());
+    CHECK(t.a.agent.role() != t.b.agent.role());
+    CHECK(t.a.agent.stats().role_conflicts + t.b.agent.stats().role_conflicts >= 1);
+}
+
+TEST_CASE("remote mDNS candidate connects through peer-reflexive discovery") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    // b hides its address behind an mDNS name, as browsers do.
+    Candidate hidden = t.b.gathered.at(0);
+    hidden.address = "2f1c7b0e-8c5d-4f55-9a7b-0f0d8a1b2c3d.local";
+    t.a.agent.set_remote_credentials(t.b.agent.local_credentials());
+    t.a.agent.add_remote_candidate(t.net.now, hidden);
+    t.a.agent.end_of_remote_candidates(t.net.now);
+    signal(t.net, t.a, t.b);
+    REQUIRE(t.connect());
+    auto pa = t.a.agent.selected_pair();
+    REQUIRE(pa);
+    CHECK(pa->remote.type == CandidateType::prflx);
+    CHECK(pa->remote_address.to_string() == "192.0.2.2:6000");
+}
+
+TEST_CASE("checks are paced by Ta but the first goes out at once") {
+    AgentConfig c = config(true);
+    c.ta = 50ms;
+    Peer a(c, 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "192.0.2.1:5000");
+    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    std::vector<Instant> sent;
+    net.observe = [&](std::size_t, const Transmit&) { sent.push_back(net.now); };
+    for (int i = 0; i < 3; ++i) {
+        Candidate r;
+        r.foundation = "f" + std::to_string(i);
+        r.priority = compute_priority(CandidateType::host, 65535, 1);
+        r.address = "198.51.100." + std::to_string(i + 1);
+        r.port = 4000;
+        a.agent.add_remote_candidate(net.now, r);
+    }
+    const Instant start = net.now;
+    net.pump();
+    REQUIRE(sent.size() == 1);  // the first check went out with the call, not on a timer
+    net.run_for(120ms);
+    REQUIRE(sent.size() >= 3);
+    CHECK(sent[1] - start == 50ms);
+    CHECK(sent[2] - start == 100ms);
+}
+
+TEST_CASE("unanswered checks follow the full STUN retransmission schedule") {
+    Peer a(config(true), 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "192.0.2.1:5000");
+    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    std::vector<Duration> at;
+    const Instant start = net.now;
+    net.observe = [&](std::size_t, const Transmit&) { at.push_back(net.now - start); };
+    Candidate r;
+    r.foundation = "f";
+    r.priority = 1;
+    r.address = "198.51.100.1";
+    r.port = 4000;
+    a.agent.add_remote_candidate(net.now, r);
+    net.run_for(60s);
+    const std::vector<Duration> expected = {0ms, 500ms, 1500ms, 3500ms, 7500ms, 15500ms, 31500ms};
+    CHECK(at == expected);
+}
+
+TEST_CASE("state fails when every pair failed and the remote side ended its candidates") {
+    AgentConfig c = config(true);
+    c.stun.rto = 100ms;  // a shorter transaction: 100 ms × (1+2+...+32) + 1.6 s = 7.9 s
+    Peer a(c, 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "192.0.2.1:5000");
+    a.agent.end_of_local_sockets(net.now);
+    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    Candidate r;
+    r.foundation = "f";
+    r.priority = 1;
+    r.address = "198.51.100.1";
+    r.port = 4000;
+    a.agent.add_remote_candidate(net.now, r);
+    a.agent.end_of_remote_candidates(net.now);
+    const Instant start = net.now;
+    REQUIRE(net.run_until([&] { return a.agent.state() == IceState::failed; }, 20s));
+    CHECK(net.now - start == 7900ms);
+}
+
+TEST_CASE("state fails after the checking timeout when nothing ever answers") {
+    AgentConfig c = config(true);
+    c.checking_timeout = 3s;
+    Peer a(c, 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "192.0.2.1:5000");
+    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    Candidate r;
+    r.foundation = "f";
+    r.priority = 1;
+    r.address = "198.51.100.1";
+    r.port = 4000;
+    a.agent.add_remote_candidate(net.now, r);  // and no end-of-candidates
+    const Instant start = net.now;
+    REQUIRE(net.run_until([&] { return a.agent.state() == IceState::failed; }, 10s));
+    CHECK(net.now - start == 3s);
+    net.pump();
+    const auto sent = a.agent.stats().checks_sent;
+    net.run_for(60s);
+    CHECK(a.agent.stats().checks_sent == sent);  // failed is final: no more checks
+}
+
+TEST_CASE("consent loss makes the state disconnected, then failed") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    REQUIRE(t.connect());
+    // A healthy minute never reads as disconnected, whatever the jitter.
+    t.net.run_for(60s);
+    CHECK_FALSE(t.a.saw_state(IceState::disconnected));
+    CHECK_FALSE(t.b.saw_state(IceState::disconnected));
+    CHECK(t.a.agent.stats().responses_received >= 10);  // consent requests were answered
+    // Cut the path.
+    t.net.filter = [](std::size_t, const Transmit&) { return false; };
+    const Instant cut = t.net.now;
+    REQUIRE(t.net.run_until([&] { return t.a.agent.state() == IceState::disconnected; }, 20s));
+    // The next consent request goes out within 6 s (5 s + 20 %), then 5 s of silence.
+    CHECK(t.net.now - cut <= 11s + 1ms);
+    CHECK(t.net.now - cut >= 5s);
+    REQUIRE(t.net.run_until([&] { return t.a.agent.state() == IceState::failed; }, 60s));
+    CHECK(t.net.now - cut <= 30s + 1ms);
+    CHECK(t.net.now - cut >= 29s);
+    CHECK_FALSE(t.a.agent.selected_pair());
+}
+
+TEST_CASE("a short outage reads as disconnected and recovers to connected") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    REQUIRE(t.connect());
+    t.net.filter = [](std::size_t, const Transmit&) { return false; };
+    REQUIRE(t.net.run_until([&] { return t.a.agent.state() == IceState::disconnected; }, 20s));
+    t.net.filter = nullptr;
+    REQUIRE(t.net.run_until([&] { return connected(t.a); }, 3s));
+    CHECK(t.a.agent.selected_pair());
+}
+
+TEST_CASE("restart keeps the selected pair until a new one is selected") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    REQUIRE(t.connect());
+    const auto before = *t.a.agent.selected_pair();
+    const Credentials old_a = t.a.agent.local_credentials();
+    t.a.gathered.clear();
+    t.b.gathered.clear();
+    t.a.agent.restart(t.net.now);
+    CHECK(t.a.agent.local_credentials() != old_a);
+    t.net.pump();
+    REQUIRE(t.a.gathered.size() == 1);  // candidates announced again for the new offer
+    // Half a minute with only a's side restarted: the old pair keeps consent alive.
+    t.net.run_for(30s);
+    REQUIRE(t.a.agent.selected_pair());
+    CHECK(*t.a.agent.selected_pair() == before);
+    CHECK(connected(t.a));
+    CHECK(connected(t.b));
+    CHECK(t.a.count<event::SelectedPairChanged>() == 1);
+    // A consent request b sent with the old credentials, to replay later.
+    std::optional<Bytes> old_request;
+    t.net.observe = [&](std::size_t from, const Transmit& tx) {
+        auto m = stun::Message::decode(tx.data);
+        if (from == 1 && !old_request && m && m->message_class() == stun::MessageClass::request)
+            old_request = tx.data;
+    };
+    t.net.run_for(7s);
+    t.net.observe = nullptr;
+    REQUIRE(old_request);
+    // Now the answer: b restarts too, both signal.
+    t.b.agent.restart(t.net.now);
+    t.net.pump();
+    t.exchange();
+    REQUIRE(t.net.run_until(
+        [&] {
+            return t.a.count<event::SelectedPairChanged>() == 2 &&
+                   t.b.count<event::SelectedPairChanged>() == 2;
+        },
+        5s));
+    CHECK(connected(t.a));
+    CHECK_FALSE(t.a.saw_state(IceState::disconnected));
+    // The old credentials are gone: a check with them is refused.
+    const auto refused = t.a.agent.stats().answered_401;
+    t.a.agent.handle_input(t.net.now, 1, *SocketAddress::parse("192.0.2.2:6000"), *old_request);
+    CHECK(t.a.agent.stats().answered_401 == refused + 1);
+    t.net.run_for(40s);
+    CHECK(connected(t.a));
+    CHECK(connected(t.b));
+}
+
+TEST_CASE("close stops everything and is safe twice") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    REQUIRE(t.connect());
+    t.a.agent.close();
+    t.a.agent.close();
+    CHECK(t.a.agent.state() == IceState::closed);
+    CHECK_FALSE(t.a.agent.poll_timeout());
+    CHECK_FALSE(t.a.agent.poll_transmit());
+    t.a.agent.add_remote_candidate(t.net.now, t.b.gathered.at(0));
+    t.a.agent.restart(t.net.now);
+    CHECK_FALSE(t.a.agent.poll_transmit());
+}
+
+// ---- a hand-driven peer, for wire-level behaviour ------------------------------------------
+
+namespace {
+
+struct Wire {
+    Wire() : a(config(false), 3) {
+        net.peers = {&a};
+        net.add_socket(a, 1, "192.0.2.1:5000");
+        a.agent.end_of_local_sockets(net.now);
+        a.agent.set_remote_credentials(remote);
+        net.pump();
+    }
+    Bytes request(std::string_view username, std::string_view pwd, bool use_candidate = false,
+                  bool with_priority = true, std::uint8_t id = 9) {
+        Bytes out;
+        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::request}, tid(id));
+        b.add_username(username);
+        if (with_priority) b.add_priority(compute_priority(CandidateType::prflx, 65535, 1));
+        b.add_ice_controlling(42);
+        if (use_candidate) b.add_use_candidate();
+        b.add_message_integrity(stun::IntegrityKey::short_term(pwd));
+        b.add_fingerprint();
+        REQUIRE(b.finish());
+        return out;
+    }
+    // Checks to the agent are signed with the agent's own password (RFC 8445 §7.2.2).
+    std::string local_pwd() const { return a.agent.local_credentials().pwd; }
+    std::string good_username() const {
+        return a.agent.local_credentials().ufrag + ":" + remote.ufrag;
+    }
+    // Everything the agent sent to `peer_address` since the last call.
+    std::vector<Bytes> take() {
+        std::vector<Bytes> out;
+        while (auto t = a.agent.poll_transmit())
+            out.push_back(t->data);
+        while (auto e = a.agent.poll_event())
+            a.events.push_back(*e);
+        return out;
+    }
+    std::optional<int> error_code_of(const Bytes& response) {
+        auto m = stun::Message::decode(response);
+        if (!m || m->message_class() != stun::MessageClass::error_response) return std::nullopt;
+        auto e = m->error_code();
+        return e ? std::optional<int>(e->code) : std::nullopt;
+    }
+    Credentials remote{"peer", "peerpasswordpeerpassword"};
+    SocketAddress peer = *SocketAddress::parse("192.0.2.9:7000");
+    Peer a;
+    Shuttle net;
+};
+
+}  // namespace
+
+TEST_CASE("bad and unauthenticated checks are dropped or refused, and counted") {
+    Wire w;
+    w.take();
+    const auto& stats = w.a.agent.stats();
+
+    const Bytes dtls = {0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK_FALSE(w.a.agent.handle_input(w.net.now, 1, w.peer, dtls));
+    CHECK(stats.not_stun == 1);
+
+    Bytes corrupt = w.request(w.good_username(), w.local_pwd());
+    corrupt.back() ^= 0xff;  // FINGERPRINT no longer matches
+    CHECK(w.a.agent.handle_input(w.net.now, 1, w.peer, corrupt));
+    CHECK(stats.malformed == 1);
+    CHECK(w.take().empty());
+
+    // No USERNAME / MESSAGE-INTEGRITY: 400.
+    Bytes bare;
+    stun::MessageBuilder b(bare, {stun::method::binding, stun::MessageClass::request}, tid(1));
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    w.a.agent.handle_input(w.net.now, 1, w.peer, bare);
+    auto out = w.take();
+    REQUIRE(out.size() == 1);
+    CHECK(w.error_code_of(out[0]) == 400);
+    CHECK(stats.answered_400 == 1);
+
+    // Wrong ufrag, then wrong password: 401.
+    w.a.agent.handle_input(w.net.now, 1, w.peer, w.request("nobody:peer", w.local_pwd()));
+    out = w.take();
+    REQUIRE(out.size() == 1);
+    CHECK(w.error_code_of(out[0]) == 401);
+    w.a.agent.handle_input(w.net.now, 1, w.peer,
+                           w.request(w.good_username(), "not-the-password-at-all"));
+    out = w.take();
+    REQUIRE(out.size() == 1);
+    CHECK(w.error_code_of(out[0]) == 401);
+    CHECK(stats.answered_401 == 2);
+    CHECK(stats.unauthenticated == 2);
+
+    // A response to no request of ours.
+    Bytes stray;
+    stun::MessageBuilder s(stray, {stun::method::binding, stun::MessageClass::success_response},
+                           tid(5));
+    s.add_xor_mapped_address(w.peer);
+    s.add_fingerprint();
+    REQUIRE(s.finish());
+    w.a.agent.handle_input(w.net.now, 1, w.peer, stray);
+    CHECK(stats.unknown_transaction == 1);
+
+    // Nothing of this changed the agent: no pairs learned, no checks, state new.
+    CHECK(w.a.agent.state() == IceState::new_);
+    CHECK(w.take().empty());
+    CHECK(stats.checks_received == 0);
+}
+
+TEST_CASE("a check without PRIORITY is refused with 400") {
+    Wire w;
+    w.take();
+    w.a.agent.handle_input(w.net.now, 1, w.peer,
+                           w.request(w.good_username(), w.local_pwd(), false, false));
+    auto out = w.take();
+    REQUIRE(out.size() == 1);
+    CHECK(w.error_code_of(out[0]) == 400);
+}
+
+TEST_CASE("controlled agent accepts USE-CANDIDATE on every check") {
+    // The hand-driven peer nominates aggressively: USE-CANDIDATE on its very first check.
+    Wire w;
+    w.take();
+    REQUIRE(w.a.agent.handle_input(w.net.now, 1, w.peer,
+                                   w.request(w.good_username(), w.local_pwd(), true)));
+    auto out = w.take();
+    // A success response, then the triggered check back to the peer (prflx remote).
+    REQUIRE(out.size() == 2);
+    auto response = stun::Message::decode(out[0]);
+    REQUIRE(response);
+    CHECK(response->message_class() == stun::MessageClass::success_response);
+    CHECK(response->check_integrity(
+        stun::IntegrityKey::short_term(w.a.agent.local_credentials().pwd)));
+    CHECK(response->xor_mapped_address() == w.peer);
+    auto check = stun::Message::decode(out[1]);
+    REQUIRE(check);
+    CHECK(check->message_class() == stun::MessageClass::request);
+    CHECK(check->username() == "peer:" + w.a.agent.local_credentials().ufrag);
+    CHECK(check->ice_controlled());
+    CHECK(check->priority());
+    CHECK(check->check_integrity(stun::IntegrityKey::short_term(w.remote.pwd)));
+    CHECK(check->check_fingerprint());
+    CHECK_FALSE(w.a.agent.selected_pair());
+    // The peer answers our check: the pair succeeds and, nominated already, is selected.
+    Bytes answer;
+    stun::MessageBuilder b(answer, {stun::method::binding, stun::MessageClass::success_response},
+                           check->transaction_id());
+    b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
+    b.add_message_integrity(stun::IntegrityKey::short_term(w.remote.pwd));
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    w.a.agent.handle_input(w.net.now, 1, w.peer, answer);
+    w.take();
+    REQUIRE(w.a.agent.selected_pair());
+    CHECK(w.a.agent.selected_pair()->remote_address == w.peer);
+    CHECK(w.a.agent.selected_pair()->remote.type == CandidateType::prflx);
+    CHECK(w.a.agent.state() == IceState::connected);
+    // More checks with USE-CANDIDATE on the same pair change nothing.
+    w.a.agent.handle_input(w.net.now, 1, w.peer,
+                           w.request(w.good_username(), w.local_pwd(), true, true, 10));
+    w.take();
+    CHECK(w.a.count<event::SelectedPairChanged>() == 1);
+}
+
+TEST_CASE("a response from another address than the check went to fails the pair") {
+    Wire w;
+    w.take();
+    Candidate r;
+    r.foundation = "x";
+    r.priority = 100;
+    r.address = "192.0.2.9";
+    r.port = 7000;
+    w.a.agent.add_remote_candidate(w.net.now, r);
+    auto out = w.take();
+    REQUIRE(out.size() == 1);
+    auto check = stun::Message::decode(out[0]);
+    REQUIRE(check);
+    Bytes answer;
+    stun::MessageBuilder b(answer, {stun::method::binding, stun::MessageClass::success_response},
+                           check->transaction_id());
+    b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
+    b.add_message_integrity(stun::IntegrityKey::short_term(w.remote.pwd));
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    w.a.agent.handle_input(w.net.now, 1, *SocketAddress::parse("192.0.2.10:7000"), answer);
+    CHECK(w.a.agent.stats().asymmetric == 1);
+    // Forged integrity is not even considered.
+    CHECK_FALSE(w.a.agent.selected_pair());
+}
+
+TEST_CASE("server-reflexive candidates come from the STUN server's answer, redundant ones pruned") {
+    AgentConfig c = config(true);
+    const auto server = *SocketAddress::parse("203.0.113.1:3478");
+    c.stun_servers = {server};
+    Peer a(c, 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "10.0.0.5:5000");
+    net.add_socket(a, 2, "10.0.1.5:5001");
+    a.agent.end_of_local_sockets(net.now);
+    CHECK(a.agent.gathering_state() == GatheringState::gathering);
+    std::vector<Transmit> to_server;
+    while (auto t = a.agent.poll_transmit())
+        to_server.push_back(*t);
+    REQUIRE(to_server.size() == 2);
+    CHECK(to_server[0].destination == server);
+    auto answer = [&](const Transmit& t, std::string_view mapped) {
+        auto req = stun::Message::decode(t.data);
+        REQUIRE(req);
+        Bytes out;
+        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
+                               req->transaction_id());
+        b.add_xor_mapped_address(*SocketAddress::parse(mapped));
+        b.add_fingerprint();
+        REQUIRE(b.finish());
+        a.agent.handle_input(net.now, t.socket, server, out);
+    };
+    answer(to_server[0], "198.51.100.20:40000");
+    answer(to_server[1], "10.0.1.5:5001");  // no NAT on this one: same as the host, pruned
+    net.pump();
+    std::vector<Candidate> srflx;
+    for (const auto& cand : a.gathered)
+        if (cand.type == CandidateType::srflx) srflx.push_back(cand);
+    REQUIRE(srflx.size() == 1);
+    CHECK(srflx[0].address == "198.51.100.20");
+    CHECK(srflx[0].port == 40000);
+    CHECK(srflx[0].related_address == "10.0.0.5");
+    CHECK(srflx[0].related_port == 5000);
+    CHECK(srflx[0].priority < a.gathered[0].priority);
+    CHECK(a.agent.gathering_state() == GatheringState::complete);
+    CHECK(a.count<event::GatheringComplete>() == 1);
+    CHECK(a.agent.local_candidates().size() == 3);
+}
+
+TEST_CASE("gathering completes even when the STUN server never answers") {
+    AgentConfig c = config(true);
+    c.stun_servers = {*SocketAddress::parse("203.0.113.1:3478")};
+    c.stun.rto = 100ms;
+    Peer a(c, 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "10.0.0.5:5000");
+    a.agent.end_of_local_sockets(net.now);
+    const Instant start = net.now;
+    REQUIRE(
+        net.run_until([&] { return a.agent.gathering_state() == GatheringState::complete; }, 30s));
+    CHECK(net.now - start == 7900ms);
+    CHECK(a.count<event::GatheringComplete>() == 1);
+}
+
+TEST_CASE("host candidates prefer IPv6 and spread interfaces") {
+    Peer a(config(true), 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "192.0.2.1:1");
+    net.add_socket(a, 2, "[2001:db8::1]:1");
+    net.add_socket(a, 3, "198.51.100.1:1");
+    net.pump();
+    REQUIRE(a.gathered.size() == 3);
+    CHECK(a.gathered[1].priority > a.gathered[0].priority);
+    CHECK(a.gathered[0].priority > a.gathered[2].priority);
+    CHECK(a.gathered[0].foundation != a.gathered[2].foundation);
+    for (const auto& c : a.gathered)
+        CHECK(type_of(c.priority) == 126u);
+}

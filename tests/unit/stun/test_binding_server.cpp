@@ -1,0 +1,127 @@
+// The sans-IO Binding server: answers, errors and what it drops.
+#include <doctest/doctest.h>
+
+#include <floe/stun/builder.hpp>
+
+#include "stun/binding_server.hpp"
+
+using namespace floe;
+using namespace floe::stun;
+
+namespace {
+
+const TransactionId tid = {1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144};
+const SocketAddress v4 = *SocketAddress::parse("192.0.2.9:50000");
+const SocketAddress v6 = *SocketAddress::parse("[2001:db8::9]:50001");
+
+Bytes build(MessageType type, void (*extra)(MessageBuilder&) = nullptr) {
+    Bytes out;
+    MessageBuilder b(out, type, tid);
+    if (extra) extra(b);
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    return out;
+}
+
+Message answer(BindingServer& s, Bytes& storage) {
+    auto tx = s.poll_transmit();
+    REQUIRE(tx);
+    storage = tx->data;
+    auto m = Message::decode(storage);
+    REQUIRE(m);
+    CHECK(m->transaction_id() == tid);
+    CHECK(m->check_fingerprint());
+    CHECK_FALSE(s.poll_transmit());
+    return *m;
+}
+
+}  // namespace
+
+TEST_CASE("a Binding request gets XOR-MAPPED-ADDRESS, MAPPED-ADDRESS and SOFTWARE (v4 and v6)") {
+    BindingServer s({.software = "floe-test"});
+    for (const auto& from : {v4, v6}) {
+        s.handle_input(Instant{}, from, build({method::binding, MessageClass::request}));
+        Bytes storage;
+        Message m = answer(s, storage);
+        CHECK(m.type() == MessageType{method::binding, MessageClass::success_response});
+        CHECK(*m.xor_mapped_address() == from);
+        CHECK(*m.mapped_address() == from);
+        CHECK(*m.software() == "floe-test");
+    }
+    CHECK(s.counters().success_responses == 2);
+}
+
+TEST_CASE("an unknown comprehension-required attribute gets 420 listing it") {
+    BindingServer s;
+    s.handle_input(
+        Instant{}, v4, build({method::binding, MessageClass::request}, [](auto& b) {
+            b.add(0x7f01, as_bytes("x")).add(0xc001, as_bytes("ignored")).add(0x0031, {});
+        }));
+    Bytes storage;
+    Message m = answer(s, storage);
+    CHECK(m.message_class() == MessageClass::error_response);
+    CHECK(m.error_code()->code == 420);
+    auto list = *m.unknown_attributes_list();
+    REQUIRE(list.size() == 2);
+    CHECK(list[0] == 0x7f01);
+    CHECK(list[1] == 0x0031);
+    CHECK(s.counters().unknown_attribute == 1);
+}
+
+TEST_CASE("malformed attributes and other methods get 400; broken framing is dropped silently") {
+    BindingServer s;
+    // PRIORITY with 2 bytes: the header is fine, so the server can answer 400.
+    Bytes bad = {0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xA4, 0x42};
+    bad.insert(bad.end(), tid.begin(), tid.end());
+    for (std::uint8_t b : {0x00, 0x24, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00})
+        bad.push_back(b);
+    s.handle_input(Instant{}, v4, bad);
+    Bytes storage;
+    CHECK(answer(s, storage).error_code()->code == 400);
+    CHECK(s.counters().bad_request == 1);
+
+    s.handle_input(Instant{}, v4, build({method::allocate, MessageClass::request}));
+    Message m = answer(s, storage);
+    CHECK(m.error_code()->code == 400);
+    CHECK(m.method() == method::allocate);
+    CHECK(s.counters().unsupported_method == 1);
+
+    Bytes truncated = build({method::binding, MessageClass::request});
+    truncated.resize(truncated.size() - 4);
+    s.handle_input(Instant{}, v4, truncated);
+    CHECK_FALSE(s.poll_transmit());
+    CHECK(s.counters().dropped_malformed == 1);
+}
+
+TEST_CASE("indications, responses, non-STUN and a wrong FINGERPRINT are dropped and counted") {
+    BindingServer s;
+    s.handle_input(Instant{}, v4, build({method::binding, MessageClass::indication}));
+    s.handle_input(Instant{}, v4, build({method::binding, MessageClass::success_response}));
+    s.handle_input(Instant{}, v4, build({method::binding, MessageClass::error_response}));
+    const Bytes dtls = {0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    s.handle_input(Instant{}, v4, dtls);
+    s.handle_input(Instant{}, v4, Bytes{});
+    Bytes bad_fp = build({method::binding, MessageClass::request});
+    bad_fp.back() ^= 0xff;
+    s.handle_input(Instant{}, v4, bad_fp);
+    CHECK_FALSE(s.poll_transmit());
+    const auto& c = s.counters();
+    CHECK(c.received == 6);
+    CHECK(c.dropped_indication == 1);
+    CHECK(c.dropped_response == 2);
+    CHECK(c.dropped_not_stun == 2);
+    CHECK(c.dropped_bad_fingerprint == 1);
+    CHECK(c.success_responses == 0);
+    CHECK(to_string(c).find("dropped_response=2") != std::string::npos);
+}
+
+TEST_CASE("responses beyond the queue bound are dropped and counted, not buffered") {
+    BindingServer s({.max_queued = 2});
+    const Bytes req = build({method::binding, MessageClass::request});
+    for (int i = 0; i < 3; ++i)
+        s.handle_input(Instant{}, v4, req);
+    CHECK(s.poll_transmit());
+    CHECK(s.poll_transmit());
+    CHECK_FALSE(s.poll_transmit());
+    CHECK(s.counters().dropped_queue_full == 1);
+}

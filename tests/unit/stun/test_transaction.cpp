@@ -1,0 +1,154 @@
+// The client transaction's retransmission schedule on a virtual clock, and what it accepts.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include <floe/stun/builder.hpp>
+
+#include "stun/client_transaction.hpp"
+
+using namespace floe;
+using namespace floe::stun;
+
+namespace {
+
+const TransactionId tid = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
+const SocketAddress server = *SocketAddress::parse("127.0.0.1:3478");
+const SocketAddress mapped = *SocketAddress::parse("192.0.2.7:4444");
+
+Bytes binding_request() {
+    Bytes out;
+    MessageBuilder(out, {method::binding, MessageClass::request}, tid).add_fingerprint();
+    return out;
+}
+
+Bytes response(const TransactionId& id, MessageClass cls = MessageClass::success_response,
+               std::uint16_t m = method::binding, const IntegrityKey* key = nullptr) {
+    Bytes out;
+    MessageBuilder b(out, {m, cls}, id);
+    b.add_xor_mapped_address(mapped);
+    if (key) b.add_message_integrity(*key);
+    b.add_fingerprint();
+    return out;
+}
+
+// Runs the transaction with nothing answering; returns the times (ms from start) of every send
+// and of the timeout.
+std::vector<long> schedule(RetransmissionConfig config, long& timeout_at) {
+    const Instant start{};
+    ClientTransaction t(binding_request(), server, start, config);
+    std::vector<long> sends;
+    Instant now = start;
+    for (;;) {
+        while (auto tx = t.poll_transmit()) {
+            CHECK(tx->destination == server);
+            sends.push_back(static_cast<long>(to_ms(now - start)));
+        }
+        if (auto e = t.poll_event()) {
+            CHECK(e->kind == ClientTransaction::Event::Kind::timed_out);
+            CHECK(e->transmissions == static_cast<int>(sends.size()));
+            timeout_at = static_cast<long>(to_ms(now - start));
+            return sends;
+        }
+        auto next = t.poll_timeout();
+        REQUIRE(next);
+        REQUIRE(*next > now);
+        t.handle_timeout(*next - std::chrono::microseconds(1));  // early: nothing happens
+        CHECK_FALSE(t.poll_transmit());
+        now = *next;
+        t.handle_timeout(now);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("default schedule: 7 sends at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s, timeout at 39.5 s") {
+    long timeout_at = 0;
+    auto sends = schedule({}, timeout_at);
+    CHECK(sends == std::vector<long>{0, 500, 1500, 3500, 7500, 15500, 31500});
+    CHECK(timeout_at == 39500);
+}
+
+TEST_CASE("RTO, Rc and Rm are configurable (an 800 ms RTT path with RTO 1 s, Rc 3, Rm 4)") {
+    long timeout_at = 0;
+    auto sends = schedule({std::chrono::seconds(1), 3, 4}, timeout_at);
+    CHECK(sends == std::vector<long>{0, 1000, 3000});
+    CHECK(timeout_at == 7000);
+    auto capped = schedule({std::chrono::milliseconds(100), 5, 2, std::chrono::milliseconds(300)},
+                           timeout_at);
+    CHECK(capped == std::vector<long>{0, 100, 300, 600, 900});
+    CHECK(timeout_at == 1100);
+}
+
+TEST_CASE("a response after a retransmission ends the transaction with its RTT") {
+    const Instant start{};
+    ClientTransaction t(binding_request(), server, start);
+    CHECK(t.poll_transmit());
+    t.handle_timeout(start + std::chrono::milliseconds(500));
+    CHECK(t.poll_transmit());
+    CHECK(t.transmissions() == 2);
+    const Instant at = start + std::chrono::milliseconds(800);
+    CHECK(t.handle_input(at, server, response(tid)));
+    auto e = t.poll_event();
+    REQUIRE(e);
+    CHECK(e->kind == ClientTransaction::Event::Kind::response);
+    CHECK(e->rtt == std::chrono::milliseconds(300));
+    CHECK(e->elapsed == std::chrono::milliseconds(800));
+    CHECK(e->transmissions == 2);
+    auto m = Message::decode(e->response);
+    REQUIRE(m);
+    CHECK(*m->xor_mapped_address() == mapped);
+    CHECK(t.done());
+    CHECK_FALSE(t.poll_timeout());
+    t.handle_timeout(start + std::chrono::seconds(100));
+    CHECK_FALSE(t.poll_transmit());
+    CHECK_FALSE(t.poll_event());
+}
+
+TEST_CASE("a 800 ms RTT path still completes with the default schedule") {
+    const Instant start{};
+    ClientTransaction t(binding_request(), server, start);
+    t.poll_transmit();
+    t.handle_timeout(start + std::chrono::milliseconds(500));  // retransmit before the answer
+    t.poll_transmit();
+    // The answer to the first send arrives at 800 ms: it matches (same transaction id).
+    CHECK(t.handle_input(start + std::chrono::milliseconds(800), server, response(tid)));
+    REQUIRE(t.poll_event());
+}
+
+TEST_CASE("wrong transaction, wrong method, a request, bad fingerprint or integrity are ignored") {
+    const Instant start{};
+    const auto key = IntegrityKey::short_term("secret");
+    ClientTransaction t(binding_request(), server, start);
+    t.require_integrity(key);
+    TransactionId other = tid;
+    other[0] ^= 1;
+    CHECK_FALSE(t.handle_input(
+        start, server, response(other, MessageClass::success_response, method::binding, &key)));
+    CHECK(t.ignored_responses() == 0);  // not ours at all
+    CHECK_FALSE(t.handle_input(
+        start, server, response(tid, MessageClass::success_response, method::allocate, &key)));
+    CHECK_FALSE(
+        t.handle_input(start, server, response(tid, MessageClass::request, method::binding, &key)));
+    Bytes corrupted = response(tid, MessageClass::success_response, method::binding, &key);
+    corrupted[corrupted.size() - 1] ^= 1;
+    CHECK_FALSE(t.handle_input(start, server, corrupted));
+    const auto wrong = IntegrityKey::short_term("Secret");
+    CHECK_FALSE(t.handle_input(
+        start, server, response(tid, MessageClass::success_response, method::binding, &wrong)));
+    CHECK_FALSE(t.handle_input(start, server, response(tid)));  // no integrity at all
+    CHECK(t.ignored_responses() == 5);
+    CHECK_FALSE(t.done());
+    CHECK_FALSE(t.poll_event());
+    // Error responses pass without integrity; the caller reads the code.
+    CHECK(t.handle_input(start, server, response(tid, MessageClass::error_response)));
+    CHECK(t.poll_event()->kind == ClientTransaction::Event::Kind::response);
+}
+
+TEST_CASE("a transaction refuses a non-request and a zero Rc") {
+    CHECK_THROWS_AS(ClientTransaction(response(tid), server, Instant{}), std::invalid_argument);
+    CHECK_THROWS_AS(ClientTransaction(binding_request(), server, Instant{},
+                                      {std::chrono::milliseconds(500), 0}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(ClientTransaction(Bytes{1, 2, 3}, server, Instant{}), std::invalid_argument);
+}
