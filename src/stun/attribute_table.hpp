@@ -1,25 +1,92 @@
-// The attribute table's row, shared by the decoder and the builder (not public).
+// The table of attributes floe knows: one row per attribute, with the value lengths its RFC
+// allows and where it may stand. The decoder checks every attribute against it (inline: this is
+// the decode hot path); attribute_name() and is_known_attribute() read it too. Not public.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include <floe/stun/attributes.hpp>
+
 namespace floe::stun {
 
-// How a value is laid out, for the decoder's extra checks beyond length.
+// How a value is laid out, for the decoder's checks beyond length.
 enum class AttributeShape : std::uint8_t { opaque, text, address, error_code, password_algorithms };
+
+// Where an attribute may stand (RFC 8489 §14.5-14.7): anything may precede MESSAGE-INTEGRITY;
+// after it only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT; after MI-SHA256 only FINGERPRINT;
+// nothing after FINGERPRINT. A message's attributes must come in strictly increasing rank once
+// a rank above `body` has been seen.
+enum class AttributeRank : std::uint8_t { body, integrity, integrity_sha256, fingerprint };
 
 struct AttributeInfo {
     std::uint16_t type;
     std::string_view name;
-    std::size_t min_length;
-    std::size_t max_length;
-    std::size_t multiple_of;  // the length must be a multiple of this
+    std::uint16_t min_length;
+    std::uint16_t max_length;
+    std::uint8_t length_mask;  // length & mask must be 0: 3 = a multiple of 4, 1 = of 2
     AttributeShape shape;
+    AttributeRank rank = AttributeRank::body;
 };
 
+namespace detail {
+
+inline constexpr std::uint16_t any_length = 0xFFFF;
+using Shape = AttributeShape;
+
+// clang-format off
+inline constexpr std::array<AttributeInfo, 20> attribute_table = {{
+    // type                          name                        min  max                 mask shape
+    {attr::mapped_address,           "MAPPED-ADDRESS",             8, 20,                 3, Shape::address},
+    {attr::username,                 "USERNAME",                   0, max_username_bytes, 0, Shape::text},
+    {attr::message_integrity,        "MESSAGE-INTEGRITY",         20, 20,                 0, Shape::opaque, AttributeRank::integrity},
+    {attr::error_code,               "ERROR-CODE",                 4, 4 + max_reason_bytes, 0, Shape::error_code},
+    {attr::unknown_attributes,       "UNKNOWN-ATTRIBUTES",         0, any_length,         1, Shape::opaque},
+    {attr::realm,                    "REALM",                      0, max_realm_bytes,    0, Shape::text},
+    {attr::nonce,                    "NONCE",                      0, max_nonce_bytes,    0, Shape::text},
+    {attr::message_integrity_sha256, "MESSAGE-INTEGRITY-SHA256",  16, 32,                 3, Shape::opaque, AttributeRank::integrity_sha256},
+    {attr::password_algorithm,       "PASSWORD-ALGORITHM",         4, any_length,         0, Shape::password_algorithms},
+    {attr::userhash,                 "USERHASH",                  32, 32,                 0, Shape::opaque},
+    {attr::xor_mapped_address,       "XOR-MAPPED-ADDRESS",         8, 20,                 3, Shape::address},
+    {attr::priority,                 "PRIORITY",                   4, 4,                  0, Shape::opaque},
+    {attr::use_candidate,            "USE-CANDIDATE",              0, 0,                  0, Shape::opaque},
+    {attr::password_algorithms,      "PASSWORD-ALGORITHMS",        4, any_length,         0, Shape::password_algorithms},
+    {attr::alternate_domain,         "ALTERNATE-DOMAIN",           0, max_alternate_domain_bytes, 0, Shape::text},
+    {attr::software,                 "SOFTWARE",                   0, max_software_bytes, 0, Shape::text},
+    {attr::alternate_server,         "ALTERNATE-SERVER",           8, 20,                 3, Shape::address},
+    {attr::fingerprint,              "FINGERPRINT",                4, 4,                  0, Shape::opaque, AttributeRank::fingerprint},
+    {attr::ice_controlled,           "ICE-CONTROLLED",             8, 8,                  0, Shape::opaque},
+    {attr::ice_controlling,          "ICE-CONTROLLING",            8, 8,                  0, Shape::opaque},
+}};
+// clang-format on
+
+// Known types cluster in 0x0000-0x003F and 0x8000-0x803F: one 128-entry index (row + 1, 0 for
+// unknown), the top bit of the type selecting the half, makes the lookup one test and two loads.
+using AttributeIndex = std::array<std::uint8_t, 128>;
+constexpr std::size_t index_slot(std::uint16_t type) {
+    return ((type >> 9) & 0x40u) | (type & 0x3Fu);
+}
+constexpr bool indexable(std::uint16_t type) {
+    return (type & 0x7FC0u) == 0;
+}
+constexpr AttributeIndex make_attribute_index() {
+    AttributeIndex index{};
+    for (std::size_t i = 0; i < attribute_table.size(); ++i)
+        if (indexable(attribute_table[i].type))
+            index[index_slot(attribute_table[i].type)] = static_cast<std::uint8_t>(i + 1);
+    return index;
+}
+inline constexpr AttributeIndex attribute_index = make_attribute_index();
+
+}  // namespace detail
+
 // The row for `type`, or nullptr when floe does not know it.
-const AttributeInfo* attribute_info(std::uint16_t type);
+inline const AttributeInfo* attribute_info(std::uint16_t type) {
+    if (!detail::indexable(type)) return nullptr;
+    const std::uint8_t row = detail::attribute_index[detail::index_slot(type)];
+    return row ? &detail::attribute_table[row - 1] : nullptr;
+}
 
 }  // namespace floe::stun

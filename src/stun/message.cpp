@@ -18,15 +18,6 @@ std::uint16_t MessageType::to_wire() const {
                                       ((c & 1u) << 4) | ((c & 2u) << 7));
 }
 
-MessageType MessageType::from_wire(std::uint16_t type) {
-    const unsigned t = type;
-    MessageType out;
-    out.method =
-        static_cast<std::uint16_t>((t & 0x000Fu) | ((t & 0x00E0u) >> 1) | ((t & 0x3E00u) >> 2));
-    out.cls = static_cast<MessageClass>(((t >> 4) & 1u) | ((t >> 7) & 2u));
-    return out;
-}
-
 std::string_view to_string(MessageClass cls) {
     switch (cls) {
         case MessageClass::request:
@@ -108,9 +99,9 @@ std::string_view to_string(DecodeError error) {
 
 namespace {
 
-// The checks beyond length that some layouts need.
-std::optional<DecodeError> check_shape(const AttributeInfo& info, ByteSpan value) {
-    switch (info.shape) {
+// The checks beyond length that some layouts need (lengths were checked against the table).
+std::optional<DecodeError> check_shape(AttributeShape shape, ByteSpan value) {
+    switch (shape) {
         case AttributeShape::address: {
             const std::uint8_t family = value[1];  // length >= 8 was checked
             if (family != 1 && family != 2) return DecodeError::bad_address_family;
@@ -136,15 +127,6 @@ std::optional<DecodeError> check_shape(const AttributeInfo& info, ByteSpan value
     return std::nullopt;
 }
 
-std::optional<DecodeError> check_attribute(std::uint16_t type, ByteSpan value) {
-    const AttributeInfo* info = attribute_info(type);
-    if (!info) return std::nullopt;
-    if (value.size() < info->min_length || value.size() > info->max_length ||
-        value.size() % info->multiple_of != 0)
-        return DecodeError::bad_attribute_length;
-    return check_shape(*info, value);
-}
-
 }  // namespace
 
 std::optional<Header> peek_header(ByteSpan bytes) {
@@ -162,51 +144,66 @@ std::optional<Header> peek_header(ByteSpan bytes) {
 }
 
 Result<Message, DecodeError> Message::decode(ByteSpan bytes) {
+    // One Result, returned by name on every path, so the Message is never copied out.
+    Result<Message, DecodeError> result = Message();
+    if (auto error = result->parse(bytes)) result = Result<Message, DecodeError>(fail(*error));
+    return result;
+}
+
+std::optional<DecodeError> Message::parse(ByteSpan bytes) {
     ByteReader r(bytes);
     auto type = r.u16();
     auto length = r.u16();
     auto cookie = r.u32();
     auto id = r.bytes(12);
-    if (!id) return fail(DecodeError::too_short);
-    if ((*type & 0xC000u) != 0) return fail(DecodeError::not_stun);
-    if (*cookie != magic_cookie) return fail(DecodeError::bad_cookie);
-    if (*length % 4 != 0) return fail(DecodeError::length_not_multiple_of_4);
-    if (std::size_t{*length} + header_size != bytes.size())
-        return fail(DecodeError::length_mismatch);
+    if (!id) return DecodeError::too_short;
+    if ((*type & 0xC000u) != 0) return DecodeError::not_stun;
+    if (*cookie != magic_cookie) return DecodeError::bad_cookie;
+    if (*length % 4 != 0) return DecodeError::length_not_multiple_of_4;
+    if (std::size_t{*length} + header_size != bytes.size()) return DecodeError::length_mismatch;
 
-    Message m;
-    m.raw_ = bytes;
-    m.header_.type = MessageType::from_wire(*type);
-    m.header_.length = *length;
-    std::memcpy(m.header_.transaction_id.data(), id->data(), 12);
+    raw_ = bytes;
+    header_.type = MessageType::from_wire(*type);
+    header_.length = *length;
+    std::memcpy(header_.transaction_id.data(), id->data(), 12);
 
-    // What may still come: after MESSAGE-INTEGRITY only MI-SHA256 and FINGERPRINT, after
-    // MI-SHA256 only FINGERPRINT, after FINGERPRINT nothing.
-    bool seen_integrity = false, seen_integrity_sha256 = false, seen_fingerprint = false;
-    while (!r.empty()) {
-        const std::size_t offset = r.position();
-        auto at_type = r.u16();
-        auto at_length = r.u16();
-        if (!at_length) return fail(DecodeError::attribute_overrun);  // cannot happen: length % 4
-        auto value = r.bytes(*at_length);
-        if (!value || !r.skip((4 - *at_length % 4) % 4))
-            return fail(DecodeError::attribute_overrun);
+    // The body is a whole number of 4-byte words and every attribute takes whole words, so each
+    // attribute header is there; load_u32 checks the offset all the same.
+    AttributeRank last = AttributeRank::body;
+    std::size_t count = 0;
+    std::size_t offset = header_size;
+    while (offset < bytes.size()) {
+        const std::uint32_t word = load_u32(bytes, offset);
+        const auto at_type = static_cast<std::uint16_t>(word >> 16);
+        const auto at_length = static_cast<std::uint16_t>(word);
+        const std::size_t padded = (std::size_t{at_length} + 3) & ~std::size_t{3};
+        if (padded > bytes.size() - offset - attribute_header_size)
+            return DecodeError::attribute_overrun;
 
-        if (seen_fingerprint) return fail(DecodeError::attribute_after_fingerprint);
-        if ((seen_integrity_sha256 && *at_type != attr::fingerprint) ||
-            (seen_integrity && *at_type != attr::fingerprint &&
-             *at_type != attr::message_integrity_sha256))
-            return fail(DecodeError::attribute_after_integrity);
-        seen_integrity |= *at_type == attr::message_integrity;
-        seen_integrity_sha256 |= *at_type == attr::message_integrity_sha256;
-        seen_fingerprint |= *at_type == attr::fingerprint;
-
-        if (auto error = check_attribute(*at_type, *value)) return fail(*error);
-        if (m.count_ == max_attributes) return fail(DecodeError::too_many_attributes);
-        m.attributes_[m.count_++] =
-            RawAttribute{*at_type, *at_length, static_cast<std::uint16_t>(offset)};
+        if (const AttributeInfo* info = attribute_info(at_type)) {
+            if (last != AttributeRank::body && info->rank <= last)
+                return last == AttributeRank::fingerprint ? DecodeError::attribute_after_fingerprint
+                                                          : DecodeError::attribute_after_integrity;
+            if (at_length < info->min_length || at_length > info->max_length ||
+                (at_length & info->length_mask) != 0)
+                return DecodeError::bad_attribute_length;
+            if (info->shape != AttributeShape::opaque && info->shape != AttributeShape::text)
+                if (auto error = check_shape(info->shape, bytes.subspan(offset + 4, at_length)))
+                    return *error;
+            if (info->rank != AttributeRank::body) {
+                last = info->rank;
+                trailer_[static_cast<std::size_t>(last) - 1] = static_cast<std::uint8_t>(count);
+            }
+        } else if (last != AttributeRank::body) {
+            return last == AttributeRank::fingerprint ? DecodeError::attribute_after_fingerprint
+                                                      : DecodeError::attribute_after_integrity;
+        }
+        if (count == max_attributes) return DecodeError::too_many_attributes;
+        attributes_[count++] = RawAttribute{at_type, at_length, static_cast<std::uint16_t>(offset)};
+        offset += attribute_header_size + padded;
     }
-    return m;
+    count_ = static_cast<std::uint8_t>(count);
+    return std::nullopt;
 }
 
 // ---- attribute access ---------------------------------------------------------------------------
@@ -362,15 +359,22 @@ std::optional<ByteSpan> Message::message_integrity_sha256() const {
 
 // ---- checks -------------------------------------------------------------------------------------
 
+const RawAttribute* Message::trailer(AttributeRank rank) const {
+    const std::uint8_t index = trailer_[static_cast<std::size_t>(rank) - 1];
+    return index < count_ ? &attributes_[index] : nullptr;
+}
+
 bool Message::check_fingerprint() const {
-    const RawAttribute* a = find(attr::fingerprint);
+    const RawAttribute* a = trailer(AttributeRank::fingerprint);
     if (!a) return false;
     const std::uint32_t expected = crc32(raw_.first(a->offset)) ^ fingerprint_xor;
     return load_u32(value(*a), 0) == expected;
 }
 
 bool Message::check_mac(std::uint16_t type, const IntegrityKey& key) const {
-    const RawAttribute* a = find(type);
+    const RawAttribute* a =
+        trailer(type == attr::message_integrity ? AttributeRank::integrity
+                                                : AttributeRank::integrity_sha256);
     if (!a) return false;
     // The MAC covers the message up to the attribute, with the header's length set as if the
     // attribute were the last one (RFC 8489 §14.5).

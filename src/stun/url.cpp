@@ -26,15 +26,31 @@ std::uint16_t default_port(UrlScheme scheme) {
 }
 
 std::string Url::to_string() const {
+    // Appending (not operator+) also keeps GCC 12's -Wrestrict false positive away at -O3.
     std::string out(stun::to_string(scheme));
     out += ':';
-    out += host_is_ipv6_literal() ? "[" + host + "]" : host;
-    out += ':' + std::to_string(port);
+    if (host_is_ipv6_literal()) {
+        out += '[';
+        out += host;
+        out += ']';
+    } else {
+        out += host;
+    }
+    out += ':';
+    out += std::to_string(port);
     if (transport) out += *transport == UrlTransport::udp ? "?transport=udp" : "?transport=tcp";
     return out;
 }
 
 namespace {
+
+// Error text by appending (operator+ chains trip GCC 12's -Wrestrict false positive at -O3).
+std::string concat(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (auto p : parts)
+        out += p;
+    return out;
+}
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -70,7 +86,7 @@ Result<Url, std::string> parse_url(std::string_view text) {
     else if (scheme == "turns")
         url.scheme = UrlScheme::turns;
     else
-        return fail("unknown scheme '" + std::string(text.substr(0, colon)) + "'");
+        return fail(concat({"unknown scheme '", text.substr(0, colon), "'"}));
     url.port = default_port(url.scheme);
     std::string_view rest = text.substr(colon + 1);
     if (rest.substr(0, 2) == "//") return fail("a STUN/TURN URI has no '//' (RFC 7064)");
@@ -89,7 +105,7 @@ Result<Url, std::string> parse_url(std::string_view text) {
         if (close == std::string_view::npos) return fail("unterminated '[' in the host");
         host = rest.substr(1, close - 1);
         auto ip = IpAddress::parse(host);
-        if (!ip || !ip->is_v6()) return fail("'" + std::string(host) + "' is not an IPv6 address");
+        if (!ip || !ip->is_v6()) return fail(concat({"'", host, "' is not an IPv6 address"}));
         std::string_view after = rest.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') return fail("unexpected text after ']'");
@@ -105,14 +121,14 @@ Result<Url, std::string> parse_url(std::string_view text) {
             if (port.find(':') != std::string_view::npos)
                 return fail("an IPv6 host must be in brackets");
         }
-        if (!valid_reg_name(host)) return fail("bad host '" + std::string(host) + "'");
+        if (!valid_reg_name(host)) return fail(concat({"bad host '", host, "'"}));
     }
     url.host = std::string(host);
     if (!port.empty()) {
         unsigned value = 0;
         auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
         if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
-            return fail("bad port '" + std::string(port) + "'");
+            return fail(concat({"bad port '", port, "'"}));
         url.port = static_cast<std::uint16_t>(value);
     }
     if (!query.empty()) {
@@ -122,7 +138,7 @@ Result<Url, std::string> parse_url(std::string_view text) {
         else if (q == "transport=tcp")
             url.transport = UrlTransport::tcp;
         else
-            return fail("unknown query '" + std::string(query) + "' (expected transport=udp|tcp)");
+            return fail(concat({"unknown query '", query, "' (expected transport=udp|tcp)"}));
     }
     return url;
 }

@@ -30,6 +30,8 @@
 
 namespace floe::stun {
 
+enum class AttributeRank : std::uint8_t;  // src/stun/attribute_table.hpp
+
 inline constexpr std::uint32_t magic_cookie = 0x2112A442;
 inline constexpr std::size_t header_size = 20;
 inline constexpr std::size_t attribute_header_size = 4;
@@ -63,7 +65,12 @@ struct MessageType {
     MessageClass cls = MessageClass::request;
 
     std::uint16_t to_wire() const;
-    static MessageType from_wire(std::uint16_t type);
+    static MessageType from_wire(std::uint16_t type) {
+        const unsigned t = type;
+        return {
+            static_cast<std::uint16_t>((t & 0x000Fu) | ((t & 0x00E0u) >> 1) | ((t & 0x3E00u) >> 2)),
+            static_cast<MessageClass>(((t >> 4) & 1u) | ((t >> 7) & 2u))};
+    }
     friend bool operator==(const MessageType&, const MessageType&) = default;
 };
 
@@ -90,9 +97,11 @@ std::string_view to_string(DecodeError error);
 
 // One attribute as it sits in the message: where its value starts and how long it is.
 struct RawAttribute {
-    std::uint16_t type = 0;
-    std::uint16_t length = 0;  // of the value, without padding
-    std::uint16_t offset = 0;  // of the attribute header from the start of the message
+    // No default member initializers: a Message holds 32 of these and decode sets only those it
+    // uses. RawAttribute{} is still all zeros.
+    std::uint16_t type;
+    std::uint16_t length;  // of the value, without padding
+    std::uint16_t offset;  // of the attribute header from the start of the message
 };
 
 // The fixed 20 bytes, readable before (or without) a full decode: a server answers a malformed
@@ -167,13 +176,18 @@ class Message {
     bool check_integrity_sha256(const IntegrityKey& key) const;
 
   private:
-    Message() = default;
+    Message() {}  // user-provided: value-initialization must not zero attributes_
+    std::optional<DecodeError> parse(ByteSpan bytes);
     bool check_mac(std::uint16_t type, const IntegrityKey& key) const;
+    const RawAttribute* trailer(AttributeRank rank) const;
 
     ByteSpan raw_;
     Header header_;
     std::uint8_t count_ = 0;
-    std::array<RawAttribute, max_attributes> attributes_{};
+    // Where MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are (index into
+    // attributes_, 0xFF when absent), found by decode so checks need not search.
+    std::array<std::uint8_t, 3> trailer_ = {0xFF, 0xFF, 0xFF};
+    std::array<RawAttribute, max_attributes> attributes_;  // the first count_ are set
 };
 
 // Decodes an address value (MAPPED-ADDRESS layout); with `xor_with` the port and address are
