@@ -1,19 +1,19 @@
-// A STUN server on a simulated host: answers Binding requests with the address they came from
-// (XOR-MAPPED-ADDRESS, RFC 8489 §7.3.1), which is how an agent behind a NAT learns its
-// server-reflexive candidate. No authentication, as public STUN servers run.
+// A STUN server on a simulated host: the stun module's sans-IO BindingServer, which answers
+// Binding requests with the address they came from (XOR-MAPPED-ADDRESS, RFC 8489 §7.3.1). That
+// is how an agent behind a NAT learns its server-reflexive candidate. No authentication, as
+// public STUN servers run.
 #pragma once
 
-#include <cstdint>
-#include <deque>
 #include <optional>
 
 #include "sim/network.hpp"
+#include "stun/binding_server.hpp"
 
 namespace floe::sim {
 
 class StunServerNode final : public Node {
   public:
-    std::uint64_t requests_answered() const { return answered_; }
+    const stun::BindingServer::Counters& counters() const { return server_.counters(); }
 
     void handle_input(Instant now, SocketAddress local, SocketAddress from, ByteSpan data) override;
     void handle_timeout(Instant) override {}
@@ -21,8 +21,8 @@ class StunServerNode final : public Node {
     std::optional<Datagram> poll_transmit() override;
 
   private:
-    std::deque<Datagram> out_;
-    std::uint64_t answered_ = 0;
+    stun::BindingServer server_;
+    SocketAddress local_;  // one socket: the address requests came to
 };
 
 }  // namespace floe::sim

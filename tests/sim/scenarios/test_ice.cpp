@@ -47,7 +47,7 @@ TEST_CASE("endpoint-independent NATs on both sides connect through server-reflex
     const SocketAddress nat_b{t.net.nat(*t.nat_b).external_ip(), IceTopology::agent_port};
     CHECK(t.a.selected->remote_address == nat_b);
     CHECK(selected_remote_type(t.a) == ice::CandidateType::srflx);
-    CHECK(t.stun.requests_answered() >= 2);
+    CHECK(t.stun.counters().success_responses >= 2);
 }
 
 TEST_CASE("port-restricted NATs on both sides connect once both agents have sent checks") {
@@ -81,6 +81,7 @@ TEST_CASE("symmetric NAT against port-restricted fails within checking timeout")
 }
 
 TEST_CASE("30 percent loss each way still connects") {
+    std::uint64_t lost = 0;
     for (std::uint64_t seed = 100; seed < 120; ++seed) {
         const LinkConfig lossy{.delay = 20ms, .loss = 0.3};
         IceTopology t(
@@ -90,8 +91,9 @@ TEST_CASE("30 percent loss each way still connects") {
         INFO("seed " << seed << ", " << t.describe());
         t.start();
         CHECK(t.run_until_connected(30s));
-        CHECK(t.net.stats().lost > 0);
+        lost += t.net.stats().lost;
     }
+    CHECK(lost > 0);
 }
 
 TEST_CASE("an 800 ms round trip connects") {
