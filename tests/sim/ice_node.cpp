@@ -81,12 +81,13 @@ void IceNode::receive_signal(Instant now, Message message) {
 }
 
 void IceNode::pump(Instant now) {
+    agent_timeout_.reset();
     while (auto event = agent_.poll_event()) {
         if (auto* c = std::get_if<ice::event::LocalCandidate>(&*event)) {
             FLOE_LOG(LogLevel::debug, "sim")
                 << secs(now) << " " << name_ << " gathered " << c->candidate.to_string();
             local_candidates.push_back(*c);
-            send_signal(now, c->candidate);
+            if (signal_candidates) send_signal(now, c->candidate);
         } else if (std::holds_alternative<ice::event::GatheringComplete>(*event)) {
             send_signal(now, EndOfCandidates{});
         } else if (auto* s = std::get_if<ice::event::StateChanged>(&*event)) {
@@ -122,7 +123,8 @@ void IceNode::handle_timeout(Instant now) {
 }
 
 std::optional<Instant> IceNode::poll_timeout() const {
-    auto t = agent_.poll_timeout();
+    if (!agent_timeout_) agent_timeout_ = agent_.poll_timeout();
+    auto t = *agent_timeout_;
     if (!inbox_.empty() && (!t || inbox_.front().at < *t)) t = inbox_.front().at;
     return t;
 }

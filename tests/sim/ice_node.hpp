@@ -32,9 +32,14 @@ class IceNode final : public Node {
     void restart(Instant now);
     void close();
 
-    ice::Agent& agent() { return agent_; }
+    // Read-only: everything that changes the agent goes through this node, which keeps the
+    // signalling and the cached timeout right.
     const ice::Agent& agent() const { return agent_; }
     const std::string& name() const { return name_; }
+
+    // When false, local candidates are not trickled to the peer (it learns them only as
+    // peer-reflexive ones from our checks): a peer that cannot send checks of its own.
+    bool signal_candidates = true;
 
     // What happened, in order.
     std::vector<std::pair<Instant, ice::IceState>> states;
@@ -75,7 +80,11 @@ class IceNode final : public Node {
     std::vector<SocketAddress> sockets_;  // SocketId = index
     IceNode* peer_ = nullptr;
     Duration signalling_delay_{};
-    std::deque<Signal> inbox_;  // arrival times never decrease: one fixed delay, FIFO
+    std::deque<Signal> inbox_;
+    // agent_.poll_timeout(), which the Network asks for at every step, until the agent is next
+    // called (every call into it ends in pump()).
+    mutable std::optional<std::optional<Instant>>
+        agent_timeout_;  // arrival times never decrease: one fixed delay, FIFO
 };
 
 }  // namespace floe::sim

@@ -218,7 +218,10 @@ bool Network::progress(Instant limit) {
         return true;
     }
     interfaces_[*due_node].node->handle_timeout(now_);
+    ++stats_.timeouts;
+    const auto sent = stats_.sent;
     drain(*due_node);
+    if (stats_.sent == sent) ++stats_.idle_timeouts;
     return true;
 }
 

@@ -75,13 +75,15 @@ struct Path {
 };
 
 struct NetworkStats {
-    std::uint64_t sent = 0;         // datagrams put on a host's uplink
-    std::uint64_t delivered = 0;    // datagrams handed to a node
-    std::uint64_t lost = 0;         // dropped by a link's loss
-    std::uint64_t duplicated = 0;   // extra copies made by a link
-    std::uint64_t unroutable = 0;   // no host or NAT owns the destination
-    std::uint64_t nat_dropped = 0;  // no mapping, filtered, or hairpin
-    std::uint64_t no_node = 0;      // arrived at a host with no node attached
+    std::uint64_t sent = 0;           // datagrams put on a host's uplink
+    std::uint64_t delivered = 0;      // datagrams handed to a node
+    std::uint64_t lost = 0;           // dropped by a link's loss
+    std::uint64_t duplicated = 0;     // extra copies made by a link
+    std::uint64_t unroutable = 0;     // no host or NAT owns the destination
+    std::uint64_t nat_dropped = 0;    // no mapping, filtered, or hairpin
+    std::uint64_t no_node = 0;        // arrived at a host with no node attached
+    std::uint64_t timeouts = 0;       // handle_timeout() calls
+    std::uint64_t idle_timeouts = 0;  // ... after which the node had nothing to send
 };
 
 using ZoneId = std::size_t;

@@ -62,6 +62,25 @@ TEST_CASE("port-restricted NATs on both sides connect once both agents have sent
     CHECK(t.b.selected->remote_address.ip() == t.net.nat(*t.nat_a).external_ip());
 }
 
+TEST_CASE("port-restricted NATs stay closed when only one agent can send checks") {
+    for (const bool b_filters : {false, true}) {
+        CAPTURE(b_filters);
+        ice::AgentConfig agent;
+        agent.checking_timeout = 10s;
+        IceTopology t(9, {.a = {.nat = port_restricted, .controlling = true},
+                          .b = {.nat = b_filters ? port_restricted : full_cone},
+                          .agent = agent});
+        INFO("seed 9, " << t.describe());
+        t.a.signal_candidates = false;  // b never learns where a is, so only a checks
+        t.start();
+        const bool connected = t.run_until_connected(agent.checking_timeout + 1s);
+        // b's full cone lets a's checks in and b answers the peer-reflexive address; b's
+        // port-restricted NAT drops them, as nothing inside ever sent to a.
+        CHECK(connected == !b_filters);
+        CHECK((t.net.nat(*t.nat_b).stats().dropped_filtered > 0) == b_filters);
+    }
+}
+
 TEST_CASE("symmetric NAT against port-restricted fails within checking timeout") {
     ice::AgentConfig agent;
     agent.checking_timeout = 15s;
