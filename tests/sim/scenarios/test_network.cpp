@@ -29,14 +29,11 @@ struct Received {
     std::string text;
 };
 
-class Probe final : public Node {
+// A node with no timers: what it sends waits in an outbox until the network collects it.
+class Outbox : public Node {
   public:
-    void send(SocketAddress from, SocketAddress to, std::string text) {
+    void send(SocketAddress from, SocketAddress to, std::string_view text) {
         out_.push_back(Datagram{from, to, Bytes(text.begin(), text.end())});
-    }
-    void handle_input(Instant now, SocketAddress local, SocketAddress from,
-                      ByteSpan data) override {
-        received.push_back({now, local, from, std::string(as_string(data))});
     }
     void handle_timeout(Instant) override {}
     std::optional<Instant> poll_timeout() const override { return std::nullopt; }
@@ -46,29 +43,27 @@ class Probe final : public Node {
         out_.pop_front();
         return d;
     }
-    std::vector<Received> received;
 
   private:
     std::deque<Datagram> out_;
 };
 
-class Echo final : public Node {
+// Sends what the test tells it; records what arrives.
+class Probe final : public Outbox {
+  public:
+    void handle_input(Instant now, SocketAddress local, SocketAddress from,
+                      ByteSpan data) override {
+        received.push_back({now, local, from, std::string(as_string(data))});
+    }
+    std::vector<Received> received;
+};
+
+// Answers every datagram with the address it came from.
+class Echo final : public Outbox {
   public:
     void handle_input(Instant, SocketAddress local, SocketAddress from, ByteSpan) override {
-        const auto text = from.to_string();
-        out_.push_back(Datagram{local, from, Bytes(text.begin(), text.end())});
+        send(local, from, from.to_string());
     }
-    void handle_timeout(Instant) override {}
-    std::optional<Instant> poll_timeout() const override { return std::nullopt; }
-    std::optional<Datagram> poll_transmit() override {
-        if (out_.empty()) return std::nullopt;
-        auto d = std::move(out_.front());
-        out_.pop_front();
-        return d;
-    }
-
-  private:
-    std::deque<Datagram> out_;
 };
 
 // One NAT with a probe behind it and two echo servers (and a stranger probe) outside.
