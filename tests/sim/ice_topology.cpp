@@ -61,8 +61,8 @@ std::string Side::describe() const {
     std::string out = controlling ? "controlling " : "controlled ";
     out += nat ? nat->describe() : "public";
     out += describe_link(path.up);
-    if (path.down.loss != path.up.loss || path.down.delay != path.up.delay)
-        out += " /" + describe_link(path.down);
+    const auto down = describe_link(path.down);
+    if (down != describe_link(path.up)) out += " / down" + (down.empty() ? " clean" : down);
     return out;
 }
 

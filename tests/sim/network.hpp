@@ -117,8 +117,6 @@ class Network {
 
     Instant now() const { return now_; }
     const NetworkStats& stats() const { return stats_; }
-    // The seeded generator the network draws from; scenarios may draw topologies from it too.
-    Random& random() { return random_; }
 
     // Collects every node's pending transmits (e.g. after the test called into a node directly).
     void flush();
