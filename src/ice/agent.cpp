@@ -353,6 +353,7 @@ struct Agent::Impl {
         if (c.is_mdns()) {
             // Kept for the record; connects through peer-reflexive discovery (RFC 8445 §7.3.1.3).
             if (remotes.size() < config.max_remote_candidates) remotes.push_back({c, std::nullopt});
+            drive(now);
             return;
         }
         auto address = c.socket_address();
@@ -365,6 +366,7 @@ struct Agent::Impl {
             for (auto& p : checklist.pairs())
                 if (p.remote == *existing) p.remote_priority = r.candidate.priority;
             checklist.set_controlling(controlling());
+            drive(now);
             return;
         }
         add_remote(std::move(c), address);
@@ -760,6 +762,13 @@ struct Agent::Impl {
         s.next_consent = now + consent_delay();
         selected = std::move(s);
         previous_local.reset();  // the old generation's pair is replaced
+        // §8.1.2: checks on the other pairs are no longer needed. They end as failed (an incoming
+        // check on one revives it with a triggered check); answers still in flight still count.
+        for (auto& p : checklist.pairs()) {
+            if (p.id == pair.id || p.state == PairState::succeeded) continue;
+            if (p.state == PairState::in_progress) cancel_checks(p.id);
+            p.state = PairState::failed;
+        }
         FLOE_LOG(LogLevel::debug, "ice") << "selected " << selected->pair.local.to_string()
                                          << " -> " << pair.remote_address.to_string();
         emit(event::SelectedPairChanged{selected->pair});
@@ -841,6 +850,12 @@ struct Agent::Impl {
         if (closed) return;
         expire_transactions(now);
         if (state == IceState::failed) return;
+        // Checking starts with the remote side's credentials and candidates, even when none can
+        // be paired (only mDNS names): the checking timeout then bounds the wait for a prflx.
+        if (state == IceState::new_ && remote && (!remotes.empty() || remote_done)) {
+            checking_since = now;
+            set_state(IceState::checking);
+        }
         if (remote) {
             while (auto id = checklist.pop_triggered())
                 if (CandidatePair* p = checklist.find(*id)) start_check(now, *p, false);

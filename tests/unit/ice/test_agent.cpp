@@ -41,6 +41,12 @@ struct TwoPeers {
         signal(net, a, b);
         signal(net, b, a);
     }
+    // Gathers on 192.0.2.1 and .2, signals both ways and connects.
+    bool connect_v4() {
+        gather("192.0.2.1:5000", "192.0.2.2:6000");
+        exchange();
+        return connect();
+    }
     bool connect(Duration budget = 5s) {
         return net.run_until([&] { return connected(a) && connected(b); }, budget);
     }
@@ -53,6 +59,31 @@ stun::TransactionId tid(std::uint8_t seed) {
     id.fill(seed);
     return id;
 }
+
+Candidate remote_candidate(std::string address, std::string foundation = "f",
+                           std::uint32_t priority = 1) {
+    Candidate r;
+    r.foundation = std::move(foundation);
+    r.priority = priority;
+    r.address = std::move(address);
+    r.port = 4000;
+    return r;
+}
+
+// One agent on 192.0.2.1:5000 that knows its peer's credentials; nothing answers it.
+struct Lone {
+    explicit Lone(AgentConfig c = config(true)) : a(std::move(c), 1) {
+        net.peers = {&a};
+        net.add_socket(a, 1, "192.0.2.1:5000");
+        a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    }
+    void add(Candidate c) { a.agent.add_remote_candidate(net.now, std::move(c)); }
+    bool run_until_failed(Duration budget) {
+        return net.run_until([&] { return a.agent.state() == IceState::failed; }, budget);
+    }
+    Peer a;
+    Shuttle net;
+};
 
 }  // namespace
 
@@ -113,6 +144,22 @@ TEST_CASE("dual-stack agents prefer the IPv6 pair") {
     CHECK(t.b.agent.selected_pair()->socket == 8);
 }
 
+TEST_CASE("once a pair is selected the other pairs are no longer checked") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    // A candidate of b's that leads nowhere, of low priority: checked after the good one.
+    t.a.agent.add_remote_candidate(t.net.now, remote_candidate("192.0.2.99"));
+    t.exchange();
+    REQUIRE(t.connect());
+    std::size_t to_nowhere = 0;
+    t.net.observe = [&](std::size_t, const Transmit& tx) {
+        to_nowhere += tx.destination.to_string() == "192.0.2.99:4000";
+    };
+    t.net.run_for(10s);
+    CHECK(to_nowhere == 0);
+    CHECK(t.a.agent.state() == IceState::completed);
+}
+
 TEST_CASE("a path with an 800 ms round trip still connects") {
     TwoPeers t;
     t.net.one_way = 400ms;
@@ -124,9 +171,7 @@ TEST_CASE("a path with an 800 ms round trip still connects") {
 
 TEST_CASE("role conflict between two controlling agents is resolved by the tie-breaker") {
     TwoPeers t(config(true), config(true));
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
-    t.exchange();
-    REQUIRE(t.connect());
+    REQUIRE(t.connect_v4());
     CHECK(t.a.agent.role() != t.b.agent.role());
     CHECK(t.a.agent.stats().role_conflicts + t.b.agent.stats().role_conflicts == 1);
     CHECK(t.a.count<event::RoleChanged>() + t.b.count<event::RoleChanged>() == 1);
@@ -136,9 +181,7 @@ TEST_CASE("role conflict between two controlling agents is resolved by the tie-b
 
 TEST_CASE("role conflict between two controlled agents is resolved by the tie-breaker") {
     TwoPeers t(config(false), config(false));
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
-    t.exchange();
-    REQUIRE(t.connect());
+    REQUIRE(t.connect_v4());
     CHECK(t.a.agent.role() != t.b.agent.role());
     CHECK(t.a.agent.stats().role_conflicts + t.b.agent.stats().role_conflicts >= 1);
 }
@@ -163,46 +206,28 @@ TEST_CASE("remote mDNS candidate connects through peer-reflexive discovery") {
 TEST_CASE("checks are paced by Ta but the first goes out at once") {
     AgentConfig c = config(true);
     c.ta = 50ms;
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "192.0.2.1:5000");
-    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    Lone t(c);
     std::vector<Instant> sent;
-    net.observe = [&](std::size_t, const Transmit&) { sent.push_back(net.now); };
-    for (int i = 0; i < 3; ++i) {
-        Candidate r;
-        r.foundation = "f" + std::to_string(i);
-        r.priority = compute_priority(CandidateType::host, 65535, 1);
-        r.address = "198.51.100." + std::to_string(i + 1);
-        r.port = 4000;
-        a.agent.add_remote_candidate(net.now, r);
-    }
-    const Instant start = net.now;
-    net.pump();
+    t.net.observe = [&](std::size_t, const Transmit&) { sent.push_back(t.net.now); };
+    for (int i = 0; i < 3; ++i)
+        t.add(remote_candidate("198.51.100." + std::to_string(i + 1), "f" + std::to_string(i),
+                               compute_priority(CandidateType::host, 65535, 1)));
+    const Instant start = t.net.now;
+    t.net.pump();
     REQUIRE(sent.size() == 1);  // the first check went out with the call, not on a timer
-    net.run_for(120ms);
+    t.net.run_for(120ms);
     REQUIRE(sent.size() >= 3);
     CHECK(sent[1] - start == 50ms);
     CHECK(sent[2] - start == 100ms);
 }
 
 TEST_CASE("unanswered checks follow the full STUN retransmission schedule") {
-    Peer a(config(true), 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "192.0.2.1:5000");
-    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
+    Lone t;
     std::vector<Duration> at;
-    const Instant start = net.now;
-    net.observe = [&](std::size_t, const Transmit&) { at.push_back(net.now - start); };
-    Candidate r;
-    r.foundation = "f";
-    r.priority = 1;
-    r.address = "198.51.100.1";
-    r.port = 4000;
-    a.agent.add_remote_candidate(net.now, r);
-    net.run_for(60s);
+    const Instant start = t.net.now;
+    t.net.observe = [&](std::size_t, const Transmit&) { at.push_back(t.net.now - start); };
+    t.add(remote_candidate("198.51.100.1"));
+    t.net.run_for(60s);
     const std::vector<Duration> expected = {0ms, 500ms, 1500ms, 3500ms, 7500ms, 15500ms, 31500ms};
     CHECK(at == expected);
 }
@@ -210,52 +235,45 @@ TEST_CASE("unanswered checks follow the full STUN retransmission schedule") {
 TEST_CASE("state fails when every pair failed and the remote side ended its candidates") {
     AgentConfig c = config(true);
     c.stun.rto = 100ms;  // a shorter transaction: 100 ms × (1+2+...+32) + 1.6 s = 7.9 s
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "192.0.2.1:5000");
-    a.agent.end_of_local_sockets(net.now);
-    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
-    Candidate r;
-    r.foundation = "f";
-    r.priority = 1;
-    r.address = "198.51.100.1";
-    r.port = 4000;
-    a.agent.add_remote_candidate(net.now, r);
-    a.agent.end_of_remote_candidates(net.now);
-    const Instant start = net.now;
-    REQUIRE(net.run_until([&] { return a.agent.state() == IceState::failed; }, 20s));
-    CHECK(net.now - start == 7900ms);
+    Lone t(c);
+    t.a.agent.end_of_local_sockets(t.net.now);
+    t.add(remote_candidate("198.51.100.1"));
+    t.a.agent.end_of_remote_candidates(t.net.now);
+    const Instant start = t.net.now;
+    REQUIRE(t.run_until_failed(20s));
+    CHECK(t.net.now - start == 7900ms);
 }
 
 TEST_CASE("state fails after the checking timeout when nothing ever answers") {
     AgentConfig c = config(true);
     c.checking_timeout = 3s;
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "192.0.2.1:5000");
-    a.agent.set_remote_credentials({"rfrag", "remotepasswordremotepass"});
-    Candidate r;
-    r.foundation = "f";
-    r.priority = 1;
-    r.address = "198.51.100.1";
-    r.port = 4000;
-    a.agent.add_remote_candidate(net.now, r);  // and no end-of-candidates
-    const Instant start = net.now;
-    REQUIRE(net.run_until([&] { return a.agent.state() == IceState::failed; }, 10s));
-    CHECK(net.now - start == 3s);
-    net.pump();
-    const auto sent = a.agent.stats().checks_sent;
-    net.run_for(60s);
-    CHECK(a.agent.stats().checks_sent == sent);  // failed is final: no more checks
+    Lone t(c);
+    t.add(remote_candidate("198.51.100.1"));  // and no end-of-candidates
+    const Instant start = t.net.now;
+    REQUIRE(t.run_until_failed(10s));
+    CHECK(t.net.now - start == 3s);
+    t.net.pump();
+    const auto sent = t.a.agent.stats().checks_sent;
+    t.net.run_for(60s);
+    CHECK(t.a.agent.stats().checks_sent == sent);  // failed is final: no more checks
+}
+
+TEST_CASE("an mDNS-only peer that never checks us fails after the checking timeout") {
+    AgentConfig c = config(true);
+    c.checking_timeout = 5s;
+    Lone t(c);
+    t.add(remote_candidate("5b2a4e1c-0000-4000-8000-000000000001.local"));
+    t.a.agent.end_of_remote_candidates(t.net.now);
+    const Instant start = t.net.now;
+    CHECK(t.a.agent.state() == IceState::checking);
+    REQUIRE(t.run_until_failed(20s));
+    CHECK(t.net.now - start == 5s);
+    CHECK(t.a.agent.stats().checks_sent == 0);  // nothing to check: the name is never resolved
 }
 
 TEST_CASE("consent loss makes the state disconnected, then failed") {
     TwoPeers t;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
-    t.exchange();
-    REQUIRE(t.connect());
+    REQUIRE(t.connect_v4());
     // A healthy minute never reads as disconnected, whatever the jitter.
     t.net.run_for(60s);
     CHECK_FALSE(t.a.saw_state(IceState::disconnected));
@@ -276,9 +294,7 @@ TEST_CASE("consent loss makes the state disconnected, then failed") {
 
 TEST_CASE("a short outage reads as disconnected and recovers to connected") {
     TwoPeers t;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
-    t.exchange();
-    REQUIRE(t.connect());
+    REQUIRE(t.connect_v4());
     t.net.filter = [](std::size_t, const Transmit&) { return false; };
     REQUIRE(t.net.run_until([&] { return t.a.agent.state() == IceState::disconnected; }, 20s));
     t.net.filter = nullptr;
@@ -288,9 +304,7 @@ TEST_CASE("a short outage reads as disconnected and recovers to connected") {
 
 TEST_CASE("restart keeps the selected pair until a new one is selected") {
     TwoPeers t;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
-    t.exchange();
-    REQUIRE(t.connect());
+    REQUIRE(t.connect_v4());
     const auto before = *t.a.agent.selected_pair();
     const Credentials old_a = t.a.agent.local_credentials();
     t.a.gathered.clear();
@@ -339,9 +353,7 @@ TEST_CASE("restart keeps the selected pair until a new one is selected") {
 
 TEST_CASE("close stops everything and is safe twice") {
     TwoPeers t;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
-    t.exchange();
-    REQUIRE(t.connect());
+    REQUIRE(t.connect_v4());
     t.a.agent.close();
     t.a.agent.close();
     CHECK(t.a.agent.state() == IceState::closed);
@@ -389,6 +401,17 @@ struct Wire {
             out.push_back(t->data);
         while (auto e = a.agent.poll_event())
             a.events.push_back(*e);
+        return out;
+    }
+    // The peer's success response to the agent's check, signed with the peer's password.
+    Bytes success_for(const stun::Message& check) {
+        Bytes out;
+        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
+                               check.transaction_id());
+        b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
+        b.add_message_integrity(stun::IntegrityKey::short_term(remote.pwd));
+        b.add_fingerprint();
+        REQUIRE(b.finish());
         return out;
     }
     std::optional<int> error_code_of(const Bytes& response) {
@@ -495,13 +518,7 @@ TEST_CASE("controlled agent accepts USE-CANDIDATE on every check") {
     CHECK(check->check_fingerprint());
     CHECK_FALSE(w.a.agent.selected_pair());
     // The peer answers our check: the pair succeeds and, nominated already, is selected.
-    Bytes answer;
-    stun::MessageBuilder b(answer, {stun::method::binding, stun::MessageClass::success_response},
-                           check->transaction_id());
-    b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
-    b.add_message_integrity(stun::IntegrityKey::short_term(w.remote.pwd));
-    b.add_fingerprint();
-    REQUIRE(b.finish());
+    const Bytes answer = w.success_for(*check);
     w.a.agent.handle_input(w.net.now, 1, w.peer, answer);
     w.take();
     REQUIRE(w.a.agent.selected_pair());
@@ -518,23 +535,14 @@ TEST_CASE("controlled agent accepts USE-CANDIDATE on every check") {
 TEST_CASE("a response from another address than the check went to fails the pair") {
     Wire w;
     w.take();
-    Candidate r;
-    r.foundation = "x";
-    r.priority = 100;
-    r.address = "192.0.2.9";
+    Candidate r = remote_candidate("192.0.2.9", "x", 100);
     r.port = 7000;
     w.a.agent.add_remote_candidate(w.net.now, r);
     auto out = w.take();
     REQUIRE(out.size() == 1);
     auto check = stun::Message::decode(out[0]);
     REQUIRE(check);
-    Bytes answer;
-    stun::MessageBuilder b(answer, {stun::method::binding, stun::MessageClass::success_response},
-                           check->transaction_id());
-    b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
-    b.add_message_integrity(stun::IntegrityKey::short_term(w.remote.pwd));
-    b.add_fingerprint();
-    REQUIRE(b.finish());
+    const Bytes answer = w.success_for(*check);
     w.a.agent.handle_input(w.net.now, 1, *SocketAddress::parse("192.0.2.10:7000"), answer);
     CHECK(w.a.agent.stats().asymmetric == 1);
     // Forged integrity is not even considered.
