@@ -24,6 +24,10 @@ template <class T, class E>
 class [[nodiscard]] Result {
 public:
     Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
+    // Builds the value in place (no move of a large T, e.g. a decoded message).
+    template <class... Args>
+    explicit Result(std::in_place_t, Args&&... args)
+        : state_(std::in_place_index<0>, std::forward<Args>(args)...) {}
     template <class F>
     Result(Failure<F> failure) : state_(std::in_place_index<1>, E(std::move(failure.error))) {}
 

@@ -2,8 +2,10 @@
 // there; nothing here can read past the end, so parsers never index raw buffers themselves.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 #include <floe/bytes.hpp>
@@ -11,7 +13,7 @@
 namespace floe {
 
 class ByteReader {
-public:
+  public:
     explicit ByteReader(ByteSpan data) : data_(data) {}
 
     std::size_t position() const { return pos_; }
@@ -46,12 +48,13 @@ public:
         return data_[pos_];
     }
 
-private:
+  private:
     template <class T, std::size_t N>
     std::optional<T> read() {
         if (N > remaining()) return std::nullopt;
         T value = 0;
-        for (std::size_t i = 0; i < N; ++i) value = static_cast<T>((value << 8) | data_[pos_ + i]);
+        for (std::size_t i = 0; i < N; ++i)
+            value = static_cast<T>((value << 8) | data_[pos_ + i]);
         pos_ += N;
         return value;
     }
@@ -64,12 +67,15 @@ private:
 // (e.g. a header validated by a ByteReader). Out-of-range offsets return 0 rather than read.
 inline std::uint16_t load_u16(ByteSpan data, std::size_t offset) {
     if (offset + 2 > data.size()) return 0;
-    return static_cast<std::uint16_t>((data[offset] << 8) | data[offset + 1]);
+    std::uint16_t v;
+    std::memcpy(&v, data.data() + offset, 2);  // one load; GCC does not merge the byte loads here
+    return std::endian::native == std::endian::little ? __builtin_bswap16(v) : v;
 }
 inline std::uint32_t load_u32(ByteSpan data, std::size_t offset) {
     if (offset + 4 > data.size()) return 0;
-    return (std::uint32_t{data[offset]} << 24) | (std::uint32_t{data[offset + 1]} << 16) |
-           (std::uint32_t{data[offset + 2]} << 8) | std::uint32_t{data[offset + 3]};
+    std::uint32_t v;
+    std::memcpy(&v, data.data() + offset, 4);
+    return std::endian::native == std::endian::little ? __builtin_bswap32(v) : v;
 }
 
 }  // namespace floe

@@ -62,30 +62,48 @@ inline constexpr std::array<AttributeInfo, 20> attribute_table = {{
 }};
 // clang-format on
 
-// Known types cluster in 0x0000-0x003F and 0x8000-0x803F: one 128-entry index (row + 1, 0 for
-// unknown), the top bit of the type selecting the half, makes the lookup one test and two loads.
-using AttributeIndex = std::array<std::uint8_t, 128>;
-constexpr std::size_t index_slot(std::uint16_t type) {
-    return ((type >> 9) & 0x40u) | (type & 0x3Fu);
-}
+// Known types cluster in 0x0000-0x003F and 0x8000-0x803F. The decoder reads one LengthRule per
+// attribute without first asking whether the type is known: slots 0-127 cover both ranges (the
+// top bit of the type selects the half), slot 128 every other type. Unknown types get the
+// permissive rule (any length), known ones their row's limits.
+struct LengthRule {
+    std::uint16_t min_length = 0;
+    std::uint16_t length_span = 0xFFFF;  // length ok <=> (length - min) mod 2^16 <= span
+    std::uint8_t length_mask = 0;
+    std::uint8_t row = 0;      // attribute_table row + 1; 0: unknown
+    std::uint8_t special = 0;  // 1: a layout to check or a place to keep: the decoder's slow path
+};
+
 constexpr bool indexable(std::uint16_t type) {
     return (type & 0x7FC0u) == 0;
 }
-constexpr AttributeIndex make_attribute_index() {
-    AttributeIndex index{};
-    for (std::size_t i = 0; i < attribute_table.size(); ++i)
-        if (indexable(attribute_table[i].type))
-            index[index_slot(attribute_table[i].type)] = static_cast<std::uint8_t>(i + 1);
-    return index;
+constexpr std::size_t rule_slot(std::uint16_t type) {
+    return indexable(type) ? (type | (type >> 9)) & 0x7Fu : 128;
 }
-inline constexpr AttributeIndex attribute_index = make_attribute_index();
+
+constexpr std::array<LengthRule, 129> make_length_rules() {
+    std::array<LengthRule, 129> rules{};
+    for (std::size_t i = 0; i < attribute_table.size(); ++i) {
+        const AttributeInfo& a = attribute_table[i];
+        LengthRule& r = rules[rule_slot(a.type)];
+        r.min_length = a.min_length;
+        r.length_span = static_cast<std::uint16_t>(a.max_length - a.min_length);
+        r.length_mask = a.length_mask;
+        r.row = static_cast<std::uint8_t>(i + 1);
+        r.special = a.rank != AttributeRank::body ||
+                            (a.shape != AttributeShape::opaque && a.shape != AttributeShape::text)
+                        ? 1
+                        : 0;
+    }
+    return rules;
+}
+inline constexpr std::array<LengthRule, 129> length_rules = make_length_rules();
 
 }  // namespace detail
 
 // The row for `type`, or nullptr when floe does not know it.
 inline const AttributeInfo* attribute_info(std::uint16_t type) {
-    if (!detail::indexable(type)) return nullptr;
-    const std::uint8_t row = detail::attribute_index[detail::index_slot(type)];
+    const std::uint8_t row = detail::length_rules[detail::rule_slot(type)].row;
     return row ? &detail::attribute_table[row - 1] : nullptr;
 }
 

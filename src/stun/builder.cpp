@@ -41,17 +41,13 @@ MutableByteSpan MessageBuilder::written() {
 
 std::uint8_t* MessageBuilder::extend(std::size_t n) {
     if (error_) return nullptr;
-    if (growable_) {
-        growable_->resize(start_ + size_ + n);
-        std::uint8_t* out = growable_->data() + start_ + size_;
-        size_ += n;
-        return out;
-    }
-    if (n > fixed_.size() - size_) {
+    // A writer over what is left: the rest of the fixed buffer, or the end of the growable one.
+    ByteWriter w = growable_ ? ByteWriter(*growable_) : ByteWriter(fixed_.subspan(size_));
+    std::uint8_t* out = w.reserve(n);
+    if (!out) {
         set_error(EncodeError::buffer_too_small);
         return nullptr;
     }
-    std::uint8_t* out = fixed_.data() + size_;
     size_ += n;
     return out;
 }

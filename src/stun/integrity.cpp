@@ -11,7 +11,9 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -37,19 +39,80 @@ void pad_state(ByteSpan key, std::uint8_t pad, Init init, Update update, std::ui
     std::memcpy(out, &ctx, sizeof ctx);
 }
 
-template <class Ctx, class Update, class Final>
+// Feeds bytes to a compression function (SHA1_Transform / SHA256_Transform) 64 bytes at a time
+// and adds the Merkle-Damgard padding at the end. Driving the block function ourselves avoids
+// SHA*_Update/Final's bookkeeping and the OPENSSL_cleanse of every Final, a third of the cost of a
+// short message. `absorbed` counts the bytes already in the state (the 64-byte pad block).
+template <class Ctx, void (*Transform)(Ctx*, const unsigned char*)>
+class BlockHasher {
+  public:
+    BlockHasher(const std::uint8_t* state, std::uint64_t absorbed) : total_(absorbed) {
+        std::memcpy(&ctx_, state, sizeof ctx_);
+    }
+
+    void update(ByteSpan data) {
+        total_ += data.size();
+        if (fill_ > 0) {
+            const std::size_t n = std::min(block_size - fill_, data.size());
+            std::memcpy(block_.data() + fill_, data.data(), n);
+            fill_ += n;
+            data = data.subspan(n);
+            if (fill_ < block_size) return;
+            Transform(&ctx_, block_.data());
+            fill_ = 0;
+        }
+        for (; data.size() >= block_size; data = data.subspan(block_size))
+            Transform(&ctx_, data.data());
+        if (!data.empty()) std::memcpy(block_.data(), data.data(), data.size());
+        fill_ = data.size();
+    }
+
+    // Pads, compresses the last block(s) and writes the state words big-endian to `out`.
+    void finish(std::uint8_t* out, std::size_t words) {
+        block_[fill_++] = 0x80;
+        if (fill_ > block_size - 8) {
+            std::memset(block_.data() + fill_, 0, block_size - fill_);
+            Transform(&ctx_, block_.data());
+            fill_ = 0;
+        }
+        std::memset(block_.data() + fill_, 0, block_size - 8 - fill_);
+        const std::uint64_t bits = total_ * 8;
+        for (int i = 0; i < 8; ++i)
+            block_[block_size - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
+        Transform(&ctx_, block_.data());
+        const auto* h = state_words(ctx_);
+        for (std::size_t i = 0; i < words; ++i) {
+            out[4 * i] = static_cast<std::uint8_t>(h[i] >> 24);
+            out[4 * i + 1] = static_cast<std::uint8_t>(h[i] >> 16);
+            out[4 * i + 2] = static_cast<std::uint8_t>(h[i] >> 8);
+            out[4 * i + 3] = static_cast<std::uint8_t>(h[i]);
+        }
+    }
+
+  private:
+    static const SHA_LONG* state_words(const SHA_CTX& c) { return &c.h0; }
+    static const SHA_LONG* state_words(const SHA256_CTX& c) { return c.h; }
+
+    Ctx ctx_;
+    std::array<std::uint8_t, block_size> block_;
+    std::size_t fill_ = 0;
+    std::uint64_t total_;
+};
+
+// SHA_CTX keeps h0..h4 as five consecutive members; read them as an array.
+static_assert(offsetof(SHA_CTX, h4) == offsetof(SHA_CTX, h0) + 4 * sizeof(SHA_LONG));
+
+template <class Ctx, void (*Transform)(Ctx*, const unsigned char*)>
 void hmac(const std::uint8_t* inner_state, const std::uint8_t* outer_state,
-          std::initializer_list<ByteSpan> parts, std::size_t digest_size, Update update,
-          Final final, std::uint8_t* out) {
-    Ctx ctx;
-    std::memcpy(&ctx, inner_state, sizeof ctx);
+          std::initializer_list<ByteSpan> parts, std::size_t digest_size, std::uint8_t* out) {
+    BlockHasher<Ctx, Transform> inner(inner_state, block_size);
     for (ByteSpan part : parts)
-        update(&ctx, part.data(), part.size());
-    std::array<std::uint8_t, 32> inner;
-    final(inner.data(), &ctx);
-    std::memcpy(&ctx, outer_state, sizeof ctx);
-    update(&ctx, inner.data(), digest_size);
-    final(out, &ctx);
+        inner.update(part);
+    std::array<std::uint8_t, 32> inner_digest;
+    inner.finish(inner_digest.data(), digest_size / 4);
+    BlockHasher<Ctx, Transform> outer(outer_state, block_size);
+    outer.update(ByteSpan(inner_digest).first(digest_size));
+    outer.finish(out, digest_size / 4);
 }
 
 Bytes digest(const EVP_MD* md, std::string_view username, std::string_view realm,
@@ -108,13 +171,13 @@ void IntegrityKey::derive(ByteSpan key) {
 }
 
 void IntegrityKey::hmac_sha1(std::initializer_list<ByteSpan> parts, std::uint8_t* out) const {
-    hmac<SHA_CTX>(sha1_inner_.data(), sha1_outer_.data(), parts, SHA_DIGEST_LENGTH, SHA1_Update,
-                  SHA1_Final, out);
+    hmac<SHA_CTX, SHA1_Transform>(sha1_inner_.data(), sha1_outer_.data(), parts, SHA_DIGEST_LENGTH,
+                                  out);
 }
 
 void IntegrityKey::hmac_sha256(std::initializer_list<ByteSpan> parts, std::uint8_t* out) const {
-    hmac<SHA256_CTX>(sha256_inner_.data(), sha256_outer_.data(), parts, SHA256_DIGEST_LENGTH,
-                     SHA256_Update, SHA256_Final, out);
+    hmac<SHA256_CTX, SHA256_Transform>(sha256_inner_.data(), sha256_outer_.data(), parts,
+                                       SHA256_DIGEST_LENGTH, out);
 }
 
 // ---- CRC-32 -------------------------------------------------------------------------------------

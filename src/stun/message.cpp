@@ -145,34 +145,32 @@ std::optional<Header> peek_header(ByteSpan bytes) {
 
 Result<Message, DecodeError> Message::decode(ByteSpan bytes) {
     // One Result, returned by name on every path, so the Message is never copied out.
-    Result<Message, DecodeError> result = Message();
+    Result<Message, DecodeError> result(std::in_place);
     if (auto error = result->parse(bytes)) result = Result<Message, DecodeError>(fail(*error));
     return result;
 }
 
 std::optional<DecodeError> Message::parse(ByteSpan bytes) {
-    ByteReader r(bytes);
-    auto type = r.u16();
-    auto length = r.u16();
-    auto cookie = r.u32();
-    auto id = r.bytes(12);
-    if (!id) return DecodeError::too_short;
-    if ((*type & 0xC000u) != 0) return DecodeError::not_stun;
-    if (*cookie != magic_cookie) return DecodeError::bad_cookie;
-    if (*length % 4 != 0) return DecodeError::length_not_multiple_of_4;
-    if (std::size_t{*length} + header_size != bytes.size()) return DecodeError::length_mismatch;
+    // Fixed offsets in a header whose size is checked first (load_* check again, cheaply).
+    if (bytes.size() < header_size) return DecodeError::too_short;
+    const std::uint16_t type = load_u16(bytes, 0);
+    const std::uint16_t length = load_u16(bytes, 2);
+    if ((type & 0xC000u) != 0) return DecodeError::not_stun;
+    if (load_u32(bytes, 4) != magic_cookie) return DecodeError::bad_cookie;
+    if (length % 4 != 0) return DecodeError::length_not_multiple_of_4;
+    if (std::size_t{length} + header_size != bytes.size()) return DecodeError::length_mismatch;
 
     raw_ = bytes;
-    header_.type = MessageType::from_wire(*type);
-    header_.length = *length;
-    std::memcpy(header_.transaction_id.data(), id->data(), 12);
+    wire_type_ = type;
+    std::memcpy(transaction_id_.data(), bytes.subspan(8, 12).data(), 12);
 
-    // The body is a whole number of 4-byte words and every attribute takes whole words, so each
-    // attribute header is there; load_u32 checks the offset all the same.
+    // The body is a whole number of 4-byte words and every attribute takes whole words, so while
+    // bytes remain a whole attribute header is there; the loop condition says so in a form that
+    // lets the compiler drop load_u32's own check.
     AttributeRank last = AttributeRank::body;
     std::size_t count = 0;
     std::size_t offset = header_size;
-    while (offset < bytes.size()) {
+    while (offset + attribute_header_size <= bytes.size()) {
         const std::uint32_t word = load_u32(bytes, offset);
         const auto at_type = static_cast<std::uint16_t>(word >> 16);
         const auto at_length = static_cast<std::uint16_t>(word);
@@ -180,23 +178,24 @@ std::optional<DecodeError> Message::parse(ByteSpan bytes) {
         if (padded > bytes.size() - offset - attribute_header_size)
             return DecodeError::attribute_overrun;
 
-        if (const AttributeInfo* info = attribute_info(at_type)) {
-            if (last != AttributeRank::body && info->rank <= last)
+        // The fast path: one rule per type, read without asking whether the type is known.
+        const detail::LengthRule& rule = detail::length_rules[detail::rule_slot(at_type)];
+        if (static_cast<std::uint16_t>(at_length - rule.min_length) > rule.length_span ||
+            (at_length & rule.length_mask) != 0)
+            return DecodeError::bad_attribute_length;
+        if ((rule.special | static_cast<std::uint8_t>(last)) != 0) {
+            const AttributeInfo* info = rule.row ? &detail::attribute_table[rule.row - 1] : nullptr;
+            const AttributeRank rank = info ? info->rank : AttributeRank::body;
+            if (last != AttributeRank::body && rank <= last)
                 return last == AttributeRank::fingerprint ? DecodeError::attribute_after_fingerprint
                                                           : DecodeError::attribute_after_integrity;
-            if (at_length < info->min_length || at_length > info->max_length ||
-                (at_length & info->length_mask) != 0)
-                return DecodeError::bad_attribute_length;
-            if (info->shape != AttributeShape::opaque && info->shape != AttributeShape::text)
+            if (info)
                 if (auto error = check_shape(info->shape, bytes.subspan(offset + 4, at_length)))
                     return *error;
-            if (info->rank != AttributeRank::body) {
-                last = info->rank;
+            if (rank != AttributeRank::body) {
+                last = rank;
                 trailer_[static_cast<std::size_t>(last) - 1] = static_cast<std::uint8_t>(count);
             }
-        } else if (last != AttributeRank::body) {
-            return last == AttributeRank::fingerprint ? DecodeError::attribute_after_fingerprint
-                                                      : DecodeError::attribute_after_integrity;
         }
         if (count == max_attributes) return DecodeError::too_many_attributes;
         attributes_[count++] = RawAttribute{at_type, at_length, static_cast<std::uint16_t>(offset)};
@@ -272,8 +271,7 @@ std::optional<SocketAddress> Message::mapped_address() const {
     return std::nullopt;
 }
 std::optional<SocketAddress> Message::xor_mapped_address() const {
-    if (auto v = value(attr::xor_mapped_address))
-        return decode_address(*v, &header_.transaction_id);
+    if (auto v = value(attr::xor_mapped_address)) return decode_address(*v, &transaction_id_);
     return std::nullopt;
 }
 std::optional<SocketAddress> Message::alternate_server() const {

@@ -121,12 +121,15 @@ inline bool looks_like_stun(ByteSpan datagram) {
 
 class Message {
   public:
+    // An empty message: no bytes, no attributes (decode() makes real ones). User-provided so that
+    // value-initialization does not zero the attribute index.
+    Message() {}
     static Result<Message, DecodeError> decode(ByteSpan bytes);
 
-    MessageType type() const { return header_.type; }
-    std::uint16_t method() const { return header_.type.method; }
-    MessageClass message_class() const { return header_.type.cls; }
-    const TransactionId& transaction_id() const { return header_.transaction_id; }
+    MessageType type() const { return MessageType::from_wire(wire_type_); }
+    std::uint16_t method() const { return type().method; }
+    MessageClass message_class() const { return type().cls; }
+    const TransactionId& transaction_id() const { return transaction_id_; }
     // The whole message, header included.
     ByteSpan raw() const { return raw_; }
 
@@ -176,13 +179,13 @@ class Message {
     bool check_integrity_sha256(const IntegrityKey& key) const;
 
   private:
-    Message() {}  // user-provided: value-initialization must not zero attributes_
     std::optional<DecodeError> parse(ByteSpan bytes);
     bool check_mac(std::uint16_t type, const IntegrityKey& key) const;
     const RawAttribute* trailer(AttributeRank rank) const;
 
     ByteSpan raw_;
-    Header header_;
+    std::uint16_t wire_type_ = 0;  // the type field as sent; type() splits it
+    TransactionId transaction_id_;
     std::uint8_t count_ = 0;
     // Where MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are (index into
     // attributes_, 0xFF when absent), found by decode so checks need not search.
