@@ -199,3 +199,22 @@ TEST_CASE("a NAT rebinding followed by restart_ice recovers") {
     CHECK(t.b.selected->remote_address.ip() == old_address.ip());
     CHECK(t.a.agent().local_credentials() != old_credentials);
 }
+
+TEST_CASE("a NAT rebinding between two port-restricted NATs is recovered by restart_ice") {
+    IceTopology t(
+        10, {.a = {.nat = port_restricted, .controlling = true}, .b = {.nat = port_restricted}});
+    INFO("seed 10, " << t.describe());
+    t.start();
+    REQUIRE(t.run_until_connected(5s));
+    t.net.nat(*t.nat_a).rebind();
+    REQUIRE(t.net.run_until([&] { return !t.a.is_connected() || !t.b.is_connected(); },
+                            t.net.now() + 15s));
+    const Instant restart = t.net.now();
+    t.a.restart(restart);
+    CHECK(t.net.run_until(
+        [&] {
+            return t.a.is_connected() && t.b.is_connected() &&
+                   t.b.selected->remote_address.port() != IceTopology::agent_port;
+        },
+        restart + 30s));
+}
