@@ -180,6 +180,10 @@ void Network::drain(std::size_t interface) {
             throw std::logic_error("simulator: a node on " + from.ip.to_string() + " sent from " +
                                    datagram->source.to_string());
         ++stats_.sent;
+        if (filter_ && filter_(*datagram)) {
+            ++stats_.filtered;
+            continue;
+        }
         send_over(from.path.up, Stage::to_zone, from.zone, std::move(*datagram));
     }
 }

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,7 @@ struct NetworkStats {
     std::uint64_t unroutable = 0;     // no host or NAT owns the destination
     std::uint64_t nat_dropped = 0;    // no mapping, filtered, or hairpin
     std::uint64_t no_node = 0;        // arrived at a host with no node attached
+    std::uint64_t filtered = 0;       // dropped by the test's filter
     std::uint64_t timeouts = 0;       // handle_timeout() calls
     std::uint64_t idle_timeouts = 0;  // ... after which the node had nothing to send
 };
@@ -114,6 +116,11 @@ class Network {
     // The node running on `host` (not owned; it must outlive the Network or be detached).
     void attach(HostId host, Node& node);
     void detach(HostId host);
+
+    // A scenario's own, targeted loss: called with every datagram a node sends (before its
+    // uplink); returning true drops it. An empty function removes the filter.
+    using Filter = std::function<bool(const Datagram&)>;
+    void set_filter(Filter filter) { filter_ = std::move(filter); }
 
     Instant now() const { return now_; }
     const NetworkStats& stats() const { return stats_; }
@@ -159,6 +166,7 @@ class Network {
     std::vector<std::size_t> host_interface_;  // by HostId
     std::vector<std::size_t> node_order_;      // interfaces with a node, in attach order
     std::vector<InFlight> queue_;              // a heap ordered by (arrival, sequence)
+    Filter filter_;
     std::uint64_t sequence_ = 0;
     std::uint64_t steps_ = 0;
     NetworkStats stats_;

@@ -2,6 +2,11 @@
 // scenario prints its seed and topology on failure; rerun it with the same seed to replay.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <vector>
+
+#include <floe/stun/message.hpp>
+
 #include "sim/ice_topology.hpp"
 
 using namespace floe;
@@ -217,4 +222,35 @@ TEST_CASE("a NAT rebinding between two port-restricted NATs is recovered by rest
                    t.b.selected->remote_address.port() != IceTopology::agent_port;
         },
         restart + 30s));
+}
+
+TEST_CASE("a controlling agent whose nomination fails does not leave its peer connected") {
+    // Every answer to a USE-CANDIDATE check is dropped; everything else gets through. The
+    // controlled agent selects the pair on the first nomination it sees; the controlling agent
+    // never hears back. Whatever it then does — nominate again, or give up — the two must not end
+    // split: one failed for good while the other stays connected because the failed one still
+    // answers its consent requests (RFC 7675).
+    ice::AgentConfig agent;
+    IceTopology t(11, {.a = {.nat = port_restricted, .controlling = true},
+                       .b = {.nat = full_cone},
+                       .agent = agent});
+    INFO("seed 11, " << t.describe());
+    std::vector<stun::TransactionId> nominations;
+    t.net.set_filter([&](const Datagram& d) {
+        auto msg = stun::Message::decode(d.data);
+        if (!msg) return false;
+        if (msg->message_class() == stun::MessageClass::request && msg->use_candidate()) {
+            nominations.push_back(msg->transaction_id());
+            return false;
+        }
+        return msg->message_class() == stun::MessageClass::success_response &&
+               std::ranges::find(nominations, msg->transaction_id()) != nominations.end();
+    });
+    t.start();
+    // A nomination transaction (39.5 s), then consent's failure time, with room to spare.
+    t.net.run_for(40s + agent.failed_after + 10s);
+    CHECK_FALSE(nominations.empty());
+    // The nomination itself got through.
+    CHECK((t.b.reached(IceState::connected) || t.b.reached(IceState::completed)));
+    CHECK(t.a.is_connected() == t.b.is_connected());
 }
