@@ -45,6 +45,7 @@ void IceNode::restart(Instant now) {
 
 void IceNode::close() {
     agent_.close();
+    agent_timeout_.reset();
 }
 
 std::optional<Instant> IceNode::reached(ice::IceState state, Instant since) const {
