@@ -60,6 +60,8 @@ constexpr double consent_jitter = 0.2;
 // Memory bounds against a hostile or buggy peer or runtime.
 constexpr std::size_t max_sockets = 64;
 constexpr std::size_t max_prflx_locals = 64;
+// A valid pair whose nomination timed out is nominated again this many times in all.
+constexpr int max_nomination_attempts = 2;
 
 // RFC 8421 spirit: alternate address families, IPv6 first, in the order the runtime reported
 // the sockets (its interface preference). 65535 for the first IPv6 socket, 65407 for the first
@@ -190,6 +192,7 @@ struct Agent::Impl {
     std::optional<Instant> first_valid_at;
     std::optional<Instant> all_failed_at;
     bool nominating = false;
+    std::optional<Instant> next_valid_ping;  // controlled side, waiting for a nomination
     std::optional<Selected> selected;
     AgentStats stats;
 
@@ -469,6 +472,9 @@ struct Agent::Impl {
         if (request.empty()) return;
         if (pair.state != PairState::succeeded) pair.state = PairState::in_progress;
         if (use_candidate) nominating = true;
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "check " << pair.id << (use_candidate ? " (nominating)" : "") << " socket "
+            << pair.socket << " -> " << pair.remote_address.to_string();
         Transaction& tx = start_transaction(now, TxKind::check, pair.socket, pair.remote_address,
                                             std::move(request));
         tx.pair = pair.id;
@@ -508,7 +514,10 @@ struct Agent::Impl {
             if (!it->client.done()) continue;  // retransmitted
             const Transaction tx = std::move(*it);
             transactions.erase(it);
-            if (tx.kind == TxKind::check && !tx.cancelled) check_failed(tx.pair, tx.use_candidate);
+            if (tx.kind == TxKind::check && !tx.cancelled) {
+                FLOE_LOG(LogLevel::debug, "ice") << "check " << tx.pair << " timed out";
+                check_failed(tx.pair, tx.use_candidate);
+            }
         }
     }
 
@@ -520,10 +529,15 @@ struct Agent::Impl {
     void check_failed(PairId id, bool was_nomination) {
         if (was_nomination) nominating = false;
         if (live_check(id)) return;
-        if (CandidatePair* p = checklist.find(id); p && p->state != PairState::succeeded)
+        CandidatePair* p = checklist.find(id);
+        if (!p) return;
+        if (p->state != PairState::succeeded) {
             checklist.failed(id);
-        else if (p && was_nomination)
-            checklist.failed(id);  // the nomination went unanswered: try another pair
+        } else if (was_nomination && ++p->nominations_failed >= max_nomination_attempts) {
+            // The pair worked, but every answer to USE-CANDIDATE was lost twice over: give up on
+            // it and let another pair be nominated. (Once, it is simply nominated again.)
+            checklist.failed(id);
+        }
     }
 
     // ---- input -----------------------------------------------------------------------------
@@ -612,6 +626,9 @@ struct Agent::Impl {
             if (b.finish()) transmits.push_back({socket_id, from, std::move(out)});
         }
         ++stats.checks_received;
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "check from " << from.to_string() << " on socket " << socket_id
+            << (msg.use_candidate() ? " USE-CANDIDATE" : "");
         // The old generation only keeps the old pair's consent; after failure we only answer.
         if (gen != &local || state == IceState::failed) return;
         if (state == IceState::new_) {
@@ -651,6 +668,8 @@ struct Agent::Impl {
         auto it = find_transaction(msg.transaction_id());
         if (it == transactions.end()) {
             ++stats.unknown_transaction;
+            FLOE_LOG(LogLevel::debug, "ice")
+                << "response from " << from.to_string() << " matches no transaction: dropped";
             return;
         }
         const bool success = msg.message_class() == stun::MessageClass::success_response;
@@ -667,9 +686,13 @@ struct Agent::Impl {
         // unauthenticated 487 or 401 could be forged. Those are dropped; the check times out.
         if (!it->key || !msg.check_integrity(*it->key)) {
             ++stats.unauthenticated;
+            FLOE_LOG(LogLevel::debug, "ice")
+                << "unauthenticated response from " << from.to_string() << ": dropped";
             return;
         }
         ++stats.responses_received;
+        FLOE_LOG(LogLevel::debug, "ice") << (success ? "success" : "error") << " response for pair "
+                                         << it->pair << " from " << from.to_string();
         const Transaction tx = std::move(*it);
         transactions.erase(it);
         if (socket != tx.socket || from != tx.destination) {
@@ -792,17 +815,37 @@ struct Agent::Impl {
     void maybe_nominate(Instant now) {
         if (!controlling() || nominating || !remote) return;
         if (selected && selected->generation == generation) return;
-        CandidatePair* best = nullptr;
-        for (auto& p : checklist.pairs())
-            if (p.state == PairState::succeeded) {
-                best = &p;
-                break;
-            }
+        CandidatePair* best = best_valid();
         if (!best) return;
         const bool better_pending = checklist.any_pending_above(best->priority);
         if (better_pending && first_valid_at && now < *first_valid_at + config.nomination_delay)
             return;
         start_check(now, *best, true);
+    }
+
+    // A controlled agent with a working pair but no nomination yet checks its best valid pair
+    // again every consent_probe: if the controlling peer's own checks were all lost, each of
+    // these gives it a triggered check (§7.3.1.4) on a pair it may have marked failed.
+    void ping_while_unnominated(Instant now) {
+        if (controlling() || (selected && selected->generation == generation)) {
+            next_valid_ping.reset();
+            return;
+        }
+        CandidatePair* best = best_valid();
+        if (!best) {
+            next_valid_ping.reset();
+            return;
+        }
+        if (!next_valid_ping) next_valid_ping = now + config.consent_probe;
+        if (now < *next_valid_ping) return;
+        next_valid_ping = now + config.consent_probe;
+        start_check(now, *best, false);
+    }
+
+    CandidatePair* best_valid() {
+        for (auto& p : checklist.pairs())
+            if (p.state == PairState::succeeded) return &p;
+        return nullptr;
     }
 
     void fail(std::string_view why) {
@@ -816,6 +859,17 @@ struct Agent::Impl {
         if (!selected) return;
         Selected& s = *selected;
         if (now - s.last_response >= config.failed_after) {
+            if (s.generation != generation) {
+                // The pair of the generation before a restart is gone; the new generation's
+                // checks go on, under their own failure rules.
+                FLOE_LOG(LogLevel::info, "ice") << "consent expired on the pre-restart pair";
+                selected.reset();
+                previous_local.reset();
+                std::erase_if(transactions,
+                              [](const Transaction& t) { return t.kind == TxKind::consent; });
+                set_state(IceState::checking);
+                return;
+            }
             fail("consent expired (RFC 7675)");
             return;
         }
@@ -827,10 +881,19 @@ struct Agent::Impl {
         }
     }
 
+    // Without a selected pair, checking gives up `checking_timeout` after it began, or after the
+    // first pair became valid when one did (a nomination under loss may need retries), but never
+    // while a nomination is still in flight.
+    std::optional<Instant> checking_deadline() const {
+        if (selected || !checking_since || nominating) return std::nullopt;
+        return (first_valid_at ? *first_valid_at : *checking_since) + config.checking_timeout;
+    }
+
     void check_failure(Instant now) {
         if (selected || !checking_since) return;
-        if (!first_valid_at && now - *checking_since >= config.checking_timeout) {
-            fail("no connectivity within the checking timeout");
+        if (auto deadline = checking_deadline(); deadline && now >= *deadline) {
+            fail(first_valid_at ? "no pair could be nominated within the checking timeout"
+                                : "no connectivity within the checking timeout");
             return;
         }
         const bool exhausted =
@@ -866,6 +929,7 @@ struct Agent::Impl {
                 }
             }
             maybe_nominate(now);
+            ping_while_unnominated(now);
         }
         check_consent(now);
         if (state == IceState::failed) return;
@@ -887,6 +951,7 @@ struct Agent::Impl {
         if (remote) {
             if (checklist.has_triggered()) consider(Instant{});
             if (checklist.ordinary_ready()) consider(next_check_at);
+            if (next_valid_ping) consider(*next_valid_ping);
             if (controlling() && !nominating && first_valid_at && checklist.any_succeeded() &&
                 !(selected && selected->generation == generation))
                 consider(*first_valid_at + config.nomination_delay);
@@ -897,7 +962,7 @@ struct Agent::Impl {
             if (selected->first_unanswered && state != IceState::disconnected)
                 consider(*selected->first_unanswered + config.disconnected_after);
         } else if (checking_since) {
-            if (!first_valid_at) consider(*checking_since + config.checking_timeout);
+            if (auto deadline = checking_deadline()) consider(*deadline);
             if (all_failed_at) consider(*all_failed_at + config.failed_grace);
         }
         return at;
@@ -918,6 +983,7 @@ struct Agent::Impl {
         remote_done = false;
         nominating = false;
         first_valid_at.reset();
+        next_valid_ping.reset();
         all_failed_at.reset();
         checking_since.reset();
         if (selected) {

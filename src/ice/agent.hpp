@@ -91,12 +91,16 @@ struct AgentConfig {
     Duration consent_interval = 5s;
     // Disconnected when a consent request has gone unanswered this long (measured from the
     // first unanswered request, not from the last response, so the ±20 % jitter of the interval
-    // never reads as silence). While unanswered, requests repeat every `consent_probe`.
+    // never reads as silence). While unanswered, requests repeat every `consent_probe`. A
+    // controlled agent waiting for a nomination re-checks its best valid pair at that rate too.
     Duration disconnected_after = 5s;
     Duration consent_probe = 1s;
     // Failed when no consent response has arrived for this long (RFC 7675 §5.1: 30 s).
     Duration failed_after = 30s;
-    // Failed when checking has found no working pair for this long, whatever is still pending.
+    // Failed when checking has found no working pair for this long, whatever is still pending
+    // (RFC 8863: above one STUN transaction, 39.5 s). Once a pair works the clock restarts from
+    // then, so a nomination that loses its answers can be retried; an in-flight nomination is
+    // always awaited.
     Duration checking_timeout = 40s;
     // Failed at most this long after every pair has failed and the remote side has signalled
     // end-of-candidates (a late prflx may still rescue it within this window).

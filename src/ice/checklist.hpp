@@ -36,6 +36,8 @@ struct CandidatePair {
     bool nominated = false;
     // Controlled side: the peer sent USE-CANDIDATE; nominate once our own check succeeds.
     bool use_candidate_received = false;
+    // Controlling side: USE-CANDIDATE checks on this valid pair that timed out.
+    int nominations_failed = 0;
     // After success: the local candidate the peer saw (the base itself, or a srflx/prflx).
     std::optional<std::size_t> valid_local;
 };
