@@ -343,7 +343,8 @@ TEST_CASE("orders the RFC allows decode: MI, MI-SHA256, FINGERPRINT; unknown opt
     CHECK(Message::decode(message(with(mi256, fp))));
     CHECK(Message::decode(message(hex("ff ff 00 00"))));
     // An unknown attribute may have any length.
-    auto m = Message::decode(message(hex("7f 00 00 03 01 02 03 00")));
+    const Bytes bytes = message(hex("7f 00 00 03 01 02 03 00"));  // the Message views these
+    auto m = Message::decode(bytes);
     REQUIRE(m);
     std::array<std::uint16_t, 1> out{};
     CHECK(m->unknown_comprehension_required(out) == 1);
