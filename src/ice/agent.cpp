@@ -562,6 +562,13 @@ struct Agent::Impl {
             ++stats.unknown_socket;
             return;
         }
+        // A failed agent no longer consents (RFC 7675 §5.1, RFC 8445 §8.1.2): it stops answering,
+        // so the peer's consent runs out instead of holding a pair we gave up. An ICE restart
+        // starts answering again.
+        if (state == IceState::failed) {
+            ++stats.refused_failed;
+            return;
+        }
         std::array<std::uint16_t, 8> unknown{};
         if (std::size_t n = msg.unknown_comprehension_required(unknown); n > 0) {
             ++stats.answered_420;
@@ -629,8 +636,8 @@ struct Agent::Impl {
         FLOE_LOG(LogLevel::debug, "ice")
             << "check from " << from.to_string() << " on socket " << socket_id
             << (msg.use_candidate() ? " USE-CANDIDATE" : "");
-        // The old generation only keeps the old pair's consent; after failure we only answer.
-        if (gen != &local || state == IceState::failed) return;
+        // The old generation only keeps the old pair's consent.
+        if (gen != &local) return;
         if (state == IceState::new_) {
             checking_since = now;
             set_state(IceState::checking);

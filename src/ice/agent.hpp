@@ -175,6 +175,7 @@ struct AgentStats {
     std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
     std::uint64_t role_conflicts = 0;       // role switches
     std::uint64_t data_received = 0;        // note_data_received() calls
+    std::uint64_t refused_failed = 0;       // requests left unanswered while failed (RFC 7675)
 };
 
 class Agent {
