@@ -281,16 +281,45 @@ struct Agent::Impl {
         if (entry.host)
             for (std::size_t r = 0; r < remotes.size(); ++r)
                 form_pair(*entry.host, r);
+        ask_stun_servers(now, entry);
+    }
+
+    // A Binding request from `socket` to every STUN server of its family: its srflx candidates.
+    void ask_stun_servers(Instant now, const SocketEntry& socket) {
         for (std::size_t i = 0; i < config.stun_servers.size(); ++i) {
             const SocketAddress& server = config.stun_servers[i];
-            if (server.family() != bound.family()) continue;
+            if (server.family() != socket.bound.family()) continue;
             Bytes request;
             stun::MessageBuilder b(request, {stun::method::binding, stun::MessageClass::request},
                                    new_transaction_id());
             b.add_fingerprint();
             if (!b.finish()) continue;
-            start_transaction(now, TxKind::gather, id, server, std::move(request)).server = i;
+            start_transaction(now, TxKind::gather, socket.id, server, std::move(request)).server =
+                i;
         }
+    }
+
+    // ICE restart (RFC 8445 §9): gathering runs again. Host candidates stay (the sockets are
+    // the same) and are announced again; server-reflexive ones are asked for anew, since the
+    // NAT mapping behind the old one may be gone (a rebinding is a common reason to restart),
+    // and local peer-reflexive ones belong to the old checks. The selected pair keeps its own
+    // copy of its candidates, so it is unaffected.
+    void regather(Instant now) {
+        std::erase_if(transactions, [](const Transaction& t) { return t.kind == TxKind::gather; });
+        std::erase_if(locals,
+                      [](const LocalEntry& l) { return l.candidate.type != CandidateType::host; });
+        for (auto& socket : sockets) {
+            socket.host.reset();
+            for (std::size_t i = 0; i < locals.size(); ++i)
+                if (locals[i].socket == socket.id) socket.host = i;
+        }
+        for (const auto& l : locals)
+            emit(event::LocalCandidate{l.candidate, l.socket});
+        if (gathering == GatheringState::new_) return;  // no socket yet: nothing to gather
+        gathering = GatheringState::gathering;
+        for (const auto& socket : sockets)
+            ask_stun_servers(now, socket);
+        maybe_complete_gathering();
     }
 
     void add_server_reflexive(const Transaction& tx, const SocketAddress& mapped) {
@@ -998,10 +1027,7 @@ struct Agent::Impl {
         } else {
             set_state(IceState::new_);
         }
-        for (const auto& l : locals)
-            if (l.candidate.type != CandidateType::prflx)
-                emit(event::LocalCandidate{l.candidate, l.socket});
-        if (gathering == GatheringState::complete) emit(event::GatheringComplete{});
+        regather(now);
         drive(now);
     }
 };

@@ -676,6 +676,63 @@ TEST_CASE("server-reflexive candidates come from the STUN server's answer, redun
     CHECK(a.agent.local_candidates().size() == 3);
 }
 
+TEST_CASE("restart gathers server-reflexive candidates again instead of re-sending the old one") {
+    AgentConfig c = config(true);
+    const auto server = *SocketAddress::parse("203.0.113.1:3478");
+    c.stun_servers = {server};
+    Peer a(c, 1);
+    Shuttle net;
+    net.peers = {&a};
+    net.add_socket(a, 1, "10.0.0.5:5000");
+    a.agent.end_of_local_sockets(net.now);
+    std::vector<Transmit> to_server;
+    net.observe = [&](std::size_t, const Transmit& t) {
+        if (t.destination == server) to_server.push_back(t);
+    };
+    // Answers every Binding request sent to the server with `mapped`; returns how many.
+    auto answer_all = [&](std::string_view mapped) {
+        net.pump();
+        std::size_t answered = 0;
+        for (const Transmit& t : to_server) {
+            auto req = stun::Message::decode(t.data);
+            REQUIRE(req);
+            Bytes out;
+            stun::MessageBuilder b(out,
+                                   {stun::method::binding, stun::MessageClass::success_response},
+                                   req->transaction_id());
+            b.add_xor_mapped_address(*SocketAddress::parse(mapped));
+            b.add_fingerprint();
+            REQUIRE(b.finish());
+            a.agent.handle_input(net.now, t.socket, server, out);
+            ++answered;
+        }
+        to_server.clear();
+        return answered;
+    };
+    REQUIRE(answer_all("198.51.100.20:40000") == 1);
+    REQUIRE(a.agent.gathering_state() == GatheringState::complete);
+    net.pump();
+    a.gathered.clear();
+    // The NAT rebinds; the restart must ask the server again and announce the new mapping only.
+    a.agent.restart(net.now);
+    CHECK(a.agent.gathering_state() == GatheringState::gathering);
+    net.pump();
+    REQUIRE(a.gathered.size() == 1);  // the host candidate, at once
+    CHECK(a.gathered[0].type == CandidateType::host);
+    CHECK(a.count<event::GatheringComplete>() == 1);
+    REQUIRE(answer_all("198.51.100.20:40007") == 1);  // a new transaction from the host socket
+    net.pump();
+    REQUIRE(a.gathered.size() == 2);
+    CHECK(a.gathered[1].type == CandidateType::srflx);
+    CHECK(a.gathered[1].port == 40007);
+    CHECK(a.agent.gathering_state() == GatheringState::complete);
+    CHECK(a.count<event::GatheringComplete>() == 2);
+    std::size_t srflx = 0;
+    for (const auto& l : a.agent.local_candidates())
+        srflx += l.candidate.type == CandidateType::srflx;
+    CHECK(srflx == 1);  // the stale mapping is gone from the full set too
+}
+
 TEST_CASE("gathering completes even when the STUN server never answers") {
     AgentConfig c = config(true);
     c.stun_servers = {*SocketAddress::parse("203.0.113.1:3478")};
