@@ -828,6 +828,7 @@ struct Agent::Impl {
             if (p.state == PairState::in_progress) cancel_checks(p.id);
             p.state = PairState::failed;
         }
+        checklist.clear_triggered();
         FLOE_LOG(LogLevel::debug, "ice") << "selected " << selected->pair.local.to_string()
                                          << " -> " << pair.remote_address.to_string();
         emit(event::SelectedPairChanged{selected->pair});
@@ -859,6 +860,17 @@ struct Agent::Impl {
         start_check(now, *best, true);
     }
 
+    // The pair for the next paced check (RFC 8445 §6.1.4.2): one check per Ta, taken from the
+    // triggered-check queue first, then from the ordinary checks. A queued pair that got a
+    // check of its own meanwhile is skipped (§7.3.1.4 asks for one, not two).
+    CandidatePair* next_paced_check(Instant now) {
+        while (auto id = checklist.pop_triggered()) {
+            CandidatePair* p = checklist.find(*id);
+            if (p && !fresh_check(p->id, now)) return p;
+        }
+        return checklist.next_ordinary();
+    }
+
     // A controlled agent with a working pair but no nomination yet checks its best valid pair
     // again every consent_probe: if the controlling peer's own checks were all lost, each of
     // these gives it a triggered check (§7.3.1.4) on a pair it may have marked failed.
@@ -873,9 +885,10 @@ struct Agent::Impl {
             return;
         }
         if (!next_valid_ping) next_valid_ping = now + config.consent_probe;
-        if (now < *next_valid_ping) return;
+        if (now < *next_valid_ping || now < next_check_at) return;  // paced like every check
         next_valid_ping = now + config.consent_probe;
         start_check(now, *best, false);
+        next_check_at = now + config.ta;
     }
 
     CandidatePair* best_valid() {
@@ -956,10 +969,8 @@ struct Agent::Impl {
             set_state(IceState::checking);
         }
         if (remote) {
-            while (auto id = checklist.pop_triggered())
-                if (CandidatePair* p = checklist.find(*id)) start_check(now, *p, false);
             if (now >= next_check_at) {
-                if (CandidatePair* p = checklist.next_ordinary()) {
+                if (CandidatePair* p = next_paced_check(now)) {
                     start_check(now, *p, false);
                     next_check_at = now + config.ta;
                 }
@@ -985,9 +996,8 @@ struct Agent::Impl {
             if (auto when = t.client.poll_timeout()) consider(*when);
         if (state == IceState::failed) return at;
         if (remote) {
-            if (checklist.has_triggered()) consider(Instant{});
-            if (checklist.ordinary_ready()) consider(next_check_at);
-            if (next_valid_ping) consider(*next_valid_ping);
+            if (checklist.has_triggered() || checklist.ordinary_ready()) consider(next_check_at);
+            if (next_valid_ping) consider(std::max(*next_valid_ping, next_check_at));
             if (controlling() && !nominating && first_valid_at && checklist.any_succeeded() &&
                 !(selected && selected->generation == generation))
                 consider(*first_valid_at + config.nomination_delay);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 #include <floe/stun/message.hpp>
@@ -257,4 +258,57 @@ TEST_CASE("a controlling agent whose nomination fails does not leave its peer co
     // If it failed, its peer's consent must run out (RFC 7675: 30 s without an answer).
     t.net.run_for(agent.failed_after + agent.consent_interval * 2);
     CHECK(t.a.is_connected() == t.b.is_connected());
+}
+
+TEST_CASE(
+    "triggered checks between two address-and-port-dependent mappings stay paced at one per Ta") {
+    // Both mappings address-and-port-dependent, filtering open: no path (docs/simulator.md, rule
+    // 3). Every check reaches the other side from a new NAT port, is answered from yet another
+    // one and triggers a check back to a new peer-reflexive candidate; the two chase each other's
+    // ports until the checking timeout. When triggered checks bypassed the pacing, each answer
+    // set off another burst (property-test seed 30278440: 7,209 datagrams in 40 s).
+    const NatConfig open_apdm =
+        nat(Mapping::address_and_port_dependent, Filtering::endpoint_independent);
+    ice::AgentConfig agent;
+    IceTopology t(
+        12,
+        {.a = {.nat = open_apdm, .controlling = true}, .b = {.nat = open_apdm}, .agent = agent});
+    INFO("seed 12, " << t.describe());
+    // Per agent: the time of every new connectivity check (a request with USERNAME whose
+    // transaction id is new; retransmissions run on their own STUN timers), and all requests.
+    struct Sent {
+        std::vector<Instant> new_checks;
+        std::size_t requests = 0;
+    };
+    Sent sent_a, sent_b;
+    std::set<stun::TransactionId> seen;
+    t.net.set_filter([&](const Datagram& d) {
+        auto msg = stun::Message::decode(d.data);
+        if (!msg || msg->message_class() != stun::MessageClass::request || !msg->username())
+            return false;
+        Sent& sent = d.source == t.socket_a ? sent_a : sent_b;
+        ++sent.requests;
+        if (seen.insert(msg->transaction_id()).second) sent.new_checks.push_back(t.net.now());
+        return false;
+    });
+    const Instant start = t.net.now();
+    t.start();
+    REQUIRE(t.run_until_both(IceState::failed, agent.checking_timeout + 2s));
+    CHECK_FALSE(t.a.reached(IceState::connected));
+    CHECK_FALSE(t.b.reached(IceState::connected));
+    const Duration elapsed = t.net.now() - start;
+    for (const Sent* sent : {&sent_a, &sent_b}) {
+        CAPTURE(sent == &sent_a ? "a" : "b");
+        // Not vacuous: the agents did chase each other with checks.
+        CHECK(sent->new_checks.size() >= 10);
+        // One new check per Ta at most: consecutive ones at least Ta apart.
+        for (std::size_t i = 1; i < sent->new_checks.size(); ++i) {
+            CAPTURE(i);
+            CHECK(sent->new_checks[i] - sent->new_checks[i - 1] >= agent.ta);
+        }
+        // Hence a bound on everything sent: one new check per Ta window (plus the first), each
+        // sent at most rc times.
+        const auto windows = static_cast<std::size_t>(elapsed / agent.ta) + 1;
+        CHECK(sent->requests <= windows * static_cast<std::size_t>(agent.stun.rc));
+    }
 }

@@ -615,6 +615,49 @@ TEST_CASE("controlled agent accepts USE-CANDIDATE on every check") {
     CHECK(w.a.count<event::SelectedPairChanged>() == 1);
 }
 
+TEST_CASE("triggered checks from a burst of incoming checks are paced by Ta, the first at once") {
+    Wire w;
+    w.take();
+    // Four checks from four unknown addresses at the same instant: four peer-reflexive pairs,
+    // each owed a triggered check (RFC 8445 §7.3.1.4), one per Ta (§6.1.4.2).
+    constexpr int burst = 4;
+    for (int i = 0; i < burst; ++i) {
+        const SocketAddress from(*IpAddress::parse("192.0.2.9"),
+                                 static_cast<std::uint16_t>(7000 + i));
+        w.a.agent.handle_input(w.net.now, 1, from,
+                               w.request(w.good_username(), w.local_pwd(), false, true,
+                                         static_cast<std::uint8_t>(20 + i)));
+    }
+    std::vector<Duration> checks;  // when each new request went out, from the burst
+    std::size_t responses = 0;
+    const Instant start = w.net.now;
+    auto collect = [&] {
+        for (const Bytes& b : w.take()) {
+            auto m = stun::Message::decode(b);
+            REQUIRE(m);
+            if (m->message_class() == stun::MessageClass::request)
+                checks.push_back(w.net.now - start);
+            else
+                ++responses;
+        }
+    };
+    collect();
+    CHECK(responses == burst);             // every check is answered at once
+    REQUIRE(checks.size() == 1);           // but only one triggered check goes out with them
+    const Duration ta = AgentConfig{}.ta;  // 50 ms
+    // Nothing answers; the first retransmission (after 500 ms) falls outside the window.
+    for (;;) {
+        const auto at = w.a.agent.poll_timeout();
+        REQUIRE(at);
+        if (*at >= start + ta * burst) break;
+        w.net.now = *at;
+        w.a.agent.handle_timeout(w.net.now);
+        collect();
+    }
+    const std::vector<Duration> expected = {0 * ta, 1 * ta, 2 * ta, 3 * ta};
+    CHECK(checks == expected);
+}
+
 TEST_CASE("a response from another address than the check went to fails the pair") {
     Wire w;
     w.take();
