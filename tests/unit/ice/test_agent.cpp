@@ -70,6 +70,38 @@ Candidate remote_candidate(std::string address, std::string foundation = "f",
     return r;
 }
 
+// A STUN server's success response to the Binding request `t`, reporting `mapped`.
+Bytes binding_answer(const Transmit& t, std::string_view mapped) {
+    auto req = stun::Message::decode(t.data);
+    REQUIRE(req);
+    Bytes out;
+    stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
+                           req->transaction_id());
+    b.add_xor_mapped_address(*SocketAddress::parse(mapped));
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    return out;
+}
+
+// One agent configured with a STUN server, with `sockets` added and end-of-sockets signalled.
+struct Gatherer {
+    explicit Gatherer(std::vector<std::string_view> sockets, AgentConfig c = config(true))
+        : a(with_server(std::move(c)), 1) {
+        net.peers = {&a};
+        SocketId id = 1;
+        for (auto address : sockets)
+            net.add_socket(a, id++, address);
+        a.agent.end_of_local_sockets(net.now);
+    }
+    static AgentConfig with_server(AgentConfig c) {
+        c.stun_servers = {server};
+        return c;
+    }
+    static inline const SocketAddress server = *SocketAddress::parse("203.0.113.1:3478");
+    Peer a;
+    Shuttle net;
+};
+
 // One agent on 192.0.2.1:5000 that knows its peer's credentials; nothing answers it.
 struct Lone {
     explicit Lone(AgentConfig c = config(true)) : a(std::move(c), 1) {
@@ -676,15 +708,9 @@ TEST_CASE("a response from another address than the check went to fails the pair
 }
 
 TEST_CASE("server-reflexive candidates come from the STUN server's answer, redundant ones pruned") {
-    AgentConfig c = config(true);
-    const auto server = *SocketAddress::parse("203.0.113.1:3478");
-    c.stun_servers = {server};
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "10.0.0.5:5000");
-    net.add_socket(a, 2, "10.0.1.5:5001");
-    a.agent.end_of_local_sockets(net.now);
+    Gatherer g({"10.0.0.5:5000", "10.0.1.5:5001"});
+    auto& [a, net] = g;
+    const auto server = Gatherer::server;
     CHECK(a.agent.gathering_state() == GatheringState::gathering);
     std::vector<Transmit> to_server;
     while (auto t = a.agent.poll_transmit())
@@ -692,15 +718,7 @@ TEST_CASE("server-reflexive candidates come from the STUN server's answer, redun
     REQUIRE(to_server.size() == 2);
     CHECK(to_server[0].destination == server);
     auto answer = [&](const Transmit& t, std::string_view mapped) {
-        auto req = stun::Message::decode(t.data);
-        REQUIRE(req);
-        Bytes out;
-        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
-                               req->transaction_id());
-        b.add_xor_mapped_address(*SocketAddress::parse(mapped));
-        b.add_fingerprint();
-        REQUIRE(b.finish());
-        a.agent.handle_input(net.now, t.socket, server, out);
+        a.agent.handle_input(net.now, t.socket, server, binding_answer(t, mapped));
     };
     answer(to_server[0], "198.51.100.20:40000");
     answer(to_server[1], "10.0.1.5:5001");  // no NAT on this one: same as the host, pruned
@@ -720,14 +738,9 @@ TEST_CASE("server-reflexive candidates come from the STUN server's answer, redun
 }
 
 TEST_CASE("restart gathers server-reflexive candidates again instead of re-sending the old one") {
-    AgentConfig c = config(true);
-    const auto server = *SocketAddress::parse("203.0.113.1:3478");
-    c.stun_servers = {server};
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "10.0.0.5:5000");
-    a.agent.end_of_local_sockets(net.now);
+    Gatherer g({"10.0.0.5:5000"});
+    auto& [a, net] = g;
+    const auto server = Gatherer::server;
     std::vector<Transmit> to_server;
     net.observe = [&](std::size_t, const Transmit& t) {
         if (t.destination == server) to_server.push_back(t);
@@ -737,16 +750,7 @@ TEST_CASE("restart gathers server-reflexive candidates again instead of re-sendi
         net.pump();
         std::size_t answered = 0;
         for (const Transmit& t : to_server) {
-            auto req = stun::Message::decode(t.data);
-            REQUIRE(req);
-            Bytes out;
-            stun::MessageBuilder b(out,
-                                   {stun::method::binding, stun::MessageClass::success_response},
-                                   req->transaction_id());
-            b.add_xor_mapped_address(*SocketAddress::parse(mapped));
-            b.add_fingerprint();
-            REQUIRE(b.finish());
-            a.agent.handle_input(net.now, t.socket, server, out);
+            a.agent.handle_input(net.now, t.socket, server, binding_answer(t, mapped));
             ++answered;
         }
         to_server.clear();
@@ -778,13 +782,9 @@ TEST_CASE("restart gathers server-reflexive candidates again instead of re-sendi
 
 TEST_CASE("gathering completes even when the STUN server never answers") {
     AgentConfig c = config(true);
-    c.stun_servers = {*SocketAddress::parse("203.0.113.1:3478")};
     c.stun.rto = 100ms;
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "10.0.0.5:5000");
-    a.agent.end_of_local_sockets(net.now);
+    Gatherer g({"10.0.0.5:5000"}, c);
+    auto& [a, net] = g;
     const Instant start = net.now;
     REQUIRE(
         net.run_until([&] { return a.agent.gathering_state() == GatheringState::complete; }, 30s));
