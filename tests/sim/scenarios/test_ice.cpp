@@ -258,6 +258,8 @@ TEST_CASE("a controlling agent whose nomination fails does not leave its peer co
     // If it failed, its peer's consent must run out (RFC 7675: 30 s without an answer).
     t.net.run_for(agent.failed_after + agent.consent_interval * 2);
     CHECK(t.a.is_connected() == t.b.is_connected());
+    // A failed agent left its peer's consent requests unanswered (and said so in its stats).
+    if (t.a.agent().state() == IceState::failed) CHECK(t.a.agent().stats().refused_failed > 0);
 }
 
 TEST_CASE(
