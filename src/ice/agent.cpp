@@ -281,16 +281,45 @@ struct Agent::Impl {
         if (entry.host)
             for (std::size_t r = 0; r < remotes.size(); ++r)
                 form_pair(*entry.host, r);
+        ask_stun_servers(now, entry);
+    }
+
+    // A Binding request from `socket` to every STUN server of its family: its srflx candidates.
+    void ask_stun_servers(Instant now, const SocketEntry& socket) {
         for (std::size_t i = 0; i < config.stun_servers.size(); ++i) {
             const SocketAddress& server = config.stun_servers[i];
-            if (server.family() != bound.family()) continue;
+            if (server.family() != socket.bound.family()) continue;
             Bytes request;
             stun::MessageBuilder b(request, {stun::method::binding, stun::MessageClass::request},
                                    new_transaction_id());
             b.add_fingerprint();
             if (!b.finish()) continue;
-            start_transaction(now, TxKind::gather, id, server, std::move(request)).server = i;
+            start_transaction(now, TxKind::gather, socket.id, server, std::move(request)).server =
+                i;
         }
+    }
+
+    // ICE restart (RFC 8445 §9): gathering runs again. Host candidates stay (the sockets are
+    // the same) and are announced again; server-reflexive ones are asked for anew, since the
+    // NAT mapping behind the old one may be gone (a rebinding is a common reason to restart),
+    // and local peer-reflexive ones belong to the old checks. The selected pair keeps its own
+    // copy of its candidates, so it is unaffected.
+    void regather(Instant now) {
+        std::erase_if(transactions, [](const Transaction& t) { return t.kind == TxKind::gather; });
+        std::erase_if(locals,
+                      [](const LocalEntry& l) { return l.candidate.type != CandidateType::host; });
+        for (auto& socket : sockets) {
+            socket.host.reset();
+            for (std::size_t i = 0; i < locals.size(); ++i)
+                if (locals[i].socket == socket.id) socket.host = i;
+        }
+        for (const auto& l : locals)
+            emit(event::LocalCandidate{l.candidate, l.socket});
+        if (gathering == GatheringState::new_) return;  // no socket yet: nothing to gather
+        gathering = GatheringState::gathering;
+        for (const auto& socket : sockets)
+            ask_stun_servers(now, socket);
+        maybe_complete_gathering();
     }
 
     void add_server_reflexive(const Transaction& tx, const SocketAddress& mapped) {
@@ -562,6 +591,13 @@ struct Agent::Impl {
             ++stats.unknown_socket;
             return;
         }
+        // A failed agent no longer consents (RFC 7675 §5.1, RFC 8445 §8.1.2): it stops answering,
+        // so the peer's consent runs out instead of holding a pair we gave up. An ICE restart
+        // starts answering again.
+        if (state == IceState::failed) {
+            ++stats.refused_failed;
+            return;
+        }
         std::array<std::uint16_t, 8> unknown{};
         if (std::size_t n = msg.unknown_comprehension_required(unknown); n > 0) {
             ++stats.answered_420;
@@ -629,8 +665,8 @@ struct Agent::Impl {
         FLOE_LOG(LogLevel::debug, "ice")
             << "check from " << from.to_string() << " on socket " << socket_id
             << (msg.use_candidate() ? " USE-CANDIDATE" : "");
-        // The old generation only keeps the old pair's consent; after failure we only answer.
-        if (gen != &local || state == IceState::failed) return;
+        // The old generation only keeps the old pair's consent.
+        if (gen != &local) return;
         if (state == IceState::new_) {
             checking_since = now;
             set_state(IceState::checking);
@@ -792,6 +828,7 @@ struct Agent::Impl {
             if (p.state == PairState::in_progress) cancel_checks(p.id);
             p.state = PairState::failed;
         }
+        checklist.clear_triggered();
         FLOE_LOG(LogLevel::debug, "ice") << "selected " << selected->pair.local.to_string()
                                          << " -> " << pair.remote_address.to_string();
         emit(event::SelectedPairChanged{selected->pair});
@@ -823,6 +860,17 @@ struct Agent::Impl {
         start_check(now, *best, true);
     }
 
+    // The pair for the next paced check (RFC 8445 §6.1.4.2): one check per Ta, taken from the
+    // triggered-check queue first, then from the ordinary checks. A queued pair that got a
+    // check of its own meanwhile is skipped (§7.3.1.4 asks for one, not two).
+    CandidatePair* next_paced_check(Instant now) {
+        while (auto id = checklist.pop_triggered()) {
+            CandidatePair* p = checklist.find(*id);
+            if (p && !fresh_check(p->id, now)) return p;
+        }
+        return checklist.next_ordinary();
+    }
+
     // A controlled agent with a working pair but no nomination yet checks its best valid pair
     // again every consent_probe: if the controlling peer's own checks were all lost, each of
     // these gives it a triggered check (§7.3.1.4) on a pair it may have marked failed.
@@ -837,9 +885,10 @@ struct Agent::Impl {
             return;
         }
         if (!next_valid_ping) next_valid_ping = now + config.consent_probe;
-        if (now < *next_valid_ping) return;
+        if (now < *next_valid_ping || now < next_check_at) return;  // paced like every check
         next_valid_ping = now + config.consent_probe;
         start_check(now, *best, false);
+        next_check_at = now + config.ta;
     }
 
     CandidatePair* best_valid() {
@@ -920,10 +969,8 @@ struct Agent::Impl {
             set_state(IceState::checking);
         }
         if (remote) {
-            while (auto id = checklist.pop_triggered())
-                if (CandidatePair* p = checklist.find(*id)) start_check(now, *p, false);
             if (now >= next_check_at) {
-                if (CandidatePair* p = checklist.next_ordinary()) {
+                if (CandidatePair* p = next_paced_check(now)) {
                     start_check(now, *p, false);
                     next_check_at = now + config.ta;
                 }
@@ -949,9 +996,8 @@ struct Agent::Impl {
             if (auto when = t.client.poll_timeout()) consider(*when);
         if (state == IceState::failed) return at;
         if (remote) {
-            if (checklist.has_triggered()) consider(Instant{});
-            if (checklist.ordinary_ready()) consider(next_check_at);
-            if (next_valid_ping) consider(*next_valid_ping);
+            if (checklist.has_triggered() || checklist.ordinary_ready()) consider(next_check_at);
+            if (next_valid_ping) consider(std::max(*next_valid_ping, next_check_at));
             if (controlling() && !nominating && first_valid_at && checklist.any_succeeded() &&
                 !(selected && selected->generation == generation))
                 consider(*first_valid_at + config.nomination_delay);
@@ -991,10 +1037,7 @@ struct Agent::Impl {
         } else {
             set_state(IceState::new_);
         }
-        for (const auto& l : locals)
-            if (l.candidate.type != CandidateType::prflx)
-                emit(event::LocalCandidate{l.candidate, l.socket});
-        if (gathering == GatheringState::complete) emit(event::GatheringComplete{});
+        regather(now);
         drive(now);
     }
 };

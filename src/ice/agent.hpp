@@ -93,7 +93,7 @@ struct AgentConfig {
     bool controlling = true;
     Credentials local;                        // random_credentials() when empty
     std::vector<SocketAddress> stun_servers;  // resolved by the runtime; srflx gathering
-    Duration ta = 50ms;                       // pacing of ordinary checks (RFC 8445 §14.2)
+    Duration ta = 50ms;  // one ordinary or triggered check per Ta (RFC 8445 §6.1.4.2, §14.2)
     // Consent freshness (RFC 7675): a request every interval ± 20 % on the selected pair.
     Duration consent_interval = 5s;
     // Disconnected when a consent request has gone unanswered this long (measured from the
@@ -175,6 +175,7 @@ struct AgentStats {
     std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
     std::uint64_t role_conflicts = 0;       // role switches
     std::uint64_t data_received = 0;        // note_data_received() calls
+    std::uint64_t refused_failed = 0;       // requests left unanswered while failed (RFC 7675)
 };
 
 class Agent {
@@ -210,8 +211,9 @@ class Agent {
     std::optional<Event> poll_event();
 
     // ICE restart (RFC 8445 §9): new local credentials (random when empty), remote candidates and
-    // credentials forgotten (set them again from the new remote description). The current
-    // selected pair keeps working, with its old credentials, until a new pair is selected.
+    // credentials forgotten (set them again from the new remote description), gathering run
+    // again (host candidates re-announced, srflx asked for anew). The current selected pair keeps
+    // working, with its old credentials, until a new pair is selected.
     void restart(Instant now, Credentials new_local = {});
     // Stops everything: no more transmits or timeouts; state becomes closed. Safe to call twice.
     void close();

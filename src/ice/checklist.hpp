@@ -76,6 +76,8 @@ class CheckList {
     void trigger(PairId id);
     std::optional<PairId> pop_triggered();
     bool has_triggered() const { return !triggered_.empty(); }
+    // §8.1.2: once a pair is selected, nothing waits in the triggered-check queue any more.
+    void clear_triggered() { triggered_.clear(); }
 
     // Highest priority first.
     const std::vector<CandidatePair>& pairs() const { return pairs_; }

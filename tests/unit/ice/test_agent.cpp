@@ -70,6 +70,38 @@ Candidate remote_candidate(std::string address, std::string foundation = "f",
     return r;
 }
 
+// A STUN server's success response to the Binding request `t`, reporting `mapped`.
+Bytes binding_answer(const Transmit& t, std::string_view mapped) {
+    auto req = stun::Message::decode(t.data);
+    REQUIRE(req);
+    Bytes out;
+    stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
+                           req->transaction_id());
+    b.add_xor_mapped_address(*SocketAddress::parse(mapped));
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    return out;
+}
+
+// One agent configured with a STUN server, with `sockets` added and end-of-sockets signalled.
+struct Gatherer {
+    explicit Gatherer(std::vector<std::string_view> sockets, AgentConfig c = config(true))
+        : a(with_server(std::move(c)), 1) {
+        net.peers = {&a};
+        SocketId id = 1;
+        for (auto address : sockets)
+            net.add_socket(a, id++, address);
+        a.agent.end_of_local_sockets(net.now);
+    }
+    static AgentConfig with_server(AgentConfig c) {
+        c.stun_servers = {server};
+        return c;
+    }
+    static inline const SocketAddress server = *SocketAddress::parse("203.0.113.1:3478");
+    Peer a;
+    Shuttle net;
+};
+
 // One agent on 192.0.2.1:5000 that knows its peer's credentials; nothing answers it.
 struct Lone {
     explicit Lone(AgentConfig c = config(true)) : a(std::move(c), 1) {
@@ -615,6 +647,49 @@ TEST_CASE("controlled agent accepts USE-CANDIDATE on every check") {
     CHECK(w.a.count<event::SelectedPairChanged>() == 1);
 }
 
+TEST_CASE("triggered checks from a burst of incoming checks are paced by Ta, the first at once") {
+    Wire w;
+    w.take();
+    // Four checks from four unknown addresses at the same instant: four peer-reflexive pairs,
+    // each owed a triggered check (RFC 8445 §7.3.1.4), one per Ta (§6.1.4.2).
+    constexpr int burst = 4;
+    for (int i = 0; i < burst; ++i) {
+        const SocketAddress from(*IpAddress::parse("192.0.2.9"),
+                                 static_cast<std::uint16_t>(7000 + i));
+        w.a.agent.handle_input(w.net.now, 1, from,
+                               w.request(w.good_username(), w.local_pwd(), false, true,
+                                         static_cast<std::uint8_t>(20 + i)));
+    }
+    std::vector<Duration> checks;  // when each new request went out, from the burst
+    std::size_t responses = 0;
+    const Instant start = w.net.now;
+    auto collect = [&] {
+        for (const Bytes& b : w.take()) {
+            auto m = stun::Message::decode(b);
+            REQUIRE(m);
+            if (m->message_class() == stun::MessageClass::request)
+                checks.push_back(w.net.now - start);
+            else
+                ++responses;
+        }
+    };
+    collect();
+    CHECK(responses == burst);             // every check is answered at once
+    REQUIRE(checks.size() == 1);           // but only one triggered check goes out with them
+    const Duration ta = AgentConfig{}.ta;  // 50 ms
+    // Nothing answers; the first retransmission (after 500 ms) falls outside the window.
+    for (;;) {
+        const auto at = w.a.agent.poll_timeout();
+        REQUIRE(at);
+        if (*at >= start + ta * burst) break;
+        w.net.now = *at;
+        w.a.agent.handle_timeout(w.net.now);
+        collect();
+    }
+    const std::vector<Duration> expected = {0 * ta, 1 * ta, 2 * ta, 3 * ta};
+    CHECK(checks == expected);
+}
+
 TEST_CASE("a response from another address than the check went to fails the pair") {
     Wire w;
     w.take();
@@ -633,15 +708,9 @@ TEST_CASE("a response from another address than the check went to fails the pair
 }
 
 TEST_CASE("server-reflexive candidates come from the STUN server's answer, redundant ones pruned") {
-    AgentConfig c = config(true);
-    const auto server = *SocketAddress::parse("203.0.113.1:3478");
-    c.stun_servers = {server};
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "10.0.0.5:5000");
-    net.add_socket(a, 2, "10.0.1.5:5001");
-    a.agent.end_of_local_sockets(net.now);
+    Gatherer g({"10.0.0.5:5000", "10.0.1.5:5001"});
+    auto& [a, net] = g;
+    const auto server = Gatherer::server;
     CHECK(a.agent.gathering_state() == GatheringState::gathering);
     std::vector<Transmit> to_server;
     while (auto t = a.agent.poll_transmit())
@@ -649,15 +718,7 @@ TEST_CASE("server-reflexive candidates come from the STUN server's answer, redun
     REQUIRE(to_server.size() == 2);
     CHECK(to_server[0].destination == server);
     auto answer = [&](const Transmit& t, std::string_view mapped) {
-        auto req = stun::Message::decode(t.data);
-        REQUIRE(req);
-        Bytes out;
-        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
-                               req->transaction_id());
-        b.add_xor_mapped_address(*SocketAddress::parse(mapped));
-        b.add_fingerprint();
-        REQUIRE(b.finish());
-        a.agent.handle_input(net.now, t.socket, server, out);
+        a.agent.handle_input(net.now, t.socket, server, binding_answer(t, mapped));
     };
     answer(to_server[0], "198.51.100.20:40000");
     answer(to_server[1], "10.0.1.5:5001");  // no NAT on this one: same as the host, pruned
@@ -676,15 +737,54 @@ TEST_CASE("server-reflexive candidates come from the STUN server's answer, redun
     CHECK(a.agent.local_candidates().size() == 3);
 }
 
+TEST_CASE("restart gathers server-reflexive candidates again instead of re-sending the old one") {
+    Gatherer g({"10.0.0.5:5000"});
+    auto& [a, net] = g;
+    const auto server = Gatherer::server;
+    std::vector<Transmit> to_server;
+    net.observe = [&](std::size_t, const Transmit& t) {
+        if (t.destination == server) to_server.push_back(t);
+    };
+    // Answers every Binding request sent to the server with `mapped`; returns how many.
+    auto answer_all = [&](std::string_view mapped) {
+        net.pump();
+        std::size_t answered = 0;
+        for (const Transmit& t : to_server) {
+            a.agent.handle_input(net.now, t.socket, server, binding_answer(t, mapped));
+            ++answered;
+        }
+        to_server.clear();
+        return answered;
+    };
+    REQUIRE(answer_all("198.51.100.20:40000") == 1);
+    REQUIRE(a.agent.gathering_state() == GatheringState::complete);
+    net.pump();
+    a.gathered.clear();
+    // The NAT rebinds; the restart must ask the server again and announce the new mapping only.
+    a.agent.restart(net.now);
+    CHECK(a.agent.gathering_state() == GatheringState::gathering);
+    net.pump();
+    REQUIRE(a.gathered.size() == 1);  // the host candidate, at once
+    CHECK(a.gathered[0].type == CandidateType::host);
+    CHECK(a.count<event::GatheringComplete>() == 1);
+    REQUIRE(answer_all("198.51.100.20:40007") == 1);  // a new transaction from the host socket
+    net.pump();
+    REQUIRE(a.gathered.size() == 2);
+    CHECK(a.gathered[1].type == CandidateType::srflx);
+    CHECK(a.gathered[1].port == 40007);
+    CHECK(a.agent.gathering_state() == GatheringState::complete);
+    CHECK(a.count<event::GatheringComplete>() == 2);
+    std::size_t srflx = 0;
+    for (const auto& l : a.agent.local_candidates())
+        srflx += l.candidate.type == CandidateType::srflx;
+    CHECK(srflx == 1);  // the stale mapping is gone from the full set too
+}
+
 TEST_CASE("gathering completes even when the STUN server never answers") {
     AgentConfig c = config(true);
-    c.stun_servers = {*SocketAddress::parse("203.0.113.1:3478")};
     c.stun.rto = 100ms;
-    Peer a(c, 1);
-    Shuttle net;
-    net.peers = {&a};
-    net.add_socket(a, 1, "10.0.0.5:5000");
-    a.agent.end_of_local_sockets(net.now);
+    Gatherer g({"10.0.0.5:5000"}, c);
+    auto& [a, net] = g;
     const Instant start = net.now;
     REQUIRE(
         net.run_until([&] { return a.agent.gathering_state() == GatheringState::complete; }, 30s));
