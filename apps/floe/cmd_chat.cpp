@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,14 @@
 
 namespace floe::cli {
 namespace {
+
+// Ctrl-C ends the chat like Ctrl-D does: the channel is closed, so the peer hears of it at once
+// instead of after the consent-freshness timeout.
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void on_interrupt(int) {
+    g_interrupted = 1;
+}
 
 void status(const std::string& line) {
     std::fprintf(stderr, "-- %s\n", line.c_str());
@@ -86,9 +95,14 @@ bool Chat::read_line(std::string& line) {
             return true;
         }
         if (eof_) return false;
+        if (g_interrupted) {
+            status("interrupted");
+            eof_ = true;
+            return false;
+        }
         pollfd p{STDIN_FILENO, POLLIN, 0};
         const int n = ::poll(&p, 1, 200);
-        if (n == 0) {
+        if (n == 0 || (n < 0 && errno == EINTR)) {
             if (ended_) return false;
             continue;
         }
@@ -231,7 +245,7 @@ int Chat::run() {
             answered = take_remote(line, SdpType::answer);
         }
         if (!answered) {
-            status("end of input before an answer was pasted; bye");
+            status("no answer was pasted; bye");
             pc_.close();
             return 1;
         }
@@ -245,7 +259,7 @@ int Chat::run() {
             offered = take_remote(line, SdpType::offer);
         }
         if (!offered) {
-            status("end of input before an offer was pasted; bye");
+            status("no offer was pasted; bye");
             pc_.close();
             return 1;
         }
@@ -288,6 +302,10 @@ int run_chat(Args& args) {
     const bool trickle = args.flag("trickle");
     auto config = read_rtc_options(args, {"stun:stun.l.google.com:19302"});
     args.finish();
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
     Chat chat(offer, trickle, std::move(config));
     return chat.run();
 }
