@@ -2,12 +2,17 @@
 // JSON each (as a browser's JSON.stringify(RTCSessionDescription) writes them), so the other side
 // may be another `floe chat` or apps/floe/web/chat.html in a browser. Afterwards every input line
 // is a message and every received message is printed. Status goes to standard error.
+#include <poll.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
-#include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +25,14 @@
 
 namespace floe::cli {
 namespace {
+
+// Ctrl-C ends the chat like Ctrl-D does: the channel is closed, so the peer hears of it at once
+// instead of after the consent-freshness timeout.
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void on_interrupt(int) {
+    g_interrupted = 1;
+}
 
 void status(const std::string& line) {
     std::fprintf(stderr, "-- %s\n", line.c_str());
@@ -42,7 +55,11 @@ class Chat {
 
   private:
     void attach(const std::shared_ptr<DataChannel>& dc);
-    bool read_line(std::string& line) { return static_cast<bool>(std::getline(std::cin, line)); }
+    // The next input line without its end (and trailing CR / blanks of a terminal paste); false at
+    // end of input, or once the chat has ended (the peer closed) while waiting for a line.
+    bool read_line(std::string& line);
+    // A pasted description of the expected type, applied; on anything else a hint, and false.
+    bool take_remote(const std::string& line, SdpType expected);
     void wait_gathered();
     void print_description();
     // A line that is JSON signaling (a description or a candidate) is applied; false otherwise.
@@ -61,7 +78,68 @@ class Chat {
     std::shared_ptr<DataChannel> channel_;
     std::atomic<bool> open_{false};
     std::atomic<bool> ended_{false};
+    std::atomic<bool> closing_{false};  // we close: the channel's close is not the peer's doing
+    std::string input_;                 // read from standard input, not yet returned as a line
+    bool eof_ = false;
 };
+
+bool Chat::read_line(std::string& line) {
+    for (;;) {
+        const auto nl = input_.find('\n');
+        if (nl != std::string::npos || (eof_ && !input_.empty())) {
+            line = input_.substr(0, nl);
+            input_.erase(0, nl == std::string::npos ? nl : nl + 1);
+            while (!line.empty() &&
+                   (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+                line.pop_back();
+            return true;
+        }
+        if (eof_) return false;
+        if (g_interrupted) {
+            status("interrupted");
+            eof_ = true;
+            return false;
+        }
+        pollfd p{STDIN_FILENO, POLLIN, 0};
+        const int n = ::poll(&p, 1, 200);
+        if (n == 0 || (n < 0 && errno == EINTR)) {
+            if (ended_) return false;
+            continue;
+        }
+        char buf[4096];
+        const ssize_t got = n > 0 ? ::read(STDIN_FILENO, buf, sizeof buf) : -1;
+        if (got > 0)
+            input_.append(buf, static_cast<std::size_t>(got));
+        else if (got == 0 || errno != EINTR)
+            eof_ = true;
+    }
+}
+
+bool Chat::take_remote(const std::string& line, SdpType expected) {
+    const std::string want(to_string(expected));
+    std::optional<SessionDescription> d;
+    try {
+        d = SessionDescription::from_json(line);
+    } catch (const std::exception&) {
+        status("that is not a description: paste the whole line that starts with {\"type\":\"" +
+               want + "\"");
+        return false;
+    }
+    if (d->type != expected) {
+        status("that is an " + std::string(to_string(d->type)) + ", not an " + want +
+               (expected == SdpType::answer
+                    ? ": paste the answer the other side printed for this offer"
+                    : ": one side runs --offer, the other --answer"));
+        return false;
+    }
+    try {
+        pc_.set_remote_description(*d);
+    } catch (const std::exception& e) {
+        status(std::string("cannot use that ") + want + ": " + e.what());
+        return false;
+    }
+    return true;
+}
 
 void Chat::attach(const std::shared_ptr<DataChannel>& dc) {
     {
@@ -82,7 +160,7 @@ void Chat::attach(const std::shared_ptr<DataChannel>& dc) {
             print_line(std::string(m.text()));
     });
     dc->on_close([this] {
-        status("channel closed by the peer");
+        if (!closing_) status("channel closed by the peer");
         ended_ = true;
     });
     if (dc->ready_state() == DataChannelState::open) open_ = true;
@@ -107,9 +185,13 @@ void Chat::print_description() {
 
 bool Chat::apply_signaling(const std::string& line) {
     if (line.find("\"candidate\"") != std::string::npos && line.front() == '{') {
-        if (pc_.remote_description())
-            pc_.add_ice_candidate(IceCandidate::from_json(line));
-        else
+        if (pc_.remote_description()) {
+            try {
+                pc_.add_ice_candidate(IceCandidate::from_json(line));
+            } catch (const std::exception& e) {
+                status(std::string("candidate ignored: ") + e.what());
+            }
+        } else
             pending_remote_.push_back(line);  // applied once the description is
         return true;
     }
@@ -117,8 +199,13 @@ bool Chat::apply_signaling(const std::string& line) {
 }
 
 void Chat::apply_pending_candidates() {
-    for (const auto& line : pending_remote_)
-        pc_.add_ice_candidate(IceCandidate::from_json(line));
+    for (const auto& line : pending_remote_) {
+        try {
+            pc_.add_ice_candidate(IceCandidate::from_json(line));
+        } catch (const std::exception& e) {
+            status(std::string("candidate ignored: ") + e.what());
+        }
+    }
     pending_remote_.clear();
 }
 
@@ -152,27 +239,36 @@ int Chat::run() {
         if (!trickle_) wait_gathered();
         status("send this offer to the other side, then paste its answer:");
         print_description();
-        while (read_line(line)) {
+        bool answered = false;
+        while (!answered && read_line(line)) {
             if (line.empty() || apply_signaling(line)) continue;
-            pc_.set_remote_description(SessionDescription::from_json(line));
-            apply_pending_candidates();
-            break;
+            answered = take_remote(line, SdpType::answer);
         }
+        if (!answered) {
+            status("no answer was pasted; bye");
+            pc_.close();
+            return 1;
+        }
+        apply_pending_candidates();
+        status("answer applied; connecting...");
     } else {
-        status("paste the offer:");
-        while (read_line(line)) {
+        status("paste the offer (one line of JSON) and press enter:");
+        bool offered = false;
+        while (!offered && read_line(line)) {
             if (line.empty() || apply_signaling(line)) continue;
-            pc_.set_remote_description(SessionDescription::from_json(line));
-            apply_pending_candidates();
-            break;
+            offered = take_remote(line, SdpType::offer);
         }
-        if (!std::cin) return 1;
+        if (!offered) {
+            status("no offer was pasted; bye");
+            pc_.close();
+            return 1;
+        }
+        apply_pending_candidates();
         pc_.set_local_description(pc_.create_answer());
         if (!trickle_) wait_gathered();
         status("send this answer to the other side:");
         print_description();
     }
-    if (!std::cin) return 1;
     while (!ended_ && read_line(line)) {
         if (line.empty()) continue;
         if (line.front() == '{' && apply_signaling(line)) continue;
@@ -194,6 +290,7 @@ int Chat::run() {
     auto stats = pc_.get_stats();
     status("sent " + std::to_string(stats.messages_sent) + " messages, received " +
            std::to_string(stats.messages_received));
+    closing_ = true;
     pc_.close();
     return 0;
 }
@@ -205,6 +302,10 @@ int run_chat(Args& args) {
     const bool trickle = args.flag("trickle");
     auto config = read_rtc_options(args, {"stun:stun.l.google.com:19302"});
     args.finish();
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
     Chat chat(offer, trickle, std::move(config));
     return chat.run();
 }

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -63,14 +65,38 @@ TEST_CASE("two floe chat processes connect by copy-paste and exchange lines") {
     write_all(to_b, "h\xc3\xa9llo from b\n");
     REQUIRE(a.wait_for_output(has_lines(2), 10s));
     CHECK(a.out().find("h\xc3\xa9llo from b\n") != std::string::npos);
-    ::close(to_a);  // end of input: a closes, b sees the channel close
+    // Ctrl-C: a closes the channel; b sees the close and exits without waiting for input.
+    a.signal(SIGINT);
     auto sa = a.wait(10s);
-    ::close(to_b);
     auto sb = b.wait(10s);
+    ::close(to_a);
+    ::close(to_b);
     REQUIRE(sa);
     REQUIRE(sb);
     CHECK_MESSAGE(*sa == 0, a.err());
     CHECK_MESSAGE(*sb == 0, b.err());
+    CHECK(b.err().find("channel closed by the peer") != std::string::npos);
+}
+
+TEST_CASE("floe chat explains a wrongly pasted line, keeps waiting, and says why it ends at EOF") {
+    TempDir dir;
+    const std::string in = dir.path() + "/in";
+    REQUIRE(::mkfifo(in.c_str(), 0600) == 0);
+    auto b = Process::spawn({"/bin/sh", "-c",
+                             "exec " + std::string(FLOE_CLI_PATH) +
+                                 " chat --answer --ice-server none --loopback-only < " + in});
+    const int to_b = ::open(in.c_str(), O_WRONLY);
+    REQUIRE(to_b >= 0);
+    write_all(to_b, "hello?\n{\"type\":\"answer\",\"sdp\":\"v=0\"}\n");
+    REQUIRE(b.wait_for_output(
+        [&](std::string_view) { return b.err().find("not an offer") != std::string::npos; }, 10s));
+    CHECK(b.err().find("that is not a description") != std::string::npos);
+    ::close(to_b);  // Ctrl-D
+    auto sb = b.wait(10s);
+    REQUIRE(sb);
+    CHECK(*sb == 1);
+    CHECK(b.err().find("no offer was pasted") != std::string::npos);
+    CHECK(b.out().empty());
 }
 
 TEST_CASE("two floe peers follow the interop driver contract on loopback (send-check, bulk)") {
