@@ -6,8 +6,10 @@
 // the default flags (host candidates hidden behind mDNS .local names; floe relies on
 // peer-reflexive discovery). One message each way must arrive in each run.
 //   node tests/interop/chat_html.js FLOE_BINARY [--out DIR] [--timeout S]
-// Needs playwright-core on NODE_PATH and /usr/bin/chromium (IOP_CHROMIUM). Only loopback traffic:
-// no ICE servers on either side. Exit 0 only if every run passed.
+// Needs playwright-core on NODE_PATH and /usr/bin/chromium (IOP_CHROMIUM). No ICE servers on either
+// side. Run it through scripts/chat-browser-test.sh, which puts it in a network namespace of its
+// own (loopback and 198.18.7.0/24 only): Chromium gathers on the default-route interface, which
+// outside a namespace is the machine's real one. Exit 0 only if every run passed.
 'use strict';
 const fs = require('fs');
 const os = require('os');
