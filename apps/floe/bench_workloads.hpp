@@ -31,10 +31,11 @@ std::vector<double> round_trips_us(int count, int warm_up);
 // W4: `pairs` connected pairs, each with an open channel and one message checked on it.
 struct ScaleResult {
     double establish_seconds = 0;
-    double rss_before_kb = 0;  // VmRSS before the first pair
-    double peak_rss_kb = 0;    // VmHWM with every pair open
-    double kb_per_pair = 0;    // (VmRSS with every pair open - rss_before) / pairs
-    int threads = 0;           // threads of this process with every pair open
+    double establish_cpu_seconds = 0;  // this process, user + system
+    double rss_before_kb = 0;          // VmRSS before the first pair
+    double peak_rss_kb = 0;            // VmHWM with every pair open
+    double kb_per_pair = 0;            // (VmRSS with every pair open - rss_before) / pairs
+    int threads = 0;                   // threads of this process with every pair open
 };
 ScaleResult scale(int pairs);
 
