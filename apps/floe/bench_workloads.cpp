@@ -24,8 +24,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kSetupDeadline = std::chrono::seconds(30);
 
-Configuration loopback() {
+Configuration loopback(const std::shared_ptr<Runtime>& runtime) {
     Configuration c;
+    c.runtime = runtime;
     c.loopback_only = true;
     c.enable_ipv6 = false;
     return c;
@@ -84,16 +85,19 @@ class Flag {
 // Two PeerConnections; `a` offers one reliable ordered channel, `b` answers. Signalling is
 // in-process and non-trickle: each description is passed on once its gathering is complete.
 struct Pair {
+    std::shared_ptr<Runtime> runtime;
     std::unique_ptr<PeerConnection> a;
     std::unique_ptr<PeerConnection> b;
     std::shared_ptr<DataChannel> local;   // on a
     std::shared_ptr<DataChannel> remote;  // on b
     Flag a_gathered, b_gathered, a_open, b_open;
 
+    explicit Pair(std::shared_ptr<Runtime> rt) : runtime(std::move(rt)) {}
+
     // Starts the offer; finish() completes the exchange and waits until the channel is open.
     void start() {
-        a = std::make_unique<PeerConnection>(loopback());
-        b = std::make_unique<PeerConnection>(loopback());
+        a = std::make_unique<PeerConnection>(loopback(runtime));
+        b = std::make_unique<PeerConnection>(loopback(runtime));
         b->on_data_channel([this](std::shared_ptr<DataChannel> ch) {
             remote = std::move(ch);
             b_open.set();
@@ -142,11 +146,12 @@ std::uint64_t get_u64(const std::uint8_t* p) {
 
 }  // namespace
 
-ThroughputResult throughput(std::uint64_t total, std::size_t message_size) {
+ThroughputResult throughput(const std::shared_ptr<Runtime>& runtime, std::uint64_t total,
+                            std::size_t message_size) {
     if (message_size < 16) throw std::invalid_argument("message size below 16 bytes");
     constexpr std::size_t high = 1 << 20, low = 512 << 10;
     const std::uint64_t messages = (total + message_size - 1) / message_size;
-    Pair p;
+    Pair p(runtime);
     p.connect();
 
     // Each message carries its sequence number in its first and last 8 bytes; the receiver
@@ -175,7 +180,7 @@ ThroughputResult throughput(std::uint64_t total, std::size_t message_size) {
 
     const double cpu0 = cpu_seconds();
     const auto t0 = Clock::now();
-    Runtime::default_runtime()->post(pump);
+    runtime->post(pump);
     // 256 MiB at 1 MB/s would still finish: a bound, not a goal.
     done.wait(std::chrono::seconds(300), "every message to arrive");
     ThroughputResult r;
@@ -187,15 +192,16 @@ ThroughputResult throughput(std::uint64_t total, std::size_t message_size) {
     return r;
 }
 
-double setup_ms() {
+double setup_ms(const std::shared_ptr<Runtime>& runtime) {
     const auto t0 = Clock::now();
-    Pair p;
+    Pair p(runtime);
     p.connect();
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-std::vector<double> round_trips_us(int count, int warm_up) {
-    Pair p;
+std::vector<double> round_trips_us(const std::shared_ptr<Runtime>& runtime, int count,
+                                   int warm_up) {
+    Pair p(runtime);
     p.connect();
     constexpr std::size_t size = 100;
     p.remote->on_message([ch = p.remote.get()](Message m) { ch->send(ByteSpan(m.data)); });
@@ -223,20 +229,20 @@ std::vector<double> round_trips_us(int count, int warm_up) {
         if (++seq == static_cast<std::uint64_t>(total)) return done.set();
         send_ping();
     });
-    Runtime::default_runtime()->post(send_ping);
+    runtime->post(send_ping);
     done.wait(std::chrono::seconds(60), "the ping-pongs");
     p.local->on_message(nullptr);
     p.remote->on_message(nullptr);
     return us;
 }
 
-ScaleResult scale(int pairs) {
+ScaleResult scale(const std::shared_ptr<Runtime>& runtime, int pairs) {
     // Up to `window` pairs are set up at once: their handshakes overlap on the runtime thread.
     constexpr int window = 32;
     ScaleResult r;
     // One pair first, not counted: the process-wide start-up (OpenSSL, usrsctp, the runtime
     // thread) is not a cost per pair.
-    Pair warm_up;
+    Pair warm_up(runtime);
     warm_up.connect();
     r.rss_before_kb = proc_status("VmRSS");
     std::vector<std::unique_ptr<Pair>> all;
@@ -246,7 +252,7 @@ ScaleResult scale(int pairs) {
     for (int begin = 0; begin < pairs; begin += window) {
         const int end = std::min(pairs, begin + window);
         for (int i = begin; i < end; ++i) {
-            all.push_back(std::make_unique<Pair>());
+            all.push_back(std::make_unique<Pair>(runtime));
             all.back()->start();
         }
         for (int i = begin; i < end; ++i)

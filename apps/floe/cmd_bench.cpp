@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ namespace floe::cli {
 namespace {
 
 struct Settings {
+    std::shared_ptr<Runtime> runtime;
     bool json = false;
     bool smoke = false;
     int runs = 5;
@@ -59,7 +61,7 @@ void run_throughput(const Settings& s, const char* workload, std::uint64_t total
                     std::size_t message_size) {
     std::vector<double> rate, cpu_per_gib;
     for (int i = 0; i < s.runs; ++i) {
-        const auto r = bench::throughput(total, message_size);
+        const auto r = bench::throughput(s.runtime, total, message_size);
         rate.push_back(r.mb_per_s);
         cpu_per_gib.push_back(r.cpu_seconds * double(1ull << 30) / double(total));
     }
@@ -88,7 +90,7 @@ void run_setup(const Settings& s) {
     const int n = s.smoke ? 3 : 20;
     std::vector<double> in_process, fresh;
     for (int i = 0; i < n; ++i)
-        in_process.push_back(bench::setup_ms());
+        in_process.push_back(bench::setup_ms(s.runtime));
     print_figure(s, "W2", "setup_in_process", in_process, "ms");
     for (int i = 0; i < (s.smoke ? 2 : n); ++i)
         fresh.push_back(fresh_process_setup_ms());
@@ -97,12 +99,12 @@ void run_setup(const Settings& s) {
 
 void run_round_trip(const Settings& s) {
     print_figure(s, "W3", "round_trip_100B",
-                 bench::round_trips_us(s.smoke ? 20 : 1000, s.smoke ? 5 : 50), "us");
+                 bench::round_trips_us(s.runtime, s.smoke ? 20 : 1000, s.smoke ? 5 : 50), "us");
 }
 
 void run_scale(const Settings& s) {
     for (int pairs : s.pairs) {
-        const auto r = bench::scale(pairs);
+        const auto r = bench::scale(s.runtime, pairs);
         const std::string name = "scale_" + std::to_string(pairs) + "_pairs";
         if (s.json)
             std::printf(
@@ -123,6 +125,17 @@ void run_scale(const Settings& s) {
     }
 }
 
+// Drops the last reference to `runtime` on this thread, which joins it. A destroyed
+// PeerConnection is released by a task posted on its runtime and holds the runtime until then:
+// wait for the tasks already posted, or the runtime would be released on its own thread, detached,
+// and still running while the process exits.
+void release(std::shared_ptr<Runtime> runtime) {
+    std::promise<void> drained;
+    runtime->post([&] { drained.set_value(); });
+    drained.get_future().wait();
+    runtime.reset();
+}
+
 int run(Args& args) {
     Settings s;
     s.json = args.flag("json");
@@ -137,9 +150,13 @@ int run(Args& args) {
     args.finish();
     if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5 or all");
     const std::string w = what[0];
+    // Our own runtime, joined before exit (the default one lives until the process ends, with
+    // OpenSSL's per-thread state on it).
+    s.runtime = std::make_shared<Runtime>();
     if (once) {
         if (w != "W2") throw UsageError("--once is for W2");
-        std::printf("%.3f\n", bench::setup_ms());
+        std::printf("%.3f\n", bench::setup_ms(s.runtime));
+        release(std::move(s.runtime));
         return 0;
     }
     const std::uint64_t mib = 1 << 20;
@@ -166,6 +183,7 @@ int run(Args& args) {
         run_scale(s);
     }
     if (!known) throw UsageError("unknown workload '" + w + "'");
+    release(std::move(s.runtime));
     return 0;
 }
 
