@@ -130,7 +130,8 @@ class Harness {
 
     void add_remote_candidate() {
         Candidate c;
-        c.foundation = "f" + std::to_string(in_.u8().value_or(0) % 8);
+        c.foundation = "f";
+        c.foundation += std::to_string(in_.u8().value_or(0) % 8);
         c.type = static_cast<CandidateType>(in_.u8().value_or(0) % 4);
         c.priority = in_.u32().value_or(1);
         const std::uint8_t which = in_.u8().value_or(0);

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <floe/error.hpp>
 #include <floe/peer_connection.hpp>
@@ -46,6 +47,7 @@ class Chat {
     void print_description();
     // A line that is JSON signaling (a description or a candidate) is applied; false otherwise.
     bool apply_signaling(const std::string& line);
+    void apply_pending_candidates();
 
     bool offer_;
     bool trickle_;
@@ -53,6 +55,9 @@ class Chat {
     std::mutex mutex_;
     std::condition_variable cv_;
     bool gathered_ = false;
+    bool described_ = false;                   // our description is out: candidates may follow
+    std::vector<std::string> pending_local_;   // candidates found before that
+    std::vector<std::string> pending_remote_;  // candidates read before the remote description
     std::shared_ptr<DataChannel> channel_;
     std::atomic<bool> open_{false};
     std::atomic<bool> ended_{false};
@@ -90,21 +95,44 @@ void Chat::wait_gathered() {
 }
 
 void Chat::print_description() {
-    print_line(pc_.local_description()->to_json());
+    // Asked before taking the lock: the runtime thread's candidate callback takes it too.
+    const std::string description = pc_.local_description()->to_json();
+    std::lock_guard lock(mutex_);
+    print_line(description);
+    described_ = true;
+    for (const auto& c : pending_local_)
+        print_line(c);
+    pending_local_.clear();
 }
 
 bool Chat::apply_signaling(const std::string& line) {
     if (line.find("\"candidate\"") != std::string::npos && line.front() == '{') {
-        pc_.add_ice_candidate(IceCandidate::from_json(line));
+        if (pc_.remote_description())
+            pc_.add_ice_candidate(IceCandidate::from_json(line));
+        else
+            pending_remote_.push_back(line);  // applied once the description is
         return true;
     }
     return false;
 }
 
+void Chat::apply_pending_candidates() {
+    for (const auto& line : pending_remote_)
+        pc_.add_ice_candidate(IceCandidate::from_json(line));
+    pending_remote_.clear();
+}
+
 int Chat::run() {
     pc_.on_ice_candidate([this](std::optional<IceCandidate> c) {
         if (c) status("local candidate " + c->candidate);
-        if (trickle_ && c) print_line(c->to_json());
+        if (trickle_ && c) {
+            // Candidates go out after the description they belong to.
+            std::lock_guard lock(mutex_);
+            if (described_)
+                print_line(c->to_json());
+            else
+                pending_local_.push_back(c->to_json());
+        }
         if (!c) {
             std::lock_guard lock(mutex_);
             gathered_ = true;
@@ -127,13 +155,15 @@ int Chat::run() {
         while (read_line(line)) {
             if (line.empty() || apply_signaling(line)) continue;
             pc_.set_remote_description(SessionDescription::from_json(line));
+            apply_pending_candidates();
             break;
         }
     } else {
         status("paste the offer:");
         while (read_line(line)) {
-            if (line.empty()) continue;
+            if (line.empty() || apply_signaling(line)) continue;
             pc_.set_remote_description(SessionDescription::from_json(line));
+            apply_pending_candidates();
             break;
         }
         if (!std::cin) return 1;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -63,6 +64,14 @@ int run(Args& args) {
     rtc::BindingServerRunner server(io, {loopback}, {.software = "floe-demo"});
     auto guard = asio::make_work_guard(io);
     std::thread server_thread([&] { io.run(); });
+    struct StopServer {  // on every return, failures included
+        std::function<void()> stop;
+        ~StopServer() { stop(); }
+    } stop_server{[&] {
+        server.close();
+        guard.reset();
+        if (server_thread.joinable()) server_thread.join();
+    }};
     const auto stun_address = server.local_addresses().front();
     std::printf("1. STUN server listening on %s\n", stun_address.to_string().c_str());
 
@@ -74,10 +83,13 @@ int run(Args& args) {
     const auto t0 = SteadyClock::now();
     int status = 0;
     {
+        // Everything the callbacks touch is declared before the peers, so it outlives them.
+        Signal alice_gathered, bob_gathered, open, bob_channel, echo, done, low, closed;
+        std::atomic<std::uint64_t> bulk_bytes{0};
+        std::atomic<bool> waiting{false};
         PeerConnection alice(config);
         PeerConnection bob(config);
         std::printf("2. two peers, alice (offerer) and bob (answerer), gathering on loopback\n");
-        Signal alice_gathered, bob_gathered, open, bob_channel, echo, done;
         const auto on_candidate = [](const char* who, Signal& gathered) {
             return [who, &gathered](std::optional<IceCandidate> c) {
                 if (c)
@@ -91,7 +103,6 @@ int run(Args& args) {
 
         auto channel = alice.create_data_channel("demo");
         std::shared_ptr<DataChannel> remote;
-        std::atomic<std::uint64_t> bulk_bytes{0};
         std::uint64_t bulk_total = static_cast<std::uint64_t>(mib) << 20;
         bob.on_data_channel([&](std::shared_ptr<DataChannel> dc) {
             remote = dc;
@@ -145,8 +156,6 @@ int run(Args& args) {
 
         std::printf("6. pushing %lld MiB in 64 KiB messages\n", static_cast<long long>(mib));
         const Bytes chunk(65536, 0x5A);
-        Signal low;
-        std::atomic<bool> waiting{false};
         channel->set_buffered_amount_low_threshold(1 << 20);
         channel->on_buffered_amount_low([&] {
             if (waiting) low.set();
@@ -178,7 +187,6 @@ int run(Args& args) {
                     static_cast<unsigned long long>(stats.messages_sent),
                     static_cast<unsigned long long>(stats.bytes_sent),
                     static_cast<unsigned long long>(stats.messages_received));
-        Signal closed;
         remote->on_close([&] { closed.set(); });
         channel->close();
         if (!closed.wait()) return fail("the channel did not close on the other side");
@@ -186,9 +194,7 @@ int run(Args& args) {
         alice.close();
         bob.close();
     }
-    server.close();
-    guard.reset();
-    server_thread.join();
+    stop_server.stop();
     std::printf("9. STUN server: %s\n", stun::to_string(server.counters()).c_str());
     std::printf(status == 0 ? "demo: ok\n" : "demo: FAILED\n");
     return status;

@@ -1,5 +1,6 @@
 // floe sdp FILE|- [--json] [--type offer|answer]   read a description and summarise it
 // floe sdp --answer FILE|- [--json] [--seed N]     print the answer floe would give to an offer
+// floe sdp --offer [--json] [--seed N]              print an offer floe would send
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -208,8 +209,9 @@ int fail_with(const std::string& source, const sdp::DescriptionError& error) {
     return 1;
 }
 
-int print_answer(const std::string& source, const sdp::SessionDescription& offer, bool json,
-                 std::optional<long long> seed) {
+// Fresh local parameters, as a PeerConnection would have them. No certificate here: the
+// fingerprint is a random stand-in of the right size.
+sdp::LocalParameters local_parameters(std::optional<long long> seed) {
     std::unique_ptr<Random> seeded;
     if (seed) seeded = std::make_unique<SeededRandom>(static_cast<std::uint64_t>(*seed));
     Random& random = seed ? *seeded : crypto_random();
@@ -218,16 +220,20 @@ int print_answer(const std::string& source, const sdp::SessionDescription& offer
     sdp::LocalParameters local;
     local.ice_ufrag = random.string(8, ice_chars);
     local.ice_pwd = random.string(24, ice_chars);
-    // No certificate here: the fingerprint is a random stand-in of the right size.
     local.fingerprint.digest.resize(sdp::digest_size(local.fingerprint.algorithm));
     random.fill(local.fingerprint.digest);
     local.session_id = random.next_u64() >> 1;  // below 2^63 (JSEP §5.2.1)
     local.session_version = 2;
-    auto answer = sdp::create_answer(offer, local);
-    if (!answer) return fail_with(source, answer.error());
-    const std::string text = sdp::write(*answer);
+    return local;
+}
+
+int print_local(const std::string& source, sdp::SdpType type,
+                const Result<sdp::SessionDescription, sdp::DescriptionError>& description,
+                bool json) {
+    if (!description) return fail_with(source, description.error());
+    const std::string text = sdp::write(*description);
     if (json)
-        std::printf("%s\n", sdp::to_json(sdp::DescriptionInit{sdp::SdpType::answer, text}).c_str());
+        std::printf("%s\n", sdp::to_json(sdp::DescriptionInit{type, text}).c_str());
     else
         std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
@@ -236,10 +242,16 @@ int print_answer(const std::string& source, const sdp::SessionDescription& offer
 int run(Args& args) {
     const bool json = args.flag("json");
     const bool answer = args.flag("answer");
+    const bool offer = args.flag("offer");
     const auto type_name = args.value("type");
     const auto seed = args.integer("seed", 0, (1ll << 62));
     auto files = args.positionals();
     args.finish();
+    if (offer) {
+        if (!files.empty() || answer) throw UsageError("--offer takes no FILE");
+        return print_local("offer", sdp::SdpType::offer, sdp::create_offer(local_parameters(seed)),
+                           json);
+    }
     if (files.size() != 1) throw UsageError("give one FILE, or - for standard input");
     std::optional<sdp::SdpType> type;
     if (type_name) {
@@ -257,7 +269,9 @@ int run(Args& args) {
 
     auto parsed = sdp::parse(text);
     if (!parsed) return fail_with(source, sdp::to_description_error(parsed.error()));
-    if (answer) return print_answer(source, *parsed, json, seed);
+    if (answer)
+        return print_local(source, sdp::SdpType::answer,
+                           sdp::create_answer(*parsed, local_parameters(seed)), json);
     if (!type) type = guess_type(*parsed);
     auto remote = sdp::read_remote(text, *type);
     if (!remote) return fail_with(source, remote.error());
@@ -270,7 +284,8 @@ int run(Args& args) {
 
 }  // namespace
 
-FLOE_COMMAND("sdp", "sdp FILE|- [--json] [--type offer|answer] [--answer [--seed N]]",
-             "parse a session description and summarise it, or print floe's answer to it", &run);
+FLOE_COMMAND("sdp", "sdp FILE|- [--json] [--type T] [--answer] | sdp --offer [--seed N]",
+             "summarise a session description, or print floe's answer to it or its own offer",
+             &run);
 
 }  // namespace floe::cli

@@ -11,7 +11,7 @@
 // called from another thread they run on the runtime thread and return when done (errors are
 // rethrown in the caller). Callbacks run on the runtime thread after the protocol core has
 // returned and never under a floe lock, so calling any method, close() included, from inside a
-// callback is safe. Destroying a PeerConnection closes it.
+// callback is safe. Destroying a PeerConnection closes it without running any callback.
 #pragma once
 
 #include <cstdint>

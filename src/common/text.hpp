@@ -3,6 +3,7 @@
 // on string_view and never reads outside it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -30,11 +31,18 @@ constexpr bool is_ice_char(char c) {
 }
 
 // RFC 8866 token-char: %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E.
+// A table, since attribute names and values are checked a character at a time.
+inline constexpr auto token_chars = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0x21; c <= 0x7e; ++c)
+        table[static_cast<std::size_t>(c)] = true;
+    for (int c :
+         {0x22, 0x28, 0x29, 0x2c, 0x2f, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x5b, 0x5c, 0x5d})
+        table[static_cast<std::size_t>(c)] = false;
+    return table;
+}();
 constexpr bool is_token_char(char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u == 0x21 || (u >= 0x23 && u <= 0x27) || u == 0x2a || u == 0x2b || u == 0x2d ||
-           u == 0x2e || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a) ||
-           (u >= 0x5e && u <= 0x7e);
+    return token_chars[static_cast<unsigned char>(c)];
 }
 
 template <class Pred>

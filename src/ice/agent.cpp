@@ -192,6 +192,7 @@ struct Agent::Impl {
     std::optional<Instant> first_valid_at;
     std::optional<Instant> all_failed_at;
     bool nominating = false;
+    std::optional<Instant> next_valid_ping;  // controlled side, waiting for a nomination
     std::optional<Selected> selected;
     AgentStats stats;
 
@@ -814,17 +815,37 @@ struct Agent::Impl {
     void maybe_nominate(Instant now) {
         if (!controlling() || nominating || !remote) return;
         if (selected && selected->generation == generation) return;
-        CandidatePair* best = nullptr;
-        for (auto& p : checklist.pairs())
-            if (p.state == PairState::succeeded) {
-                best = &p;
-                break;
-            }
+        CandidatePair* best = best_valid();
         if (!best) return;
         const bool better_pending = checklist.any_pending_above(best->priority);
         if (better_pending && first_valid_at && now < *first_valid_at + config.nomination_delay)
             return;
         start_check(now, *best, true);
+    }
+
+    // A controlled agent with a working pair but no nomination yet checks its best valid pair
+    // again every consent_probe: if the controlling peer's own checks were all lost, each of
+    // these gives it a triggered check (§7.3.1.4) on a pair it may have marked failed.
+    void ping_while_unnominated(Instant now) {
+        if (controlling() || (selected && selected->generation == generation)) {
+            next_valid_ping.reset();
+            return;
+        }
+        CandidatePair* best = best_valid();
+        if (!best) {
+            next_valid_ping.reset();
+            return;
+        }
+        if (!next_valid_ping) next_valid_ping = now + config.consent_probe;
+        if (now < *next_valid_ping) return;
+        next_valid_ping = now + config.consent_probe;
+        start_check(now, *best, false);
+    }
+
+    CandidatePair* best_valid() {
+        for (auto& p : checklist.pairs())
+            if (p.state == PairState::succeeded) return &p;
+        return nullptr;
     }
 
     void fail(std::string_view why) {
@@ -838,6 +859,17 @@ struct Agent::Impl {
         if (!selected) return;
         Selected& s = *selected;
         if (now - s.last_response >= config.failed_after) {
+            if (s.generation != generation) {
+                // The pair of the generation before a restart is gone; the new generation's
+                // checks go on, under their own failure rules.
+                FLOE_LOG(LogLevel::info, "ice") << "consent expired on the pre-restart pair";
+                selected.reset();
+                previous_local.reset();
+                std::erase_if(transactions,
+                              [](const Transaction& t) { return t.kind == TxKind::consent; });
+                set_state(IceState::checking);
+                return;
+            }
             fail("consent expired (RFC 7675)");
             return;
         }
@@ -897,6 +929,7 @@ struct Agent::Impl {
                 }
             }
             maybe_nominate(now);
+            ping_while_unnominated(now);
         }
         check_consent(now);
         if (state == IceState::failed) return;
@@ -918,6 +951,7 @@ struct Agent::Impl {
         if (remote) {
             if (checklist.has_triggered()) consider(Instant{});
             if (checklist.ordinary_ready()) consider(next_check_at);
+            if (next_valid_ping) consider(*next_valid_ping);
             if (controlling() && !nominating && first_valid_at && checklist.any_succeeded() &&
                 !(selected && selected->generation == generation))
                 consider(*first_valid_at + config.nomination_delay);
@@ -949,6 +983,7 @@ struct Agent::Impl {
         remote_done = false;
         nominating = false;
         first_valid_at.reset();
+        next_valid_ping.reset();
         all_failed_at.reset();
         checking_since.reset();
         if (selected) {

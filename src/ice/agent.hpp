@@ -22,6 +22,13 @@
 //   left to peer-reflexive discovery (RFC 8445 §7.3.1.3).
 // - Misuse (e.g. add_local_socket after close) is ignored, never thrown: the runtime can race
 //   with close(). Wire input never throws.
+// - Beyond the sketch agreed at the start: restart()'s credentials default to random ones;
+//   note_data_received() (counted only), role(), local_credentials(), local_candidates() (the
+//   full set, for non-trickle descriptions), stats() (drops and answers, for tests and traces);
+//   AgentConfig gains consent_probe, failed_grace, nomination_delay, max_pairs and
+//   max_remote_candidates. StunTiming (rto, rc, rm) maps onto stun::RetransmissionConfig.
+// - Host candidates: pick the addresses to open sockets on with select_host_addresses()
+//   (src/ice/host_policy.hpp).
 #pragma once
 
 #include <cstddef>
@@ -91,7 +98,8 @@ struct AgentConfig {
     Duration consent_interval = 5s;
     // Disconnected when a consent request has gone unanswered this long (measured from the
     // first unanswered request, not from the last response, so the ±20 % jitter of the interval
-    // never reads as silence). While unanswered, requests repeat every `consent_probe`.
+    // never reads as silence). While unanswered, requests repeat every `consent_probe`. A
+    // controlled agent waiting for a nomination re-checks its best valid pair at that rate too.
     Duration disconnected_after = 5s;
     Duration consent_probe = 1s;
     // Failed when no consent response has arrived for this long (RFC 7675 §5.1: 30 s).

@@ -237,7 +237,7 @@ void PeerConnection::Impl::send(DataChannel::Impl& c, bool binary, ByteSpan data
     flush();
 }
 
-void PeerConnection::Impl::close() {
+void PeerConnection::Impl::close(bool notify) {
     if (closed) return;
     core.close(Clock::now());
     // Send what close produced (ABORT / close_notify), but no more events reach the user.
@@ -251,7 +251,7 @@ void PeerConnection::Impl::close() {
         const bool was_open = c.state.load() != DataChannelState::closed;
         c.state.store(DataChannelState::closed);
         c.core_buffered.store(0);
-        if (was_open) c.on_close();
+        if (was_open && notify) c.on_close();
         c.clear_callbacks();
     }
     channels.clear();
@@ -281,9 +281,14 @@ PeerConnection::PeerConnection(Configuration configuration) {
 PeerConnection::~PeerConnection() {
     if (!impl_) return;
     auto rt = impl_->runtime;
+    const bool from_callback = rt->on_runtime_thread();
     rtc::run_sync(*rt, [&] {
-        impl_->close();
-        // Released by a handler of its own: we may be inside one of its callbacks right now.
+        impl_->close(false);  // no callback from a destructor: its targets may be gone
+        if (!from_callback) {
+            impl_.reset();  // run_sync's own handler: nothing of this Impl is on the stack
+            return;
+        }
+        // Inside one of its callbacks: released by a handler of its own, later.
         auto& io = impl_->io;
         asio::post(io, [impl = std::move(impl_)] {});
     });

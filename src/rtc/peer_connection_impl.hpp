@@ -92,7 +92,8 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     // Runtime thread only from here on.
     void start();  // opens the sockets
     void flush();  // sends, dispatches events, re-arms the timer
-    void close();
+    // notify: run each open channel's on_close (close()); the destructor runs no callback.
+    void close(bool notify = true);
     void deliver_backlog(const std::shared_ptr<DataChannel::Impl>& channel);
     void send(DataChannel::Impl& channel, bool binary, ByteSpan data);
     std::shared_ptr<DataChannel> adopt_channel(rtc::ChannelHandle handle);

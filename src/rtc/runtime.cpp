@@ -1,5 +1,7 @@
 #include "rtc/runtime.hpp"
 
+#include <openssl/ssl.h>
+
 #include "common/log.hpp"
 
 namespace floe {
@@ -32,7 +34,12 @@ Runtime::~Runtime() {
 }
 
 std::shared_ptr<Runtime> Runtime::default_runtime() {
-    static const std::shared_ptr<Runtime> runtime = std::make_shared<Runtime>();
+    static const std::shared_ptr<Runtime> runtime = [] {
+        // OpenSSL first: its exit-time cleanup (atexit, last in first out) must run after this
+        // Runtime's thread has ended, or the thread's OpenSSL state is never freed.
+        OPENSSL_init_ssl(0, nullptr);
+        return std::make_shared<Runtime>();
+    }();
     return runtime;
 }
 

@@ -3,6 +3,8 @@
 // has its own pacing and drives transactions itself.
 #pragma once
 
+#include <cstddef>  // before asio: see rtc/udp_socket.hpp (aligned_alloc ODR, ASan)
+
 #include <asio.hpp>
 
 #include <functional>

@@ -3,6 +3,8 @@
 // Used by `floe stun-server` and `floe demo`.
 #pragma once
 
+#include <cstddef>  // before asio: see rtc/udp_socket.hpp (aligned_alloc ODR, ASan)
+
 #include <asio.hpp>
 
 #include <memory>

@@ -49,7 +49,9 @@ struct Where {
 
 class Reader {
   public:
-    Reader(const SessionDescription& sd, SdpType type) : sd_(sd), type_(type) {}
+    // `parsed`: the description came from sdp::parse, which has checked every attribute value.
+    Reader(const SessionDescription& sd, SdpType type, bool parsed)
+        : sd_(sd), type_(type), parsed_(parsed) {}
 
     Result<RemoteDataParameters, DescriptionError> run();
     const Where& where() const { return where_; }
@@ -60,11 +62,12 @@ class Reader {
         where_ = Where{media, attribute};
         return fail(DescriptionError{p, 0, {}, std::move(detail)});
     }
-    // An attribute whose value does not parse (only possible in a model built by hand).
-    const Attribute* malformed(const AttributeList& list, std::string_view name) const {
+    // Whether an attribute's value does not parse (only possible in a model built by hand).
+    bool malformed(const AttributeList& list, std::string_view name) const {
+        if (parsed_) return false;
         for (const auto& a : list.attributes)
-            if (a.name == name && check_attribute(a)) return &a;
-        return nullptr;
+            if (a.name == name && check_attribute(a)) return true;
+        return false;
     }
     // The list (section or session) that holds `name` for this section, as the accessors read it.
     std::size_t level_of(const Media& m, std::size_t index, std::string_view name) const {
@@ -73,6 +76,7 @@ class Reader {
 
     const SessionDescription& sd_;
     SdpType type_;
+    bool parsed_;
     Where where_;
 };
 
@@ -360,13 +364,13 @@ SdpError::SdpError(DescriptionError error)
 
 Result<RemoteDataParameters, DescriptionError> read_remote(const SessionDescription& remote,
                                                            SdpType type) {
-    return Reader(remote, type).run();
+    return Reader(remote, type, false).run();
 }
 
 Result<RemoteDescription, DescriptionError> read_remote(std::string_view text, SdpType type) {
     auto parsed = parse(text);
     if (!parsed) return fail(to_description_error(parsed.error()));
-    Reader reader(*parsed, type);
+    Reader reader(*parsed, type, true);
     auto result = reader.run();
     if (result) return RemoteDescription{std::move(*result), std::move(*parsed)};
     DescriptionError error = result.error();

@@ -49,14 +49,58 @@ namespace {
 
 // Line types in the order RFC 8866 §5 allows them; -1 for a type that may not appear there.
 int session_rank(char type) {
-    constexpr std::string_view order = "vosiuepcbtrzkam";
-    const auto at = order.find(type);
-    return at == std::string_view::npos ? -1 : static_cast<int>(at);
+    switch (type) {
+        case 'v':
+            return 0;
+        case 'o':
+            return 1;
+        case 's':
+            return 2;
+        case 'i':
+            return 3;
+        case 'u':
+            return 4;
+        case 'e':
+            return 5;
+        case 'p':
+            return 6;
+        case 'c':
+            return 7;
+        case 'b':
+            return 8;
+        case 't':
+            return 9;
+        case 'r':
+            return 10;
+        case 'z':
+            return 11;
+        case 'k':
+            return 12;
+        case 'a':
+            return 13;
+        case 'm':
+            return 14;
+        default:
+            return -1;
+    }
 }
 int media_rank(char type) {
-    constexpr std::string_view order = "micbka";
-    const auto at = order.find(type);
-    return at == std::string_view::npos ? -1 : static_cast<int>(at);
+    switch (type) {
+        case 'm':
+            return 0;
+        case 'i':
+            return 1;
+        case 'c':
+            return 2;
+        case 'b':
+            return 3;
+        case 'k':
+            return 4;
+        case 'a':
+            return 5;
+        default:
+            return -1;
+    }
 }
 // Session-level lines that may appear at most once.
 bool is_single(char type) {
@@ -112,7 +156,8 @@ Result<SessionDescription, ParseError> Parser::run() {
         }
         if (text.size() < 2 || text[1] != '=' || !(text[0] >= 'a' && text[0] <= 'z'))
             return fail(error(line, "<type>=<value> with a lower-case type letter"));
-        if (text::contains_any(text, std::string_view("\r\0", 2)))
+        // Two memchr scans beat one loop testing each character against both.
+        if (text.find('\r') != std::string_view::npos || text.find('\0') != std::string_view::npos)
             return fail(error(line, "no CR or NUL inside a line"));
         line.type = text[0];
         line.value = text.substr(2);

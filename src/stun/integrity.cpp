@@ -51,6 +51,7 @@ class BlockHasher {
     }
 
     void update(ByteSpan data) {
+        if (data.empty()) return;  // (an empty span may have no pointer to copy from)
         total_ += data.size();
         if (fill_ > 0) {
             const std::size_t n = std::min(block_size - fill_, data.size());
@@ -148,9 +149,7 @@ IntegrityKey IntegrityKey::long_term_sha256(std::string_view username, std::stri
 }
 
 IntegrityKey IntegrityKey::from_bytes(ByteSpan key) {
-    IntegrityKey k;
-    k.derive(key);
-    return k;
+    return IntegrityKey(key);
 }
 
 void IntegrityKey::derive(ByteSpan key) {

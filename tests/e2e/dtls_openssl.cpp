@@ -135,46 +135,67 @@ std::string read_file(const fs::path& path) {
     return s.str();
 }
 
-// Drives `t` over `sock` until `done()` or the deadline; `peer` is learned from the first datagram
-// when unset. Also watches `child` so its output is read while waiting.
-template <class Done>
-bool drive(Transport& t, UdpSocket& sock, sockaddr_in& peer, bool& peer_known, Child& child,
-           std::vector<Event>& events, Done done,
-           std::chrono::seconds limit = std::chrono::seconds(10)) {
-    const auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-        while (auto d = t.poll_transmit()) {
-            if (!peer_known) break;
+// floe's transport on its own loopback UDP socket, and what it reported.
+struct Session {
+    UdpSocket sock;
+    Transport t;
+    sockaddr_in peer{};
+    bool peer_known = false;  // a server learns its peer from the first datagram
+    std::vector<Event> events;
+
+    explicit Session(const Certificate& certificate, Config config = {})
+        : t(certificate, std::move(config)) {}
+
+    void set_peer(std::uint16_t port) {
+        peer.sin_family = AF_INET;
+        peer.sin_port = htons(port);
+        peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        peer_known = true;
+    }
+
+    void send_all() {
+        while (peer_known) {
+            auto d = t.poll_transmit();
+            if (!d) break;
             sendto(sock.fd, d->data(), d->size(), 0, reinterpret_cast<sockaddr*>(&peer),
                    sizeof peer);
         }
-        while (auto e = t.poll_event())
-            events.push_back(std::move(*e));
-        (void)child.output();
-        if (done()) return true;
-        int wait_ms = 20;
-        if (auto timeout = t.poll_timeout())
-            wait_ms = static_cast<int>(std::clamp<long long>(
-                duration_cast<milliseconds>(*timeout - Clock::now()).count(), 0, 20));
-        pollfd p{sock.fd, POLLIN, 0};
-        if (poll(&p, 1, wait_ms) > 0) {
-            std::uint8_t buffer[2048];
-            sockaddr_in from{};
-            socklen_t len = sizeof from;
-            const ssize_t n = recvfrom(sock.fd, buffer, sizeof buffer, 0,
-                                       reinterpret_cast<sockaddr*>(&from), &len);
-            if (n > 0) {
-                if (!peer_known) {
-                    peer = from;
-                    peer_known = true;
-                }
-                t.handle_input(Clock::now(), ByteSpan(buffer, static_cast<std::size_t>(n)));
-            }
-        }
-        t.handle_timeout(Clock::now());
     }
-    return done();
-}
+
+    // Runs the transport on the socket until `done()` or 10 s, reading the child's output too.
+    template <class Done>
+    bool drive(Child& child, Done done) {
+        const auto deadline = Clock::now() + 10s;
+        while (Clock::now() < deadline) {
+            send_all();
+            while (auto e = t.poll_event())
+                events.push_back(std::move(*e));
+            (void)child.output();
+            if (done()) return true;
+            int wait_ms = 20;
+            if (auto timeout = t.poll_timeout())
+                wait_ms = static_cast<int>(std::clamp<long long>(
+                    duration_cast<milliseconds>(*timeout - Clock::now()).count(), 0, 20));
+            pollfd p{sock.fd, POLLIN, 0};
+            if (poll(&p, 1, wait_ms) > 0) {
+                std::uint8_t buffer[2048];
+                sockaddr_in from{};
+                socklen_t len = sizeof from;
+                const ssize_t n = recvfrom(sock.fd, buffer, sizeof buffer, 0,
+                                           reinterpret_cast<sockaddr*>(&from), &len);
+                if (n > 0) {
+                    if (!peer_known) {
+                        peer = from;
+                        peer_known = true;
+                    }
+                    t.handle_input(Clock::now(), ByteSpan(buffer, static_cast<std::size_t>(n)));
+                }
+            }
+            t.handle_timeout(Clock::now());
+        }
+        return done();
+    }
+};
 
 // A copy: the vector grows while the test goes on.
 template <class T>
@@ -194,21 +215,23 @@ bool received(const std::vector<Event>& events, const std::string& text) {
 
 // Writes `presented` as the PEM files openssl reads, and returns its s_client command line.
 std::vector<std::string> s_client_command(const TempDir& dir, const Certificate& presented,
-                                          std::uint16_t port) {
+                                          std::uint16_t port, std::vector<std::string> extra = {}) {
     write_file(dir.path / "cert.pem", presented.certificate_pem());
     write_file(dir.path / "key.pem", presented.private_key_pem());
-    return {"openssl",
-            "s_client",
-            "-dtls1_2",
-            "-connect",
-            "127.0.0.1:" + std::to_string(port),
-            "-cert",
-            (dir.path / "cert.pem").string(),
-            "-key",
-            (dir.path / "key.pem").string(),
-            "-mtu",
-            "1200",
-            "-ign_eof"};
+    std::vector<std::string> command{"openssl",
+                                     "s_client",
+                                     "-dtls1_2",
+                                     "-connect",
+                                     "127.0.0.1:" + std::to_string(port),
+                                     "-cert",
+                                     (dir.path / "cert.pem").string(),
+                                     "-key",
+                                     (dir.path / "key.pem").string(),
+                                     "-mtu",
+                                     "1200",
+                                     "-ign_eof"};
+    command.insert(command.end(), extra.begin(), extra.end());
+    return command;
 }
 
 // Waits (bounded) until the child has printed `text` after position `from`.
@@ -219,11 +242,6 @@ bool wait_for_output(Child& child, const std::string& text, std::size_t from = 0
         poll(&p, 1, 50);
     }
     return child.output().find(text, from) != std::string::npos;
-}
-
-void send_all(Transport& t, UdpSocket& sock, sockaddr_in& peer) {
-    while (auto d = t.poll_transmit())
-        sendto(sock.fd, d->data(), d->size(), 0, reinterpret_cast<sockaddr*>(&peer), sizeof peer);
 }
 
 }  // namespace
@@ -244,73 +262,59 @@ TEST_CASE("floe as DTLS client interoperates with openssl s_server -dtls1_2") {
     std::vector<std::string> our_keylog;
     Config config;
     config.keylog = [&](std::string_view line) { our_keylog.emplace_back(line); };
-    Transport t(ours, config);
-    UdpSocket sock;
-    sockaddr_in peer{};
-    peer.sin_family = AF_INET;
-    peer.sin_port = htons(port);
-    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool peer_known = true;
-    std::vector<Event> events;
-    t.start(Clock::now(), Role::client, theirs.fingerprint());
-    REQUIRE_MESSAGE(drive(t, sock, peer, peer_known, server, events,
-                          [&] { return t.state() != State::connecting; }),
+    Session s(ours, config);
+    s.set_peer(port);
+    s.t.start(Clock::now(), Role::client, theirs.fingerprint());
+    REQUIRE_MESSAGE(s.drive(server, [&] { return s.t.state() != State::connecting; }),
                     server.output());
-    REQUIRE_MESSAGE(t.state() == State::connected, server.output());
-    const auto connected = find_event<event::Connected>(events);
+    REQUIRE_MESSAGE(s.t.state() == State::connected, server.output());
+    const auto connected = find_event<event::Connected>(s.events);
     REQUIRE(connected.has_value());
     CHECK(connected->peer_fingerprint == theirs.fingerprint());
     CHECK(connected->cipher.rfind("ECDHE-ECDSA-", 0) == 0);
 
-    REQUIRE(t.send(as_bytes("ping from floe\n")));
-    CHECK(drive(t, sock, peer, peer_known, server, events,
-                [&] { return server.output().find("ping from floe") != std::string::npos; }));
+    REQUIRE(s.t.send(as_bytes("ping from floe\n")));
+    CHECK(s.drive(server,
+                  [&] { return server.output().find("ping from floe") != std::string::npos; }));
     server.write_line("pong from openssl");
-    CHECK(drive(t, sock, peer, peer_known, server, events,
-                [&] { return received(events, "pong from openssl"); }));
+    CHECK(s.drive(server, [&] { return received(s.events, "pong from openssl"); }));
 
     // The key log: OpenSSL's line for this session is the one floe's hook wrote.
     REQUIRE(our_keylog.size() == 1);
     CHECK(read_file(dir.path / "keylog.txt").find(our_keylog[0]) != std::string::npos);
 
-    t.close(Clock::now());
-    send_all(t, sock, peer);
+    s.t.close(Clock::now());
+    s.send_all();
 }
 
 TEST_CASE("floe as DTLS server interoperates with openssl s_client -dtls1_2") {
     TempDir dir;
     const Certificate ours = Certificate::generate();
     const Certificate theirs = Certificate::generate();
-    Transport t(ours);
-    UdpSocket sock;
-    t.start(Clock::now(), Role::server, theirs.fingerprint());
-    Child client(s_client_command(dir, theirs, sock.port()));
-    sockaddr_in peer{};
-    bool peer_known = false;
-    std::vector<Event> events;
-    REQUIRE_MESSAGE(drive(t, sock, peer, peer_known, client, events,
-                          [&] { return t.state() != State::connecting; }),
+    Session s(ours);
+    s.t.start(Clock::now(), Role::server, theirs.fingerprint());
+    Child client(s_client_command(dir, theirs, s.sock.port()));
+    REQUIRE_MESSAGE(s.drive(client, [&] { return s.t.state() != State::connecting; }),
                     client.output());
-    REQUIRE_MESSAGE(t.state() == State::connected, client.output());
-    const auto connected = find_event<event::Connected>(events);
+    REQUIRE_MESSAGE(s.t.state() == State::connected, client.output());
+    const auto connected = find_event<event::Connected>(s.events);
     REQUIRE(connected.has_value());
     CHECK(connected->peer_fingerprint == theirs.fingerprint());
 
     client.write_line("hello from s_client");
-    CHECK(drive(t, sock, peer, peer_known, client, events,
-                [&] { return received(events, "hello from s_client"); }));
-    REQUIRE(t.send(as_bytes("hello from floe\n")));
+    CHECK(s.drive(client, [&] { return received(s.events, "hello from s_client"); }));
+    REQUIRE(s.t.send(as_bytes("hello from floe\n")));
     CHECK_MESSAGE(
-        drive(t, sock, peer, peer_known, client, events,
-              [&] { return client.output().find("hello from floe") != std::string::npos; }),
+        s.drive(client,
+                [&] { return client.output().find("hello from floe") != std::string::npos; }),
         client.output());
     // s_client reports what it negotiated; it is what floe reports.
     CHECK(client.output().find(connected->cipher) != std::string::npos);
 
     // close_notify reaches s_client, which says so ("closed") and ends.
     const std::size_t before_close = client.output().size();
-    t.close(Clock::now());
-    send_all(t, sock, peer);
+    s.t.close(Clock::now());
+    s.send_all();
     CHECK_MESSAGE(wait_for_output(client, "closed", before_close), client.output());
 }
 
@@ -319,19 +323,34 @@ TEST_CASE("openssl s_client with a certificate other than the announced one is r
     const Certificate ours = Certificate::generate();
     const Certificate announced = Certificate::generate();
     const Certificate presented = Certificate::generate();
-    Transport t(ours);
-    UdpSocket sock;
-    t.start(Clock::now(), Role::server, announced.fingerprint());
-    Child client(s_client_command(dir, presented, sock.port()));
-    sockaddr_in peer{};
-    bool peer_known = false;
-    std::vector<Event> events;
-    REQUIRE(drive(t, sock, peer, peer_known, client, events,
-                  [&] { return t.state() != State::connecting; }));
-    CHECK(t.state() == State::failed);
-    const auto failed = find_event<event::Failed>(events);
+    Session s(ours);
+    s.t.start(Clock::now(), Role::server, announced.fingerprint());
+    Child client(s_client_command(dir, presented, s.sock.port()));
+    REQUIRE(s.drive(client, [&] { return s.t.state() != State::connecting; }));
+    CHECK(s.t.state() == State::failed);
+    const auto failed = find_event<event::Failed>(s.events);
     REQUIRE(failed.has_value());
     CHECK(failed->reason.find("certificate fingerprint mismatch") == 0);
-    CHECK(!find_event<event::Connected>(events));
-    CHECK(!find_event<event::DataReceived>(events));
+    CHECK(!find_event<event::Connected>(s.events));
+    CHECK(!find_event<event::DataReceived>(s.events));
+}
+
+TEST_CASE("each browser cipher suite is negotiated with openssl s_client") {
+    for (const std::string suite :
+         {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+          "ECDHE-ECDSA-CHACHA20-POLY1305"}) {
+        CAPTURE(suite);
+        TempDir dir;
+        const Certificate ours = Certificate::generate();
+        const Certificate theirs = Certificate::generate();
+        Session s(ours);
+        s.t.start(Clock::now(), Role::server, theirs.fingerprint());
+        Child client(s_client_command(dir, theirs, s.sock.port(), {"-cipher", suite}));
+        REQUIRE_MESSAGE(s.drive(client, [&] { return s.t.state() != State::connecting; }),
+                        client.output());
+        REQUIRE_MESSAGE(s.t.state() == State::connected, client.output());
+        CHECK(s.t.cipher() == suite);
+        client.write_line("over " + suite);
+        CHECK(s.drive(client, [&] { return received(s.events, "over " + suite); }));
+    }
 }

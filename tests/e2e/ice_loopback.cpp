@@ -1,5 +1,7 @@
 // Two ICE agents in one process over real UDP sockets on loopback: the sans-IO agent driven by a
 // small loop (rtc::UdpSocket on one io_context, timers from poll_timeout, a bounded wait).
+#include <cstddef>  // before asio (doctest.h includes no std header): see rtc/udp_socket.hpp
+
 #include <doctest/doctest.h>
 
 #include <asio.hpp>

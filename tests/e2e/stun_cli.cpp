@@ -1,5 +1,7 @@
 // `floe stun` against `floe stun-server` on real loopback sockets (IPv4 and IPv6), timeouts,
 // resolve failures, and `floe demo`.
+#include <cstddef>  // before asio (doctest.h includes no std header): see rtc/udp_socket.hpp
+
 #include <doctest/doctest.h>
 
 #include <asio.hpp>

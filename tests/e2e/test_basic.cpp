@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <floe/error.hpp>
+#include <floe/ice/candidate.hpp>
 
 #include "e2e_support.hpp"
 
@@ -121,4 +122,33 @@ TEST_CASE("state events come in the W3C order: signaling, gathering, ICE and con
     CHECK(ice.front() == "checking");
     CHECK((ice.back() == "connected" || ice.back() == "completed"));
     CHECK(conn == std::vector<std::string>{"connecting", "connected"});  // none after close()
+}
+
+TEST_CASE("gathering honours the port range and the interface list") {
+    Configuration c = loopback_config();
+    c.port_range_begin = 47100;
+    c.port_range_end = 47199;
+    c.interfaces = {"127.0.0.1"};
+    PeerConnection a(c);
+    std::mutex m;
+    std::vector<std::string> lines;
+    a.on_ice_candidate([&](std::optional<IceCandidate> cand) {
+        std::lock_guard lock(m);
+        if (cand) lines.push_back(cand->candidate);
+    });
+    a.create_data_channel("x");
+    a.set_local_description(a.create_offer());
+    REQUIRE(eventually([&] { return a.ice_gathering_state() == IceGatheringState::complete; }));
+    std::lock_guard lock(m);
+    REQUIRE(lines.size() == 1);
+    auto parsed = ice::Candidate::parse(lines[0]);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->address == "127.0.0.1");
+    CHECK(parsed->port >= 47100);
+    CHECK(parsed->port <= 47199);
+    CHECK(a.local_description()->sdp.find("a=end-of-candidates") != std::string::npos);
+
+    Configuration bad = loopback_config();
+    bad.ice_servers = {"http://example.org"};
+    CHECK_THROWS_AS(PeerConnection{bad}, InvalidArgumentError);
 }

@@ -45,6 +45,7 @@ class IntegrityKey {
     void hmac_sha256(std::initializer_list<ByteSpan> parts, std::uint8_t* out) const;
 
   private:
+    explicit IntegrityKey(ByteSpan key) { derive(key); }
     void derive(ByteSpan key);
     // OpenSSL SHA_CTX / SHA256_CTX images after absorbing (key ^ ipad) and (key ^ opad); sizes
     // are checked against OpenSSL's headers in integrity.cpp.

@@ -182,6 +182,27 @@ TEST_CASE("a nomination whose answers are all lost is retried, not failed") {
     CHECK(t.a.agent.selected_pair()->remote_address == t.b.sockets.at(7));
 }
 
+TEST_CASE("a controlled agent keeps checking its valid pair until the controlling one catches up") {
+    AgentConfig fast = config(true);
+    fast.stun.rto = 100ms;  // a's checks give up after 7.9 s
+    TwoPeers t(fast);
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    const Instant start = t.net.now;
+    // For 20 s every request a sends is lost, while b's checks and a's answers get through: b's
+    // pair works and b waits for a nomination. b's repeated checks keep triggering new checks
+    // at a, so a's pair never runs out of attempts.
+    t.net.filter = [&](std::size_t from, const Transmit& tx) {
+        auto m = stun::Message::decode(tx.data);
+        const bool request = m && m->message_class() == stun::MessageClass::request;
+        return !(from == 0 && request && t.net.now - start < 20s);
+    };
+    REQUIRE(t.net.run_until([&] { return connected(t.a) && connected(t.b); }, 40s));
+    CHECK(t.net.now - start >= 20s);
+    CHECK_FALSE(t.a.saw_state(IceState::failed));
+    CHECK_FALSE(t.b.saw_state(IceState::failed));
+}
+
 TEST_CASE("a path with an 800 ms round trip still connects") {
     TwoPeers t;
     t.net.one_way = 400ms;
@@ -231,9 +252,14 @@ TEST_CASE("checks are paced by Ta but the first goes out at once") {
     Lone t(c);
     std::vector<Instant> sent;
     t.net.observe = [&](std::size_t, const Transmit&) { sent.push_back(t.net.now); };
-    for (int i = 0; i < 3; ++i)
-        t.add(remote_candidate("198.51.100." + std::to_string(i + 1), "f" + std::to_string(i),
-                               compute_priority(CandidateType::host, 65535, 1)));
+    for (int i = 1; i <= 3; ++i) {
+        // Appended, not `"literal" + std::to_string()`: GCC 12 -O3 misreports that (-Wrestrict).
+        std::string address = "198.51.100.", foundation = "f";
+        address += std::to_string(i);
+        foundation += std::to_string(i);
+        t.add(
+            remote_candidate(address, foundation, compute_priority(CandidateType::host, 65535, 1)));
+    }
     const Instant start = t.net.now;
     t.net.pump();
     REQUIRE(sent.size() == 1);  // the first check went out with the call, not on a timer
@@ -371,6 +397,41 @@ TEST_CASE("restart keeps the selected pair until a new one is selected") {
     t.net.run_for(40s);
     CHECK(connected(t.a));
     CHECK(connected(t.b));
+}
+
+TEST_CASE("restart after the path broke recovers even when the old pair's consent expires first") {
+    TwoPeers t;
+    REQUIRE(t.connect_v4());
+    const std::string old_a = t.a.agent.local_credentials().ufrag;
+    const std::string old_b = t.b.agent.local_credentials().ufrag;
+    const Instant cut = t.net.now;
+    // Nothing passes for 28 s; after that only the new generation's checks (and their answers):
+    // the old pair never answers consent again and expires at 30 s.
+    t.net.filter = [&](std::size_t, const Transmit& tx) {
+        if (t.net.now - cut < 28s) return false;
+        auto m = stun::Message::decode(tx.data);
+        auto user = m ? m->username() : std::nullopt;
+        return !(user && (user->find(old_a) != std::string_view::npos ||
+                          user->find(old_b) != std::string_view::npos));
+    };
+    REQUIRE(t.net.run_until([&] { return t.a.agent.state() == IceState::disconnected; }, 15s));
+    // Both sides restart (new offer and answer over signalling, which still works).
+    t.a.gathered.clear();
+    t.b.gathered.clear();
+    t.a.agent.restart(t.net.now);
+    t.b.agent.restart(t.net.now);
+    t.exchange();
+    // The new checks' retransmission due at most 31.5 s after the restart gets through.
+    REQUIRE(t.net.run_until(
+        [&] {
+            return t.a.count<event::SelectedPairChanged>() == 2 &&
+                   t.b.count<event::SelectedPairChanged>() == 2 && connected(t.a) && connected(t.b);
+        },
+        45s));
+    CHECK(t.net.now - cut >= 30s);
+    CHECK(t.a.saw_state(IceState::checking));  // after the old pair expired
+    CHECK_FALSE(t.a.saw_state(IceState::failed));
+    CHECK_FALSE(t.b.saw_state(IceState::failed));
 }
 
 TEST_CASE("close stops everything and is safe twice") {

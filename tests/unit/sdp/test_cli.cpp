@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <floe/sdp/jsep.hpp>
+#include <floe/sdp/signaling.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,4 +100,20 @@ TEST_CASE("floe sdp --answer prints a valid answer in the offer's form") {
 TEST_CASE("floe sdp without a file is a usage error") {
     CHECK(floe_cli("sdp").status == 2);
     CHECK(floe_cli("sdp --type banana " + sample("chromium/offer.sdp")).status == 2);
+}
+
+TEST_CASE("floe sdp --offer prints an offer floe itself accepts, as text or JSON") {
+    auto r = floe_cli("sdp --offer --seed 3");
+    REQUIRE(r.status == 0);
+    auto offer = floe::sdp::read_remote(r.output, floe::sdp::SdpType::offer);
+    REQUIRE_MESSAGE(offer.ok(), offer.error().message());
+    CHECK(offer->setup == floe::sdp::Setup::actpass);
+    CHECK(offer->form == floe::sdp::DataChannelForm::modern);
+    auto json = floe_cli("sdp --offer --seed 3 --json");
+    REQUIRE(json.status == 0);
+    auto init = floe::sdp::parse_description_json(json.output);
+    REQUIRE(init.ok());
+    CHECK(init->type == floe::sdp::SdpType::offer);
+    CHECK(init->sdp == r.output);
+    CHECK(floe_cli("sdp --offer " + sample("chromium/offer.sdp")).status == 2);
 }

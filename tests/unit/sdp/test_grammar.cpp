@@ -161,3 +161,11 @@ TEST_CASE("a parse error's message names the line, what was expected and the tex
           "line 5: expected an ice-ufrag of 4-256 ice-chars (ALPHA / DIGIT / + /) (a=ice-ufrag) in "
           "\"a=ice-ufrag:ab\"");
 }
+
+TEST_CASE("a default-constructed model writes a minimal valid description") {
+    SessionDescription sd;
+    CHECK(write(sd) == "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
+    auto back = parse(write(sd));
+    REQUIRE(back.ok());
+    CHECK(*back == sd);
+}

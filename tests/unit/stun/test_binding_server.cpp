@@ -3,6 +3,7 @@
 
 #include <floe/stun/builder.hpp>
 
+#include "common/byte_writer.hpp"
 #include "stun/binding_server.hpp"
 
 using namespace floe;
@@ -72,7 +73,7 @@ TEST_CASE("malformed attributes and other methods get 400; broken framing is dro
     BindingServer s;
     // PRIORITY with 2 bytes: the header is fine, so the server can answer 400.
     Bytes bad = {0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xA4, 0x42};
-    bad.insert(bad.end(), tid.begin(), tid.end());
+    ByteWriter(bad).bytes(tid);
     for (std::uint8_t b : {0x00, 0x24, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00})
         bad.push_back(b);
     s.handle_input(Instant{}, v4, bad);
