@@ -103,8 +103,12 @@ struct UsrsctpGlobal {
                 return;
             }
             if (now <= *last_advance) return;
+            // One advance per tick for the whole process, however many associations ask:
+            // usrsctp_handle_timers walks every timer of every association, so calling it on
+            // every association's wake-up made N associations cost O(N^2) (1,000 pairs: 44 % of
+            // the CPU in sctp_handle_tick).
             const auto ms = duration_cast<milliseconds>(now - *last_advance);
-            if (ms.count() == 0) return;
+            if (ms < kTimerTick) return;
             *last_advance += ms;  // keep the sub-millisecond remainder for next time
             elapsed = static_cast<std::uint32_t>(std::min<std::int64_t>(ms.count(), 1 << 30));
         }

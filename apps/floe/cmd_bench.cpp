@@ -1,0 +1,195 @@
+// floe bench: the workloads of docs/performance.md, figures only (nothing is asserted about
+// speed; a wrong or missing message fails the run). --smoke runs every workload with tiny sizes,
+// as a correctness check for CI.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench_workloads.hpp"
+#include "command.hpp"
+
+namespace floe::cli {
+
+namespace {
+
+struct Settings {
+    std::shared_ptr<Runtime> runtime;
+    bool json = false;
+    bool smoke = false;
+    int runs = 5;
+    std::vector<int> pairs;  // W4
+};
+
+// Nearest-rank percentile of sorted samples.
+double percentile(const std::vector<double>& sorted, double p) {
+    const auto n = sorted.size();
+    auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
+    return sorted[std::clamp<std::size_t>(rank, 1, n) - 1];
+}
+
+struct Summary {
+    double median, p90, p99, min, max;
+};
+Summary summarise(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return {percentile(v, 0.5), percentile(v, 0.9), percentile(v, 0.99), v.front(), v.back()};
+}
+
+// One figure: "name: median X unit (min, max) over N" or a JSON object on its own line.
+void print_figure(const Settings& s, const char* workload, const std::string& name,
+                  const std::vector<double>& samples, const char* unit) {
+    const auto f = summarise(samples);
+    if (s.json)
+        std::printf(
+            "{\"workload\":\"%s\",\"name\":\"%s\",\"unit\":\"%s\",\"samples\":%zu,\"median\":%.3f,"
+            "\"p90\":%.3f,\"p99\":%.3f,\"min\":%.3f,\"max\":%.3f}\n",
+            workload, name.c_str(), unit, samples.size(), f.median, f.p90, f.p99, f.min, f.max);
+    else
+        std::printf(
+            "%s %-28s median %9.2f  p90 %9.2f  p99 %9.2f  min %9.2f  max %9.2f %s (n=%zu)\n",
+            workload, name.c_str(), f.median, f.p90, f.p99, f.min, f.max, unit, samples.size());
+    std::fflush(stdout);
+}
+
+void run_throughput(const Settings& s, const char* workload, std::uint64_t total,
+                    std::size_t message_size) {
+    std::vector<double> rate, cpu_per_gib;
+    for (int i = 0; i < s.runs; ++i) {
+        const auto r = bench::throughput(s.runtime, total, message_size);
+        rate.push_back(r.mb_per_s);
+        cpu_per_gib.push_back(r.cpu_seconds * double(1ull << 30) / double(total));
+    }
+    const std::string name =
+        std::to_string(message_size) + "B_x_" + std::to_string(total >> 20) + "MiB";
+    print_figure(s, workload, name + "_throughput", rate, "MB/s");
+    print_figure(s, workload, name + "_cpu", cpu_per_gib, "CPU-s/GiB");
+}
+
+// One setup in a fresh process: this binary, `bench W2 --once`, which prints milliseconds.
+double fresh_process_setup_ms() {
+    char self[4096];
+    const auto n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) throw std::runtime_error("cannot find /proc/self/exe");
+    self[n] = '\0';
+    const std::string command = std::string("'") + self + "' bench W2 --once";
+    std::unique_ptr<FILE, int (*)(FILE*)> child(popen(command.c_str(), "r"), pclose);
+    if (!child) throw std::runtime_error("cannot start " + command);
+    double ms = -1;
+    if (std::fscanf(child.get(), "%lf", &ms) != 1 || ms < 0)
+        throw std::runtime_error("no figure from " + command);
+    return ms;
+}
+
+void run_setup(const Settings& s) {
+    const int n = s.smoke ? 3 : 20;
+    std::vector<double> in_process, fresh;
+    for (int i = 0; i < n; ++i)
+        in_process.push_back(bench::setup_ms(s.runtime));
+    print_figure(s, "W2", "setup_in_process", in_process, "ms");
+    for (int i = 0; i < (s.smoke ? 2 : n); ++i)
+        fresh.push_back(fresh_process_setup_ms());
+    print_figure(s, "W2", "setup_fresh_process", fresh, "ms");
+}
+
+void run_round_trip(const Settings& s) {
+    print_figure(s, "W3", "round_trip_100B",
+                 bench::round_trips_us(s.runtime, s.smoke ? 20 : 1000, s.smoke ? 5 : 50), "us");
+}
+
+void run_scale(const Settings& s) {
+    for (int pairs : s.pairs) {
+        const auto r = bench::scale(s.runtime, pairs);
+        const std::string name = "scale_" + std::to_string(pairs) + "_pairs";
+        if (s.json)
+            std::printf(
+                "{\"workload\":\"W4\",\"name\":\"%s\",\"pairs\":%d,\"establish_s\":%.3f,"
+                "\"establish_cpu_s\":%.3f,"
+                "\"rss_before_kb\":%.0f,\"peak_rss_kb\":%.0f,\"kb_per_pair\":%.1f,\"threads\":%d}"
+                "\n",
+                name.c_str(), pairs, r.establish_seconds, r.establish_cpu_seconds, r.rss_before_kb,
+                r.peak_rss_kb, r.kb_per_pair, r.threads);
+        else
+            std::printf(
+                "W4 %-28s establish %.3f s (%.3f CPU-s)  peak RSS %.0f kB (%.0f kB before)  %.1f "
+                "kB/pair  "
+                "%d threads\n",
+                name.c_str(), r.establish_seconds, r.establish_cpu_seconds, r.peak_rss_kb,
+                r.rss_before_kb, r.kb_per_pair, r.threads);
+        std::fflush(stdout);
+    }
+}
+
+// Drops the last reference to `runtime` on this thread, which joins it. A destroyed
+// PeerConnection is released by a task posted on its runtime and holds the runtime until then:
+// wait for the tasks already posted, or the runtime would be released on its own thread, detached,
+// and still running while the process exits.
+void release(std::shared_ptr<Runtime> runtime) {
+    std::promise<void> drained;
+    runtime->post([&] { drained.set_value(); });
+    drained.get_future().wait();
+    runtime.reset();
+}
+
+int run(Args& args) {
+    Settings s;
+    s.json = args.flag("json");
+    s.smoke = args.flag("smoke");
+    const bool once = args.flag("once");
+    s.runs = static_cast<int>(args.integer("runs", 1, 1000).value_or(s.smoke ? 1 : 5));
+    if (auto p = args.integer("pairs", 1, 5000))
+        s.pairs = {static_cast<int>(*p)};
+    else
+        s.pairs = s.smoke ? std::vector<int>{4} : std::vector<int>{50, 1000};
+    const auto what = args.positionals();
+    args.finish();
+    if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5 or all");
+    const std::string w = what[0];
+    // Our own runtime, joined before exit (the default one lives until the process ends, with
+    // OpenSSL's per-thread state on it).
+    s.runtime = std::make_shared<Runtime>();
+    if (once) {
+        if (w != "W2") throw UsageError("--once is for W2");
+        std::printf("%.3f\n", bench::setup_ms(s.runtime));
+        release(std::move(s.runtime));
+        return 0;
+    }
+    const std::uint64_t mib = 1 << 20;
+    bool known = false;
+    if (w == "W1" || w == "all") {
+        known = true;
+        run_throughput(s, "W1", (s.smoke ? 2 : 256) * mib, 65536);
+    }
+    if (w == "W5" || w == "all") {
+        known = true;
+        run_throughput(s, "W5", (s.smoke ? 1 : 64) * mib, 1200);
+        run_throughput(s, "W5", (s.smoke ? 2 : 256) * mib, 16384);
+    }
+    if (w == "W2" || w == "all") {
+        known = true;
+        run_setup(s);
+    }
+    if (w == "W3" || w == "all") {
+        known = true;
+        run_round_trip(s);
+    }
+    if (w == "W4" || w == "all") {
+        known = true;
+        run_scale(s);
+    }
+    if (!known) throw UsageError("unknown workload '" + w + "'");
+    release(std::move(s.runtime));
+    return 0;
+}
+
+}  // namespace
+
+FLOE_COMMAND("bench", "bench W1|W2|W3|W4|W5|all [--runs N] [--pairs N] [--json] [--smoke]",
+             "the performance workloads on loopback (docs/performance.md)", &run);
+
+}  // namespace floe::cli
