@@ -190,6 +190,7 @@ struct Agent::Impl {
     Instant next_check_at{};  // the epoch: the first ordinary check goes out at once
     std::optional<Instant> checking_since;
     std::optional<Instant> first_valid_at;
+    std::optional<Duration> round_trip;
     std::optional<Instant> all_failed_at;
     bool nominating = false;
     std::optional<Instant> next_valid_ping;  // controlled side, waiting for a nomination
@@ -737,9 +738,11 @@ struct Agent::Impl {
             if (tx.kind == TxKind::check) check_failed(tx.pair, tx.use_candidate);
             return;
         }
-        if (success && selected && selected->pair.socket == socket &&
-            selected->pair.remote_address == from)
-            consent_refreshed(now);
+        const bool on_selected_path =
+            selected && selected->pair.socket == socket && selected->pair.remote_address == from;
+        if (success && on_selected_path) consent_refreshed(now);
+        if (success && tx.client.transmissions() == 1 && (!selected || on_selected_path))
+            round_trip = now - tx.started;
         if (tx.kind == TxKind::consent) return;
         CandidatePair* pair = checklist.find(tx.pair);
         if (!pair) return;
@@ -1163,6 +1166,10 @@ const Credentials& Agent::local_credentials() const {
 std::optional<SelectedPair> Agent::selected_pair() const {
     if (!impl_->selected) return std::nullopt;
     return impl_->selected->pair;
+}
+
+std::optional<Duration> Agent::round_trip_time() const {
+    return impl_->round_trip;
 }
 
 std::vector<event::LocalCandidate> Agent::local_candidates() const {

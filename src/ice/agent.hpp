@@ -223,6 +223,10 @@ class Agent {
     Role role() const;
     const Credentials& local_credentials() const;
     std::optional<SelectedPair> selected_pair() const;
+    // Round-trip time of the latest check or consent request answered on the selected pair's
+    // path (any path before one is selected). Only requests sent once count: the answer to a
+    // retransmitted one cannot be matched to a send (Karn's rule, RFC 6298 §3).
+    std::optional<Duration> round_trip_time() const;
     // Every local candidate gathered so far (for non-trickle descriptions).
     std::vector<event::LocalCandidate> local_candidates() const;
     const AgentStats& stats() const;

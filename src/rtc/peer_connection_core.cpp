@@ -838,6 +838,8 @@ PeerConnectionStats PeerConnectionCore::stats() const {
     if (impl_->pair)
         s.selected_candidate_pair = "local " + describe(impl_->pair->local) + " <-> remote " +
                                     describe(impl_->pair->remote);
+    if (impl_->agent)
+        if (auto rtt = impl_->agent->round_trip_time()) s.round_trip_time_ms = to_ms(*rtt);
     s.dtls_cipher = impl_->cipher;
     s.local_fingerprint = config_.certificate->fingerprint();
     s.remote_fingerprint = impl_->dtls.peer_fingerprint();

@@ -49,6 +49,9 @@ TEST_CASE("two peers on loopback connect, open a channel, exchange text and bina
     CHECK(stats.bytes_sent == 8);
     CHECK(stats.messages_received == 1);
     CHECK(stats.selected_candidate_pair.has_value());
+    REQUIRE(stats.round_trip_time_ms.has_value());
+    CHECK(*stats.round_trip_time_ms >= 0.0);
+    CHECK(*stats.round_trip_time_ms < 1000.0);  // loopback
     CHECK_FALSE(stats.dtls_cipher.empty());
     CHECK(stats.remote_fingerprint == b.get_stats().local_fingerprint);
 

@@ -150,6 +150,21 @@ TEST_CASE("two agents connect host-to-host over IPv4") {
     CHECK(t.b.agent.state() == IceState::completed);
 }
 
+TEST_CASE("the round-trip time of checks is measured, and kept current by consent checks") {
+    TwoPeers t;
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    t.exchange();
+    CHECK_FALSE(t.a.agent.round_trip_time().has_value());  // nothing answered yet
+    REQUIRE(t.connect());
+    REQUIRE(t.a.agent.round_trip_time().has_value());
+    CHECK(*t.a.agent.round_trip_time() == 2 * t.net.one_way);
+    // The path slows down: the next consent check (every 5 s +-20 %) measures the new time.
+    t.net.one_way = 40ms;
+    t.net.run_for(8s);
+    REQUIRE(t.a.agent.round_trip_time().has_value());
+    CHECK(*t.a.agent.round_trip_time() == 80ms);
+}
+
 TEST_CASE("two agents connect host-to-host over IPv6") {
     TwoPeers t;
     t.gather("[2001:db8::1]:5000", "[2001:db8::2]:6000");
