@@ -234,6 +234,10 @@ void PeerConnection::Impl::deliver_backlog(const std::shared_ptr<DataChannel::Im
 
 void PeerConnection::Impl::send(DataChannel::Impl& c, bool binary, ByteSpan data) {
     core.send(Clock::now(), c.handle, binary, data);
+    // buffered_amount counts the message as soon as send() returns, as in the browser: inside a
+    // callback flush() returns at once (the running flush mirrors only when it ends), and a
+    // sender pacing itself on buffered_amount would otherwise queue without bound.
+    mirror(c);
     flush();
 }
 

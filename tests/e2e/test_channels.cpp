@@ -245,6 +245,40 @@ TEST_CASE("buffered_amount rises with send and the low-threshold event fires as 
     CHECK(lows.load() >= 1);
 }
 
+TEST_CASE("buffered_amount counts a send at once, also from a callback on the runtime thread") {
+    Connected c;
+    auto dc = c.a.create_data_channel("pace");
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    auto remote = c.incoming_at(0);
+    REQUIRE(eventually([&] { return remote->ready_state() == DataChannelState::open; }));
+    // The runtime thread runs this callback: nothing is sent or acknowledged until it returns.
+    // The SCTP stack takes what fits in its own send buffer (a few MiB at most); from the first
+    // message it refuses, every later one queues whole behind it and must show in
+    // buffered_amount at once (a sender pacing itself on buffered_amount relies on it).
+    constexpr int messages = 256;  // 16 MiB
+    const Bytes chunk(65536, 7);
+    std::vector<std::size_t> seen;
+    std::atomic<bool> sent{false};
+    dc->on_message([&](Message) {
+        for (int i = 0; i < messages; ++i) {
+            dc->send(chunk);
+            seen.push_back(dc->buffered_amount());
+        }
+        sent = true;
+    });
+    remote->send("go");
+    REQUIRE(eventually([&] { return sent.load(); }));
+    REQUIRE(seen.size() == messages);
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        if (seen[i - 1] > 0)
+            CHECK(seen[i] == seen[i - 1] + chunk.size());
+        else
+            CHECK(seen[i] <= chunk.size());
+    }
+    CHECK(seen.back() >= std::size_t(messages / 2) * chunk.size());
+    REQUIRE(eventually([&] { return dc->buffered_amount() == 0; }));
+}
+
 TEST_CASE("a bad remote description is refused with its line, and the state stays as it was") {
     PeerConnection a(loopback_config());
     PeerConnection b(loopback_config());
