@@ -301,6 +301,7 @@ void Association::handle_input(Instant, ByteSpan packet) {
 
 void Association::handle_timeout(Instant now) {
     last_timer_ = now;
+    if (send_queue_.empty()) spare_buffers_.clear();  // nothing is being sent: give them back
     if (!sock_) return;
     UsrsctpGlobal::get().advance(now);
     after_usrsctp();
@@ -570,6 +571,7 @@ void Association::on_ended(bool failed, std::string reason) {
         events_.push_back(event::ChannelClosed{id});
     channels_.clear();
     send_queue_.clear();
+    spare_buffers_.clear();
     partial_.clear();
     FLOE_LOG(LogLevel::info, "sctp") << "association ended: " << reason;
     if (failed)
@@ -730,8 +732,9 @@ void Association::submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan da
             return;
         }
     }
-    Outgoing out{ch.id, ppid, unordered,
-                 Bytes(data.begin() + static_cast<std::ptrdiff_t>(offset), data.end())};
+    Bytes copy = take_spare_buffer();
+    copy.assign(data.begin() + static_cast<std::ptrdiff_t>(offset), data.end());
+    Outgoing out{ch.id, ppid, unordered, std::move(copy)};
     out.user_data = user_data;
     if (user_data) ch.buffered_amount += out.data.size();
     ++ch.queued_messages;
@@ -756,10 +759,29 @@ void Association::flush_sends() {
             if (out.user_data) account_sent(*ch, sent);
             if (sent < n) return;  // usrsctp is full; SACKs will make room
         }
+        keep_spare_buffer(std::move(out.data));
         send_queue_.pop_front();
         ++stats_.messages_sent;
         --ch->queued_messages;
         if (ch->reset_wanted && ch->queued_messages == 0) request_reset(*ch);
+    }
+}
+
+Bytes Association::take_spare_buffer() {
+    if (spare_buffers_.empty()) return {};
+    Bytes buffer = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+    return buffer;
+}
+
+void Association::keep_spare_buffer(Bytes buffer) {
+    // Bounded, so that an association holds little: a few buffers of ordinary sizes, given
+    // back by handle_timeout once the queue is idle.
+    constexpr std::size_t kMaxSpares = 16;
+    constexpr std::size_t kMaxSpareCapacity = 256 * 1024;
+    if (spare_buffers_.size() < kMaxSpares && buffer.capacity() <= kMaxSpareCapacity) {
+        buffer.clear();
+        spare_buffers_.push_back(std::move(buffer));
     }
 }
 

@@ -193,6 +193,10 @@ class Association {
     // Sends one message: straight to usrsctp while it has room, the rest into send_queue_.
     void submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool user_data);
     void flush_sends();
+    // Queued messages reuse the buffers of messages already sent: a fresh 64 KiB allocation per
+    // message faulted its pages in again every time (glibc trims the freed ones back).
+    Bytes take_spare_buffer();
+    void keep_spare_buffer(Bytes buffer);
     // Hands part of a message to usrsctp; returns bytes accepted (0 when it would block).
     std::size_t write(const DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool last);
     std::size_t piece_size() const;
@@ -214,6 +218,7 @@ class Association {
     struct socket* sock_ = nullptr;
     std::map<std::uint16_t, DataChannel> channels_;
     std::deque<Outgoing> send_queue_;
+    std::vector<Bytes> spare_buffers_;  // emptied buffers of sent messages, kept while busy
     std::map<std::uint16_t, Reassembly> partial_;
     std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
     std::deque<Event> events_;
