@@ -258,12 +258,26 @@ bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
         const std::uint16_t length = *reader.u16();
         if (type < 20 || type > 23 || (version >> 8) != 0xfe || !reader.skip(length)) return false;
         if (epoch > 1) continue;  // no renegotiation here: OpenSSL drops it
+        // An encrypted record shorter than its cipher's overhead cannot be authentic. RFC 6347
+        // §4.1.2.7 says to discard invalid records silently, but OpenSSL 3.0.19 answers such a
+        // record with a fatal internal_error alert: one forged datagram would end the connection.
+        if (epoch == 1 && length < min_encrypted_record()) return false;
         if (seen_before(windows_[epoch], sequence))
             ++stats_.duplicates;
         else if (type == 23)
             has_application_data = true;
     }
     return true;
+}
+
+std::size_t Transport::min_encrypted_record() const {
+    // Once connected, the negotiated AEAD's explicit nonce and tag (24 bytes for AES-GCM, 16 for
+    // ChaCha20-Poly1305); before, the smallest of the suites offered.
+    constexpr std::size_t smallest_aead_overhead = 16;
+    if (state_ != State::connected) return smallest_aead_overhead;
+    const std::size_t payload = max_payload();
+    if (payload == 0 || payload + record_header_size >= config_.mtu) return smallest_aead_overhead;
+    return std::max(smallest_aead_overhead, config_.mtu - record_header_size - payload);
 }
 
 void Transport::feed(ByteSpan datagram) {
@@ -316,11 +330,7 @@ void Transport::read_application_data(bool& delivered) {
         if (n > 0) {
             delivered = true;
             ++stats_.records_received;
-            Bytes data;
-            if (!pool_.empty()) {
-                data = std::move(pool_.back());
-                pool_.pop_back();
-            }
+            Bytes data = pool_.take();
             data.assign(read_buffer_.begin(), read_buffer_.begin() + n);
             events_.push_back(event::DataReceived{std::move(data)});
             continue;
@@ -435,8 +445,7 @@ bool Transport::send(ByteSpan data) {
 }
 
 void Transport::recycle(Bytes buffer) {
-    constexpr std::size_t max_pooled = 16;
-    if (pool_.size() < max_pooled && buffer.capacity() > 0) pool_.push_back(std::move(buffer));
+    pool_.give(std::move(buffer));
 }
 
 void Transport::close(Instant now) {

@@ -29,6 +29,7 @@
 #include <floe/bytes.hpp>
 #include <floe/certificate.hpp>
 
+#include "common/buffer_pool.hpp"
 #include "common/time.hpp"
 #include "dtls/fingerprint.hpp"
 #include "dtls/openssl.hpp"
@@ -140,6 +141,7 @@ class Transport {
     void finish_closed(std::string reason);
     std::string describe_error(int ssl_error);
     bool count_records(ByteSpan datagram, bool& has_application_data);
+    std::size_t min_encrypted_record() const;
 
     Certificate certificate_;
     Config config_;
@@ -154,7 +156,7 @@ class Transport {
     std::string alert_received_;
     std::string alert_sent_;
     Bytes read_buffer_;
-    std::vector<Bytes> pool_;  // recycled DataReceived buffers
+    BufferPool pool_{16, 32 * 1024};  // recycled DataReceived buffers
 
     Instant now_{};
     std::optional<Instant> retransmit_deadline_;
