@@ -106,14 +106,23 @@ void PeerConnection::Impl::start() {
     core.end_of_local_sockets(now);
 }
 
-void PeerConnection::Impl::send_datagram(const rtc::Transmit& t) {
-    for (auto& s : sockets)
-        if (s.id == t.socket) {
+void PeerConnection::Impl::send_pending() {
+    pending.clear();
+    while (auto t = core.poll_transmit())
+        pending.push_back(std::move(*t));
+    if (pending.empty()) return;
+    for (auto& s : sockets) {
+        batch.clear();
+        for (const auto& t : pending) {
+            if (t.socket != s.id) continue;
             FLOE_LOG(LogLevel::trace, kLog)
                 << "out " << t.destination.to_string() << " " << rtc::describe_datagram(t.data);
-            s.socket->send_to(t.data, t.destination);
-            return;
+            batch.push_back({t.data, t.destination});
         }
+        if (!batch.empty()) s.socket->send_batch(batch);
+    }
+    for (auto& t : pending)
+        core.recycle(std::move(t.data));
 }
 
 void PeerConnection::Impl::arm_timer() {
@@ -164,8 +173,7 @@ void PeerConnection::Impl::flush() {
     flushing = true;
     auto keep = shared_from_this();  // a callback may drop the last user reference
     for (;;) {
-        while (auto t = core.poll_transmit())
-            send_datagram(*t);
+        send_pending();
         auto event = core.poll_event();
         if (!event) break;
         std::visit(
@@ -245,8 +253,7 @@ void PeerConnection::Impl::close(bool notify) {
     if (closed) return;
     core.close(Clock::now());
     // Send what close produced (ABORT / close_notify), but no more events reach the user.
-    while (auto t = core.poll_transmit())
-        send_datagram(*t);
+    send_pending();
     while (core.poll_event()) {
     }
     closed = true;

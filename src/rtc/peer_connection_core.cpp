@@ -7,6 +7,7 @@
 #include <floe/sdp/jsep.hpp>
 #include <floe/stun/message.hpp>
 
+#include "common/buffer_pool.hpp"
 #include "common/log.hpp"
 #include "dtls/transport.hpp"
 #include "sctp/association.hpp"
@@ -154,6 +155,7 @@ struct PeerConnectionCore::Impl {
     ChannelHandle next_handle = 1;
 
     std::deque<Transmit> out;
+    BufferPool datagram_buffers{64, 2048};  // recycle()d Transmit buffers
     bool closed = false;
 };
 
@@ -495,6 +497,10 @@ std::optional<Transmit> PeerConnectionCore::poll_transmit() {
     return t;
 }
 
+void PeerConnectionCore::recycle(Bytes buffer) {
+    impl_->datagram_buffers.give(std::move(buffer));
+}
+
 std::optional<CoreEvent> PeerConnectionCore::poll_event() {
     if (events_.empty()) return std::nullopt;
     CoreEvent e = std::move(events_.front());
@@ -505,8 +511,10 @@ std::optional<CoreEvent> PeerConnectionCore::poll_event() {
 void PeerConnectionCore::send_dtls_datagrams() {
     while (auto d = impl_->dtls.poll_transmit()) {
         if (!impl_->pair) continue;  // nowhere to send yet: DTLS retransmits
-        impl_->out.push_back(Transmit{impl_->pair->socket, impl_->pair->remote_address,
-                                      Bytes(d->begin(), d->end())});
+        Bytes datagram = impl_->datagram_buffers.take();
+        datagram.assign(d->begin(), d->end());
+        impl_->out.push_back(
+            Transmit{impl_->pair->socket, impl_->pair->remote_address, std::move(datagram)});
     }
 }
 
@@ -541,6 +549,7 @@ void PeerConnectionCore::pump(Instant now) {
                 // that fits into one datagram, and aiortc (1.4) reads only the first record of
                 // each datagram, so the others would stall until SCTP retransmits them.
                 send_dtls_datagrams();
+                impl_->sctp->recycle(std::move(*p));
             }
             while (auto e = impl_->sctp->poll_event()) {
                 moved = true;
@@ -592,6 +601,7 @@ void PeerConnectionCore::handle_dtls_event(Instant now, dtls::Event& event) {
     } else if (auto* d = std::get_if<dtls::event::DataReceived>(&event)) {
         if (!impl_->sctp) start_sctp(now);  // the peer's INIT came first
         impl_->sctp->handle_input(now, d->data);
+        impl_->dtls.recycle(std::move(d->data));
     } else if (auto* cl = std::get_if<dtls::event::Closed>(&event)) {
         FLOE_LOG(LogLevel::info, "dtls") << "closed: " << cl->reason;
         impl_->dtls_connected = false;

@@ -147,6 +147,8 @@ class PeerConnectionCore {
     void handle_timeout(Instant now);
     std::optional<Instant> poll_timeout() const;
     std::optional<Transmit> poll_transmit();
+    // Gives back a sent Transmit's buffer, so that the next datagram reuses it (optional).
+    void recycle(Bytes buffer);
     std::optional<CoreEvent> poll_event();
 
     PeerConnectionStats stats() const;

@@ -103,7 +103,8 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
         std::unique_ptr<rtc::UdpSocket> socket;
         ice::SocketId id = 0;
     };
-    void send_datagram(const rtc::Transmit& t);
+    // Sends everything the core has to send, in one batch per socket (see UdpSocket::send_batch).
+    void send_pending();
     void arm_timer();
 
     Configuration config;
@@ -111,6 +112,8 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     asio::io_context& io;
     rtc::PeerConnectionCore core;
     std::vector<Socket> sockets;
+    std::vector<rtc::Transmit> pending;        // send_pending's, kept for their capacity
+    std::vector<rtc::OutgoingDatagram> batch;  // likewise
     asio::steady_timer timer;
     std::optional<Instant> timer_at;
     std::map<rtc::ChannelHandle, std::shared_ptr<DataChannel>> channels;

@@ -19,10 +19,12 @@
 
 #include <asio.hpp>
 
-#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <system_error>
+#include <vector>
 
 #include <floe/bytes.hpp>
 #include <floe/socket_address.hpp>
@@ -32,6 +34,12 @@ namespace floe::rtc {
 // Asio endpoints from floe addresses and back.
 asio::ip::udp::endpoint to_endpoint(const SocketAddress& address);
 SocketAddress from_endpoint(const asio::ip::udp::endpoint& endpoint);
+
+// One datagram of a batch for UdpSocket::send_batch.
+struct OutgoingDatagram {
+    ByteSpan data;
+    SocketAddress to;
+};
 
 class UdpSocket {
   public:
@@ -52,8 +60,10 @@ class UdpSocket {
     // Receives until close(); datagrams larger than the buffer (64 KiB) are truncated by the OS.
     void start_receive(ReceiveHandler on_datagram, ErrorHandler on_error = {});
     // Like start_receive, but on each wake-up reads every datagram already queued (up to
-    // `max_batch`) and then calls `on_batch_end` once: a PeerConnection flushes its output once
-    // per batch instead of once per datagram. The socket becomes non-blocking.
+    // `max_batch` reads) and then calls `on_batch_end` once: a PeerConnection flushes its output
+    // once per batch instead of once per datagram. The socket becomes non-blocking and, where the
+    // kernel has it, accepts coalesced datagrams (Linux UDP_GRO): one read then carries many
+    // datagrams of one sender, handed to `on_datagram` one by one as they were sent.
     void start_receive_batch(ReceiveHandler on_datagram, std::function<void()> on_batch_end,
                              ErrorHandler on_error = {}, int max_batch = 64);
     // SO_RCVBUF / SO_SNDBUF (the kernel may cap them; errors are ignored).
@@ -61,17 +71,30 @@ class UdpSocket {
     // Sends now (UDP sends do not block in practice). Errors (unreachable, wrong family) are
     // returned, never thrown: a peer going away must not take the runtime down.
     std::error_code send_to(ByteSpan data, const SocketAddress& to);
+    // Sends every datagram, in order, in as few system calls as the kernel allows: a run of
+    // datagrams of one size to one destination (the last may be shorter) goes as one segmented
+    // send (Linux UDP GSO, UDP_SEGMENT), and the runs of a batch go in one sendmmsg. Errors are
+    // logged and the datagrams dropped, as UDP would. Returns the number of system calls made.
+    std::size_t send_batch(std::span<const OutgoingDatagram> datagrams);
+    // Whether send_batch segments (false once the kernel refused it; then one datagram a send).
+    bool segmentation_offload() const { return gso_; }
     void close();
     bool is_open() const { return socket_.is_open(); }
 
   private:
     void receive_next();
     void wait_next();
+    // One non-blocking read into the runtime thread's buffer; hands its datagrams to
+    // on_datagram_. False when nothing was queued; sets `ec` on a real error.
+    bool read_once(std::error_code& ec);
+    std::size_t send_runs(std::span<const OutgoingDatagram> datagrams, bool segment);
 
     asio::ip::udp::socket socket_;
     SocketAddress local_;
     asio::ip::udp::endpoint sender_;
-    std::array<std::uint8_t, 65536> buffer_;
+    std::unique_ptr<std::uint8_t[]> buffer_;  // start_receive's (its reads are asynchronous)
+    bool gso_ = false;
+    bool gro_ = false;
     ReceiveHandler on_datagram_;
     ErrorHandler on_error_;
     std::function<void()> on_batch_end_;

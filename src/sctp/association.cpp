@@ -161,9 +161,10 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
     auto* self = static_cast<Association*>(addr);
     if (!g.live.contains(self)) return 0;
     const auto* bytes = static_cast<const std::uint8_t*>(buffer);
-    Bytes packet(bytes, bytes + length);
-    stamp_checksum(packet);
     std::lock_guard out_lock(self->out_mutex_);
+    Bytes packet = self->packet_buffers_.take();
+    packet.assign(bytes, bytes + length);
+    stamp_checksum(packet);
     self->out_.push_back(std::move(packet));
     return 0;
 }
@@ -301,7 +302,7 @@ void Association::handle_input(Instant, ByteSpan packet) {
 
 void Association::handle_timeout(Instant now) {
     last_timer_ = now;
-    if (send_queue_.empty()) spare_buffers_.clear();  // nothing is being sent: give them back
+    if (send_queue_.empty()) queue_buffers_.release();  // nothing is being sent: give them back
     if (!sock_) return;
     UsrsctpGlobal::get().advance(now);
     after_usrsctp();
@@ -321,6 +322,11 @@ std::optional<Bytes> Association::poll_transmit() {
     ++stats_.packets_sent;
     FLOE_LOG(LogLevel::trace, "sctp") << "out " << describe_packet(packet);
     return packet;
+}
+
+void Association::recycle(Bytes packet) {
+    std::lock_guard lock(out_mutex_);
+    packet_buffers_.give(std::move(packet));
 }
 
 std::optional<Event> Association::poll_event() {
@@ -571,7 +577,7 @@ void Association::on_ended(bool failed, std::string reason) {
         events_.push_back(event::ChannelClosed{id});
     channels_.clear();
     send_queue_.clear();
-    spare_buffers_.clear();
+    queue_buffers_.release();
     partial_.clear();
     FLOE_LOG(LogLevel::info, "sctp") << "association ended: " << reason;
     if (failed)
@@ -732,7 +738,7 @@ void Association::submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan da
             return;
         }
     }
-    Bytes copy = take_spare_buffer();
+    Bytes copy = queue_buffers_.take();
     copy.assign(data.begin() + static_cast<std::ptrdiff_t>(offset), data.end());
     Outgoing out{ch.id, ppid, unordered, std::move(copy)};
     out.user_data = user_data;
@@ -759,29 +765,11 @@ void Association::flush_sends() {
             if (out.user_data) account_sent(*ch, sent);
             if (sent < n) return;  // usrsctp is full; SACKs will make room
         }
-        keep_spare_buffer(std::move(out.data));
+        queue_buffers_.give(std::move(out.data));
         send_queue_.pop_front();
         ++stats_.messages_sent;
         --ch->queued_messages;
         if (ch->reset_wanted && ch->queued_messages == 0) request_reset(*ch);
-    }
-}
-
-Bytes Association::take_spare_buffer() {
-    if (spare_buffers_.empty()) return {};
-    Bytes buffer = std::move(spare_buffers_.back());
-    spare_buffers_.pop_back();
-    return buffer;
-}
-
-void Association::keep_spare_buffer(Bytes buffer) {
-    // Bounded, so that an association holds little: a few buffers of ordinary sizes, given
-    // back by handle_timeout once the queue is idle.
-    constexpr std::size_t kMaxSpares = 16;
-    constexpr std::size_t kMaxSpareCapacity = 256 * 1024;
-    if (spare_buffers_.size() < kMaxSpares && buffer.capacity() <= kMaxSpareCapacity) {
-        buffer.clear();
-        spare_buffers_.push_back(std::move(buffer));
     }
 }
 

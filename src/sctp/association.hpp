@@ -26,6 +26,7 @@
 #include <floe/bytes.hpp>
 #include <floe/result.hpp>
 
+#include "common/buffer_pool.hpp"
 #include "common/time.hpp"
 #include "sctp/data_channel.hpp"
 #include "sctp/dcep.hpp"
@@ -137,6 +138,8 @@ class Association {
     void handle_timeout(Instant now);
     std::optional<Instant> poll_timeout() const;
     std::optional<Bytes> poll_transmit();
+    // Gives back a packet from poll_transmit once sent, so that the next one reuses its buffer.
+    void recycle(Bytes packet);
     std::optional<Event> poll_event();
 
     // ---- channels
@@ -193,10 +196,6 @@ class Association {
     // Sends one message: straight to usrsctp while it has room, the rest into send_queue_.
     void submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool user_data);
     void flush_sends();
-    // Queued messages reuse the buffers of messages already sent: a fresh 64 KiB allocation per
-    // message faulted its pages in again every time (glibc trims the freed ones back).
-    Bytes take_spare_buffer();
-    void keep_spare_buffer(Bytes buffer);
     // Hands part of a message to usrsctp; returns bytes accepted (0 when it would block).
     std::size_t write(const DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool last);
     std::size_t piece_size() const;
@@ -218,7 +217,9 @@ class Association {
     struct socket* sock_ = nullptr;
     std::map<std::uint16_t, DataChannel> channels_;
     std::deque<Outgoing> send_queue_;
-    std::vector<Bytes> spare_buffers_;  // emptied buffers of sent messages, kept while busy
+    // Emptied buffers of sent messages, kept while the queue is busy: a fresh 64 KiB allocation
+    // per queued message faulted its pages in again every time (glibc trims the freed ones).
+    BufferPool queue_buffers_{16, 256 * 1024};
     std::map<std::uint16_t, Reassembly> partial_;
     std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
     std::deque<Event> events_;
@@ -231,6 +232,7 @@ class Association {
     // handle_timeout can retransmit for this one), so outgoing packets have their own lock.
     mutable std::mutex out_mutex_;
     std::deque<Bytes> out_;
+    BufferPool packet_buffers_{64, 2048};  // given back by recycle()
 };
 
 }  // namespace floe::sctp
