@@ -228,9 +228,9 @@ std::size_t UdpSocket::send_runs(std::span<const OutgoingDatagram> datagrams, bo
             while (next < datagrams.size()) {
                 const OutgoingDatagram& d = datagrams[next];
                 const bool fits =
-                    run.count == 0 ||
-                    (segment && size > 0 && d.to == head.to && d.data.size() <= size &&
-                     run.count < kMaxSegments && bytes + d.data.size() <= kMaxRunBytes);
+                    run.count == 0 || (segment && size > 0 && d.to == head.to && !d.data.empty() &&
+                                       d.data.size() <= size && run.count < kMaxSegments &&
+                                       bytes + d.data.size() <= kMaxRunBytes);
                 if (!fits) break;
                 iovs[n_iovs + run.count] = {const_cast<std::uint8_t*>(d.data.data()),
                                             d.data.size()};
