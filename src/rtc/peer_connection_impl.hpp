@@ -119,7 +119,6 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     std::map<rtc::ChannelHandle, std::shared_ptr<DataChannel>> channels;
     bool flushing = false;
     bool closed = false;
-    std::uint64_t send_errors = 0;
 
     CallbackSlot<std::optional<IceCandidate>> on_ice_candidate;
     CallbackSlot<IceGatheringState> on_gathering;

@@ -150,8 +150,10 @@ bool UdpSocket::read_once(std::error_code& ec) {
             if (size > 0) segment = static_cast<std::size_t>(size);
         }
     }
+    ++stats_.reads;
     const SocketAddress sender = from_endpoint(from);
     const ByteSpan all(buffer, static_cast<std::size_t>(n));
+    stats_.datagrams_received += n == 0 ? 1 : (all.size() + segment - 1) / segment;
     for (std::size_t offset = 0; offset < all.size() && on_datagram_ && socket_.is_open();
          offset += segment)
         on_datagram_(sender, all.subspan(offset, std::min(segment, all.size() - offset)));
@@ -265,7 +267,10 @@ std::size_t UdpSocket::send_runs(std::span<const OutgoingDatagram> datagrams, bo
             const int sent = ::sendmmsg(socket_.native_handle(), &messages[done],
                                         static_cast<unsigned>(n_runs - done), 0);
             ++calls;
+            ++stats_.send_calls;
             if (sent > 0) {
+                for (int i = 0; i < sent; ++i)
+                    stats_.datagrams_sent += runs[done + static_cast<std::size_t>(i)].count;
                 done += static_cast<std::size_t>(sent);
                 continue;
             }
@@ -282,6 +287,7 @@ std::size_t UdpSocket::send_runs(std::span<const OutgoingDatagram> datagrams, bo
                 << "udp send of " << failed.count << " datagram(s) to "
                 << datagrams[failed.first].to.to_string()
                 << " failed: " << std::error_code(error, std::system_category()).message();
+            stats_.datagrams_dropped += failed.count;
             ++done;
         }
     }

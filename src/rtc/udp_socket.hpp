@@ -43,6 +43,16 @@ struct OutgoingDatagram {
 
 class UdpSocket {
   public:
+    // What passed through the batched paths (send_batch, start_receive_batch): system calls
+    // against datagrams show what batching and offload bought.
+    struct Stats {
+        std::uint64_t send_calls = 0;
+        std::uint64_t datagrams_sent = 0;
+        std::uint64_t datagrams_dropped = 0;  // refused by the kernel (unreachable, full, ...)
+        std::uint64_t reads = 0;
+        std::uint64_t datagrams_received = 0;
+    };
+
     // Called for every datagram; `data` is valid only during the call.
     using ReceiveHandler = std::function<void(const SocketAddress& from, ByteSpan data)>;
     // Called when receiving stops on an error other than close() (the socket is then closed).
@@ -78,6 +88,7 @@ class UdpSocket {
     std::size_t send_batch(std::span<const OutgoingDatagram> datagrams);
     // Whether send_batch segments (false once the kernel refused it; then one datagram a send).
     bool segmentation_offload() const { return gso_; }
+    const Stats& stats() const { return stats_; }
     void close();
     bool is_open() const { return socket_.is_open(); }
 
@@ -93,6 +104,7 @@ class UdpSocket {
     SocketAddress local_;
     asio::ip::udp::endpoint sender_;
     std::unique_ptr<std::uint8_t[]> buffer_;  // start_receive's (its reads are asynchronous)
+    Stats stats_;
     bool gso_ = false;
     bool gro_ = false;
     ReceiveHandler on_datagram_;

@@ -98,6 +98,11 @@ TEST_CASE("send_batch delivers runs of equal datagrams, size changes and two pee
     }
     for (std::size_t i = 0; i < expect_b.size(); ++i)
         CHECK(at_b[i].data == expect_b[i]);
+    CHECK(sender.stats().send_calls == calls);
+    CHECK(sender.stats().datagrams_sent == plan.size());
+    CHECK(sender.stats().datagrams_dropped == 0);
+    CHECK(a.stats().datagrams_received == expect_a.size());
+    CHECK(a.stats().reads <= a.stats().datagrams_received);
     // Everything was queued before the first wake-up: read in batches (and coalesced, where the
     // kernel has GRO), not one wake-up per datagram.
     CHECK(batches_a >= 1);
@@ -122,4 +127,6 @@ TEST_CASE("send_batch to an address of the wrong family drops that run and sends
     REQUIRE(got.size() == 2);
     CHECK(got[0] == first);
     CHECK(got[1] == second);
+    CHECK(sender.stats().datagrams_sent == 2);
+    CHECK(sender.stats().datagrams_dropped == 1);
 }
