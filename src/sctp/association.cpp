@@ -391,13 +391,14 @@ void Association::handle_fragment(std::uint16_t id, std::uint32_t ppid, ByteSpan
         Bytes whole = std::move(r.data);
         const std::uint32_t whole_ppid = r.ppid;
         partial_.erase(it);
-        handle_message(id, whole_ppid, whole);
+        handle_message(id, whole_ppid, whole, &whole);  // reassembled: moved, not copied
         return;
     }
     partial_.erase(it);
 }
 
-void Association::handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan data) {
+void Association::handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan data,
+                                 Bytes* owned) {
     if (ppid == static_cast<std::uint32_t>(Ppid::dcep)) {
         handle_dcep(id, data);
         return;
@@ -435,8 +436,9 @@ void Association::handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan 
         return;
     }
     ++stats_.messages_received;
-    events_.push_back(
-        event::Message{id, binary, empty ? Bytes{} : Bytes(data.begin(), data.end())});
+    Bytes payload;
+    if (!empty) payload = owned ? std::move(*owned) : Bytes(data.begin(), data.end());
+    events_.push_back(event::Message{id, binary, std::move(payload)});
 }
 
 void Association::handle_dcep(std::uint16_t id, ByteSpan data) {

@@ -191,7 +191,9 @@ class Association {
     void receive_all();
     void handle_notification(ByteSpan data);
     void handle_fragment(std::uint16_t id, std::uint32_t ppid, ByteSpan data, bool end);
-    void handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan data);
+    // `owned`, when given, holds `data` and may be moved into the event instead of copied.
+    void handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan data,
+                        Bytes* owned = nullptr);
     void handle_dcep(std::uint16_t id, ByteSpan data);
     // Sends one message: straight to usrsctp while it has room, the rest into send_queue_.
     void submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool user_data);
