@@ -131,7 +131,7 @@ struct Transport::Callbacks {
         ((where & SSL_CB_READ) ? t.alert_received_ : t.alert_sent_) = std::move(name);
     }
 
-    static SSL_CTX* context_for(const Certificate& certificate);
+    static SSL_CTX* shared_context();
 
     static void keylog(const SSL* ssl, const char* line) {
         Transport& t = transport_of(ssl);
@@ -139,37 +139,38 @@ struct Transport::Callbacks {
     }
 };
 
-// Everything in the context depends on the certificate only; per-transport settings (MTU, timer,
-// key log sink) live on the SSL object or behind its app data.
-SSL_CTX* Transport::Callbacks::context_for(const Certificate& certificate) {
-    const Certificate::Impl& identity = certificate.impl();
-    std::call_once(identity.context_once, [&] {
+// One context for every transport of the process. Nothing in it depends on the transport: the
+// identity (certificate and key) is set on each SSL object, and the per-transport settings (MTU,
+// timer, key log sink, expected fingerprint) live on the SSL object or behind its app data.
+// SSL_CTX_new with the cipher and group lists costs more than generating the P-256 key, and each
+// context holds tens of kilobytes (cipher tables, a certificate store), so one per PeerConnection
+// was a large part of both setup time and memory per connection. SSL_new takes a reference on the
+// context, so a transport still alive at exit keeps it valid.
+SSL_CTX* Transport::Callbacks::shared_context() {
+    static const SslCtxPtr context = [] {
         clear_openssl_errors();
-        SslCtxPtr context(SSL_CTX_new(DTLS_method()));
-        if (!context) throw Error("SSL_CTX_new failed: " + take_openssl_errors());
-        SSL_CTX* ctx = context.get();
+        SslCtxPtr owned(SSL_CTX_new(DTLS_method()));
+        if (!owned) throw Error("SSL_CTX_new failed: " + take_openssl_errors());
+        SSL_CTX* ctx = owned.get();
         const bool ok = SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) &&
                         SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) &&
                         SSL_CTX_set_cipher_list(ctx, cipher_list) &&
-                        SSL_CTX_set1_groups_list(ctx, groups_list) &&
-                        SSL_CTX_use_certificate(ctx, identity.x509.get()) &&
-                        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) &&
-                        SSL_CTX_check_private_key(ctx);
+                        SSL_CTX_set1_groups_list(ctx, groups_list);
         if (!ok) throw Error("configuring DTLS failed: " + take_openssl_errors());
         SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
         SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify, nullptr);
         SSL_CTX_set_keylog_callback(ctx, &Callbacks::keylog);  // a no-op without Config::keylog
-        identity.context = std::move(context);
-    });
-    return identity.context.get();
+        return owned;
+    }();
+    return context.get();
 }
 
 Transport::Transport(Certificate certificate, Config config)
     : certificate_(std::move(certificate)), config_(std::move(config)) {
-    SSL_CTX* ctx = Callbacks::context_for(certificate_);
-    ssl_.reset(SSL_new(ctx));
+    clear_openssl_errors();
+    ssl_.reset(SSL_new(Callbacks::shared_context()));
     BIO* rbio = BIO_new(BIO_s_mem());
     BIO* wbio = BIO_new(BIO_s_mem());
     if (!ssl_ || !rbio || !wbio) {
@@ -177,6 +178,11 @@ Transport::Transport(Certificate certificate, Config config)
         BIO_free(wbio);
         throw Error("SSL_new failed: " + take_openssl_errors());
     }
+    // This transport's identity. SSL_use_PrivateKey checks that the key belongs to the certificate.
+    const Certificate::Impl& identity = certificate_.impl();
+    if (SSL_use_certificate(ssl_.get(), identity.x509.get()) != 1 ||
+        SSL_use_PrivateKey(ssl_.get(), identity.key.get()) != 1)
+        throw Error("setting the DTLS certificate failed: " + take_openssl_errors());
     BIO_set_mem_eof_return(rbio, -1);  // empty means "wait for more", not end of stream
     BIO_set_mem_eof_return(wbio, -1);
     SSL_set_bio(ssl_.get(), rbio, wbio);

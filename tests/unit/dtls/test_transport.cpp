@@ -157,6 +157,35 @@ TEST_CASE("a remote fingerprint in sha-512 is verified too") {
     CHECK(p.b.state() == State::connected);
 }
 
+TEST_CASE("transports alive at once share one DTLS context yet each presents its own certificate") {
+    // All transports of a process share one SSL_CTX and set their identity on their own SSL
+    // object. Four transports with three identities exist together here: each handshake must show
+    // each side the certificate of the transport it talks to, and a fingerprint naming another
+    // live transport's certificate must still be refused.
+    Pair ab(cert_a(), cert_b());
+    Pair ca(cert_c(), cert_a());  // cert_a in two transports at once
+    start(ab, Role::client);
+    start(ca, Role::server, cert_a().fingerprint(), cert_c().fingerprint());
+    REQUIRE(ab.a.state() == State::connected);
+    REQUIRE(ca.a.state() == State::connected);
+    CHECK(ab.a.peer_fingerprint() == cert_b().fingerprint());
+    CHECK(ab.b.peer_fingerprint() == cert_a().fingerprint());
+    CHECK(ca.a.peer_fingerprint() == cert_a().fingerprint());
+    CHECK(ca.b.peer_fingerprint() == cert_c().fingerprint());
+    CHECK(ab.a.local_fingerprint() == cert_a().fingerprint());
+    CHECK(ca.a.local_fingerprint() == cert_c().fingerprint());
+
+    // b expects cert_a's fingerprint, which another live transport presents, but its peer is c.
+    Pair cb(cert_c(), cert_b());
+    start(cb, Role::client, cert_b().fingerprint(), cert_a().fingerprint());
+    CHECK(cb.b.state() == State::failed);
+    REQUIRE(cb.seen_b.failed.has_value());
+    CHECK(cb.seen_b.failed->find("certificate fingerprint mismatch: the peer presented " +
+                                 cert_c().fingerprint()) == 0);
+    CHECK(cb.a.state() == State::failed);
+    CHECK_FALSE(cb.seen_a.connected.has_value());
+}
+
 TEST_CASE("start twice is a usage error") {
     Pair p(cert_a(), cert_b());
     p.a.start(p.now, Role::server, cert_b().fingerprint());
