@@ -153,7 +153,6 @@ class Transport {
     std::string peer_fingerprint_;
     std::string alert_received_;
     std::string alert_sent_;
-    Bytes read_buffer_;
     std::vector<Bytes> pool_;  // recycled DataReceived buffers
 
     Instant now_{};
