@@ -204,6 +204,12 @@ Transport::Transport(Certificate certificate, Config config)
     DTLS_set_timer_cb(ssl_.get(), &Callbacks::timer);
     if (!SSL_set_mtu(ssl_.get(), static_cast<long>(config_.mtu)))
         throw InvalidArgumentError("DTLS MTU " + std::to_string(config_.mtu) + " is too small");
+    // No record we write is larger than the MTU (send() refuses more than max_payload()), so
+    // OpenSSL's write buffer need not hold a 16 KiB record: sized for the default maximum it
+    // costs up to 17 KB per transport for nothing (measured: 3 KB of RSS each). 512 is the smallest
+    // maximum OpenSSL accepts.
+    (void)SSL_set_max_send_fragment(ssl_.get(),
+                                    static_cast<long>(std::max<std::size_t>(config_.mtu, 512)));
 }
 
 Transport::~Transport() = default;
