@@ -280,12 +280,26 @@ bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
         const std::uint16_t length = *reader.u16();
         if (type < 20 || type > 23 || (version >> 8) != 0xfe || !reader.skip(length)) return false;
         if (epoch > 1) continue;  // no renegotiation here: OpenSSL drops it
+        // An encrypted record too short to hold the AEAD nonce and tag cannot be genuine. OpenSSL
+        // 3.0 (seen with 3.0.19) fails the whole connection on one ("internal error" alert) where
+        // RFC 6347 §4.1.2.7 says invalid records are silently discarded, so anyone able to spoof a
+        // datagram to the 5-tuple could end the connection. Drop the datagram here instead.
+        if (epoch == 1 && length < min_encrypted_record()) return false;
         if (seen_before(windows_[epoch], sequence))
             ++stats_.duplicates;
         else if (type == 23)
             has_application_data = true;
     }
     return true;
+}
+
+std::size_t Transport::min_encrypted_record() const {
+    // AES-GCM: 8-byte explicit nonce and 16-byte tag (RFC 5288); ChaCha20-Poly1305: the 16-byte
+    // tag only (RFC 7905). The cipher is known once the ServerHello is processed, before any
+    // record of epoch 1 can be; until then the smaller bound applies.
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+    if (!cipher || SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305) return 16;
+    return 24;
 }
 
 void Transport::feed(ByteSpan datagram) {

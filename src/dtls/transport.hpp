@@ -140,6 +140,7 @@ class Transport {
     void finish_closed(std::string reason);
     std::string describe_error(int ssl_error);
     bool count_records(ByteSpan datagram, bool& has_application_data);
+    std::size_t min_encrypted_record() const;
 
     Certificate certificate_;
     Config config_;

@@ -238,6 +238,34 @@ TEST_CASE("garbage, duplicates and replays are ignored and counted; data still f
     CHECK(as_string(p.seen_b.data[1]) == "two");
 }
 
+TEST_CASE("encrypted records too short for the AEAD nonce and tag are dropped, not fatal") {
+    for (Role role_a : {Role::client, Role::server}) {
+        CAPTURE(role_a == Role::client);
+        Pair p(cert_a(), cert_b());
+        start(p, role_a);
+        REQUIRE(p.b.state() == State::connected);
+        // Application data and alert records of epoch 1 with 0, 5, 16 and 23 bytes of body: all
+        // below AES-128-GCM's 8-byte nonce plus 16-byte tag.
+        std::uint64_t sequence = 1000;
+        for (std::uint8_t type : {std::uint8_t{23}, std::uint8_t{21}}) {
+            for (std::uint8_t length : {0, 5, 16, 23}) {
+                Bytes record = {type, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0, 0, length};
+                record[10] = static_cast<std::uint8_t>(++sequence);
+                record.resize(record.size() + length, 0x42);
+                p.b.handle_input(p.now, record);
+            }
+        }
+        drain_events(p.b, p.seen_b);
+        CHECK(p.b.state() == State::connected);
+        CHECK_FALSE(p.seen_b.failed.has_value());
+        CHECK(p.b.stats().garbage == 8);
+        REQUIRE(p.a.send(message("still here")));
+        p.pump();
+        REQUIRE(p.seen_b.data.size() == 1);
+        CHECK(as_string(p.seen_b.data[0]) == "still here");
+    }
+}
+
 TEST_CASE("close sends close_notify and the peer reports closed") {
     Pair p(cert_a(), cert_b());
     start(p, Role::server);
