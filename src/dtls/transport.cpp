@@ -23,6 +23,10 @@ constexpr const char* cipher_list =
 constexpr const char* groups_list = "X25519:P-256:P-384";
 
 constexpr std::size_t record_header_size = 13;
+// Bytes an AEAD cipher adds to a record's plaintext: AES-GCM's 8-byte explicit nonce and 16-byte
+// tag (RFC 5288), ChaCha20-Poly1305's 16-byte tag (RFC 7905).
+constexpr std::size_t gcm_expansion = 24;
+constexpr std::size_t chacha20_poly1305_expansion = 16;
 constexpr std::size_t max_pending_datagrams = 64;  // kept before start()
 constexpr std::size_t max_pending_bytes = 256 * 1024;
 constexpr std::size_t read_buffer_size = 16 * 1024 + 256;  // one record's plaintext at most
@@ -284,7 +288,8 @@ bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
         // 3.0 (seen with 3.0.19) fails the whole connection on one ("internal error" alert) where
         // RFC 6347 §4.1.2.7 says invalid records are silently discarded, so anyone able to spoof a
         // datagram to the 5-tuple could end the connection. Drop the datagram here instead.
-        if (epoch == 1 && length < min_encrypted_record()) return false;
+        // (The first comparison keeps the cipher lookup off the path of every ordinary record.)
+        if (epoch == 1 && length < gcm_expansion && length < min_encrypted_record()) return false;
         if (seen_before(windows_[epoch], sequence))
             ++stats_.duplicates;
         else if (type == 23)
@@ -294,12 +299,12 @@ bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
 }
 
 std::size_t Transport::min_encrypted_record() const {
-    // AES-GCM: 8-byte explicit nonce and 16-byte tag (RFC 5288); ChaCha20-Poly1305: the 16-byte
-    // tag only (RFC 7905). The cipher is known once the ServerHello is processed, before any
-    // record of epoch 1 can be; until then the smaller bound applies.
+    // The cipher is known once the ServerHello is processed, before any record of epoch 1 can be;
+    // until then the smaller bound applies.
     const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
-    if (!cipher || SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305) return 16;
-    return 24;
+    if (!cipher || SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305)
+        return chacha20_poly1305_expansion;
+    return gcm_expansion;
 }
 
 void Transport::feed(ByteSpan datagram) {
