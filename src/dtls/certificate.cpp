@@ -2,6 +2,7 @@
 
 #include <floe/error.hpp>
 
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -38,10 +39,31 @@ std::string bio_to_string(BIO* bio) {
     return std::string(data, static_cast<std::size_t>(size));
 }
 
+// The P-256 key through the EC_KEY API, deprecated in OpenSSL 3 but still supported there, rather
+// than EVP_EC_gen. With a key from a provider, X509_set_pubkey encodes the public key with the
+// encoder framework and decodes it again with the decoder framework; in OpenSSL 3.0 each builds a
+// context by walking every registered encoder or decoder, which cost 2.3 million instructions per
+// certificate (callgrind, `floe bench W2`): more than key generation and signing together, and a
+// quarter of a whole connection setup. A key made this way carries its ASN.1 method, so
+// X509_set_pubkey writes the SubjectPublicKeyInfo directly. The key is the same: P-256, named
+// curve, uncompressed point.
+EvpPkeyPtr generate_p256_key() {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    EC_KEY* ec = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
+    EvpPkeyPtr key(EVP_PKEY_new());
+    if (!ec || !key || EC_KEY_generate_key(ec) != 1 || EVP_PKEY_assign_EC_KEY(key.get(), ec) != 1) {
+        EC_KEY_free(ec);
+        return nullptr;
+    }
+#pragma GCC diagnostic pop
+    return key;
+}
+
 }  // namespace
 
 Certificate Certificate::generate() {
-    EvpPkeyPtr key(EVP_EC_gen("P-256"));
+    EvpPkeyPtr key = generate_p256_key();
     if (!key) throw_openssl("generating the P-256 key failed");
     X509Ptr x509(X509_new());
     if (!x509) throw_openssl("X509_new failed");

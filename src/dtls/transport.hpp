@@ -10,7 +10,7 @@
 //   wake up at t.poll_timeout();
 //
 // A Transport neither copies nor moves (OpenSSL keeps a pointer to it): hold it in a unique_ptr or
-// an optional. Transports made with the same Certificate share one SSL_CTX.
+// an optional. All transports of the process share one SSL_CTX; each sets its own certificate.
 //
 // Determinism: see docs/dtls.md ("Time"). OpenSSL arms its DTLS timer through DTLS_set_timer_cb,
 // which this object answers with its own schedule and records as a deadline on the caller's clock.
@@ -155,7 +155,6 @@ class Transport {
     std::string peer_fingerprint_;
     std::string alert_received_;
     std::string alert_sent_;
-    Bytes read_buffer_;
     BufferPool pool_{16, 32 * 1024};  // recycled DataReceived buffers
 
     Instant now_{};

@@ -46,6 +46,17 @@ namespace {
 
 constexpr Duration kTimerTick = 10ms;
 
+// usrsctp sizes its global association table at 31 times sctp_hashtblsize buckets (rounded down to
+// a power of two) and its endpoint tables at sctp_hashtblsize: with the default 1,024 that is
+// 144 KB, zero-filled at init. The association table is keyed by association id; 64 gives 1,024
+// buckets, one or two associations per bucket at 1,000 PeerConnection pairs. The endpoint tables
+// are keyed by local port, and every WebRTC association here binds port 5000, so their size does
+// not change a lookup.
+constexpr std::uint32_t kHashTableSize = 64;
+// Each socket's table of its associations (sctp_pcbtblsize, default 256 buckets, 2 KB per socket):
+// a WebRTC socket has exactly one association.
+constexpr std::uint32_t kPerSocketHashTableSize = 4;
+
 void usrsctp_debug(const char* format, ...) {
     if (!log_enabled(LogLevel::trace)) return;
     char line[512];
@@ -87,6 +98,11 @@ struct UsrsctpGlobal {
     static UsrsctpGlobal& get() {
         static UsrsctpGlobal* global = [] {
             auto* g = new UsrsctpGlobal;  // leaked deliberately, with usrsctp's own state
+            // Smaller lookup tables than usrsctp's defaults, which suit a kernel with many
+            // sockets: init zero-fills them, and each page touched is a page fault (the first
+            // connection of a process pays for it) and resident memory. See kHashTableSize.
+            usrsctp_tunable_set_sctp_hashtblsize(kHashTableSize);
+            usrsctp_tunable_set_sctp_pcbtblsize(kPerSocketHashTableSize);
             usrsctp_init_nothreads(0, &Association::on_conn_output, &usrsctp_debug);
             usrsctp_enable_crc32c_offload();
             return g;

@@ -44,6 +44,36 @@ TEST_CASE("two associations establish and exchange text both ways over a DCEP ch
     CHECK(p.b->stats().malformed_dcep == 0);
 }
 
+TEST_CASE("with usrsctp's small lookup tables, 40 associations at once each get their own data") {
+    // usrsctp is initialised with 64 instead of 1,024 for sctp_hashtblsize and 4 instead of 256
+    // for sctp_pcbtblsize (association.cpp): more associations share a bucket, and each must
+    // still find its own packets.
+    std::vector<std::unique_ptr<Pair>> pairs;
+    for (int i = 0; i < 40; ++i) {
+        pairs.push_back(std::make_unique<Pair>());
+        REQUIRE(pairs.back()->establish());
+    }
+    CHECK(usrsctp_sysctl_get_sctp_hashtblsize() == 64);
+    CHECK(usrsctp_sysctl_get_sctp_pcbtblsize() == 4);
+    std::vector<std::uint16_t> ids;
+    for (auto& p : pairs) {
+        auto id = p->a->open_channel("x", "");
+        REQUIRE(id.ok());
+        ids.push_back(*id);
+    }
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        pairs[i]->pump();
+        REQUIRE(pairs[i]->b->send(ids[i], false, as_bytes("pair " + std::to_string(i))).ok());
+    }
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        CAPTURE(i);
+        pairs[i]->pump();
+        const auto got = events_of<event::Message>(pairs[i]->ea);
+        REQUIRE(got.size() == 1);
+        CHECK(text_of(got[0]) == "pair " + std::to_string(i));
+    }
+}
+
 TEST_CASE("the DTLS server opens odd stream ids and the client sees them requested") {
     Pair p;
     REQUIRE(p.establish());
