@@ -12,6 +12,7 @@
 // buffer sizes, stream counts. An Association is not thread-safe; use it from one thread.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -213,6 +214,7 @@ class Association {
     std::optional<std::uint16_t> allocate_id() const;
     DataChannel* find(std::uint16_t id);
     void release_socket(bool abort);
+    bool has_data_in_flight() const;
 
     Config config_;
     State state_ = State::connecting;
@@ -226,6 +228,8 @@ class Association {
     std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
     std::deque<Event> events_;
     std::optional<Instant> last_timer_;
+    Instant active_until_{};             // woken every tick until then (see kIdleTick)
+    std::atomic<bool> activity_{false};  // a packet left since the last tick (conn_output)
     bool resets_pending_ = false;
     bool input_has_abort_ = false;  // the packet being fed to usrsctp carries an ABORT chunk
     Stats stats_;
