@@ -673,3 +673,25 @@ TEST_CASE("reordered and duplicated packets still deliver every message once, in
     for (std::size_t i = 0; i < sent.size(); ++i)
         CHECK(got[i].data == sent[i]);
 }
+
+TEST_CASE("an idle association asks for a tick every 200 ms, an active one every 10 ms") {
+    Pair p;
+    const auto id = open_from_a(p);
+    const auto wait = [](Association& s) { return *s.poll_timeout() - virtual_now(); };
+    // Just after traffic: every tick (a delayed SACK may be owed, data may be in flight).
+    p.run_for(10ms);
+    CHECK(wait(*p.a) <= 10ms);
+    CHECK(wait(*p.b) <= 10ms);
+    // Nothing in flight for longer than the active window: idle.
+    p.run_for(300ms);
+    CHECK(wait(*p.a) == 200ms);
+    CHECK(wait(*p.b) == 200ms);
+    // A send makes it active again at once, before any tick.
+    REQUIRE(p.a->send(id, false, as_bytes("wake up")).ok());
+    CHECK(wait(*p.a) <= 10ms);
+    p.pump();
+    auto messages = events_of<event::Message>(p.eb);
+    REQUIRE_FALSE(messages.empty());
+    CHECK(as_string(messages.back().data) == "wake up");
+    CHECK(wait(*p.b) <= 10ms);  // it received data: its SACK is due within the delay
+}
