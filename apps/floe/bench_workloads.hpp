@@ -45,4 +45,8 @@ struct ScaleResult {
 };
 ScaleResult scale(const std::shared_ptr<Runtime>& runtime, int pairs);
 
+// Configuration::max_streams for every PeerConnection the workloads make from now on (default
+// 1,024, the workloads' setting): `floe bench W4 --streams N` shows what streams cost in memory.
+void set_max_streams(std::uint16_t streams);
+
 }  // namespace floe::cli::bench

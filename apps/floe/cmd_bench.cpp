@@ -149,6 +149,8 @@ int run(Args& args) {
     else
         s.pairs = s.smoke ? std::vector<int>{4} : std::vector<int>{50, 1000};
     if (auto m = args.integer("mib", 1, 4096)) s.mib = static_cast<std::uint64_t>(*m);
+    if (auto n = args.integer("streams", 1, 1024))
+        bench::set_max_streams(static_cast<std::uint16_t>(*n));
     if (auto m = args.integer("message", 16, 256 * 1024)) s.message = static_cast<std::size_t>(*m);
     const auto what = args.positionals();
     args.finish();
@@ -203,8 +205,8 @@ int run(Args& args) {
 }  // namespace
 
 FLOE_COMMAND("bench",
-             "bench W1|W2|W3|W4|W5|all [--runs N] [--pairs N] [--mib N] [--message BYTES] [--json] "
-             "[--smoke]",
+             "bench W1|W2|W3|W4|W5|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
+             "[--streams N] [--json] [--smoke]",
              "the performance workloads on loopback (docs/performance.md)", &run);
 
 }  // namespace floe::cli

@@ -33,6 +33,11 @@ struct Configuration {
 
     // The largest message this peer accepts, advertised as a=max-message-size.
     std::size_t max_message_size = 262144;
+    // SCTP streams asked for each way (1 to 1,024): the most data channels open at once, and the
+    // highest id + 1. usrsctp allocates its per-stream state for all of them when the association
+    // starts, about 100 KB per PeerConnection at 1,024 (docs/performance.md, W4); a server with
+    // many connections of few channels each may ask for fewer.
+    std::uint16_t max_streams = 1024;
 
     // The DTLS certificate; a fresh ECDSA P-256 one per PeerConnection when empty.
     std::optional<Certificate> certificate;

@@ -39,6 +39,10 @@ rtc::CoreConfig core_config(const Configuration& c) {
     rtc::CoreConfig core;
     core.stun_servers = rtc::resolve_ice_servers(c.ice_servers);
     core.max_message_size = c.max_message_size;
+    if (c.max_streams < 1 || c.max_streams > 1024)
+        throw InvalidArgumentError("max_streams " + std::to_string(c.max_streams) +
+                                   " is out of range (1-1024)");
+    core.max_streams = c.max_streams;
     core.certificate = c.certificate ? *c.certificate : Certificate::generate();
     core.keylog_file = c.keylog_file;
     return core;

@@ -424,6 +424,7 @@ void PeerConnectionCore::start_sctp(Instant now) {
     c.remote_port = impl_->remote_params ? impl_->remote_params->sctp_port : 5000;
     c.local_max_message_size = config_.max_message_size;
     c.remote_max_message_size = remote_max_message_size_;
+    c.max_streams = config_.max_streams;
     // SCTP packets must fit one DTLS record: ask DTLS what fits after the negotiated cipher.
     if (const std::size_t fit = impl_->dtls.max_payload(); fit > 0 && fit < c.mtu) {
         FLOE_LOG(LogLevel::debug, kLog) << "SCTP MTU " << fit << " (DTLS payload limit)";
@@ -738,9 +739,10 @@ ChannelHandle PeerConnectionCore::create_data_channel(Instant now, std::string l
             "max_retransmits and max_packet_life_time cannot both be set (W3C TypeError)");
     if (init.negotiated && !init.id)
         throw InvalidArgumentError("a negotiated data channel needs an id");
-    if (init.id && *init.id >= 1024)
+    if (init.id && *init.id >= config_.max_streams)
         throw InvalidArgumentError("data channel id " + std::to_string(*init.id) +
-                                   " is out of range (0-1023)");
+                                   " is out of range (0-" +
+                                   std::to_string(config_.max_streams - 1) + ")");
     if (init.negotiated) {
         for (const auto& [h, c] : impl_->channels)
             if (c.id == init.id && c.state != DataChannelState::closed)

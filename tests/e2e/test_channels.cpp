@@ -79,6 +79,48 @@ TEST_CASE("a channel created after connecting opens, and 100 channels share one 
     CHECK(c.a.get_stats().channels.size() == 100);
 }
 
+TEST_CASE("max_streams bounds the channel ids, and a connection with few streams still talks") {
+    Configuration bad = loopback_config();
+    bad.max_streams = 0;
+    CHECK_THROWS_AS(PeerConnection{bad}, InvalidArgumentError);
+    bad.max_streams = 1025;
+    CHECK_THROWS_AS(PeerConnection{bad}, InvalidArgumentError);
+
+    Configuration few = loopback_config();
+    few.max_streams = 16;
+    PeerConnection a(few), b(few);
+    DataChannelInit init;
+    init.negotiated = true;
+    init.id = 16;
+    CHECK_THROWS_AS(a.create_data_channel("too high", init), InvalidArgumentError);
+    init.id = 15;
+    auto x = a.create_data_channel("top", init);
+    auto y = b.create_data_channel("top", init);
+    auto dcep = a.create_data_channel("dcep");
+    std::shared_ptr<DataChannel> incoming;
+    std::mutex mutex;
+    b.on_data_channel([&](std::shared_ptr<DataChannel> dc) {
+        std::lock_guard lock(mutex);
+        incoming = dc;
+    });
+    signal_complete(a, b);
+    Inbox at_y;
+    at_y.attach(y);
+    REQUIRE(eventually([&] {
+        return x->ready_state() == DataChannelState::open &&
+               dcep->ready_state() == DataChannelState::open;
+    }));
+    CHECK(*x->id() == 15);
+    CHECK(*dcep->id() < 16);
+    x->send("highest id");
+    REQUIRE(eventually([&] { return at_y.size() == 1; }));
+    CHECK(at_y.at(0).text() == "highest id");
+    REQUIRE(eventually([&] {
+        std::lock_guard lock(mutex);
+        return incoming != nullptr;
+    }));
+}
+
 TEST_CASE("negotiated channels with the same id talk without DCEP") {
     Connected c;
     DataChannelInit init;
