@@ -38,7 +38,8 @@ double Random::unit() {
 
 std::string Random::string(std::size_t length, std::string_view alphabet) {
     std::string out(length, '\0');
-    for (auto& c : out) c = alphabet[uniform(alphabet.size())];
+    for (auto& c : out)
+        c = alphabet[uniform(alphabet.size())];
     return out;
 }
 
@@ -103,11 +104,14 @@ std::uint64_t splitmix64(std::uint64_t& x) {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 SeededRandom::SeededRandom(std::uint64_t seed) {
-    for (auto& s : state_) s = splitmix64(seed);
+    for (auto& s : state_)
+        s = splitmix64(seed);
 }
 
 std::uint64_t SeededRandom::next() {
