@@ -544,13 +544,15 @@ void PeerConnectionCore::pump(Instant now) {
                 if (!impl_->dtls.send(*p)) {
                     // Once DTLS has closed (the peer's close_notify), SCTP's last packets (its
                     // ABORT) have nowhere to go: expected. A refusal while connected is a bug.
-                    const bool connected = impl_->dtls.state() == dtls::State::connected;
-                    FLOE_LOG(connected ? LogLevel::warn : LogLevel::debug, kLog)
-                        << "DTLS refused an SCTP packet of " << p->size() << " bytes ("
-                        << (connected ? "limit " + std::to_string(impl_->dtls.max_payload())
-                                      : std::string("DTLS ") +
-                                            std::string(dtls::to_string(impl_->dtls.state())))
-                        << ")";
+                    if (impl_->dtls.state() == dtls::State::connected) {
+                        FLOE_LOG(LogLevel::warn, kLog)
+                            << "DTLS refused an SCTP packet of " << p->size() << " bytes (limit "
+                            << impl_->dtls.max_payload() << ")";
+                    } else {
+                        FLOE_LOG(LogLevel::debug, kLog)
+                            << "SCTP packet of " << p->size() << " bytes dropped: DTLS is "
+                            << dtls::to_string(impl_->dtls.state());
+                    }
                 }
                 // One application-data record per datagram: dtls::Transport packs every record
                 // that fits into one datagram, and aiortc (1.4) reads only the first record of

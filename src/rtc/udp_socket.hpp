@@ -106,7 +106,6 @@ class UdpSocket {
     std::unique_ptr<std::uint8_t[]> buffer_;  // start_receive's (its reads are asynchronous)
     Stats stats_;
     bool gso_ = false;
-    bool gro_ = false;
     ReceiveHandler on_datagram_;
     ErrorHandler on_error_;
     std::function<void()> on_batch_end_;
