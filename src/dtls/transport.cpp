@@ -22,7 +22,6 @@ constexpr const char* cipher_list =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305";
 constexpr const char* groups_list = "X25519:P-256:P-384";
 
-constexpr std::size_t record_header_size = 13;
 // Bytes an AEAD cipher adds to a record's plaintext: AES-GCM's 8-byte explicit nonce and 16-byte
 // tag (RFC 5288), ChaCha20-Poly1305's 16-byte tag (RFC 7905).
 constexpr std::size_t gcm_expansion = 24;
@@ -48,27 +47,6 @@ void clear_openssl_errors() {
 
 Transport& transport_of(const SSL* ssl) {
     return *static_cast<Transport*>(SSL_get_app_data(ssl));
-}
-
-// Counting-only anti-replay window (RFC 6347 §4.1.2.6): true when `seq` was seen or is too old.
-template <class Window>
-bool seen_before(Window& w, std::uint64_t seq) {
-    if (!w.any) {
-        w = {seq, 1, true};
-        return false;
-    }
-    if (seq > w.top) {
-        const std::uint64_t shift = seq - w.top;
-        w.mask = shift >= 64 ? 1 : (w.mask << shift) | 1;
-        w.top = seq;
-        return false;
-    }
-    const std::uint64_t diff = w.top - seq;
-    if (diff >= 64) return true;
-    const std::uint64_t bit = std::uint64_t{1} << diff;
-    if (w.mask & bit) return true;
-    w.mask |= bit;
-    return false;
 }
 
 }  // namespace
@@ -206,6 +184,10 @@ Transport::Transport(Certificate certificate, Config config)
     SSL_set_app_data(ssl_.get(), this);
     SSL_set_info_callback(ssl_.get(), &Callbacks::info);
     DTLS_set_timer_cb(ssl_.get(), &Callbacks::timer);
+    if (!config_.cipher_suites.empty() &&
+        SSL_set_cipher_list(ssl_.get(), config_.cipher_suites.c_str()) != 1)
+        throw InvalidArgumentError("DTLS cipher suites \"" + config_.cipher_suites +
+                                   "\": " + take_openssl_errors());
     if (!SSL_set_mtu(ssl_.get(), static_cast<long>(config_.mtu)))
         throw InvalidArgumentError("DTLS MTU " + std::to_string(config_.mtu) + " is too small");
     // No record we write is larger than the MTU (send() refuses more than max_payload()), so
@@ -276,24 +258,25 @@ bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
     ByteReader reader(datagram);
     if (reader.empty()) return false;
     while (!reader.empty()) {
-        if (reader.remaining() < record_header_size) return false;
-        const std::uint8_t type = *reader.u8();
-        const std::uint16_t version = *reader.u16();
-        const std::uint16_t epoch = *reader.u16();
-        const std::uint64_t sequence = *reader.u48();
-        const std::uint16_t length = *reader.u16();
-        if (type < 20 || type > 23 || (version >> 8) != 0xfe || !reader.skip(length)) return false;
-        if (epoch > 1) continue;  // no renegotiation here: OpenSSL drops it
+        const auto record = next_record(reader);
+        if (!record) return false;
+        const std::size_t length = record->body.size();
+        if (record->epoch > 1) continue;  // no renegotiation here: OpenSSL or we drop it
         // An encrypted record too short to hold the AEAD nonce and tag cannot be genuine. OpenSSL
         // 3.0 (seen with 3.0.19) fails the whole connection on one ("internal error" alert) where
         // RFC 6347 §4.1.2.7 says invalid records are silently discarded, so anyone able to spoof a
         // datagram to the 5-tuple could end the connection. Drop the datagram here instead.
         // (The first comparison keeps the cipher lookup off the path of every ordinary record.)
-        if (epoch == 1 && length < gcm_expansion && length < min_encrypted_record()) return false;
-        if (seen_before(windows_[epoch], sequence))
+        if (record->epoch == 1 && length < gcm_expansion && length < min_encrypted_record())
+            return false;
+        if (protection_) continue;  // feed_protected() keeps its own window
+        ReplayWindow& window = windows_[record->epoch];
+        if (window.seen(record->sequence)) {
             ++stats_.duplicates;
-        else if (type == 23)
-            has_application_data = true;
+        } else {
+            window.accept(record->sequence);
+            if (record->type == 23) has_application_data = true;
+        }
     }
     return true;
 }
@@ -315,6 +298,10 @@ void Transport::feed(ByteSpan datagram) {
             << "dropped a " << datagram.size() << "-byte datagram that is not DTLS";
         return;
     }
+    if (protection_) {
+        feed_protected(datagram);
+        return;
+    }
     if (BIO_write(rbio_, datagram.data(), static_cast<int>(datagram.size())) <= 0) return;
     if (state_ == State::connecting) {
         advance();
@@ -334,11 +321,16 @@ void Transport::advance() {
         state_ = State::connected;
         handshake_deadline_.reset();
         after_openssl_call();
+        const char* name = SSL_get_cipher_name(ssl_.get());
+        cipher_name_ = name ? name : "";
+        max_payload_ = DTLS_get_data_mtu(ssl_.get());
         FLOE_LOG(LogLevel::info, "dtls")
-            << "connected, " << cipher() << ", peer " << peer_fingerprint_;
-        events_.push_back(event::Connected{cipher(), peer_fingerprint_});
+            << "connected, " << cipher_name_ << ", peer " << peer_fingerprint_;
+        events_.push_back(event::Connected{cipher_name_, peer_fingerprint_});
         bool delivered = false;
         read_application_data(delivered);  // records behind the Finished, in the same datagram
+        if (state_ == State::connected && config_.record_layer == RecordLayer::floe)
+            start_record_layer();
         return;
     }
     const int error = SSL_get_error(ssl_.get(), result);
@@ -347,6 +339,126 @@ void Transport::advance() {
         return;
     }
     fail(describe_error(error));
+}
+
+// Records after the handshake. OpenSSL runs the handshake; once it completes, floe's record layer
+// (RecordProtection, keys from the same master secret) opens every epoch-1 application data and
+// alert record, and seals what we send once OpenSSL can no longer need to write:
+// - The client's last flight is its Finished; it completes on the server's Finished, which proves
+//   the server has it. It never writes again: both directions switch at once.
+// - The server completes when it sends its Finished. If that flight is lost the client sends its
+//   own again, and OpenSSL must answer with a retransmission, written with OpenSSL's keys and
+//   epoch-1 sequence numbers. So until the first application data record from the client (proof
+//   that it completed) arrives, handshake records still go to OpenSSL and OpenSSL writes; then
+//   sealing switches to floe, starting after the last sequence number OpenSSL wrote (read from its
+//   output: two writers with one key must never use one nonce), and OpenSSL is not used again.
+// Once floe writes, handshake records are dropped (counted as late_handshake): renegotiation is
+// off, and nothing else may make OpenSSL write. Records OpenSSL read before the switch are not in
+// floe's replay window, so each could be replayed once, within the first moments of the
+// connection; SCTP discards duplicate packets (RFC 9260 §6.2) and RFC 6347 §4.1.2.6 leaves replay
+// detection to the receiver.
+void Transport::start_record_layer() {
+    std::string error;
+    protection_ = RecordProtection::derive(ssl_.get(), role_ == Role::client, error);
+    if (!protection_) {
+        FLOE_LOG(LogLevel::info, "dtls") << "OpenSSL keeps the record layer: " << error;
+        return;
+    }
+    if (role_ == Role::client) take_over_writes();
+}
+
+void Transport::take_over_writes() {
+    // OpenSSL's output not yet handed out counts too.
+    char* raw = nullptr;
+    const long size = BIO_get_mem_data(wbio_, &raw);
+    if (size > 0 && out_position_ < static_cast<std::size_t>(size))
+        note_openssl_output(ByteSpan(reinterpret_cast<const std::uint8_t*>(raw) + out_position_,
+                                     static_cast<std::size_t>(size) - out_position_));
+    protection_->set_next_write_sequence(openssl_next_sequence_);
+    openssl_writes_ = false;
+    FLOE_LOG(LogLevel::debug, "dtls")
+        << "records sealed by floe from epoch 1 sequence " << openssl_next_sequence_;
+}
+
+// Tracks the next epoch-1 sequence number after what OpenSSL has written (see above).
+void Transport::note_openssl_output(ByteSpan records) {
+    ByteReader reader(records);
+    while (auto record = next_record(reader)) {
+        if (record->epoch == 1)
+            openssl_next_sequence_ = std::max(openssl_next_sequence_, record->sequence + 1);
+    }
+}
+
+void Transport::feed_protected(ByteSpan datagram) {
+    bool rejected = false;
+    bool opened_data = false;
+    bool to_openssl = false;
+    ByteReader reader(datagram);
+    while (state_ == State::connected && !reader.empty()) {
+        const auto record = next_record(reader);  // count_records() checked the whole datagram
+        if (!record) break;
+        const bool ours =
+            record->epoch == 1 &&
+            (record->type == static_cast<std::uint8_t>(ContentType::application_data) ||
+             record->type == static_cast<std::uint8_t>(ContentType::alert));
+        if (ours) {
+            if (read_window_.seen(record->sequence)) {
+                ++stats_.duplicates;
+            } else if (!open_record(*record)) {
+                rejected = true;
+            } else if (record->type == static_cast<std::uint8_t>(ContentType::application_data)) {
+                opened_data = true;
+            }
+        } else if (record->epoch > 1) {
+            continue;  // no renegotiation
+        } else if (openssl_writes_) {
+            const ByteSpan whole(record->header.data(), record_header_size + record->body.size());
+            if (BIO_write(rbio_, whole.data(), static_cast<int>(whole.size())) > 0)
+                to_openssl = true;
+        } else {
+            ++stats_.late_handshake;
+        }
+    }
+    if (rejected) ++stats_.garbage;
+    if (to_openssl) {
+        bool delivered = false;
+        read_application_data(delivered);  // a retransmitted flight: OpenSSL answers it
+        if (BIO_ctrl_pending(rbio_) > 0) (void)BIO_reset(rbio_);
+    }
+    if (opened_data && openssl_writes_ && state_ == State::connected) take_over_writes();
+}
+
+// Opens one record of epoch 1 and acts on it; false when it does not authenticate.
+bool Transport::open_record(const Record& record) {
+    Bytes data = pool_.take();
+    data.resize(record.body.size());
+    const auto size = protection_->open(record, data);
+    if (!size) {
+        pool_.give(std::move(data));
+        return false;
+    }
+    read_window_.accept(record.sequence);
+    data.resize(*size);
+    if (record.type == static_cast<std::uint8_t>(ContentType::application_data)) {
+        ++stats_.records_received;
+        events_.push_back(event::DataReceived{std::move(data)});
+        return true;
+    }
+    // An alert (RFC 5246 §7.2): level, description.
+    ByteReader alert(data);
+    const auto level = alert.u8();
+    const auto description = alert.u8();
+    pool_.give(std::move(data));
+    if (!level || !description) return true;
+    const int value = (*level << 8) | *description;
+    const std::string name = std::string(SSL_alert_type_string_long(value)) + " alert " +
+                             SSL_alert_desc_string_long(value);
+    FLOE_LOG(LogLevel::debug, "dtls") << "received " << name;
+    if (*description == SSL_AD_CLOSE_NOTIFY)
+        finish_closed("peer sent close_notify");
+    else if (*level == SSL3_AL_FATAL)
+        fail("peer sent " + name);
+    return true;
 }
 
 void Transport::read_application_data(bool& delivered) {
@@ -427,16 +539,30 @@ std::optional<Instant> Transport::poll_timeout() const {
 }
 
 std::optional<ByteSpan> Transport::poll_transmit() {
+    // OpenSSL's records first (written before any of ours), then the ones floe sealed.
     char* raw = nullptr;
     const long size = BIO_get_mem_data(wbio_, &raw);
-    if (size <= 0 || out_position_ >= static_cast<std::size_t>(size)) {
-        if (size > 0) (void)BIO_reset(wbio_);
-        out_position_ = 0;
-        return std::nullopt;
+    if (size > 0) {
+        const ByteSpan all(reinterpret_cast<const std::uint8_t*>(raw),
+                           static_cast<std::size_t>(size));
+        if (auto datagram = next_datagram(all, out_position_)) {
+            if (openssl_writes_ && config_.record_layer == RecordLayer::floe)
+                note_openssl_output(*datagram);
+            return datagram;
+        }
+        (void)BIO_reset(wbio_);
     }
-    // Records are contiguous in the BIO; pack as many whole ones as fit in the MTU.
-    const ByteSpan all(reinterpret_cast<const std::uint8_t*>(raw), static_cast<std::size_t>(size));
-    const std::size_t start = out_position_;
+    out_position_ = 0;
+    if (auto datagram = next_datagram(sealed_, sealed_position_)) return datagram;
+    sealed_.clear();
+    sealed_position_ = 0;
+    return std::nullopt;
+}
+
+// Records are contiguous in `all`; packs as many whole ones from `position` as fit in the MTU.
+std::optional<ByteSpan> Transport::next_datagram(ByteSpan all, std::size_t& position) {
+    if (position >= all.size()) return std::nullopt;
+    const std::size_t start = position;
     std::size_t end = start;
     while (end < all.size()) {
         std::size_t record = all.size() - end;
@@ -445,7 +571,7 @@ std::optional<ByteSpan> Transport::poll_transmit() {
         if (end > start && end - start + record > config_.mtu) break;
         end += record;
     }
-    out_position_ = end;
+    position = end;
     ++stats_.datagrams_sent;
     return all.subspan(start, end - start);
 }
@@ -461,6 +587,14 @@ std::optional<Event> Transport::poll_event() {
 
 bool Transport::send(ByteSpan data) {
     if (state_ != State::connected || data.empty() || data.size() > max_payload()) return false;
+    if (!openssl_writes_) {
+        if (!protection_->seal(ContentType::application_data, data, sealed_)) {
+            fail("sealing a record failed");
+            return false;
+        }
+        ++stats_.records_sent;
+        return true;
+    }
     clear_openssl_errors();
     const int n = SSL_write(ssl_.get(), data.data(), static_cast<int>(data.size()));
     if (n != static_cast<int>(data.size())) {
@@ -478,7 +612,11 @@ void Transport::recycle(Bytes buffer) {
 void Transport::close(Instant now) {
     now_ = now;
     if (state_ == State::closed || state_ == State::failed) return;
-    if (state_ == State::connected) {
+    if (state_ == State::connected && !openssl_writes_) {
+        // RFC 5246 §7.2.1: a warning-level close_notify.
+        const std::uint8_t close_notify[] = {SSL3_AL_WARNING, SSL_AD_CLOSE_NOTIFY};
+        (void)protection_->seal(ContentType::alert, close_notify, sealed_);
+    } else if (state_ == State::connected) {
         clear_openssl_errors();
         (void)SSL_shutdown(ssl_.get());  // writes close_notify
         (void)take_openssl_errors();
@@ -487,12 +625,11 @@ void Transport::close(Instant now) {
 }
 
 std::size_t Transport::max_payload() const {
-    return state_ == State::connected ? DTLS_get_data_mtu(ssl_.get()) : 0;
+    return state_ == State::connected ? max_payload_ : 0;
 }
 
 std::string Transport::cipher() const {
-    const char* name = SSL_get_cipher_name(ssl_.get());
-    return state_ == State::connected && name ? name : "";
+    return state_ == State::connected ? cipher_name_ : "";
 }
 
 void Transport::fail(std::string reason) {

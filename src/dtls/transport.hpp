@@ -9,6 +9,10 @@
 //   while (auto d = t.poll_transmit()) send(*d);  while (auto e = t.poll_event()) ...;
 //   wake up at t.poll_timeout();
 //
+// After the handshake, application data records are sealed and opened by floe
+// (dtls/record_protection.hpp) with the keys OpenSSL negotiated, unless Config::record_layer says
+// otherwise; see "Records after the handshake" in transport.cpp for when each side switches.
+//
 // A Transport neither copies nor moves (OpenSSL keeps a pointer to it): hold it in a unique_ptr or
 // an optional. All transports of the process share one SSL_CTX; each sets its own certificate.
 //
@@ -33,12 +37,16 @@
 #include "common/time.hpp"
 #include "dtls/fingerprint.hpp"
 #include "dtls/openssl.hpp"
+#include "dtls/record_protection.hpp"
 
 namespace floe::dtls {
 
 // From the JSEP setup negotiation: `a=setup:active` is the DTLS client.
 enum class Role { client, server };
 enum class State { idle, connecting, connected, closed, failed };
+// Who protects application data once the handshake is done: floe's record layer (the default:
+// a fraction of OpenSSL's cost per record) or OpenSSL's own, kept for comparison and as a fallback.
+enum class RecordLayer { floe, openssl };
 std::string_view to_string(State state);
 
 struct Config {
@@ -52,6 +60,9 @@ struct Config {
     // Called with each NSS key-log line ("CLIENT_RANDOM <hex> <hex>", no newline); write them to a
     // file to let Wireshark or tshark decrypt a capture. Empty: no key log.
     std::function<void(std::string_view line)> keylog;
+    RecordLayer record_layer = RecordLayer::floe;
+    // OpenSSL cipher list to offer instead of the browsers' three AEAD suites (tests pick one).
+    std::string cipher_suites;
 };
 
 namespace event {
@@ -87,6 +98,7 @@ struct Stats {
     std::uint64_t retransmissions = 0;        // handshake flights sent again on timeout
     std::uint64_t records_sent = 0;           // application data records
     std::uint64_t records_received = 0;       // application data records delivered
+    std::uint64_t late_handshake = 0;  // handshake records dropped once floe seals all records
 };
 
 class Transport {
@@ -142,6 +154,12 @@ class Transport {
     std::string describe_error(int ssl_error);
     bool count_records(ByteSpan datagram, bool& has_application_data);
     std::size_t min_encrypted_record() const;
+    void feed_protected(ByteSpan datagram);
+    bool open_record(const Record& record);
+    void start_record_layer();
+    void take_over_writes();
+    void note_openssl_output(ByteSpan records);
+    std::optional<ByteSpan> next_datagram(ByteSpan all, std::size_t& position);
 
     Certificate certificate_;
     Config config_;
@@ -168,13 +186,18 @@ class Transport {
     std::size_t next_event_ = 0;
     std::size_t out_position_ = 0;  // bytes of wbio_ handed out by poll_transmit
 
-    // Anti-replay bookkeeping for counting duplicates (OpenSSL drops them itself).
-    struct ReplayWindow {
-        std::uint64_t top = 0;
-        std::uint64_t mask = 0;
-        bool any = false;
-    };
+    // Records OpenSSL reads: windows for counting duplicates (OpenSSL drops them itself).
     ReplayWindow windows_[2];  // epochs 0 and 1
+
+    // Floe's record layer (see transport.cpp, "Records after the handshake").
+    std::optional<RecordProtection> protection_;  // reads epoch-1 data and alerts once set
+    bool openssl_writes_ = true;                  // false once protection_ seals what we send
+    std::uint64_t openssl_next_sequence_ = 0;     // after the epoch-1 records OpenSSL wrote
+    ReplayWindow read_window_;                    // records protection_ opened
+    Bytes sealed_;                                // records protection_ sealed, to transmit
+    std::size_t sealed_position_ = 0;             // bytes of sealed_ handed out
+    std::string cipher_name_;
+    std::size_t max_payload_ = 0;
 
     Stats stats_;
 };

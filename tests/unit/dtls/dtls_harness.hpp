@@ -65,6 +65,8 @@ struct Pair {
 
     Pair(Certificate ca, Certificate cb, dtls::Config config = {})
         : a(std::move(ca), config), b(std::move(cb), config) {}
+    Pair(Certificate ca, Certificate cb, dtls::Config config_a, dtls::Config config_b)
+        : a(std::move(ca), std::move(config_a)), b(std::move(cb), std::move(config_b)) {}
 
     // Moves datagrams both ways until neither side has anything to say.
     void pump() {

@@ -1,0 +1,279 @@
+// floe's DTLS record layer (dtls/record_protection.hpp) against OpenSSL's: every suite, both roles,
+// each side on either layer, so that what one seals the other must open; the switch from
+// OpenSSL's writer to floe's never reuses a sequence number (an AEAD nonce); and records that
+// arrive after the switch are authenticated, replay-checked and never handed back to OpenSSL.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+
+#include "common/byte_reader.hpp"
+#include "dtls/record_protection.hpp"
+#include "dtls/transport.hpp"
+#include "dtls_harness.hpp"
+
+using namespace floe;
+using namespace floe::dtls;
+using namespace floe::test;
+
+namespace {
+
+constexpr const char* suites[] = {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                                  "ECDHE-ECDSA-CHACHA20-POLY1305"};
+
+Config config_for(const char* suite, RecordLayer layer) {
+    Config c;
+    c.cipher_suites = suite;
+    c.record_layer = layer;
+    return c;
+}
+
+void start(Pair& p, Role role_a) {
+    if (role_a == Role::server) {
+        p.a.start(p.now, Role::server, cert_b().fingerprint());
+        p.b.start(p.now, Role::client, cert_a().fingerprint());
+    } else {
+        p.b.start(p.now, Role::server, cert_a().fingerprint());
+        p.a.start(p.now, Role::client, cert_b().fingerprint());
+    }
+    p.pump();
+}
+
+Bytes payload(std::size_t size, std::uint8_t seed) {
+    Bytes b(size);
+    for (std::size_t i = 0; i < size; ++i)
+        b[i] = static_cast<std::uint8_t>(seed + i * 7);
+    return b;
+}
+
+// Every epoch-1 record in the datagrams a transport sent, in order.
+std::vector<Record> epoch1_records(const std::vector<Bytes>& datagrams) {
+    std::vector<Record> out;
+    for (const auto& d : datagrams) {
+        ByteReader reader(d);
+        while (auto r = next_record(reader))
+            if (r->epoch == 1) out.push_back(*r);
+    }
+    return out;
+}
+
+void check_unique_increasing(const std::vector<Record>& records) {
+    for (std::size_t i = 1; i < records.size(); ++i)
+        CHECK(records[i].sequence > records[i - 1].sequence);
+}
+
+}  // namespace
+
+TEST_CASE("floe's records and OpenSSL's are interchangeable: every suite, role and pairing") {
+    const RecordLayer layers[][2] = {{RecordLayer::floe, RecordLayer::floe},
+                                     {RecordLayer::floe, RecordLayer::openssl},
+                                     {RecordLayer::openssl, RecordLayer::floe}};
+    for (const char* suite : suites) {
+        for (const auto& layer : layers) {
+            for (Role role_a : {Role::client, Role::server}) {
+                CAPTURE(suite);
+                CAPTURE(layer[0] == RecordLayer::floe);
+                CAPTURE(layer[1] == RecordLayer::floe);
+                CAPTURE(role_a == Role::client);
+                Pair p(cert_a(), cert_b(), config_for(suite, layer[0]),
+                       config_for(suite, layer[1]));
+                start(p, role_a);
+                REQUIRE(p.a.state() == State::connected);
+                REQUIRE(p.b.state() == State::connected);
+                CHECK(p.a.cipher() == suite);
+                CHECK(p.a.max_payload() == p.b.max_payload());
+                // Sizes from one byte to the largest a record may carry, several records per
+                // datagram, both ways, several rounds (the server switches writers after the
+                // client's first record).
+                const std::size_t sizes[] = {1, 100, p.a.max_payload() - 1, p.a.max_payload(),
+                                             2, 3};
+                std::uint8_t seed = 0;
+                for (int round = 0; round < 3; ++round) {
+                    for (std::size_t size : sizes) {
+                        REQUIRE(p.a.send(payload(size, ++seed)));
+                        REQUIRE(p.b.send(payload(size, static_cast<std::uint8_t>(seed + 100))));
+                    }
+                    p.pump();
+                }
+                REQUIRE(p.seen_b.data.size() == 18);
+                REQUIRE(p.seen_a.data.size() == 18);
+                seed = 0;
+                for (int round = 0; round < 3; ++round) {
+                    for (std::size_t i = 0; i < 6; ++i) {
+                        ++seed;
+                        CHECK(p.seen_b.data[round * 6 + i] == payload(sizes[i], seed));
+                        CHECK(p.seen_a.data[round * 6 + i] ==
+                              payload(sizes[i], static_cast<std::uint8_t>(seed + 100)));
+                    }
+                }
+                CHECK_FALSE(p.a.send(payload(p.a.max_payload() + 1, 0)));
+                for (const auto& d : p.seen_a.sent)
+                    CHECK(d.size() <= Config{}.mtu);
+                check_unique_increasing(epoch1_records(p.seen_a.sent));
+                check_unique_increasing(epoch1_records(p.seen_b.sent));
+                CHECK(p.a.stats().garbage == 0);
+                CHECK(p.b.stats().garbage == 0);
+
+                // close_notify sealed by one layer is understood by the other.
+                p.a.close(p.now);
+                p.pump();
+                CHECK(p.b.state() == State::closed);
+                REQUIRE(p.seen_b.closed.has_value());
+                CHECK(*p.seen_b.closed == "peer sent close_notify");
+            }
+        }
+    }
+}
+
+TEST_CASE(
+    "the server keeps OpenSSL's writer until the client's first record, then continues its "
+    "sequence numbers") {
+    Pair p(cert_a(), cert_b());
+    start(p, Role::server);  // a is the server
+    REQUIRE(p.a.state() == State::connected);
+    // Before any client record: the server's records still come from OpenSSL...
+    REQUIRE(p.a.send(payload(50, 1)));
+    REQUIRE(p.a.send(payload(50, 2)));
+    p.pump();
+    // ...then the client's first record moves the server to floe's writer.
+    REQUIRE(p.b.send(payload(50, 3)));
+    p.pump();
+    REQUIRE(p.a.send(payload(50, 4)));
+    p.pump();
+    REQUIRE(p.seen_b.data.size() == 3);
+    CHECK(p.seen_b.data[2] == payload(50, 4));
+    const auto records = epoch1_records(p.seen_a.sent);
+    // The server's Finished, its two records through OpenSSL, one through floe: 0, 1, 2, 3.
+    REQUIRE(records.size() == 4);
+    for (std::size_t i = 0; i < records.size(); ++i)
+        CHECK(records[i].sequence == i);
+}
+
+TEST_CASE("a lost final flight is retransmitted by OpenSSL, and floe seals after it") {
+    VirtualWallClock clock;
+    Pair p(cert_a(), cert_b());
+    clock.set(p.now);
+    p.a.start(p.now, Role::server, cert_b().fingerprint());
+    p.b.start(p.now, Role::client, cert_a().fingerprint());
+    // Run the handshake by hand, dropping the server's first flight after it is connected (its
+    // ChangeCipherSpec and Finished).
+    bool dropped = false;
+    for (int round = 0; round < 20 && p.b.state() != State::connected; ++round) {
+        const bool server_done = p.a.state() == State::connected;
+        auto from_a = drain_transmits(p.a, p.seen_a);
+        auto from_b = drain_transmits(p.b, p.seen_b);
+        if (server_done && !dropped && !from_a.empty()) {
+            from_a.clear();
+            dropped = true;
+        }
+        for (auto& d : from_a)
+            p.b.handle_input(p.now, d);
+        for (auto& d : from_b)
+            p.a.handle_input(p.now, d);
+        if (from_a.empty() && from_b.empty()) {
+            // Nothing in flight: the client waits for its retransmission timer.
+            const auto deadline = p.b.poll_timeout();
+            REQUIRE(deadline.has_value());
+            p.now = *deadline;
+            clock.set(p.now);
+            p.b.handle_timeout(p.now);
+        }
+    }
+    REQUIRE(dropped);
+    REQUIRE(p.b.state() == State::connected);
+    CHECK(p.b.stats().retransmissions >= 1);
+    drain_events(p.a, p.seen_a);
+    drain_events(p.b, p.seen_b);
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(p.b.send(payload(80, static_cast<std::uint8_t>(i))));
+        REQUIRE(p.a.send(payload(80, static_cast<std::uint8_t>(i + 10))));
+        p.pump();
+    }
+    REQUIRE(p.seen_a.data.size() == 3);
+    REQUIRE(p.seen_b.data.size() == 3);
+    CHECK(p.seen_b.data[2] == payload(80, 12));
+    // The server's Finished went out twice, each with its own sequence number, and its records
+    // after them continue from there.
+    const auto records = epoch1_records(p.seen_a.sent);
+    REQUIRE(records.size() == 5);
+    check_unique_increasing(records);
+    CHECK(records[0].sequence == 0);
+    CHECK(records[4].sequence == 4);
+}
+
+TEST_CASE("once floe writes, old handshake records are dropped and OpenSSL says nothing") {
+    Pair p(cert_a(), cert_b());
+    start(p, Role::server);             // a is the server
+    REQUIRE(p.b.send(payload(10, 1)));  // the client's first record: the server switches
+    p.pump();
+    REQUIRE(p.seen_a.data.size() == 1);
+    // Replay every datagram of the client's handshake at the server.
+    std::size_t replayed = 0;
+    for (const auto& d : p.seen_b.sent) {
+        ByteReader reader(d);
+        auto r = next_record(reader);
+        if (r && r->type == static_cast<std::uint8_t>(ContentType::handshake)) {
+            p.a.handle_input(p.now, d);
+            ++replayed;
+        }
+    }
+    REQUIRE(replayed >= 2);
+    CHECK(drain_transmits(p.a, p.seen_a).empty());
+    CHECK(p.a.stats().late_handshake > 0);
+    CHECK(p.a.state() == State::connected);
+    REQUIRE(p.a.send(payload(10, 2)));
+    p.pump();
+    REQUIRE(p.seen_b.data.size() == 1);
+    CHECK(p.seen_b.data[0] == payload(10, 2));
+}
+
+TEST_CASE("records of floe's layer: replays are dropped, altered ones fail, the connection lives") {
+    for (Role role_a : {Role::client, Role::server}) {
+        CAPTURE(role_a == Role::client);
+        Pair p(cert_a(), cert_b());
+        start(p, role_a);
+        REQUIRE(p.b.send(payload(10, 0)));  // moves a server a to floe's writer
+        p.pump();
+        REQUIRE(p.a.send(payload(300, 1)));
+        auto sent = drain_transmits(p.a, p.seen_a);
+        REQUIRE(sent.size() == 1);
+        // Altered in each part: the header (authenticated as additional data), the explicit
+        // nonce, the ciphertext, the tag. Each fails authentication; none is delivered.
+        for (std::size_t at : {std::size_t{0}, std::size_t{4}, std::size_t{12}, std::size_t{15},
+                               std::size_t{100}, sent[0].size() - 1}) {
+            CAPTURE(at);
+            Bytes altered = sent[0];
+            altered[at] ^= at == 0 ? 0x03 : 0x01;  // type 23 -> 20: still a DTLS record
+            p.b.handle_input(p.now, altered);
+        }
+        p.b.handle_input(p.now, sent[0]);
+        p.b.handle_input(p.now, sent[0]);  // a replay
+        drain_events(p.b, p.seen_b);
+        REQUIRE(p.seen_b.data.size() == 1);
+        CHECK(p.seen_b.data[0] == payload(300, 1));
+        CHECK(p.b.stats().duplicates == 1);
+        CHECK(p.b.state() == State::connected);
+        REQUIRE(p.a.send(payload(20, 2)));
+        p.pump();
+        REQUIRE(p.seen_b.data.size() == 2);
+        CHECK(p.seen_b.data[1] == payload(20, 2));
+    }
+}
+
+TEST_CASE("the replay window takes records out of order within 64 and refuses older ones") {
+    ReplayWindow w;
+    CHECK_FALSE(w.seen(5));
+    w.accept(5);
+    CHECK(w.seen(5));
+    CHECK_FALSE(w.seen(3));
+    w.accept(3);
+    CHECK(w.seen(3));
+    w.accept(100);
+    CHECK(w.seen(36));  // 64 behind the top: outside the window
+    CHECK_FALSE(w.seen(37));
+    CHECK(w.seen(100));
+    CHECK_FALSE(w.seen(101));
+    w.accept(1000);
+    CHECK(w.seen(100));
+    CHECK_FALSE(w.seen(999));
+}
