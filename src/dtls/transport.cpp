@@ -284,6 +284,7 @@ bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
 std::size_t Transport::min_encrypted_record() const {
     // The cipher is known once the ServerHello is processed, before any record of epoch 1 can be;
     // until then the smaller bound applies.
+    if (protection_) return protection_->expansion();
     const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
     if (!cipher || SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305)
         return chacha20_poly1305_expansion;
@@ -378,6 +379,16 @@ void Transport::take_over_writes() {
     openssl_writes_ = false;
     FLOE_LOG(LogLevel::debug, "dtls")
         << "records sealed by floe from epoch 1 sequence " << openssl_next_sequence_;
+}
+
+// Once floe seals and opens every record and OpenSSL's last output is out, nothing calls OpenSSL
+// for this connection again: free its SSL object. That returns what OpenSSL 3.0 holds for a DTLS
+// connection's lifetime, the handshake buffer kept to answer retransmissions (22 KB), the record
+// read buffer (17 KB), the handshake state and the peer's certificate.
+void Transport::release_openssl() {
+    ssl_.reset();  // frees both BIOs
+    rbio_ = nullptr;
+    wbio_ = nullptr;
 }
 
 // Tracks the next epoch-1 sequence number after what OpenSSL has written (see above).
@@ -541,7 +552,7 @@ std::optional<Instant> Transport::poll_timeout() const {
 std::optional<ByteSpan> Transport::poll_transmit() {
     // OpenSSL's records first (written before any of ours), then the ones floe sealed.
     char* raw = nullptr;
-    const long size = BIO_get_mem_data(wbio_, &raw);
+    const long size = wbio_ ? BIO_get_mem_data(wbio_, &raw) : 0;
     if (size > 0) {
         const ByteSpan all(reinterpret_cast<const std::uint8_t*>(raw),
                            static_cast<std::size_t>(size));
@@ -553,6 +564,7 @@ std::optional<ByteSpan> Transport::poll_transmit() {
         (void)BIO_reset(wbio_);
     }
     out_position_ = 0;
+    if (!openssl_writes_ && ssl_) release_openssl();
     if (auto datagram = next_datagram(sealed_, sealed_position_)) return datagram;
     sealed_.clear();
     sealed_position_ = 0;

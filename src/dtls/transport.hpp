@@ -158,12 +158,13 @@ class Transport {
     bool open_record(const Record& record);
     void start_record_layer();
     void take_over_writes();
+    void release_openssl();
     void note_openssl_output(ByteSpan records);
     std::optional<ByteSpan> next_datagram(ByteSpan all, std::size_t& position);
 
     Certificate certificate_;
     Config config_;
-    SslPtr ssl_;
+    SslPtr ssl_;           // null once floe does all records (release_openssl)
     BIO* rbio_ = nullptr;  // owned by ssl_
     BIO* wbio_ = nullptr;  // owned by ssl_
     State state_ = State::idle;
