@@ -71,9 +71,10 @@ class UdpSocket {
     void start_receive(ReceiveHandler on_datagram, ErrorHandler on_error = {});
     // Like start_receive, but on each wake-up reads every datagram already queued (up to
     // `max_batch` reads) and then calls `on_batch_end` once: a PeerConnection flushes its output
-    // once per batch instead of once per datagram. The socket becomes non-blocking and, where the
-    // kernel has it, accepts coalesced datagrams (Linux UDP_GRO): one read then carries many
-    // datagrams of one sender, handed to `on_datagram` one by one as they were sent.
+    // once per batch instead of once per datagram. The socket becomes non-blocking and, once a
+    // wake-up finds kOffloadAfterReads datagrams or more and where the kernel has it, accepts
+    // coalesced datagrams (Linux UDP_GRO): one read then carries many datagrams of one sender,
+    // handed to `on_datagram` one by one as they were sent.
     void start_receive_batch(ReceiveHandler on_datagram, std::function<void()> on_batch_end,
                              ErrorHandler on_error = {}, int max_batch = 64);
     // SO_RCVBUF / SO_SNDBUF (the kernel may cap them; errors are ignored).
@@ -88,6 +89,9 @@ class UdpSocket {
     std::size_t send_batch(std::span<const OutgoingDatagram> datagrams);
     // Whether send_batch segments (false once the kernel refused it; then one datagram a send).
     bool segmentation_offload() const { return gso_; }
+    // Whether coalesced reads were asked for (see start_receive_batch).
+    bool receive_offload() const { return receive_offload_; }
+    static constexpr int kOffloadAfterReads = 8;
     const Stats& stats() const { return stats_; }
     void close();
     bool is_open() const { return socket_.is_open(); }
@@ -98,6 +102,7 @@ class UdpSocket {
     // One non-blocking read into the runtime thread's buffer; hands its datagrams to
     // on_datagram_. False when nothing was queued; sets `ec` on a real error.
     bool read_once(std::error_code& ec);
+    void enable_receive_offload();
     std::size_t send_runs(std::span<const OutgoingDatagram> datagrams, bool segment);
 
     asio::ip::udp::socket socket_;
@@ -110,6 +115,7 @@ class UdpSocket {
     ErrorHandler on_error_;
     std::function<void()> on_batch_end_;
     int max_batch_ = 64;
+    bool receive_offload_ = false;
 };
 
 }  // namespace floe::rtc
