@@ -13,6 +13,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
 
 #include <floe/certificate.hpp>
 
@@ -62,19 +65,27 @@ int main(int argc, char** argv) {
         bench::keep(a.stats());
     });
 
-    Config config;
-    config.mtu = 1300;  // room for a 1,200-byte payload plus the record header and tag
-    Transport a(ca, config);
-    Transport b(cb, config);
-    b.start(now, Role::server, ca.fingerprint());
-    a.start(now, Role::client, cb.fingerprint());
-    pump(a, b, now);
-    if (a.state() != State::connected) std::abort();
-    drop_events(a);
-    drop_events(b);
+    // One connected pair per record layer: floe's (the default) and OpenSSL's, for comparison.
+    struct Connected {
+        std::unique_ptr<Transport> a, b;
+    };
+    auto connect = [&](RecordLayer layer) {
+        Config config;
+        config.mtu = 1300;  // room for a 1,200-byte payload plus the record header and tag
+        config.record_layer = layer;
+        Connected c{std::make_unique<Transport>(ca, config),
+                    std::make_unique<Transport>(cb, config)};
+        c.b->start(now, Role::server, ca.fingerprint());
+        c.a->start(now, Role::client, cb.fingerprint());
+        pump(*c.a, *c.b, now);
+        if (c.a->state() != State::connected) std::abort();
+        drop_events(*c.a);
+        drop_events(*c.b);
+        return c;
+    };
     Bytes payload(1200, 0x42);
     std::uint64_t bytes = 0;
-    auto encrypt_decrypt = [&] {
+    auto encrypt_decrypt = [&](Transport& a, Transport& b) {
         if (!a.send(payload)) std::abort();
         while (auto d = a.poll_transmit())
             b.handle_input(now, *d);
@@ -84,23 +95,30 @@ int main(int argc, char** argv) {
             b.recycle(std::move(data));  // the next record reuses this buffer
         }
     };
-    bench::run("encrypt_decrypt_1200", options, encrypt_decrypt);
+    for (const auto& [name, layer] :
+         {std::pair{"encrypt_decrypt_1200", RecordLayer::floe},
+          std::pair{"encrypt_decrypt_1200_openssl", RecordLayer::openssl}}) {
+        const std::string case_name = name;
+        if (!options.only.empty() && options.only != case_name) continue;
+        Connected c = connect(layer);
+        // The client seals (floe's writer from the start), the server opens.
+        bench::run(case_name, options, [&] { encrypt_decrypt(*c.a, *c.b); });
 
-    // MB/s from a timed run of its own (skipped when --iterations is given, as callgrind.sh does).
-    if ((options.only.empty() || options.only == "encrypt_decrypt_1200") &&
-        options.iterations == 0) {
+        // MB/s from a timed run of its own (skipped when --iterations is given, as callgrind.sh
+        // does).
+        if (options.iterations != 0) continue;
         const std::uint64_t n = 200000;
         const auto t0 = std::chrono::steady_clock::now();
         for (std::uint64_t i = 0; i < n; ++i)
-            encrypt_decrypt();
+            encrypt_decrypt(*c.a, *c.b);
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (!options.json)
             std::printf(
                 "%-40s %12.1f MB/s of payload (seal + open, %s); compare with half of\n"
                 "%-40s `openssl speed -evp aes-128-gcm -bytes 1200` (bench/dtls_compare.sh)\n",
-                "encrypt_decrypt_1200 throughput", 1200.0 * double(n) / s / 1e6, a.cipher().c_str(),
-                "");
+                (case_name + " throughput").c_str(), 1200.0 * double(n) / s / 1e6,
+                c.a->cipher().c_str(), "");
     }
     bench::keep(bytes);
     return 0;
