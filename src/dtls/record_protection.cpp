@@ -83,6 +83,9 @@ bool key_block(SSL* ssl, const SSL_CIPHER* cipher, std::span<std::uint8_t> out,
 }  // namespace
 
 std::optional<Record> next_record(ByteReader& reader) {
+    // The whole header first: a read that fails leaves the reader where it was, so a later,
+    // shorter read could still succeed and each field must be checked on its own.
+    if (reader.remaining() < record_header_size) return std::nullopt;
     const ByteSpan all = reader.rest();
     Record r;
     const auto type = reader.u8();
@@ -90,7 +93,8 @@ std::optional<Record> next_record(ByteReader& reader) {
     const auto epoch = reader.u16();
     const auto sequence = reader.u48();
     const auto length = reader.u16();
-    if (!length || *type < 20 || *type > 23 || (*version >> 8) != 0xfe) return std::nullopt;
+    if (!type || !version || !epoch || !sequence || !length) return std::nullopt;
+    if (*type < 20 || *type > 23 || (*version >> 8) != 0xfe) return std::nullopt;
     const auto body = reader.bytes(*length);
     if (!body) return std::nullopt;
     r.type = *type;

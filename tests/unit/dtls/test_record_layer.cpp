@@ -260,6 +260,48 @@ TEST_CASE("records of floe's layer: replays are dropped, altered ones fail, the 
     }
 }
 
+TEST_CASE("next_record reads whole records and refuses truncated or foreign ones") {
+    // application_data, DTLS 1.2, epoch 1, sequence 0x0102030405, 3 bytes of body; then a second
+    // record of 1 byte.
+    const Bytes two = {23,   0xfe, 0xfd, 0,    1, 0, 1, 2, 3, 4, 5, 0, 3, 0xaa, 0xbb,
+                       0xcc, 21,   0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 1,    0x77};
+    ByteReader reader(two);
+    const auto first = next_record(reader);
+    REQUIRE(first.has_value());
+    CHECK(first->type == 23);
+    CHECK(first->version == dtls12_version);
+    CHECK(first->epoch == 1);
+    CHECK(first->sequence == 0x0102030405);
+    CHECK(first->header.size() == record_header_size);
+    CHECK(first->body.size() == 3);
+    CHECK(first->body[2] == 0xcc);
+    const auto second = next_record(reader);
+    REQUIRE(second.has_value());
+    CHECK(second->type == 21);
+    CHECK(second->sequence == 9);
+    CHECK(second->body.size() == 1);
+    CHECK(reader.empty());
+    CHECK_FALSE(next_record(reader).has_value());
+
+    // Every truncation of the first record: a header cut short (the fuzzer found that a failed
+    // 6-byte read followed by a 2-byte one that succeeds was taken for a record) or a body
+    // shorter than its length.
+    for (std::size_t size = 0; size < 16; ++size) {
+        CAPTURE(size);
+        ByteReader cut(ByteSpan(two).first(size));
+        CHECK_FALSE(next_record(cut).has_value());
+    }
+    // Not DTLS: a content type outside 20..23, a TLS version.
+    Bytes wrong = two;
+    wrong[0] = 24;
+    ByteReader wrong_type(wrong);
+    CHECK_FALSE(next_record(wrong_type).has_value());
+    wrong = two;
+    wrong[1] = 0x03;
+    ByteReader wrong_version(wrong);
+    CHECK_FALSE(next_record(wrong_version).has_value());
+}
+
 TEST_CASE("the replay window takes records out of order within 64 and refuses older ones") {
     ReplayWindow w;
     CHECK_FALSE(w.seen(5));
