@@ -12,7 +12,7 @@
 namespace floe {
 
 class ByteWriter {
-public:
+  public:
     explicit ByteWriter(MutableByteSpan fixed) : fixed_(fixed) {}
     explicit ByteWriter(Bytes& growable) : growable_(&growable), start_(growable.size()) {}
 
@@ -29,6 +29,7 @@ public:
     void u16(std::uint16_t v) { put<2>(v); }
     void u24(std::uint32_t v) { put<3>(v); }
     void u32(std::uint32_t v) { put<4>(v); }
+    void u48(std::uint64_t v) { put<6>(v); }  // the low 48 bits, as DTLS sequence numbers
     void u64(std::uint64_t v) { put<8>(v); }
 
     void bytes(ByteSpan data) {
@@ -70,7 +71,7 @@ public:
         return out;
     }
 
-private:
+  private:
     template <std::size_t N, class T>
     void put(T v) {
         std::uint8_t* out = reserve(N);

@@ -199,8 +199,7 @@ std::array<std::uint8_t, 13> additional_data(std::uint16_t epoch, std::uint64_t 
     std::array<std::uint8_t, 13> aad{};
     ByteWriter w{MutableByteSpan(aad)};
     w.u16(epoch);
-    w.u16(static_cast<std::uint16_t>(sequence >> 32));
-    w.u32(static_cast<std::uint32_t>(sequence));
+    w.u48(sequence);
     w.u8(type);
     w.u16(version);
     w.u16(static_cast<std::uint16_t>(length));
@@ -223,15 +222,13 @@ bool RecordProtection::seal(ContentType type, ByteSpan plaintext, Bytes& out) {
         w.u8(kind);
         w.u16(dtls12_version);
         w.u16(epoch);
-        w.u16(static_cast<std::uint16_t>(sequence >> 32));
-        w.u32(static_cast<std::uint32_t>(sequence));
+        w.u48(sequence);
         w.u16(static_cast<std::uint16_t>(body_size));
         // GCM's explicit nonce: the epoch and sequence number, unique per key as RFC 5288 §3
         // requires, as OpenSSL and browsers do.
         if (explicit_nonce_size_ > 0) {
             w.u16(epoch);
-            w.u16(static_cast<std::uint16_t>(sequence >> 32));
-            w.u32(static_cast<std::uint32_t>(sequence));
+            w.u48(sequence);
         }
     }
     const auto explicit_nonce = ByteSpan(record).subspan(record_header_size, explicit_nonce_size_);

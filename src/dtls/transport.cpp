@@ -370,11 +370,8 @@ void Transport::start_record_layer() {
 
 void Transport::take_over_writes() {
     // OpenSSL's output not yet handed out counts too.
-    char* raw = nullptr;
-    const long size = BIO_get_mem_data(wbio_, &raw);
-    if (size > 0 && out_position_ < static_cast<std::size_t>(size))
-        note_openssl_output(ByteSpan(reinterpret_cast<const std::uint8_t*>(raw) + out_position_,
-                                     static_cast<std::size_t>(size) - out_position_));
+    const ByteSpan output = openssl_output();
+    if (out_position_ < output.size()) note_openssl_output(output.subspan(out_position_));
     protection_->set_next_write_sequence(openssl_next_sequence_);
     openssl_writes_ = false;
     FLOE_LOG(LogLevel::debug, "dtls")
@@ -551,11 +548,7 @@ std::optional<Instant> Transport::poll_timeout() const {
 
 std::optional<ByteSpan> Transport::poll_transmit() {
     // OpenSSL's records first (written before any of ours), then the ones floe sealed.
-    char* raw = nullptr;
-    const long size = wbio_ ? BIO_get_mem_data(wbio_, &raw) : 0;
-    if (size > 0) {
-        const ByteSpan all(reinterpret_cast<const std::uint8_t*>(raw),
-                           static_cast<std::size_t>(size));
+    if (const ByteSpan all = openssl_output(); !all.empty()) {
         if (auto datagram = next_datagram(all, out_position_)) {
             if (openssl_writes_ && config_.record_layer == RecordLayer::floe)
                 note_openssl_output(*datagram);
@@ -569,6 +562,14 @@ std::optional<ByteSpan> Transport::poll_transmit() {
     sealed_.clear();
     sealed_position_ = 0;
     return std::nullopt;
+}
+
+// What OpenSSL has written to its write BIO since the last reset (nothing once it is freed).
+ByteSpan Transport::openssl_output() const {
+    char* raw = nullptr;
+    const long size = wbio_ ? BIO_get_mem_data(wbio_, &raw) : 0;
+    if (size <= 0) return {};
+    return {reinterpret_cast<const std::uint8_t*>(raw), static_cast<std::size_t>(size)};
 }
 
 // Records are contiguous in `all`; packs as many whole ones from `position` as fit in the MTU.

@@ -160,6 +160,7 @@ class Transport {
     void take_over_writes();
     void release_openssl();
     void note_openssl_output(ByteSpan records);
+    ByteSpan openssl_output() const;
     std::optional<ByteSpan> next_datagram(ByteSpan all, std::size_t& position);
 
     Certificate certificate_;

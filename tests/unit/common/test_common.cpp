@@ -51,6 +51,15 @@ TEST_CASE("ByteWriter appends to growable bytes and patches lengths") {
     CHECK(to_hex(out) == "aa00080102030405060708");
 }
 
+TEST_CASE("ByteWriter's u48 writes the low 48 bits, as ByteReader's u48 reads them") {
+    Bytes out;
+    ByteWriter w(out);
+    w.u48(0xffff'0102'0304'0506ull);
+    CHECK(to_hex(out) == "010203040506");
+    ByteReader r(out);
+    CHECK(r.u48() == 0x0102'0304'0506ull);
+}
+
 TEST_CASE("hex round trip and separators") {
     const Bytes b = {0xde, 0xad, 0x01};
     CHECK(to_hex(b, ":") == "de:ad:01");
