@@ -176,10 +176,17 @@ void PeerConnection::Impl::flush() {
     if (flushing) return;  // a method called from a callback: the running flush continues
     flushing = true;
     auto keep = shared_from_this();  // a callback may drop the last user reference
+    // Messages the callbacks send are gathered and handed to SCTP when no event is left, packed
+    // into full packets: a callback that sends a burst of small messages sends few packets.
+    core.cork();
     for (;;) {
         send_pending();
         auto event = core.poll_event();
-        if (!event) break;
+        if (!event) {
+            if (!core.uncork(Clock::now())) break;
+            core.cork();
+            continue;
+        }
         std::visit(
             [&](auto& e) {
                 using E = std::decay_t<decltype(e)>;

@@ -788,6 +788,16 @@ void PeerConnectionCore::send(Instant now, ChannelHandle handle, bool binary, By
     pump(now);
 }
 
+void PeerConnectionCore::cork() {
+    if (impl_->sctp) impl_->sctp->cork();
+}
+
+bool PeerConnectionCore::uncork(Instant now) {
+    if (!impl_->sctp || !impl_->sctp->uncork()) return false;
+    pump(now);
+    return true;
+}
+
 void PeerConnectionCore::close_channel(Instant now, ChannelHandle handle) {
     auto it = impl_->channels.find(handle);
     if (it == impl_->channels.end()) return;

@@ -138,6 +138,10 @@ class PeerConnectionCore {
     void send(Instant now, ChannelHandle channel, bool binary, ByteSpan data);
     void close_channel(Instant now, ChannelHandle channel);
     void set_buffered_amount_low_threshold(ChannelHandle channel, std::size_t bytes);
+    // Gathers the small messages sent until uncork() and sends them packed into full packets
+    // (sctp::Association::cork). uncork() returns whether it sent anything.
+    void cork();
+    bool uncork(Instant now);
     const ChannelInfo* channel(ChannelHandle channel) const;
     // The peer's a=max-message-size (65536 when it gave none, RFC 8841 §6), capped by ours.
     std::size_t remote_max_message_size() const { return remote_max_message_size_; }

@@ -50,6 +50,9 @@ namespace {
 // PeerConnections woke 200,000 times a second for nothing (floe bench W4 --pairs 1000).
 constexpr Duration kTimerTick = 10ms;
 constexpr Duration kIdleTick = 200ms;
+// SCTP's common header (RFC 9260 §3.1) and a DATA chunk's header (§3.3.1).
+constexpr std::size_t kCommonHeaderSize = 12;
+constexpr std::size_t kDataChunkHeaderSize = 16;
 // How long after the last packet in or out an association counts as active: longer than the
 // delayed-SACK timer (20 ms, configure_socket), so the SACK it owes leaves on time.
 constexpr Duration kActiveWindow = 100ms;
@@ -282,7 +285,7 @@ void Association::configure_socket() {
     sctp_paddrparams params{};
     params.spp_assoc_id = SCTP_FUTURE_ASSOC;
     params.spp_flags = SPP_PMTUD_DISABLE;
-    params.spp_pathmtu = static_cast<std::uint32_t>(std::max<std::size_t>(config_.mtu, 524) - 12);
+    params.spp_pathmtu = static_cast<std::uint32_t>(chunk_room());
     set_option(sock_, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, params, "SCTP_PEER_ADDR_PARAMS");
 
     for (std::uint16_t type : {SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SHUTDOWN_EVENT,
@@ -767,7 +770,9 @@ std::size_t Association::write(const DataChannel& ch, Ppid ppid, bool unordered,
 void Association::submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data,
                          bool user_data) {
     std::size_t offset = 0;
-    if (send_queue_.empty() && sock_) {  // nothing ahead of us: straight into usrsctp
+    // Nothing ahead of us and no batch being gathered: straight into usrsctp.
+    const bool batched = corked_ && packs_with_others(data.size());
+    if (send_queue_.empty() && sock_ && !batched) {
         const std::size_t piece = piece_size();
         while (offset < data.size()) {
             const std::size_t n = std::min(piece, data.size() - offset);
@@ -790,8 +795,31 @@ void Association::submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan da
     send_queue_.push_back(std::move(out));
 }
 
-void Association::flush_sends() {
+// usrsctp cuts a message into chunks from its start and never splits one to fill the room left
+// in a packet (sctp_move_to_outqueue), so only a message whose chunk fits twice into a packet can
+// share one: up to 559 bytes with the default 1,163-byte packets. A 1,200-byte message is a full
+// packet and a 65-byte one however it is handed over.
+bool Association::packs_with_others(std::size_t message_size) const {
+    return 2 * (message_size + kDataChunkHeaderSize) <= chunk_room();
+}
+
+std::size_t Association::chunk_room() const {
+    return std::max<std::size_t>(config_.mtu, 524) - kCommonHeaderSize;
+}
+
+bool Association::uncork() {
+    corked_ = false;
+    return flush_sends() > 0;
+}
+
+// usrsctp sends at every write while SCTP_NODELAY is on, so messages written one after another
+// each end in a part-filled packet. While the queue is handed over, Nagle's rule is switched on
+// (usrsctp then sends only full packets while data is in flight, bundling the tail of one message
+// with the next: RFC 9260 §6.10) and off again before the last write, whose output call sends the
+// rest. Stopped early by a full send buffer, usrsctp sends what it holds as SACKs make room.
+std::size_t Association::flush_sends() {
     const std::size_t piece = piece_size();
+    std::size_t handed = 0;
     while (!send_queue_.empty() && sock_ && state_ == State::established) {
         Outgoing& out = send_queue_.front();
         DataChannel* ch = find(out.id);
@@ -801,12 +829,17 @@ void Association::flush_sends() {
         }
         while (out.offset < out.data.size()) {
             const std::size_t n = std::min(piece, out.data.size() - out.offset);
-            const std::size_t sent =
-                write(*ch, out.ppid, out.unordered, ByteSpan(out.data).subspan(out.offset, n),
-                      out.offset + n == out.data.size());
+            const bool last = out.offset + n == out.data.size();
+            set_nagle(!(last && send_queue_.size() == 1));
+            const std::size_t sent = write(*ch, out.ppid, out.unordered,
+                                           ByteSpan(out.data).subspan(out.offset, n), last);
             out.offset += sent;
+            handed += sent;
             if (out.user_data) account_sent(*ch, sent);
-            if (sent < n) return;  // usrsctp is full; SACKs will make room
+            if (sent < n) {  // usrsctp is full; SACKs will make room (and send what it holds)
+                set_nagle(false);
+                return handed;
+            }
         }
         queue_buffers_.give(std::move(out.data));
         send_queue_.pop_front();
@@ -814,6 +847,15 @@ void Association::flush_sends() {
         --ch->queued_messages;
         if (ch->reset_wanted && ch->queued_messages == 0) request_reset(*ch);
     }
+    set_nagle(false);
+    return handed;
+}
+
+void Association::set_nagle(bool on) {
+    if (on == nagle_ || !sock_) return;
+    nagle_ = on;
+    const int nodelay = on ? 0 : 1;
+    set_option(sock_, IPPROTO_SCTP, SCTP_NODELAY, nodelay, "SCTP_NODELAY");
 }
 
 void Association::account_sent(DataChannel& ch, std::size_t bytes) {

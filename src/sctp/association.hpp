@@ -159,6 +159,15 @@ class Association {
     const DataChannel* channel(std::uint16_t id) const;
     std::size_t channel_count() const { return channels_.size(); }
 
+    // ---- batching
+    // Between cork() and uncork(), a message small enough to share a packet waits in the send
+    // queue instead of going to usrsctp at once; uncork() hands the batch over together, so that
+    // usrsctp bundles the messages into full packets (RFC 9260 §6.10). Sent one by one, while
+    // the window is open, each message is a packet of its own. uncork() returns whether it
+    // handed anything over.
+    void cork() { corked_ = true; }
+    bool uncork();
+
     // ---- association
     bool established() const { return state_ == State::established; }
     // Aborts the association (one ABORT packet is queued for poll_transmit); channels close.
@@ -198,10 +207,14 @@ class Association {
     void handle_dcep(std::uint16_t id, ByteSpan data);
     // Sends one message: straight to usrsctp while it has room, the rest into send_queue_.
     void submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool user_data);
-    void flush_sends();
+    // Hands queued messages to usrsctp, as many as it takes; returns bytes handed over.
+    std::size_t flush_sends();
+    void set_nagle(bool on);
     // Hands part of a message to usrsctp; returns bytes accepted (0 when it would block).
     std::size_t write(const DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool last);
     std::size_t piece_size() const;
+    bool packs_with_others(std::size_t message_size) const;
+    std::size_t chunk_room() const;  // bytes of chunks in one packet (usrsctp's path MTU)
     void send_open(DataChannel& ch);
     void on_established();
     void on_ended(bool failed, std::string reason);
@@ -231,6 +244,8 @@ class Association {
     Instant active_until_{};             // woken every tick until then (see kIdleTick)
     std::atomic<bool> activity_{false};  // a packet left since the last tick (conn_output)
     bool resets_pending_ = false;
+    bool corked_ = false;
+    bool nagle_ = false;  // SCTP_NODELAY off: usrsctp holds a part-filled packet (see flush_sends)
     bool input_has_abort_ = false;  // the packet being fed to usrsctp carries an ABORT chunk
     Stats stats_;
 

@@ -695,3 +695,70 @@ TEST_CASE("an idle association asks for a tick every 200 ms, an active one every
     CHECK(as_string(messages.back().data) == "wake up");
     CHECK(wait(*p.b) <= 10ms);  // it received data: its SACK is due within the delay
 }
+
+// Packets a→b that carry DATA for a burst of `count` messages of `size` bytes, sent corked or
+// not, and whether every message arrived once, whole and in order.
+struct BurstResult {
+    std::uint64_t packets = 0;
+    bool in_order = false;
+};
+
+static BurstResult send_burst(bool corked, int count, std::size_t size) {
+    Pair p;
+    const std::uint16_t id = open_from_a(p);
+    REQUIRE(p.run_until([&] { return p.a->stats().packets_sent > 0 && p.b->channel(id); }));
+    p.pump();
+    const std::uint64_t before = p.a->stats().packets_sent;
+    p.ea.clear();
+    p.eb.clear();
+    if (corked) p.a->cork();
+    for (int i = 0; i < count; ++i) {
+        Bytes message(size, static_cast<std::uint8_t>(i));
+        REQUIRE(p.a->send(id, true, message).ok());
+    }
+    if (corked) CHECK(p.a->uncork());
+    REQUIRE(
+        p.run_until([&] { return events_of<event::Message>(p.eb).size() >= std::size_t(count); }));
+    BurstResult r;
+    r.packets = p.a->stats().packets_sent - before;
+    const auto got = events_of<event::Message>(p.eb);
+    r.in_order = got.size() == std::size_t(count);
+    for (int i = 0; r.in_order && i < count; ++i)
+        r.in_order = got[std::size_t(i)].data == Bytes(size, static_cast<std::uint8_t>(i));
+    return r;
+}
+
+TEST_CASE("a corked burst of small messages is bundled into full packets, in order") {
+    // 200 messages of 100 bytes: 116 bytes of chunk each, nine to a 1,151-byte packet.
+    const BurstResult one_by_one = send_burst(false, 200, 100);
+    const BurstResult corked = send_burst(true, 200, 100);
+    CAPTURE(one_by_one.packets);
+    CAPTURE(corked.packets);
+    CHECK(one_by_one.in_order);
+    CHECK(corked.in_order);
+    // Sent one by one, each message leaves in its own packet while the congestion window is open
+    // (here only at first: then usrsctp queues and bundles by itself); corked, it sends full
+    // packets from the start. Measured: 64 packets one by one, 40 corked.
+    CHECK(corked.packets * 4 < one_by_one.packets * 3);
+}
+
+TEST_CASE("only messages that can share a packet wait while corked") {
+    Pair p;
+    const std::uint16_t id = open_from_a(p);
+    p.a->cork();
+    REQUIRE(p.a->send(id, true, Bytes(559, 1)).ok());  // 575 bytes of chunk: two fit in 1,151
+    CHECK(p.a->buffered_amount(id) == 559);
+    REQUIRE(p.a->send(id, true, Bytes(560, 2)).ok());  // waits too: it must follow the first
+    CHECK(p.a->buffered_amount(id) == 559 + 560);
+    CHECK(p.a->uncork());
+    CHECK(p.a->buffered_amount(id) == 0);
+    p.a->cork();
+    REQUIRE(p.a->send(id, true, Bytes(560, 3)).ok());  // nothing ahead: straight to usrsctp
+    CHECK(p.a->buffered_amount(id) == 0);
+    CHECK_FALSE(p.a->uncork());
+    REQUIRE(p.run_until([&] { return events_of<event::Message>(p.eb).size() == 3; }));
+    const auto got = events_of<event::Message>(p.eb);
+    CHECK(got[0].data == Bytes(559, 1));
+    CHECK(got[1].data == Bytes(560, 2));
+    CHECK(got[2].data == Bytes(560, 3));
+}
