@@ -812,11 +812,11 @@ bool Association::uncork() {
     return flush_sends() > 0;
 }
 
-// usrsctp sends at every write while SCTP_NODELAY is on, so messages written one after another
-// each end in a part-filled packet. While the queue is handed over, Nagle's rule is switched on
-// (usrsctp then sends only full packets while data is in flight, bundling the tail of one message
-// with the next: RFC 9260 §6.10) and off again before the last write, whose output call sends the
-// rest. Stopped early by a full send buffer, usrsctp sends what it holds as SACKs make room.
+// usrsctp sends at every write while SCTP_NODELAY is on, so small messages written one after
+// another each leave in a packet of their own. While small messages are handed over, Nagle's rule
+// is switched on (usrsctp then sends only full packets while data is in flight, the messages
+// bundled: RFC 9260 §6.10), and off again for the last write, whose output call sends the rest.
+// Stopped early by a full send buffer, usrsctp sends what it holds as SACKs make room.
 std::size_t Association::flush_sends() {
     const std::size_t piece = piece_size();
     std::size_t handed = 0;
@@ -830,7 +830,8 @@ std::size_t Association::flush_sends() {
         while (out.offset < out.data.size()) {
             const std::size_t n = std::min(piece, out.data.size() - out.offset);
             const bool last = out.offset + n == out.data.size();
-            set_nagle(!(last && send_queue_.size() == 1));
+            // Only a small message gains from waiting for the next one (see packs_with_others).
+            set_nagle(!(last && send_queue_.size() == 1) && packs_with_others(out.data.size()));
             const std::size_t sent = write(*ch, out.ppid, out.unordered,
                                            ByteSpan(out.data).subspan(out.offset, n), last);
             out.offset += sent;
