@@ -194,6 +194,7 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
     packet.assign(bytes, bytes + length);
     stamp_checksum(packet);
     self->out_.push_back(std::move(packet));
+    ++self->unaccounted_;
     return 0;
 }
 
@@ -288,8 +289,11 @@ void Association::configure_socket() {
     params.spp_pathmtu = static_cast<std::uint32_t>(chunk_room());
     set_option(sock_, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, params, "SCTP_PEER_ADDR_PARAMS");
 
-    for (std::uint16_t type : {SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SHUTDOWN_EVENT,
-                               SCTP_PARTIAL_DELIVERY_EVENT, SCTP_STREAM_CHANGE_EVENT}) {
+    // SCTP_SEND_FAILED_EVENT: a partially reliable message abandoned before it was ever sent
+    // leaves buffered_amount (account_transmitted never sees it).
+    for (std::uint16_t type :
+         {SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SHUTDOWN_EVENT,
+          SCTP_PARTIAL_DELIVERY_EVENT, SCTP_STREAM_CHANGE_EVENT, SCTP_SEND_FAILED_EVENT}) {
         sctp_event ev{};
         ev.se_assoc_id = SCTP_FUTURE_ASSOC;
         ev.se_type = type;
@@ -314,7 +318,8 @@ void Association::release_socket(bool abort) {
 
 void Association::handle_input(Instant now, ByteSpan packet) {
     ++stats_.packets_received;
-    if (!sock_ || state_ == State::closed) return;
+    // After a graceful end usrsctp still needs the peer's last chunks (SHUTDOWN-ACK, -COMPLETE).
+    if (!sock_ || (state_ == State::closed && !shutdown_sent_ && !peer_shut_down_)) return;
     if (packet.size() < 12) {  // shorter than SCTP's common header
         ++stats_.malformed_packets;
         return;
@@ -359,6 +364,7 @@ std::optional<Instant> Association::poll_timeout() const {
 }
 
 std::optional<Bytes> Association::poll_transmit() {
+    account_transmitted();  // packets another thread's timers made since our last call
     std::lock_guard lock(out_mutex_);
     if (out_.empty()) return std::nullopt;
     Bytes packet = std::move(out_.front());
@@ -404,7 +410,10 @@ void Association::receive_all() {
         if (n <= 0) break;  // EWOULDBLOCK, not connected, or end of stream
         const ByteSpan data = ByteSpan(scratch).first(static_cast<std::size_t>(n));
         if (flags & MSG_NOTIFICATION) {
-            handle_notification(data);  // notifications are small; usrsctp delivers them whole
+            // A notification larger than the buffer (a send failure carries the message) comes in
+            // pieces: the header is in the first.
+            if (!notification_continues_) handle_notification(data);
+            notification_continues_ = (flags & MSG_EOR) == 0;
             continue;
         }
         if (info_type != SCTP_RECVV_RCVINFO) continue;
@@ -448,8 +457,9 @@ void Association::handle_message(std::uint16_t id, std::uint32_t ppid, ByteSpan 
         return;
     }
     DataChannel* ch = find(id);
-    const bool receiving = ch && (ch->state == ChannelState::open ||
-                                  (ch->state == ChannelState::closing && !ch->incoming_reset));
+    const bool receiving = ch && !ch->refused &&
+                           (ch->state == ChannelState::open ||
+                            (ch->state == ChannelState::closing && !ch->incoming_reset));
     bool binary = false;
     bool empty = false;
     switch (static_cast<Ppid>(ppid)) {
@@ -509,6 +519,14 @@ void Association::handle_dcep(std::uint16_t id, ByteSpan data) {
             << "stream " << id << ": DATA_CHANNEL_OPEN for an id in use";
         return;
     }
+    // RFC 8832 §6: the DTLS client opens even stream ids, the server odd ones. An OPEN on ours
+    // would collide with the ids we allocate.
+    const bool our_parity = (id % 2 == 0) == (config_.role == Role::client);
+    if (our_parity) return refuse_channel(id, "an id of our parity (RFC 8832 §6)");
+    const std::size_t text = open.label.size() + open.protocol.size();
+    if (remote_channel_text_ + text > config_.max_remote_channel_text)
+        return refuse_channel(id, "label and protocol over max_remote_channel_text");
+    remote_channel_text_ += text;
     DataChannel& ch = channels_[id];
     ch.id = id;
     ch.label = std::move(open.label);
@@ -520,6 +538,19 @@ void Association::handle_dcep(std::uint16_t id, ByteSpan data) {
     const Bytes ack = encode_dcep_ack();
     set_open(ch);
     submit(ch, Ppid::dcep, false, ack, false);
+}
+
+// Refused: never reported, no ACK; our outgoing stream of that id is reset so the peer's channel
+// closes instead of sending into nothing (RFC 8831 §6.7), and its messages are dropped meanwhile.
+void Association::refuse_channel(std::uint16_t id, const char* why) {
+    ++stats_.refused_channels;
+    FLOE_LOG(LogLevel::debug, "sctp") << "stream " << id << ": DATA_CHANNEL_OPEN refused: " << why;
+    DataChannel& ch = channels_[id];
+    ch.id = id;
+    ch.refused = true;
+    ch.state = ChannelState::closing;
+    ch.reset_wanted = true;
+    if (state_ == State::established && id < out_streams_) request_reset(ch);
 }
 
 void Association::handle_notification(ByteSpan data) {
@@ -555,8 +586,21 @@ void Association::handle_notification(ByteSpan data) {
             break;
         }
         case SCTP_SHUTDOWN_EVENT:
+            peer_shut_down_ = true;
             on_ended(false, "peer shut down");
             break;
+        case SCTP_SEND_FAILED_EVENT: {
+            sctp_send_failed_event failed{};
+            if (data.size() < sizeof failed) return;
+            std::memcpy(&failed, data.data(), sizeof failed);
+            const std::uint32_t ppid = ntohl(failed.ssfe_info.snd_ppid);
+            if (!(failed.ssfe_flags & SCTP_DATA_UNSENT) || ppid == std::uint32_t(Ppid::dcep) ||
+                failed.ssfe_length < sizeof failed)
+                break;  // sent at least once: already counted by account_transmitted
+            if (DataChannel* ch = find(failed.ssfe_info.snd_sid))
+                release_buffered(*ch, failed.ssfe_length - sizeof failed);
+            break;
+        }
         case SCTP_PARTIAL_DELIVERY_EVENT: {
             sctp_pdapi_event pd{};
             if (data.size() < sizeof pd) return;
@@ -620,8 +664,10 @@ void Association::on_ended(bool failed, std::string reason) {
     if (state_ == State::closed) return;
     state_ = State::closed;
     for (auto& [id, ch] : channels_)
-        events_.push_back(event::ChannelClosed{id});
+        if (!ch.refused) events_.push_back(event::ChannelClosed{id});
     channels_.clear();
+    remote_channel_text_ = 0;
+    unsent_total_ = 0;
     send_queue_.clear();
     queue_buffers_.release();
     partial_.clear();
@@ -635,6 +681,27 @@ void Association::on_ended(bool failed, std::string reason) {
 void Association::close() {
     release_socket(true);  // the ABORT goes out through conn_output into our queue
     on_ended(false, "closed locally");
+}
+
+void Association::shutdown() {
+    if (state_ != State::established) return close();
+    shutdown_wanted_ = true;
+    maybe_send_shutdown();
+}
+
+// usrsctp sends SHUTDOWN once its own queue is acknowledged (RFC 9260 §9.2); ours must be handed
+// over first, so the call waits until it is empty.
+void Association::maybe_send_shutdown() {
+    if (!shutdown_wanted_ || shutdown_sent_ || !send_queue_.empty() || !sock_ ||
+        state_ != State::established)
+        return;
+    shutdown_sent_ = true;
+    if (usrsctp_shutdown(sock_, SHUT_WR) != 0) {
+        FLOE_LOG(LogLevel::debug, "sctp") << "usrsctp_shutdown failed: errno " << errno;
+        close();
+        return;
+    }
+    account_transmitted();
 }
 
 // ---- channels ------------------------------------------------------------------------------
@@ -706,7 +773,7 @@ void Association::set_open(DataChannel& ch) {
 }
 
 Result<Ok, SctpError> Association::send(std::uint16_t id, bool binary, ByteSpan data) {
-    if (state_ != State::established) return fail(SctpError::not_established);
+    if (state_ != State::established || shutdown_wanted_) return fail(SctpError::not_established);
     DataChannel* ch = find(id);
     if (!ch) return fail(SctpError::unknown_channel);
     if (ch->state != ChannelState::open) return fail(SctpError::channel_not_open);
@@ -729,7 +796,12 @@ Result<Ok, SctpError> Association::send_with_ppid(std::uint16_t id, std::uint32_
     DataChannel* ch = find(id);
     if (!ch) return fail(SctpError::unknown_channel);
     if (ch->state != ChannelState::open) return fail(SctpError::channel_not_open);
-    submit(*ch, static_cast<Ppid>(ppid), !ch->reliability.ordered && !ch->awaiting_ack, data, true);
+    // Counted in buffered_amount like what send() counts (account_transmitted skips the rest).
+    const bool user_data = ppid != std::uint32_t(Ppid::dcep) &&
+                           ppid != std::uint32_t(Ppid::string_empty) &&
+                           ppid != std::uint32_t(Ppid::binary_empty);
+    submit(*ch, static_cast<Ppid>(ppid), !ch->reliability.ordered && !ch->awaiting_ack, data,
+           user_data);
     return Ok{};
 }
 
@@ -776,11 +848,14 @@ void Association::submit(DataChannel& ch, Ppid ppid, bool unordered, ByteSpan da
         const std::size_t piece = piece_size();
         while (offset < data.size()) {
             const std::size_t n = std::min(piece, data.size() - offset);
+            if (user_data) hand_over(ch, n);  // before the write: it may transmit at once
             const std::size_t sent =
                 write(ch, ppid, unordered, data.subspan(offset, n), offset + n == data.size());
+            if (user_data && sent < n) take_back(ch, n - sent);
             offset += sent;
             if (sent < n) break;
         }
+        account_transmitted();
         if (offset == data.size()) {
             ++stats_.messages_sent;
             return;
@@ -832,13 +907,15 @@ std::size_t Association::flush_sends() {
             const bool last = out.offset + n == out.data.size();
             // Only a small message gains from waiting for the next one (see packs_with_others).
             set_nagle(!(last && send_queue_.size() == 1) && packs_with_others(out.data.size()));
+            if (out.user_data) move_to_usrsctp(*ch, n);
             const std::size_t sent = write(*ch, out.ppid, out.unordered,
                                            ByteSpan(out.data).subspan(out.offset, n), last);
+            if (out.user_data && sent < n) move_back_from_usrsctp(*ch, n - sent);
             out.offset += sent;
             handed += sent;
-            if (out.user_data) account_sent(*ch, sent);
             if (sent < n) {  // usrsctp is full; SACKs will make room (and send what it holds)
                 set_nagle(false);
+                account_transmitted();
                 return handed;
             }
         }
@@ -849,6 +926,8 @@ std::size_t Association::flush_sends() {
         if (ch->reset_wanted && ch->queued_messages == 0) request_reset(*ch);
     }
     set_nagle(false);
+    account_transmitted();
+    maybe_send_shutdown();
     return handed;
 }
 
@@ -859,8 +938,70 @@ void Association::set_nagle(bool on) {
     set_option(sock_, IPPROTO_SCTP, SCTP_NODELAY, nodelay, "SCTP_NODELAY");
 }
 
-void Association::account_sent(DataChannel& ch, std::size_t bytes) {
+// buffered_amount counts a user message from send() until usrsctp puts its bytes into a packet
+// for the first time. Handed to usrsctp, the bytes move from floe's queue to unsent_in_usrsctp;
+// each DATA chunk usrsctp transmits for the first time (a TSN above every one sent before: new
+// data leaves in TSN order, RFC 9260 §6.1) takes its payload off, and so does a message abandoned
+// unsent (SCTP_SEND_FAILED_EVENT).
+void Association::hand_over(DataChannel& ch, std::size_t bytes) {
+    ch.buffered_amount += bytes;
+    move_to_usrsctp(ch, bytes);
+}
+
+void Association::take_back(DataChannel& ch, std::size_t bytes) {
+    move_back_from_usrsctp(ch, bytes);
+    ch.buffered_amount -= std::min(bytes, ch.buffered_amount);
+}
+
+void Association::move_to_usrsctp(DataChannel& ch, std::size_t bytes) {
+    ch.unsent_in_usrsctp += bytes;
+    unsent_total_ += bytes;
+}
+
+void Association::move_back_from_usrsctp(DataChannel& ch, std::size_t bytes) {
+    bytes = std::min(bytes, ch.unsent_in_usrsctp);
+    ch.unsent_in_usrsctp -= bytes;
+    unsent_total_ -= std::min(bytes, unsent_total_);
+}
+
+void Association::account_transmitted() {
+    // Parsed under the lock (conn_output adds packets from other threads), applied after it.
+    thread_local std::vector<std::pair<std::uint16_t, std::size_t>> sent;
+    sent.clear();
+    {
+        std::lock_guard lock(out_mutex_);
+        if (unaccounted_ == 0) return;
+        const std::size_t fresh = std::min(unaccounted_, out_.size());
+        unaccounted_ = 0;
+        if (unsent_total_ == 0) {
+            // Nothing to take off; TSNs sent now belong to DCEP or empty messages. (Any user
+            // chunk's first transmission happens while its bytes are counted, so the TSN mark
+            // stays above every user chunk sent.)
+            return;
+        }
+        for (std::size_t i = out_.size() - fresh; i < out_.size(); ++i) {
+            for_each_chunk(out_[i], [&](const ChunkInfo& c) {
+                if (c.type != 0) return true;  // DATA only (no I-DATA: interleaving is off)
+                if (highest_tsn_sent_ && static_cast<std::int32_t>(c.tsn - *highest_tsn_sent_) <= 0)
+                    return true;  // a retransmission (serial arithmetic, RFC 1982)
+                highest_tsn_sent_ = c.tsn;
+                if (c.ppid == static_cast<std::uint32_t>(Ppid::dcep) ||
+                    c.ppid == static_cast<std::uint32_t>(Ppid::string_empty) ||
+                    c.ppid == static_cast<std::uint32_t>(Ppid::binary_empty))
+                    return true;
+                sent.emplace_back(c.stream, c.payload.size());
+                return true;
+            });
+        }
+    }
+    for (const auto& [id, bytes] : sent)
+        if (DataChannel* ch = find(id)) release_buffered(*ch, bytes);
+}
+
+void Association::release_buffered(DataChannel& ch, std::size_t bytes) {
+    bytes = std::min(bytes, ch.unsent_in_usrsctp);
     if (bytes == 0) return;
+    move_back_from_usrsctp(ch, bytes);
     const std::size_t before = ch.buffered_amount;
     ch.buffered_amount -= std::min(bytes, before);
     if (before > ch.low_threshold && ch.buffered_amount <= ch.low_threshold)
@@ -891,8 +1032,11 @@ void Association::close_channel(std::uint16_t id) {
     if (ch->queued_messages == 0) request_reset(*ch);
 }
 
+// Only once floe's queue for the channel is empty. What usrsctp holds is safe: it sends the
+// request after the stream's queued data got its TSNs (RFC 6525 §5.2.2: the peer resets after
+// the request's last assigned TSN; test_closing.cpp closes right after a 1 MiB send under loss).
 void Association::request_reset(DataChannel& ch) {
-    if (ch.reset_requested || !sock_) return;
+    if (ch.reset_requested || !sock_ || ch.queued_messages != 0) return;
     sctp_reset_streams head{};
     head.srs_assoc_id = SCTP_ALL_ASSOC;
     head.srs_flags = SCTP_STREAM_RESET_OUTGOING;
@@ -937,8 +1081,19 @@ void Association::on_stream_reset(std::uint16_t id, bool incoming, bool outgoing
 void Association::maybe_closed(DataChannel& ch) {
     if (!ch.incoming_reset || !ch.outgoing_reset) return;
     const std::uint16_t id = ch.id;
-    events_.push_back(event::ChannelClosed{id});
-    channels_.erase(id);
+    if (!ch.refused) events_.push_back(event::ChannelClosed{id});
+    forget_channel(id);
+}
+
+void Association::forget_channel(std::uint16_t id) {
+    auto it = channels_.find(id);
+    if (it == channels_.end()) return;
+    const DataChannel& ch = it->second;
+    if (!ch.opened_locally && !ch.refused)
+        remote_channel_text_ -=
+            std::min(remote_channel_text_, ch.label.size() + ch.protocol.size());
+    unsent_total_ -= std::min(unsent_total_, ch.unsent_in_usrsctp);
+    channels_.erase(it);
 }
 
 }  // namespace floe::sctp

@@ -57,6 +57,10 @@ struct Config {
     // Largest SCTP packet handed to DTLS: a 1,200-byte DTLS datagram minus the DTLS 1.2 AES-GCM
     // record overhead (13 header + 8 nonce + 16 tag).
     std::size_t mtu = 1200 - 37;
+    // Bytes of labels and protocols that the channels the peer opened may hold together. DCEP
+    // allows 65,535 of each per channel: without a bound, a peer opening channels on every
+    // stream would make us hold 128 MiB. An OPEN over the budget is refused (its stream reset).
+    std::size_t max_remote_channel_text = 256 * 1024;
 };
 
 enum class SctpError {
@@ -122,6 +126,7 @@ struct Stats {
     std::uint64_t messages_received = 0;
     std::uint64_t messages_sent = 0;
     std::uint64_t malformed_dcep = 0;      // unparsable DCEP, or an OPEN for an id in use
+    std::uint64_t refused_channels = 0;    // an OPEN on our parity or over the text budget
     std::uint64_t dropped_messages = 0;    // no such channel, unknown PPID, too large
     std::uint64_t oversized_messages = 0;  // of those: over local_max_message_size
 };
@@ -152,8 +157,11 @@ class Association {
     Result<Ok, SctpError> send(std::uint16_t id, bool binary, ByteSpan data);
     // Any PPID, bytes as given: for tests and tools that need to put odd messages on the wire.
     Result<Ok, SctpError> send_with_ppid(std::uint16_t id, std::uint32_t ppid, ByteSpan data);
-    // Starts the closing handshake (queued data is sent first). Safe to call twice.
+    // Starts the closing handshake: what was sent before is transmitted first, then the
+    // outgoing stream is reset (RFC 8831 §6.7). Safe to call twice.
     void close_channel(std::uint16_t id);
+    // Bytes of user data sent and not yet transmitted: queued here or in usrsctp, not yet put
+    // into a packet once (as browsers count bufferedAmount). 0 means every byte left.
     std::size_t buffered_amount(std::uint16_t id) const;
     void set_buffered_amount_low_threshold(std::uint16_t id, std::size_t bytes);
     const DataChannel* channel(std::uint16_t id) const;
@@ -172,6 +180,12 @@ class Association {
     bool established() const { return state_ == State::established; }
     // Aborts the association (one ABORT packet is queued for poll_transmit); channels close.
     void close();
+    // Ends the association gracefully (RFC 9260 §9.2): what is queued is sent, every DATA chunk
+    // acknowledged, then SHUTDOWN; AssociationClosed follows once the peer completed it. Sending
+    // is refused from now on. Not established yet: the same as close(). A caller that cannot
+    // wait for an unresponsive peer calls close() later.
+    void shutdown();
+    bool shutting_down() const { return shutdown_wanted_; }
     void set_remote_max_message_size(std::size_t bytes) { config_.remote_max_message_size = bytes; }
     const Config& config() const { return config_; }
     const Stats& stats() const { return stats_; }
@@ -223,7 +237,17 @@ class Association {
     void on_stream_reset(std::uint16_t id, bool incoming, bool outgoing);
     void maybe_closed(DataChannel& ch);
     void set_open(DataChannel& ch);
-    void account_sent(DataChannel& ch, std::size_t bytes);
+    // buffered_amount's bookkeeping (see account_transmitted in association.cpp).
+    void hand_over(DataChannel& ch, std::size_t bytes);  // straight to usrsctp
+    void take_back(DataChannel& ch, std::size_t bytes);  // usrsctp did not take them
+    void move_to_usrsctp(DataChannel& ch, std::size_t bytes);
+    void move_back_from_usrsctp(DataChannel& ch, std::size_t bytes);
+    // Counts the DATA chunks usrsctp put into new packets as transmitted (see buffered_amount).
+    void account_transmitted();
+    void release_buffered(DataChannel& ch, std::size_t bytes);
+    void refuse_channel(std::uint16_t id, const char* why);
+    void forget_channel(std::uint16_t id);
+    void maybe_send_shutdown();
     std::optional<std::uint16_t> allocate_id() const;
     DataChannel* find(std::uint16_t id);
     void release_socket(bool abort);
@@ -247,12 +271,20 @@ class Association {
     bool corked_ = false;
     bool nagle_ = false;  // SCTP_NODELAY off: usrsctp holds a part-filled packet (see flush_sends)
     bool input_has_abort_ = false;  // the packet being fed to usrsctp carries an ABORT chunk
+    bool shutdown_wanted_ = false;  // shutdown(): SHUTDOWN once the send queue is empty
+    bool shutdown_sent_ = false;
+    bool peer_shut_down_ = false;          // the peer sent SHUTDOWN: usrsctp still completes it
+    bool notification_continues_ = false;  // the last notification read was not whole
+    std::size_t remote_channel_text_ = 0;  // label + protocol bytes of the peer's open channels
+    std::size_t unsent_total_ = 0;         // DataChannel::unsent_in_usrsctp, summed
+    std::optional<std::uint32_t> highest_tsn_sent_;  // of DATA chunks transmitted at least once
     Stats stats_;
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's
     // handle_timeout can retransmit for this one), so outgoing packets have their own lock.
     mutable std::mutex out_mutex_;
     std::deque<Bytes> out_;
+    std::size_t unaccounted_ = 0;  // packets at the back of out_ not yet account_transmitted()
     BufferPool packet_buffers_{64, 2048};  // given back by recycle()
 };
 

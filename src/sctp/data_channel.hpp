@@ -39,10 +39,13 @@ struct DataChannel {
     std::uint16_t priority = priority::normal;
     bool negotiated = false;
     bool opened_locally = false;  // we sent DATA_CHANNEL_OPEN (or created it negotiated)
+    bool refused = false;         // the peer's OPEN was refused: closing, never reported
     ChannelState state = ChannelState::connecting;
 
-    // Sending: bytes of user data queued in floe, not yet accepted by usrsctp.
+    // Sending: bytes of user data not yet transmitted (queued in floe, or held by usrsctp and not
+    // yet put into a packet), and of those the ones usrsctp holds.
     std::size_t buffered_amount = 0;
+    std::size_t unsent_in_usrsctp = 0;
     std::size_t low_threshold = 0;
     std::size_t queued_messages = 0;  // entries of the association's send queue for this channel
     bool awaiting_ack = false;        // RFC 8832 §6: send ordered until DATA_CHANNEL_ACK

@@ -47,6 +47,38 @@ const char* chunk_name(std::uint8_t type) {
 
 }  // namespace
 
+namespace detail {
+
+std::optional<ChunkInfo> next_chunk(ByteReader& r) {
+    const auto type = r.u8();
+    const auto flags = r.u8();
+    const auto length = r.u16();
+    if (!type || !flags || !length || *length < 4) return std::nullopt;
+    const auto body = r.bytes(*length - 4u);
+    if (!body) return std::nullopt;
+    ChunkInfo chunk;
+    chunk.type = *type;
+    chunk.flags = *flags;
+    chunk.length = *length;
+    if (*type == 0) {
+        ByteReader d(*body);
+        const auto tsn = d.u32();
+        const auto stream = d.u16();
+        const bool ssn = d.skip(2);
+        const auto ppid = d.u32();
+        if (!tsn || !stream || !ssn || !ppid) return std::nullopt;
+        chunk.tsn = *tsn;
+        chunk.stream = *stream;
+        chunk.ppid = *ppid;
+        chunk.payload = d.rest();
+    }
+    const std::size_t padding = (4 - *length % 4) % 4;
+    r.skip(std::min(padding, r.remaining()));
+    return chunk;
+}
+
+}  // namespace detail
+
 PacketInfo parse_packet(ByteSpan packet) {
     PacketInfo info;
     ByteReader r(packet);
@@ -57,50 +89,20 @@ PacketInfo parse_packet(ByteSpan packet) {
     info.source_port = *src;
     info.destination_port = *dst;
     info.verification_tag = *tag;
-    while (!r.empty()) {
-        const auto type = r.u8();
-        const auto flags = r.u8();
-        const auto length = r.u16();
-        if (!type || !flags || !length || *length < 4) return info;
-        const auto body = r.bytes(*length - 4u);
-        if (!body) return info;
-        ChunkInfo chunk;
-        chunk.type = *type;
-        chunk.flags = *flags;
-        chunk.length = *length;
-        if (*type == 0) {
-            ByteReader d(*body);
-            const auto tsn = d.u32();
-            const auto stream = d.u16();
-            const bool ssn = d.skip(2);
-            const auto ppid = d.u32();
-            if (!tsn || !stream || !ssn || !ppid) return info;
-            chunk.tsn = *tsn;
-            chunk.stream = *stream;
-            chunk.ppid = *ppid;
-            chunk.payload = d.rest();
-        }
-        info.chunks.push_back(chunk);
-        const std::size_t padding = (4 - *length % 4) % 4;
-        if (!r.skip(std::min(padding, r.remaining()))) return info;
-    }
-    info.complete = true;
+    info.complete = for_each_chunk(packet, [&](const ChunkInfo& c) {
+        info.chunks.push_back(c);
+        return true;
+    });
     return info;
 }
 
 bool has_chunk(ByteSpan packet, std::uint8_t type) {
-    ByteReader r(packet);
-    if (!r.skip(12)) return false;
-    while (!r.empty()) {
-        const auto t = r.u8();
-        const auto flags = r.u8();
-        const auto length = r.u16();
-        if (!t || !flags || !length || *length < 4) return false;
-        if (*t == type) return true;
-        if (!r.skip(std::min<std::size_t>((*length + 3u) / 4u * 4u - 4u, r.remaining())))
-            return false;
-    }
-    return false;
+    bool found = false;
+    for_each_chunk(packet, [&](const ChunkInfo& c) {
+        found = c.type == type;
+        return !found;
+    });
+    return found;
 }
 
 std::string describe_packet(ByteSpan packet) {

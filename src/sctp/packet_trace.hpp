@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <floe/bytes.hpp>
+
+#include "common/byte_reader.hpp"
 
 namespace floe::sctp {
 
@@ -32,9 +35,32 @@ struct PacketInfo {
 
 inline constexpr std::uint8_t kAbortChunk = 6;
 
+// Calls visit(const ChunkInfo&) for each chunk of the packet in order, without allocating; stops
+// early when visit returns false. Returns whether every byte of the packet was accounted for.
+template <class Visit>
+bool for_each_chunk(ByteSpan packet, Visit&& visit);
+
 PacketInfo parse_packet(ByteSpan packet);
 // Whether the packet holds a chunk of this type; allocation-free, for the receive path.
 bool has_chunk(ByteSpan packet, std::uint8_t type);
 std::string describe_packet(ByteSpan packet);
+
+namespace detail {
+// Reads the chunk at the reader's position (RFC 9260 §3.2; DATA fields of §3.3.1); nullopt when
+// the packet is damaged there. Skips the chunk's padding.
+std::optional<ChunkInfo> next_chunk(ByteReader& r);
+}  // namespace detail
+
+template <class Visit>
+bool for_each_chunk(ByteSpan packet, Visit&& visit) {
+    ByteReader r(packet);
+    if (!r.skip(12)) return false;  // the common header
+    while (!r.empty()) {
+        const auto chunk = detail::next_chunk(r);
+        if (!chunk) return false;
+        if (!visit(*chunk)) return true;
+    }
+    return true;
+}
 
 }  // namespace floe::sctp
