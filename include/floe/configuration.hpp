@@ -1,6 +1,7 @@
 // How a PeerConnection gathers, which servers it asks, and what it accepts. Plain data.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -47,6 +48,13 @@ struct Configuration {
 
     // NSS key log (SSLKEYLOGFILE format) for Wireshark; empty: off.
     std::string keylog_file;
+
+    // close() ends the SCTP association gracefully: what send() accepted is delivered and
+    // acknowledged, then SHUTDOWN (RFC 9260 §9.2). This bounds how long that may take before the
+    // association is aborted. close() waits that long at most (not from a callback, which never
+    // blocks); the destructor never waits, the shutdown goes on in the background. 0: abort at
+    // once, as before 0.2.
+    std::chrono::milliseconds close_linger{3000};
 };
 
 }  // namespace floe

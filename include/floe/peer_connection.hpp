@@ -91,6 +91,11 @@ struct PeerConnectionStats {
     std::uint64_t bytes_sent = 0;  // data-channel payload bytes
     std::uint64_t messages_received = 0;
     std::uint64_t bytes_received = 0;
+    // W3C RTCPeerConnectionStats: channels that reached "open", and that closed after it. The
+    // totals above include closed channels; `channels` lists those not closed yet (a closed
+    // channel is forgotten, so that a peer opening and closing channels uses no memory).
+    std::uint32_t data_channels_opened = 0;
+    std::uint32_t data_channels_closed = 0;
     std::vector<DataChannelStats> channels;
     // "local 198.18.0.1:5000 typ host udp <-> remote 198.18.0.2:5001 typ host udp"
     std::optional<std::string> selected_candidate_pair;

@@ -118,7 +118,16 @@ void DataChannel::close() {
 }
 
 void DataChannel::on_open(std::function<void()> f) {
+    const bool set = static_cast<bool>(f);
     impl_->on_open.set(std::move(f));
+    if (!set) return;
+    auto pc = impl_->pc.lock();
+    if (!pc) return;
+    // Delivered from the runtime loop, like a message that came before on_message.
+    asio::post(pc->io, [c = impl_] {
+        if (c->state.load() == DataChannelState::open && c->open_missed.exchange(false))
+            c->on_open();
+    });
 }
 void DataChannel::on_close(std::function<void()> f) {
     impl_->on_close.set(std::move(f));

@@ -96,7 +96,7 @@ void PeerConnection::Impl::start() {
         // The sockets belong to this Impl and are closed before it goes: `this` outlives them.
         socket->start_receive_batch(
             [this, id](const SocketAddress& from, ByteSpan data) {
-                if (!closed) core.handle_datagram(Clock::now(), id, from, data);
+                core.handle_datagram(Clock::now(), id, from, data);  // (nothing once finished)
             },
             [this] { flush(); });
         sockets.push_back({std::move(socket), id});
@@ -140,7 +140,7 @@ void PeerConnection::Impl::arm_timer() {
     timer.expires_at(*at);
     timer.async_wait([weak = weak_from_this(), at](std::error_code ec) {
         auto self = weak.lock();
-        if (ec || !self || self->closed || self->timer_at != at) return;
+        if (ec || !self || self->released || self->timer_at != at) return;
         self->timer_at.reset();
         self->core.handle_timeout(Clock::now());
         self->flush();
@@ -174,6 +174,18 @@ std::shared_ptr<DataChannel> PeerConnection::Impl::adopt_channel(rtc::ChannelHan
 
 void PeerConnection::Impl::flush() {
     if (flushing) return;  // a method called from a callback: the running flush continues
+    if (closed) {
+        // Closed for the application, still shutting down: send, and no more events.
+        send_pending();
+        while (core.poll_event()) {
+        }
+        send_pending();
+        if (core.finished())
+            finish_linger();
+        else
+            arm_timer();
+        return;
+    }
     flushing = true;
     auto keep = shared_from_this();  // a callback may drop the last user reference
     // Messages the callbacks send are gathered and handed to SCTP when no event is left, packed
@@ -211,7 +223,10 @@ void PeerConnection::Impl::flush() {
                     auto& c = channel->impl();
                     mirror(c);
                     if constexpr (std::is_same_v<E, ce::ChannelOpen>) {
-                        c.on_open();
+                        if (c.on_open.get())
+                            c.on_open();
+                        else
+                            c.open_missed.store(true);
                     } else if constexpr (std::is_same_v<E, ce::ChannelMessage>) {
                         auto f = c.on_message.get();
                         if (f && c.backlog.empty())
@@ -234,8 +249,11 @@ void PeerConnection::Impl::flush() {
     }
     for (auto& [handle, channel] : channels)
         mirror(channel->impl());
-    if (!closed) arm_timer();
     flushing = false;
+    if (closed && core.finished())
+        finish_linger();  // closed by a callback, and nothing left to send
+    else
+        arm_timer();
     // A callback released the PeerConnection: let the Impl go in a handler of its own, not in
     // the middle of the socket or timer handler that called us.
     if (keep.use_count() == 1) asio::post(io, [k = std::move(keep)] {});
@@ -262,11 +280,8 @@ void PeerConnection::Impl::send(DataChannel::Impl& c, bool binary, ByteSpan data
 
 void PeerConnection::Impl::close(bool notify) {
     if (closed) return;
-    core.close(Clock::now());
-    // Send what close produced (ABORT / close_notify), but no more events reach the user.
-    send_pending();
-    while (core.poll_event()) {
-    }
+    const auto linger = std::chrono::duration_cast<Duration>(config.close_linger);
+    core.close(Clock::now(), linger);
     closed = true;
     for (auto& [handle, channel] : channels) {
         auto& c = channel->impl();
@@ -277,15 +292,28 @@ void PeerConnection::Impl::close(bool notify) {
         c.clear_callbacks();
     }
     channels.clear();
-    timer.cancel();
-    for (auto& s : sockets)
-        s.socket->close();
+    flush();  // sends what close produced (SHUTDOWN, or ABORT and close_notify)
     on_ice_candidate.reset();
     on_gathering.reset();
     on_ice_state.reset();
     on_connection_state.reset();
     on_signaling.reset();
     on_data_channel.reset();
+}
+
+void PeerConnection::Impl::finish_linger() {
+    if (released) return;
+    released = true;
+    timer.cancel();
+    for (auto& s : sockets)
+        s.socket->close();
+    released_promise.set_value();
+    if (kept_by_runtime) {
+        // Let go of ourselves in a handler of our own, not in the middle of the one running.
+        asio::post(io, [rt = &runtime->impl(), key = static_cast<const void*>(this)] {
+            rt->lingering.erase(key);
+        });
+    }
 }
 
 // ---- PeerConnection (any thread)
@@ -306,6 +334,12 @@ PeerConnection::~PeerConnection() {
     const bool from_callback = rt->on_runtime_thread();
     rtc::run_sync(*rt, [&] {
         impl_->close(false);  // no callback from a destructor: its targets may be gone
+        if (!impl_->released) {
+            // Still shutting down: the Runtime keeps it until done (finish_linger).
+            impl_->kept_by_runtime = true;
+            rt->impl().lingering.emplace(impl_.get(), std::move(impl_));
+            return;
+        }
         if (!from_callback) {
             impl_.reset();  // run_sync's own handler: nothing of this Impl is on the stack
             return;
@@ -384,7 +418,11 @@ std::shared_ptr<DataChannel> PeerConnection::create_data_channel(std::string lab
 }
 
 void PeerConnection::close() {
-    FLOE_ON_RUNTIME(pc.close());
+    auto released = FLOE_ON_RUNTIME(pc.close(); return pc.released_future);
+    // Waits for the graceful shutdown (bounded by close_linger), except on the runtime thread,
+    // which must not block: there it goes on in the background.
+    if (!impl_->runtime->on_runtime_thread())
+        released.wait_for(impl_->config.close_linger + std::chrono::seconds(1));
 }
 
 PeerConnectionStats PeerConnection::get_stats() const {

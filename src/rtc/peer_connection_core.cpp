@@ -156,7 +156,11 @@ struct PeerConnectionCore::Impl {
 
     std::deque<Transmit> out;
     BufferPool datagram_buffers{64, 2048};  // recycle()d Transmit buffers
-    bool closed = false;
+    bool closed = false;                    // for the application: close() was called
+    bool lingering = false;                 // closed, and the association is still shutting down
+    Instant linger_until{};
+    // Closed channels are forgotten; their counts live on here (stats()).
+    PeerConnectionStats closed_channels;
 };
 
 PeerConnectionCore::PeerConnectionCore(CoreConfig config, Random& random)
@@ -456,7 +460,7 @@ void PeerConnectionCore::open_in_sctp(ChannelHandle handle) {
 
 void PeerConnectionCore::handle_datagram(Instant now, ice::SocketId socket, SocketAddress from,
                                          ByteSpan data) {
-    if (impl_->closed || data.empty()) return;
+    if (finished() || data.empty()) return;
     FLOE_LOG(LogLevel::trace, "rtc")
         << "in  " << from.to_string() << " " << describe_datagram(data);
     const std::uint8_t first = data[0];
@@ -472,15 +476,19 @@ void PeerConnectionCore::handle_datagram(Instant now, ice::SocketId socket, Sock
 }
 
 void PeerConnectionCore::handle_timeout(Instant now) {
-    if (impl_->closed) return;
+    if (finished()) return;
     if (impl_->agent) impl_->agent->handle_timeout(now);
     if (impl_->dtls_started) impl_->dtls.handle_timeout(now);
     if (impl_->sctp) impl_->sctp->handle_timeout(now);
     pump(now);
+    if (impl_->lingering && now >= impl_->linger_until) {
+        FLOE_LOG(LogLevel::info, kLog) << "close: the peer did not complete the shutdown in time";
+        finish_close(now, true);
+    }
 }
 
 std::optional<Instant> PeerConnectionCore::poll_timeout() const {
-    if (impl_->closed) return std::nullopt;
+    if (finished()) return std::nullopt;
     std::optional<Instant> at;
     const auto merge = [&](std::optional<Instant> t) {
         if (t && (!at || *t < *at)) at = t;
@@ -488,6 +496,7 @@ std::optional<Instant> PeerConnectionCore::poll_timeout() const {
     if (impl_->agent) merge(impl_->agent->poll_timeout());
     if (impl_->dtls_started) merge(impl_->dtls.poll_timeout());
     if (impl_->sctp) merge(impl_->sctp->poll_timeout());
+    if (impl_->lingering) merge(impl_->linger_until);
     return at;
 }
 
@@ -506,6 +515,23 @@ std::optional<CoreEvent> PeerConnectionCore::poll_event() {
     if (events_.empty()) return std::nullopt;
     CoreEvent e = std::move(events_.front());
     events_.pop_front();
+    // A closed channel is forgotten once its last event is out (events before it still find
+    // its record): a peer opening and closing channels in a loop must not grow our memory.
+    if (auto* closed = std::get_if<core_event::ChannelClosed>(&e)) {
+        auto it = impl_->channels.find(closed->channel);
+        if (it != impl_->channels.end() && it->second.state == DataChannelState::closed) {
+            const DataChannelStats& c = it->second.stats;
+            auto& total = impl_->closed_channels;
+            total.messages_sent += c.messages_sent;
+            total.bytes_sent += c.bytes_sent;
+            total.messages_received += c.messages_received;
+            total.bytes_received += c.bytes_received;
+            if (it->second.was_open) ++total.data_channels_closed;
+            std::erase(remote_opened_, closed->channel);
+            std::erase(impl_->unopened, closed->channel);
+            impl_->channels.erase(it);
+        }
+    }
     return e;
 }
 
@@ -522,7 +548,7 @@ void PeerConnectionCore::send_dtls_datagrams() {
 // Moves everything the layers produced one step further, until nothing moves. Flat loop: each
 // layer is drained in turn, lower layers first.
 void PeerConnectionCore::pump(Instant now) {
-    for (bool moved = true; moved && !impl_->closed;) {
+    for (bool moved = true; moved && !finished();) {
         moved = false;
         if (impl_->agent) {
             while (auto t = impl_->agent->poll_transmit()) {
@@ -583,6 +609,10 @@ void PeerConnectionCore::handle_ice_event(Instant now, ice::Event& event) {
         events_.push_back(core_event::LocalCandidate{std::nullopt});
     } else if (auto* s = std::get_if<ice::event::StateChanged>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "state " << ice::to_string(s->state);
+        if (impl_->closed) {  // the application saw "closed"; a lost path ends the shutdown
+            if (impl_->lingering && s->state == ice::IceState::failed) finish_close(now, true);
+            return;
+        }
         ice_state_ = to_public(s->state);
         events_.push_back(core_event::IceState{ice_state_});
         update_connection_state();
@@ -613,6 +643,7 @@ void PeerConnectionCore::handle_dtls_event(Instant now, dtls::Event& event) {
         impl_->dtls.recycle(std::move(d->data));
     } else if (auto* cl = std::get_if<dtls::event::Closed>(&event)) {
         FLOE_LOG(LogLevel::info, "dtls") << "closed: " << cl->reason;
+        if (impl_->lingering) return finish_close(now, true);
         impl_->dtls_connected = false;
         if (impl_->sctp) impl_->sctp->close();
         close_all_channels();
@@ -620,6 +651,7 @@ void PeerConnectionCore::handle_dtls_event(Instant now, dtls::Event& event) {
         update_connection_state();
     } else if (auto* f = std::get_if<dtls::event::Failed>(&event)) {
         FLOE_LOG(LogLevel::warn, "dtls") << "failed: " << f->reason;
+        if (impl_->lingering) return finish_close(now, true);
         impl_->dtls_failed = true;
         close_all_channels();
         update_connection_state();
@@ -634,7 +666,7 @@ void PeerConnectionCore::close_all_channels() {
     }
 }
 
-void PeerConnectionCore::handle_sctp_event(Instant, sctp::Event& event) {
+void PeerConnectionCore::handle_sctp_event(Instant now, sctp::Event& event) {
     namespace se = sctp::event;
     const auto find = [&](std::uint16_t id) -> std::pair<ChannelHandle, ChannelInfo*> {
         auto it = impl_->by_id.find(id);
@@ -649,10 +681,12 @@ void PeerConnectionCore::handle_sctp_event(Instant, sctp::Event& event) {
         update_connection_state();
     } else if (auto* c = std::get_if<se::AssociationClosed>(&event)) {
         FLOE_LOG(LogLevel::info, "sctp") << "association closed: " << c->reason;
+        if (impl_->lingering) return finish_close(now, false);
         close_all_channels();
         connection_closed_by_peer_ = true;
         update_connection_state();
     } else if (auto* f = std::get_if<se::AssociationFailed>(&event)) {
+        if (impl_->lingering) return finish_close(now, false);
         close_all_channels();
         if (sctp_up_) {
             // An ABORT after the association was up: the peer closed (its close() aborts).
@@ -680,6 +714,8 @@ void PeerConnectionCore::handle_sctp_event(Instant, sctp::Event& event) {
         auto [h, info] = find(o->id);
         if (!info) return;
         info->state = DataChannelState::open;
+        info->was_open = true;
+        ++impl_->closed_channels.data_channels_opened;
         auto it = std::find(remote_opened_.begin(), remote_opened_.end(), h);
         if (it != remote_opened_.end()) {
             remote_opened_.erase(it);
@@ -836,9 +872,33 @@ const ChannelInfo* PeerConnectionCore::channel(ChannelHandle handle) const {
     return &info;
 }
 
-void PeerConnectionCore::close(Instant now) {
+void PeerConnectionCore::close(Instant now, Duration linger) {
     if (impl_->closed) return;
-    if (impl_->sctp) {
+    impl_->closed = true;
+    close_all_channels();
+    set_signaling(SignalingState::closed);
+    ice_state_ = IceConnectionState::closed;
+    update_connection_state();
+    const bool connected = impl_->sctp && impl_->sctp->established() && impl_->dtls_connected &&
+                           impl_->pair && linger > Duration::zero();
+    if (!connected) return finish_close(now, true);
+    // The association ends on its own time: floe's queue is handed over, every DATA chunk
+    // acknowledged, SHUTDOWN (RFC 9260 §9.2). ICE keeps answering checks meanwhile.
+    impl_->lingering = true;
+    impl_->linger_until = now + linger;
+    impl_->sctp->shutdown();
+    pump(now);
+}
+
+bool PeerConnectionCore::finished() const {
+    return impl_->closed && !impl_->lingering;
+}
+
+// The last step of close(): the association is aborted unless it already ended, DTLS says
+// close_notify, ICE stops.
+void PeerConnectionCore::finish_close(Instant now, bool abort) {
+    impl_->lingering = false;
+    if (impl_->sctp && abort) {
         impl_->sctp->close();
         while (auto p = impl_->sctp->poll_transmit())
             impl_->dtls.send(*p);
@@ -846,15 +906,10 @@ void PeerConnectionCore::close(Instant now) {
     if (impl_->dtls_started) impl_->dtls.close(now);
     send_dtls_datagrams();
     if (impl_->agent) impl_->agent->close();
-    impl_->closed = true;
-    close_all_channels();
-    set_signaling(SignalingState::closed);
-    ice_state_ = IceConnectionState::closed;
-    update_connection_state();
 }
 
 PeerConnectionStats PeerConnectionCore::stats() const {
-    PeerConnectionStats s;
+    PeerConnectionStats s = impl_->closed_channels;
     for (const auto& [h, info] : impl_->channels) {
         auto c = info.stats;
         c.state = info.state;

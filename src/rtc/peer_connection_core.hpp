@@ -101,6 +101,7 @@ struct ChannelInfo {
     DataChannelInit init;
     std::optional<std::uint16_t> id;
     DataChannelState state = DataChannelState::connecting;
+    bool was_open = false;  // reached "open" (counted in data_channels_opened)
     std::size_t buffered_amount = 0;
     std::size_t low_threshold = 0;
     DataChannelStats stats;
@@ -146,7 +147,12 @@ class PeerConnectionCore {
     // The peer's a=max-message-size (65536 when it gave none, RFC 8841 §6), capped by ours.
     std::size_t remote_max_message_size() const { return remote_max_message_size_; }
 
-    void close(Instant now);
+    // Closes for the application at once (state closed, channels closed, no more events). With
+    // a linger, an established association first shuts down gracefully (every message sent is
+    // acknowledged) while the core keeps handling input and timeouts, bounded by the linger;
+    // then DTLS close_notify. finished() says when nothing is left to do.
+    void close(Instant now, Duration linger = {});
+    bool finished() const;
 
     void handle_datagram(Instant now, ice::SocketId socket, SocketAddress from, ByteSpan data);
     void handle_timeout(Instant now);
@@ -175,6 +181,7 @@ class PeerConnectionCore {
     void handle_dtls_event(Instant now, dtls::Event& event);
     void handle_sctp_event(Instant now, sctp::Event& event);
     void close_all_channels();
+    void finish_close(Instant now, bool abort);
 
     CoreConfig config_;
     Random& random_;

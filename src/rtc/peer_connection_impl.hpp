@@ -11,6 +11,7 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,9 @@ struct DataChannel::Impl {
 
     // Runtime thread only: messages that came before on_message was set.
     std::deque<Message> backlog;
+    // The open event came before on_open was set (a channel created on an association already
+    // up opens inside create_data_channel): on_open(f) delivers it, as browsers queue it.
+    std::atomic<bool> open_missed{false};
 
     void clear_callbacks() {
         on_open.reset();
@@ -93,7 +97,10 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     void start();  // opens the sockets
     void flush();  // sends, dispatches events, re-arms the timer
     // notify: run each open channel's on_close (close()); the destructor runs no callback.
+    // The association may go on shutting down (Configuration::close_linger): the sockets and
+    // the timer stay until the core has finished, then finish_linger() releases them.
     void close(bool notify = true);
+    void finish_linger();
     void deliver_backlog(const std::shared_ptr<DataChannel::Impl>& channel);
     void send(DataChannel::Impl& channel, bool binary, ByteSpan data);
     std::shared_ptr<DataChannel> adopt_channel(rtc::ChannelHandle handle);
@@ -119,6 +126,11 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     std::map<rtc::ChannelHandle, std::shared_ptr<DataChannel>> channels;
     bool flushing = false;
     bool closed = false;
+    bool released = false;  // sockets closed: nothing left on the wire
+    std::promise<void> released_promise;
+    std::shared_future<void> released_future = released_promise.get_future().share();
+    // Held by the Runtime (rtc::keep_until_released) after the destructor: the shutdown goes on.
+    bool kept_by_runtime = false;
 
     CallbackSlot<std::optional<IceCandidate>> on_ice_candidate;
     CallbackSlot<IceGatheringState> on_gathering;

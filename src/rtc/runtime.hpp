@@ -5,6 +5,7 @@
 #include <future>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include <asio/executor_work_guard.hpp>
@@ -19,6 +20,9 @@ struct Runtime::Impl {
     asio::io_context io{1};
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     std::thread thread;
+    // PeerConnections destroyed while their association still shuts down (close_linger), kept
+    // until they are done (runtime thread only). Declared after io: released before it.
+    std::unordered_map<const void*, std::shared_ptr<void>> lingering;
 };
 
 namespace rtc {
@@ -34,6 +38,10 @@ auto run_sync(Runtime& runtime, F&& f) -> std::invoke_result_t<F&> {
     asio::post(runtime.impl().io, [&task] { task(); });
     return result.get();
 }
+
+// Drops the PeerConnections still shutting down (aborting their associations): at the exit of the
+// process, whose default Runtime they would otherwise keep alive past OpenSSL's cleanup.
+void drop_lingering(Runtime& runtime);
 
 }  // namespace rtc
 }  // namespace floe

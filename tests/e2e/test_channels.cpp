@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <floe/error.hpp>
+#include <floe/runtime.hpp>
 
 #include "e2e_support.hpp"
 
@@ -407,6 +408,11 @@ TEST_CASE(
     dc->set_buffered_amount_low_threshold(16 * 1024);
     dc->on_buffered_amount_low(burst);
     dc->on_open(burst);
+    // The association is up: the channel may have opened, and its open event gone to the
+    // Inbox's handler, before on_open(burst) was set. Start the burst on the runtime thread then.
+    Runtime::default_runtime()->post([&] {
+        if (dc->ready_state() == DataChannelState::open && next == 0) burst();
+    });
     REQUIRE(
         eventually([&] { return echoes.size() == std::size_t(total); }, std::chrono::seconds(30)));
     for (int i = 0; i < total; ++i) {
