@@ -79,6 +79,10 @@ struct Options {
     double bulk_mib = 64;
     std::size_t chunk = 16384;
     double timeout_s = 30;
+    // floe's own (not the contract's): bulk sends its data and "FIN", then closes at once,
+    // the channel or the whole PeerConnection, without waiting for the reply. The other side's
+    // log shows whether everything arrived (scripts/interop.sh checks it).
+    std::string close_after_send;
 };
 
 class Peer {
@@ -420,6 +424,19 @@ bool Peer::bulk() {
     }
     const double send_loop = elapsed_ms() - start;
     active_dc_->send("FIN");
+    if (!o_.close_after_send.empty()) {
+        say("closing the " + o_.close_after_send + " right after " + std::to_string(total) +
+            " B and FIN");
+        if (o_.close_after_send == "pc") {
+            pc_->close();  // returns once the peer acknowledged everything (or close_linger)
+        } else {
+            active_dc_->close();
+            if (!wait_for([&] { return active_dc_->ready_state() == DataChannelState::closed; }))
+                throw Error("timeout waiting for the channel to close");
+        }
+        result_extra_ += ",\"close_after_send\":" + json_quote(o_.close_after_send);
+        return true;
+    }
     auto reply = next_message();
     if (!reply) throw Error("timeout waiting for the FIN reply");
     const double seconds = (elapsed_ms() - start) / 1000;
@@ -568,6 +585,10 @@ int run_peer(Args& args) {
     if (auto v = args.value("bulk-mib")) o.bulk_mib = std::stod(*v);
     o.chunk = static_cast<std::size_t>(args.integer("chunk", 1, 1 << 30).value_or(16384));
     if (auto v = args.value("timeout")) o.timeout_s = std::stod(*v);
+    o.close_after_send = args.value("close-after-send").value_or("");
+    if (!o.close_after_send.empty() &&
+        (o.mode != "bulk" || (o.close_after_send != "pc" && o.close_after_send != "channel")))
+        throw UsageError("--close-after-send pc|channel goes with --mode bulk");
     auto config = read_rtc_options(args, {});
     args.finish();
     std::signal(SIGTERM, on_sigterm);
@@ -580,7 +601,8 @@ int run_peer(Args& args) {
 
 FLOE_COMMAND("peer",
              "peer --role offer|answer --signal DIR [--mode echo|send-check|bulk] [--trickle] "
-             "[--count K] [--empty] [--bulk-mib N] [--chunk B] [--timeout S]",
+             "[--count K] [--empty] [--bulk-mib N] [--chunk B] [--timeout S] "
+             "[--close-after-send pc|channel]",
              "scriptable peer of the interop driver contract (../shared/interop)", run_peer);
 
 }  // namespace floe::cli
