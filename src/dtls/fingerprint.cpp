@@ -88,6 +88,33 @@ std::string Fingerprint::to_string() const {
     return std::string(dtls::to_string(algorithm)) + " " + hex;
 }
 
+Result<std::vector<Fingerprint>, std::string> strongest_fingerprints(
+    std::span<const std::string> sdp_values) {
+    std::vector<Fingerprint> strongest;
+    std::string skipped;
+    for (const std::string& value : sdp_values) {
+        auto parsed = Fingerprint::parse(value);
+        if (!parsed) {
+            // Only an unknown hash function is skipped: a malformed value is a broken description.
+            const std::string name = value.substr(0, value.find(' '));
+            if (parse_hash_algorithm(name)) return fail(parsed.error());
+            if (!skipped.empty()) skipped += ", ";
+            skipped += "'" + name + "'";
+            continue;
+        }
+        // HashAlgorithm is declared weakest first.
+        if (!strongest.empty() && parsed->algorithm < strongest.front().algorithm) continue;
+        if (!strongest.empty() && parsed->algorithm > strongest.front().algorithm)
+            strongest.clear();
+        strongest.push_back(std::move(*parsed));
+    }
+    if (strongest.empty()) {
+        if (skipped.empty()) return fail(std::string("no remote fingerprint"));
+        return fail("unsupported fingerprint hash function " + skipped);
+    }
+    return strongest;
+}
+
 Bytes certificate_digest(X509* certificate, HashAlgorithm algorithm) {
     Bytes out(EVP_MAX_MD_SIZE);
     unsigned int size = 0;

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <floe/bytes.hpp>
 #include <floe/result.hpp>
@@ -13,6 +15,7 @@
 
 namespace floe::dtls {
 
+// Weakest first: strongest_fingerprints() compares them.
 enum class HashAlgorithm { sha1, sha224, sha256, sha384, sha512 };
 
 // "sha-256" (any case) -> sha256; nullopt for names this stack does not verify (md5, md2, ...).
@@ -30,6 +33,15 @@ struct Fingerprint {
     // "sha-256 AB:CD:..." (upper-case hex, as browsers write it).
     std::string to_string() const;
 };
+
+// RFC 8122 §5: with several `a=fingerprint` values, verify with the strongest hash function this
+// stack supports (sha-512 > sha-384 > sha-256 > sha-224 > sha-1), never with a weaker one the
+// description also lists. Returns every value in that function (a peer with several certificates
+// lists one per certificate; the certificate presented must match one). Values naming a function
+// floe does not verify (md5, md2, anything unknown) are skipped; the result is an error when none
+// is left or when a value with a supported function is malformed.
+Result<std::vector<Fingerprint>, std::string> strongest_fingerprints(
+    std::span<const std::string> sdp_values);
 
 // The digest of a certificate's DER encoding.
 Bytes certificate_digest(X509* certificate, HashAlgorithm algorithm);

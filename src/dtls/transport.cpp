@@ -21,6 +21,12 @@ namespace {
 constexpr const char* cipher_list =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305";
 constexpr const char* groups_list = "X25519:P-256:P-384";
+// Chromium 156's signature algorithms in its order, without rsa_pkcs1_sha1 (RFC 9155 forbids SHA-1
+// signatures in DTLS 1.2). OpenSSL's default list adds Ed25519, Ed448, DSA, SHA-224 and the
+// rsa_pss_pss forms, which no WebRTC stack uses; whatever Chromium accepts, floe accepts.
+constexpr const char* sigalgs_list =
+    "ECDSA+SHA256:rsa_pss_rsae_sha256:RSA+SHA256:ECDSA+SHA384:rsa_pss_rsae_sha384:RSA+SHA384:"
+    "rsa_pss_rsae_sha512:RSA+SHA512";
 
 // Bytes an AEAD cipher adds to a record's plaintext: AES-GCM's 8-byte explicit nonce and 16-byte
 // tag (RFC 5288), ChaCha20-Poly1305's 16-byte tag (RFC 7905).
@@ -50,6 +56,11 @@ Transport& transport_of(const SSL* ssl) {
 }
 
 }  // namespace
+
+Duration initial_retransmit_for(std::optional<Duration> rtt) {
+    if (!rtt) return unknown_rtt_initial_retransmit;
+    return std::clamp<Duration>(2 * *rtt, min_initial_retransmit, max_initial_retransmit);
+}
 
 std::string_view to_string(State state) {
     switch (state) {
@@ -93,7 +104,7 @@ struct Transport::Callbacks {
             X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
         Transport& t = transport_of(ssl);
         X509* certificate = X509_STORE_CTX_get0_cert(store);
-        if (!certificate || !t.remote_fingerprint_) {
+        if (!certificate || t.remote_fingerprints_.empty()) {
             t.verify_failure_ = "the peer presented no certificate";
             X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
             return 0;
@@ -101,13 +112,20 @@ struct Transport::Callbacks {
         t.peer_fingerprint_ = Fingerprint{HashAlgorithm::sha256,
                                           certificate_digest(certificate, HashAlgorithm::sha256)}
                                   .to_string();
-        if (!fingerprint_matches(*t.remote_fingerprint_, certificate)) {
-            const Fingerprint actual{
-                t.remote_fingerprint_->algorithm,
-                certificate_digest(certificate, t.remote_fingerprint_->algorithm)};
+        // RFC 8122 §5: only the strongest hash function counts; a match in a weaker one the
+        // description also lists proves nothing (start() kept only the strongest).
+        const auto& expected = t.remote_fingerprints_;
+        if (std::none_of(expected.begin(), expected.end(), [&](const Fingerprint& f) {
+                return fingerprint_matches(f, certificate);
+            })) {
+            const Fingerprint actual{expected.front().algorithm,
+                                     certificate_digest(certificate, expected.front().algorithm)};
+            std::string announced;
+            for (const Fingerprint& f : expected)
+                announced += (announced.empty() ? "" : " or ") + f.to_string();
             t.verify_failure_ = "certificate fingerprint mismatch: the peer presented " +
                                 actual.to_string() + ", the remote description announced " +
-                                t.remote_fingerprint_->to_string();
+                                announced;
             X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
             return 0;
         }
@@ -148,9 +166,15 @@ SSL_CTX* Transport::Callbacks::shared_context() {
         const bool ok = SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) &&
                         SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) &&
                         SSL_CTX_set_cipher_list(ctx, cipher_list) &&
-                        SSL_CTX_set1_groups_list(ctx, groups_list);
+                        SSL_CTX_set1_groups_list(ctx, groups_list) &&
+                        SSL_CTX_set1_sigalgs_list(ctx, sigalgs_list) &&
+                        // RFC 5764 §4.1.1: offered as a client, chosen from the client's list
+                        // (in this order of preference) as a server. Returns 0 on success.
+                        SSL_CTX_set_tlsext_use_srtp(ctx, srtp_profiles) == 0;
         if (!ok) throw Error("configuring DTLS failed: " + take_openssl_errors());
-        SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+        // Encrypt-then-MAC (RFC 7366) applies to CBC suites only, and floe offers none.
+        SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
+                                     SSL_OP_NO_ENCRYPT_THEN_MAC);
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
         SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify, nullptr);
@@ -201,18 +225,31 @@ Transport::Transport(Certificate certificate, Config config)
 Transport::~Transport() = default;
 
 void Transport::start(Instant now, Role role, std::string_view remote_fingerprint) {
+    const std::string value(remote_fingerprint);
+    start(now, role, std::span<const std::string>(&value, 1));
+}
+
+void Transport::set_initial_retransmit(Duration wait) {
+    if (state_ != State::idle)
+        throw InvalidStateError("DTLS retransmission timeout set after start()");
+    if (wait <= Duration::zero())
+        throw InvalidArgumentError("DTLS retransmission timeout must be positive");
+    config_.initial_retransmit = wait;
+}
+
+void Transport::start(Instant now, Role role, std::span<const std::string> remote_fingerprints) {
     if (state_ != State::idle)
         throw InvalidStateError("DTLS transport already started (" +
                                 std::string(to_string(state_)) + ")");
     now_ = now;
     role_ = role;
-    auto parsed = Fingerprint::parse(remote_fingerprint);
+    auto parsed = strongest_fingerprints(remote_fingerprints);
     if (!parsed) {
         pending_input_.clear();
         fail(parsed.error());
         return;
     }
-    remote_fingerprint_ = std::move(*parsed);
+    remote_fingerprints_ = std::move(*parsed);
     state_ = State::connecting;
     handshake_deadline_ = now + config_.handshake_timeout;
     if (role == Role::client) {
@@ -282,11 +319,15 @@ bool Transport::count_records(ByteSpan datagram, bool& has_application_data) {
 }
 
 std::size_t Transport::min_encrypted_record() const {
-    // The cipher is known once the ServerHello is processed, before any record of epoch 1 can be;
-    // until then the smaller bound applies.
+    // The cipher is known once the hello is processed (the ClientHello by a server, the
+    // ServerHello by a client), before any genuine record of epoch 1 can arrive. Until then the
+    // bound is AES-GCM's, the larger: OpenSSL keeps an early epoch-1 record and, once the suite is
+    // AES-GCM, fails the handshake on one shorter than 24 bytes, so ChaCha20-Poly1305's 16 would
+    // let a 16..23-byte record through. Nothing genuine is lost: no epoch-1 record precedes the
+    // hello that names the suite.
     if (protection_) return protection_->expansion();
     const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
-    if (!cipher || SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305)
+    if (cipher && SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305)
         return chacha20_poly1305_expansion;
     return gcm_expansion;
 }
@@ -324,10 +365,12 @@ void Transport::advance() {
         after_openssl_call();
         const char* name = SSL_get_cipher_name(ssl_.get());
         cipher_name_ = name ? name : "";
+        const SRTP_PROTECTION_PROFILE* srtp = SSL_get_selected_srtp_profile(ssl_.get());
+        srtp_profile_ = srtp && srtp->name ? srtp->name : "";
         max_payload_ = DTLS_get_data_mtu(ssl_.get());
         FLOE_LOG(LogLevel::info, "dtls")
             << "connected, " << cipher_name_ << ", peer " << peer_fingerprint_;
-        events_.push_back(event::Connected{cipher_name_, peer_fingerprint_});
+        events_.push_back(event::Connected{cipher_name_, peer_fingerprint_, srtp_profile_});
         bool delivered = false;
         read_application_data(delivered);  // records behind the Finished, in the same datagram
         if (state_ == State::connected && config_.record_layer == RecordLayer::floe)

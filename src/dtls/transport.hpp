@@ -25,6 +25,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -53,6 +54,8 @@ struct Config {
     // Largest datagram written (the DTLS record with its header); 1200 fits every path WebRTC uses.
     std::size_t mtu = 1200;
     // Handshake retransmission: the first wait, doubling up to the maximum (RFC 6347 §4.2.4.1).
+    // 1 s is RFC 6347's default for a path nothing is known about; a PeerConnection sets the first
+    // wait from the ICE round trip instead (initial_retransmit_for(), set_initial_retransmit()).
     Duration initial_retransmit = 1s;
     Duration max_retransmit = 60s;
     // The whole handshake, from start(), before the transport gives up and fails.
@@ -65,11 +68,27 @@ struct Config {
     std::string cipher_suites;
 };
 
+// The first handshake retransmission wait for a path whose ICE round trip is `rtt`: twice the
+// round trip, within [50 ms, 3 s], as libwebrtc does; 200 ms when no round trip was measured. See
+// docs/dtls.md ("Retransmission") for why and what it measured.
+inline constexpr Duration min_initial_retransmit = 50ms;
+inline constexpr Duration max_initial_retransmit = 3s;
+inline constexpr Duration unknown_rtt_initial_retransmit = 200ms;
+Duration initial_retransmit_for(std::optional<Duration> rtt);
+
+// The DTLS-SRTP protection profiles offered and accepted (RFC 5764 §4.1.2), in Chromium 156's
+// order (captured; docs/dtls.md).
+// floe carries no media: the extension is negotiated because peers such as werift refuse a
+// WebRTC handshake without it, and the SRTP keys are never exported.
+inline constexpr const char* srtp_profiles =
+    "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_256_GCM:SRTP_AEAD_AES_128_GCM";
+
 namespace event {
 // The handshake finished and the peer's certificate matched the remote fingerprint.
 struct Connected {
     std::string cipher;            // OpenSSL's name, e.g. "ECDHE-ECDSA-AES128-GCM-SHA256"
     std::string peer_fingerprint;  // "sha-256 AB:CD:..." of the certificate the peer presented
+    std::string srtp_profile;      // "SRTP_AES128_CM_SHA1_80"; empty when the peer offered none
 };
 // One record of application data (one SCTP packet).
 struct DataReceived {
@@ -113,6 +132,12 @@ class Transport {
     // not parse or names an unsupported hash fails the transport at once. Datagrams received before
     // start() are processed now. Calling start() twice throws InvalidStateError.
     void start(Instant now, Role role, std::string_view remote_fingerprint);
+    // The same with every `a=fingerprint` value of the remote description: the certificate is
+    // verified against those of the strongest hash function (strongest_fingerprints()).
+    void start(Instant now, Role role, std::span<const std::string> remote_fingerprints);
+
+    // The first handshake retransmission wait (Config::initial_retransmit), before start().
+    void set_initial_retransmit(Duration wait);
 
     // A datagram whose first byte is 20..63 (RFC 7983). Never throws; bad input is counted.
     void handle_input(Instant now, ByteSpan datagram);
@@ -140,6 +165,8 @@ class Transport {
     const std::string& peer_fingerprint() const { return peer_fingerprint_; }
     const std::string& local_fingerprint() const { return certificate_.fingerprint(); }
     std::optional<Role> role() const { return role_; }
+    // Once connected: the DTLS-SRTP profile negotiated, empty when the peer offered none.
+    const std::string& srtp_profile() const { return srtp_profile_; }
 
     // For OpenSSL's callbacks (transport.cpp); not for callers.
     struct Callbacks;
@@ -170,7 +197,7 @@ class Transport {
     BIO* wbio_ = nullptr;  // owned by ssl_
     State state_ = State::idle;
     std::optional<Role> role_;
-    std::optional<Fingerprint> remote_fingerprint_;
+    std::vector<Fingerprint> remote_fingerprints_;  // of one hash function, the strongest
     std::string verify_failure_;
     std::string peer_fingerprint_;
     std::string alert_received_;
@@ -199,6 +226,7 @@ class Transport {
     Bytes sealed_;                                // records protection_ sealed, to transmit
     std::size_t sealed_position_ = 0;             // bytes of sealed_ handed out
     std::string cipher_name_;
+    std::string srtp_profile_;
     std::size_t max_payload_ = 0;
 
     Stats stats_;

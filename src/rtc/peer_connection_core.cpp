@@ -124,7 +124,7 @@ struct PeerConnectionCore::Impl {
     dtls::Transport dtls;
     std::optional<sctp::Association> sctp;
     std::optional<dtls::Role> dtls_role;
-    std::string remote_fingerprint;
+    std::vector<std::string> remote_fingerprints;  // every a=fingerprint, for dtls to choose
     bool dtls_started = false;
     bool dtls_connected = false;
     bool dtls_failed = false;
@@ -343,7 +343,9 @@ void PeerConnectionCore::set_remote_description(Instant now,
     remote_max_message_size_ = params.max_message_size == 0
                                    ? std::size_t(1) << 30
                                    : std::min<std::size_t>(params.max_message_size, 1u << 30);
-    impl_->remote_fingerprint = params.fingerprints.front().to_string();
+    impl_->remote_fingerprints.clear();
+    for (const auto& f : params.fingerprints)
+        impl_->remote_fingerprints.push_back(f.to_string());
     auto& agent = *impl_->agent;
     agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
     for (const auto& c : params.candidates)
@@ -415,10 +417,14 @@ void PeerConnectionCore::maybe_start_transport(Instant now) {
     // the void would wait a whole retransmission timeout).
     if (impl_->dtls_started || !impl_->dtls_role || !impl_->pair) return;
     impl_->dtls_started = true;
+    // The first retransmission wait follows the path's round trip, as browsers do (docs/dtls.md).
+    const auto rtt = impl_->agent->round_trip_time();
+    impl_->dtls.set_initial_retransmit(dtls::initial_retransmit_for(rtt));
     FLOE_LOG(LogLevel::debug, kLog)
         << "DTLS " << (*impl_->dtls_role == dtls::Role::client ? "client" : "server")
-        << ", expecting " << impl_->remote_fingerprint;
-    impl_->dtls.start(now, *impl_->dtls_role, impl_->remote_fingerprint);
+        << ", first retransmission after " << to_ms(dtls::initial_retransmit_for(rtt))
+        << " ms, expecting " << impl_->remote_fingerprints.size() << " fingerprint(s)";
+    impl_->dtls.start(now, *impl_->dtls_role, impl_->remote_fingerprints);
 }
 
 void PeerConnectionCore::start_sctp(Instant now) {

@@ -272,6 +272,7 @@ TEST_CASE("floe as DTLS client interoperates with openssl s_server -dtls1_2") {
     REQUIRE(connected.has_value());
     CHECK(connected->peer_fingerprint == theirs.fingerprint());
     CHECK(connected->cipher.rfind("ECDHE-ECDSA-", 0) == 0);
+    CHECK(connected->srtp_profile.empty());  // s_server offered no use_srtp; floe connects anyway
 
     REQUIRE(s.t.send(as_bytes("ping from floe\n")));
     CHECK(s.drive(server,
@@ -300,6 +301,7 @@ TEST_CASE("floe as DTLS server interoperates with openssl s_client -dtls1_2") {
     const auto connected = find_event<event::Connected>(s.events);
     REQUIRE(connected.has_value());
     CHECK(connected->peer_fingerprint == theirs.fingerprint());
+    CHECK(connected->srtp_profile.empty());  // s_client offered no use_srtp
 
     client.write_line("hello from s_client");
     CHECK(s.drive(client, [&] { return received(s.events, "hello from s_client"); }));
@@ -352,5 +354,62 @@ TEST_CASE("each browser cipher suite is negotiated with openssl s_client") {
         CHECK(s.t.cipher() == suite);
         client.write_line("over " + suite);
         CHECK(s.drive(client, [&] { return received(s.events, "over " + suite); }));
+    }
+}
+
+// RFC 5764: floe offers use_srtp as a client and answers it as a server; whichever profile of its
+// list the peer wants is negotiated, and data still flows through floe's own record layer.
+TEST_CASE("use_srtp is negotiated with openssl s_server -use_srtp, in each profile floe offers") {
+    for (const std::string profile : {"SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM"}) {
+        CAPTURE(profile);
+        TempDir dir;
+        const Certificate ours = Certificate::generate();
+        const Certificate theirs = Certificate::generate();
+        write_file(dir.path / "cert.pem", theirs.certificate_pem());
+        write_file(dir.path / "key.pem", theirs.private_key_pem());
+        const std::uint16_t port = free_udp_port();
+        Child server({"openssl", "s_server", "-dtls1_2", "-accept",
+                      "127.0.0.1:" + std::to_string(port), "-cert",
+                      (dir.path / "cert.pem").string(), "-key", (dir.path / "key.pem").string(),
+                      "-Verify", "1", "-mtu", "1200", "-naccept", "1", "-use_srtp", profile});
+        REQUIRE_MESSAGE(wait_for_output(server, "ACCEPT"), server.output());
+        Session s(ours);
+        s.set_peer(port);
+        s.t.start(Clock::now(), Role::client, theirs.fingerprint());
+        REQUIRE_MESSAGE(s.drive(server, [&] { return s.t.state() != State::connecting; }),
+                        server.output());
+        REQUIRE_MESSAGE(s.t.state() == State::connected, server.output());
+        CHECK(s.t.srtp_profile() == profile);
+        CHECK_MESSAGE(wait_for_output(server, "SRTP Extension negotiated, profile=" + profile),
+                      server.output());
+        REQUIRE(s.t.send(as_bytes("srtp client ping\n")));
+        CHECK(s.drive(
+            server, [&] { return server.output().find("srtp client ping") != std::string::npos; }));
+    }
+}
+
+TEST_CASE("use_srtp is answered to openssl s_client -use_srtp") {
+    for (const std::string offer :
+         {"SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80",
+          "SRTP_AES128_CM_SHA1_32:SRTP_AEAD_AES_128_GCM"}) {
+        CAPTURE(offer);
+        TempDir dir;
+        const Certificate ours = Certificate::generate();
+        const Certificate theirs = Certificate::generate();
+        Session s(ours);
+        s.t.start(Clock::now(), Role::server, theirs.fingerprint());
+        Child client(s_client_command(dir, theirs, s.sock.port(), {"-use_srtp", offer}));
+        REQUIRE_MESSAGE(s.drive(client, [&] { return s.t.state() != State::connecting; }),
+                        client.output());
+        REQUIRE_MESSAGE(s.t.state() == State::connected, client.output());
+        // floe's preference among what the client offered.
+        const std::string expected = offer.find("SRTP_AES128_CM_SHA1_80") != std::string::npos
+                                         ? "SRTP_AES128_CM_SHA1_80"
+                                         : "SRTP_AEAD_AES_128_GCM";
+        CHECK(s.t.srtp_profile() == expected);
+        CHECK_MESSAGE(wait_for_output(client, "SRTP Extension negotiated, profile=" + expected),
+                      client.output());
+        client.write_line("srtp server hello");
+        CHECK(s.drive(client, [&] { return received(s.events, "srtp server hello"); }));
     }
 }
