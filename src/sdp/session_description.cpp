@@ -176,6 +176,7 @@ class Parser {
     std::size_t candidates_ = 0;    // in the current level
     std::size_t fingerprints_ = 0;  // in the current level
     std::size_t unknown_attributes_ = 0;
+    std::vector<std::string> orphan_repeats_;  // r= lines not right after their t=
 };
 
 // Attributes floe reads somewhere (attributes.hpp); any other is counted for one debug line.
@@ -246,6 +247,9 @@ Result<SessionDescription, ParseError> Parser::run() {
         return fail(error(end, "a t= line (the description ends early)"));
     }
     if (sd_.timings.empty()) sd_.timings.push_back(Timing{});  // only odd t= lines were seen
+    auto& repeats = sd_.timings.back().repeats;
+    repeats.insert(repeats.end(), std::make_move_iterator(orphan_repeats_.begin()),
+                   std::make_move_iterator(orphan_repeats_.end()));
     if (unknown_attributes_ > 0) {
         FLOE_LOG(LogLevel::debug, "sdp")
             << unknown_attributes_ << " attributes floe does not use were kept as written";
@@ -345,11 +349,16 @@ std::optional<ParseError> Parser::session_line(const Line& line) {
             }
             return std::nullopt;
         case 'r':
-            if (after_timing && !line.value.empty()) {
+            // A repeat time belongs to the t= line before it; one that is not right after a
+            // valid t= or r= joins the last t= once the session's lines are read, so that
+            // writing it back (after its t=) reads the same.
+            if (after_timing) {
                 sd_.timings.back().repeats.emplace_back(line.value);
                 timing_open_ = true;
             } else {
-                keep(line, other, "r= not after a t= line");
+                FLOE_LOG(LogLevel::debug, "sdp")
+                    << "line " << line.number << ": r= not after a t= line, kept with the last t=";
+                orphan_repeats_.emplace_back(line.value);
             }
             return std::nullopt;
         case 'a':
@@ -618,9 +627,6 @@ void write(const SessionDescription& sd, std::string& out) {
         put_line(out, 'p', p);
     if (sd.connection) put_connection(out, *sd.connection);
     put_bandwidths(out, sd.bandwidths);
-    // Before t=, so that a kept r= line cannot follow a t= line and become its repeat time when
-    // the text is parsed again.
-    put_other_lines(out, sd.other_lines);
     for (const auto& t : sd.timings) {
         out += "t=";
         put_number(out, t.start);
@@ -633,6 +639,9 @@ void write(const SessionDescription& sd, std::string& out) {
     if (sd.zone) put_line(out, 'z', *sd.zone);
     if (sd.key) put_line(out, 'k', *sd.key);
     put_attributes(out, sd);
+    // Last, after every line with a fixed place, so that a kept repeat (a second k=) comes after
+    // the one that counts when the text is parsed again.
+    put_other_lines(out, sd.other_lines);
     for (const auto& m : sd.media) {
         out += "m=";
         out += m.media;

@@ -69,7 +69,8 @@ struct Bandwidth {
     friend bool operator==(const Bandwidth&, const Bandwidth&) = default;
 };
 
-// t=<start> <stop>, followed by its r= lines (kept as written).
+// t=<start> <stop>, followed by its r= lines (kept as written; an r= that is not right after a
+// t= joins the last one).
 struct Timing {
     std::uint64_t start = 0;
     std::uint64_t stop = 0;
@@ -126,7 +127,8 @@ struct SessionDescription : AttributeList {
     std::vector<Timing> timings{Timing{}};   // t= (at least one) with their r=
     std::optional<std::string> zone;         // z=
     std::optional<std::string> key;          // k= (obsolete, kept)
-    // Session-level lines with no place above, as written; write() puts them before the t= lines.
+    // Session-level lines with no place above, as written; write() puts them after the session's
+    // attributes.
     std::vector<std::string> other_lines;
     std::vector<Media> media;
 

@@ -86,8 +86,13 @@ std::vector<Case> cases() {
          [](const RemoteDescription& r) { return contains(r.description.other_lines, "t=now 0"); }},
         {"r= before t=", inserted(4, "r=7d 1h 0 25h"),
          [](const RemoteDescription& r) {
-             return contains(r.description.other_lines, "r=7d 1h 0 25h") &&
-                    r.description.timings[0].repeats.empty();
+             return r.description.timings[0].repeats == std::vector<std::string>{"7d 1h 0 25h"};
+         }},
+        {"k= twice after t= (the first counts; found by fuzz_sdp_parse)",
+         inserted(5, "k=clear:x\r\nk=prompt"),
+         [](const RemoteDescription& r) {
+             return r.description.key == "clear:x" &&
+                    contains(r.description.other_lines, "k=prompt");
          }},
         {"an unknown line type", inserted(5, "x=1"),
          [](const RemoteDescription& r) { return contains(r.description.other_lines, "x=1"); }},
