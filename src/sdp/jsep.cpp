@@ -173,7 +173,7 @@ Result<RemoteDataParameters, DescriptionError> Reader::run() {
     r.ice_options = ice_options(sd_, m);
     if (auto id = tls_id(sd_, m)) r.tls_id = std::string(*id);
 
-    // JSEP §5.8 / RFC 8843 §7: mids are unique, and a BUNDLE group names existing sections once
+    // RFC 5888 §4: mids are unique; RFC 8843 §7: a BUNDLE group names existing sections, once
     // each. Sorted copies keep this n log n: a description may have limits::media_sections
     // sections and groups of limits::group_mids mids.
     std::vector<std::pair<std::string_view, std::size_t>> mids;  // mid, section

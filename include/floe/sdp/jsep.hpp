@@ -83,7 +83,7 @@ enum class Problem : std::uint8_t {
     unsupported_setup,    // holdconn, or actpass in an answer
     bad_bundle,           // a BUNDLE group naming a mid no section has, or one twice
     invalid_local_parameters,
-    duplicate_mid,  // two sections with the same a=mid (JSEP §5.8)
+    duplicate_mid,  // two sections with the same a=mid (RFC 5888 §4)
     too_large,      // past one of the bounds in session_description.hpp (`limit` says which)
 };
 std::string_view to_string(Problem problem);
