@@ -1,6 +1,9 @@
 // SDP figures: parsing and writing the Chromium 156 non-trickle data-channel offer (the shared
 // sample chromium/offer.sdp, copied here byte for byte), and the JSEP steps a connection set-up
-// takes with it. Instructions/op: bench/callgrind.sh build/release/bench/bench_sdp CASE
+// takes with it; and the bounds of a hostile description (issue 13): 12,000 sections with a
+// BUNDLE group of 60,000 mids (746 KB, once 1.7 s to refuse), and a description at the limits
+// (1,024 sections, all bundled) that must still be read. docs/sdp.md "Limits" quotes these.
+// Instructions/op: bench/callgrind.sh build/release/bench/bench_sdp CASE
 #include "support/bench.hpp"
 
 #include <cstdlib>
@@ -44,6 +47,23 @@ floe::sdp::LocalParameters local_parameters() {
     return local;
 }
 
+// A description with `sections` sections (the first a data section) and a BUNDLE group of
+// `mids` mids; credentials at session level so that only the bounds and the BUNDLE check refuse
+// it.
+std::string many_sections(std::size_t sections, std::size_t mids) {
+    std::string out = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE";
+    for (std::size_t i = 0; i < mids; ++i)
+        out += ' ' + std::to_string(i);
+    out +=
+        "\r\na=ice-ufrag:Ys3t\r\na=ice-pwd:Mu2KvTcbNWKcf7tE4kXE1aww\r\na=fingerprint:sha-256 "
+        "AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:"
+        "AB:AB\r\na=setup:actpass\r\nm=application 9 UDP/DTLS/SCTP "
+        "webrtc-datachannel\r\na=mid:0\r\n";
+    for (std::size_t i = 1; i < sections; ++i)
+        out += "m=audio 0 RTP/AVP 0\r\na=mid:" + std::to_string(i) + "\r\n";
+    return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +100,19 @@ int main(int argc, char** argv) {
         auto offer = sdp::create_offer(local);
         auto text = sdp::write(*offer);
         bench::keep(text);
+    });
+    const std::string hostile = many_sections(12000, 60000);
+    if (sdp::read_remote(hostile, sdp::SdpType::offer)) return EXIT_FAILURE;
+    bench::run("refuse_12000_sections_60000_mids", options, [&] {
+        auto remote = sdp::read_remote(hostile, sdp::SdpType::offer);
+        bench::keep(remote);
+    });
+    const std::string at_limits =
+        many_sections(sdp::limits::media_sections, sdp::limits::group_mids);
+    if (!sdp::read_remote(at_limits, sdp::SdpType::offer)) return EXIT_FAILURE;
+    bench::run("read_remote_1024_sections_bundled", options, [&] {
+        auto remote = sdp::read_remote(at_limits, sdp::SdpType::offer);
+        bench::keep(remote);
     });
     return 0;
 }

@@ -55,19 +55,26 @@ bool is_valid_ice_pwd(std::string_view pwd) {
 // ---- ice-options -------------------------------------------------------------------------------
 
 std::optional<IceOptions> IceOptions::parse(std::string_view value) {
+    // RFC 8839 §5.6 separates options with spaces; libdatachannel writes "ice2,trickle" and older
+    // peers sent "google-ice". Browsers read every word and ignore the ones they do not know, so
+    // commas and tabs separate too, and any option is kept.
     IceOptions out;
-    text::Words words(value);
     bool any = false;
-    while (auto w = words.next()) {
-        // RFC 8839 says ice-chars; older peers sent "google-ice", so any token is taken.
-        if (!text::is_token(*w)) return std::nullopt;
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const auto start = value.find_first_not_of(" \t,", i);
+        if (start == std::string_view::npos) break;
+        auto end = value.find_first_of(" \t,", start);
+        if (end == std::string_view::npos) end = value.size();
+        const std::string_view option = value.substr(start, end - start);
         any = true;
-        if (*w == "trickle")
+        if (option == "trickle")
             out.trickle = true;
-        else if (*w == "ice2")
+        else if (option == "ice2")
             out.ice2 = true;
         else
-            out.others.emplace_back(*w);
+            out.others.emplace_back(option);
+        i = end;
     }
     if (!any) return std::nullopt;
     return out;
@@ -107,9 +114,11 @@ std::size_t digest_size(HashFunction hash) {
 }
 
 std::optional<Fingerprint> Fingerprint::parse(std::string_view value) {
-    const auto [name, hex, found] = text::split_once(value, ' ');
-    if (!found) return std::nullopt;
-    auto hash = parse_hash_function(name);
+    text::Words words(value);
+    auto name = words.next();
+    const std::string_view hex = words.rest();  // RFC 8122 §5: one space; more are harmless
+    if (!name || hex.empty()) return std::nullopt;
+    auto hash = parse_hash_function(*name);
     if (!hash) return std::nullopt;
     auto digest = from_hex(hex, ':');
     if (!digest || digest->size() != digest_size(*hash)) return std::nullopt;
@@ -203,19 +212,13 @@ std::optional<std::string> check_attribute(const Attribute& attribute) {
         if (has_value && is_valid_ice_pwd(value)) return std::nullopt;
         return "an ice-pwd of 22-256 ice-chars (ALPHA / DIGIT / + /)";
     }
-    if (name == "ice-options") {
-        if (has_value && IceOptions::parse(value)) return std::nullopt;
-        return "ice options separated by spaces (a=ice-options:trickle)";
-    }
-    if (name == "ice-lite" || name == "end-of-candidates") {
-        if (!has_value) return std::nullopt;
-        return "no value after a=" + std::string(name);
-    }
     if (name == "fingerprint") {
         if (has_value && Fingerprint::parse(value)) return std::nullopt;
         // An unknown hash function is not an error (it is skipped); bad hex always is.
-        const auto [hash, hex, found] = text::split_once(value, ' ');
-        if (found && text::is_token(hash) && !parse_hash_function(hash) && !hex.empty() &&
+        text::Words words(value);
+        const auto hash = words.next();
+        const std::string_view hex = words.rest();
+        if (hash && text::is_token(*hash) && !parse_hash_function(*hash) && !hex.empty() &&
             from_hex(hex, ':'))
             return std::nullopt;
         return "<hash-function> <hex pairs separated by ':'> of the hash's length "
@@ -245,11 +248,46 @@ std::optional<std::string> check_attribute(const Attribute& attribute) {
         if (has_value && SctpMap::parse(value)) return std::nullopt;
         return "<port> <protocol> [<streams>] (a=sctpmap:5000 webrtc-datachannel 65535)";
     }
+    return std::nullopt;
+}
+
+std::optional<std::string> describe_oddity(const Attribute& attribute) {
+    const std::string_view name = attribute.name;
+    const std::string_view value = attribute.value ? std::string_view(*attribute.value) : "";
+    if (name == "ice-options") {
+        if (!IceOptions::parse(value)) return "no ice option (read as none)";
+        if (value.find_first_of(",\t") != std::string_view::npos)
+            return "ice options not separated by single spaces (RFC 8839 §5.6; read anyway)";
+        if (value.find("  ") != std::string_view::npos || value.front() == ' ' ||
+            value.back() == ' ')
+            return "extra spaces between ice options (read anyway)";
+        return std::nullopt;
+    }
+    if (name == "ice-lite" || name == "end-of-candidates") {
+        if (attribute.value) return "a value after a property attribute (read as present)";
+        return std::nullopt;
+    }
     if (name == "tls-id") {
-        if (has_value && is_valid_tls_id(value)) return std::nullopt;
-        return "a tls-id of 20-255 characters (ALPHA / DIGIT / + / - _)";
+        if (attribute.value && is_valid_tls_id(value)) return std::nullopt;
+        return "a tls-id that is not 20-255 characters of RFC 8842 §5 (ignored)";
     }
     return std::nullopt;
+}
+
+bool is_relied_on(std::string_view name, bool session_level) {
+    // What the JSEP layer reads (jsep.cpp Reader): credentials, fingerprint and setup may be at
+    // either level (RFC 8839 §5.4, RFC 8122 §5, RFC 4145 §4); BUNDLE is a session attribute
+    // (RFC 8843 §7); the rest are read from the sections only.
+    constexpr std::array<std::string_view, 4> both = {"ice-ufrag", "ice-pwd", "fingerprint",
+                                                      "setup"};
+    constexpr std::array<std::string_view, 5> media_only = {"mid", "candidate", "sctp-port",
+                                                            "max-message-size", "sctpmap"};
+    for (auto n : both)
+        if (n == name) return true;
+    if (session_level) return name == "group";
+    for (auto n : media_only)
+        if (n == name) return true;
+    return false;
 }
 
 // ---- accessors ---------------------------------------------------------------------------------
@@ -287,7 +325,10 @@ std::optional<Setup> setup(const SessionDescription& session, const Media& media
 }
 
 std::optional<std::string_view> tls_id(const SessionDescription& session, const Media& media) {
-    return media_or_session(session, media, "tls-id");
+    // Not relied on (floe does not renegotiate DTLS), so an odd one is kept but not reported.
+    auto value = media_or_session(session, media, "tls-id");
+    if (value && !is_valid_tls_id(*value)) return std::nullopt;
+    return value;
 }
 
 std::optional<std::string_view> mid(const Media& media) {

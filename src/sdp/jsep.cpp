@@ -60,7 +60,7 @@ class Reader {
     Failure<DescriptionError> problem(Problem p, std::string detail, std::size_t media,
                                       std::string_view attribute = {}) {
         where_ = Where{media, attribute};
-        return fail(DescriptionError{p, 0, {}, std::move(detail)});
+        return fail(DescriptionError{p, 0, {}, std::move(detail), std::nullopt});
     }
     // Whether an attribute's value does not parse (only possible in a model built by hand).
     bool malformed(const AttributeList& list, std::string_view name) const {
@@ -173,17 +173,38 @@ Result<RemoteDataParameters, DescriptionError> Reader::run() {
     r.ice_options = ice_options(sd_, m);
     if (auto id = tls_id(sd_, m)) r.tls_id = std::string(*id);
 
+    // RFC 5888 §4: mids are unique; RFC 8843 §7: a BUNDLE group names existing sections, once
+    // each. Sorted copies keep this n log n: a description may have limits::media_sections
+    // sections and groups of limits::group_mids mids.
+    std::vector<std::pair<std::string_view, std::size_t>> mids;  // mid, section
+    mids.reserve(sd_.media.size());
+    for (std::size_t s = 0; s < sd_.media.size(); ++s)
+        if (auto id = mid(sd_.media[s])) mids.emplace_back(*id, s);
+    std::sort(mids.begin(), mids.end());
+    for (std::size_t k = 1; k < mids.size(); ++k)
+        if (mids[k].first == mids[k - 1].first)
+            return problem(Problem::duplicate_mid,
+                           "a mid no other section has (mid " + std::string(mids[k].first) +
+                               " is also section " + std::to_string(mids[k - 1].second) + "'s)",
+                           mids[k].second, "mid");
     for (const auto& g : groups(sd_)) {
         if (g.semantics != "BUNDLE") continue;
-        for (const auto& bundled : g.mids) {
-            const bool known = std::any_of(sd_.media.begin(), sd_.media.end(), [&](const Media& s) {
-                return mid(s) == std::string_view(bundled);
-            });
-            if (!known)
-                return problem(
-                    Problem::bad_bundle,
-                    "BUNDLE mids that name sections (no section has mid " + bundled + ")",
-                    session_level, "group");
+        std::vector<std::string_view> bundled(g.mids.begin(), g.mids.end());
+        std::sort(bundled.begin(), bundled.end());
+        for (std::size_t k = 0; k < bundled.size(); ++k) {
+            if (k > 0 && bundled[k] == bundled[k - 1])
+                return problem(Problem::bad_bundle,
+                               "each mid once in a BUNDLE group (mid " + std::string(bundled[k]) +
+                                   " is listed twice)",
+                               session_level, "group");
+            const auto at = std::lower_bound(
+                mids.begin(), mids.end(), bundled[k],
+                [](const auto& entry, std::string_view key) { return entry.first < key; });
+            if (at == mids.end() || at->first != bundled[k])
+                return problem(Problem::bad_bundle,
+                               "BUNDLE mids that name sections (no section has mid " +
+                                   std::string(bundled[k]) + ")",
+                               session_level, "group");
         }
     }
     return r;
@@ -215,7 +236,8 @@ TextLine locate(std::string_view text, const Where& where) {
 
 std::optional<DescriptionError> check_local(const LocalParameters& local) {
     auto invalid = [](std::string detail) {
-        return DescriptionError{Problem::invalid_local_parameters, 0, {}, std::move(detail)};
+        return DescriptionError{
+            Problem::invalid_local_parameters, 0, {}, std::move(detail), std::nullopt};
     };
     if (!is_valid_ice_ufrag(local.ice_ufrag)) return invalid("an ice-ufrag of 4-256 ice-chars");
     if (!is_valid_ice_pwd(local.ice_pwd)) return invalid("an ice-pwd of 22-256 ice-chars");
@@ -228,7 +250,8 @@ std::optional<DescriptionError> check_local(const LocalParameters& local) {
 
 SessionDescription session_skeleton(const LocalParameters& local) {
     SessionDescription sd;
-    sd.origin = Origin{"-", local.session_id, local.session_version, "IN", "IP4", "127.0.0.1"};
+    sd.origin = Origin{"-",   local.session_id, local.session_version, "IN",
+                       "IP4", "127.0.0.1",      std::nullopt};
     sd.session_name = "-";
     sd.timings = {Timing{}};
     return sd;
@@ -329,6 +352,10 @@ std::string_view to_string(Problem problem) {
             return "bad_bundle";
         case Problem::invalid_local_parameters:
             return "invalid_local_parameters";
+        case Problem::duplicate_mid:
+            return "duplicate_mid";
+        case Problem::too_large:
+            return "too_large";
     }
     return "syntax";
 }
@@ -356,7 +383,8 @@ DescriptionError to_description_error(const ParseError& error) {
         problem = Problem::bad_sctp_parameters;
     else if (a == "group")
         problem = Problem::bad_bundle;
-    return DescriptionError{problem, error.line, error.text, error.expected};
+    if (error.limit) problem = Problem::too_large;
+    return DescriptionError{problem, error.line, error.text, error.expected, error.limit};
 }
 
 SdpError::SdpError(DescriptionError error)
@@ -395,7 +423,9 @@ Result<SessionDescription, DescriptionError> create_answer(const SessionDescript
     auto remote = read_remote(offer, SdpType::offer);
     if (!remote) return fail(remote.error());
     const auto role = answer_setup(remote->setup, local.setup);
-    if (!role) return fail(DescriptionError{Problem::unsupported_setup, 0, {}, "a usable setup"});
+    if (!role)
+        return fail(
+            DescriptionError{Problem::unsupported_setup, 0, {}, "a usable setup", std::nullopt});
 
     SessionDescription sd = session_skeleton(local);
     const auto bundled = bundle_mids(offer);

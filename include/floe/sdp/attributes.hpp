@@ -2,8 +2,9 @@
 // to_string, and an accessor that reads it from a media section, falling back to the session
 // level where the RFCs allow both (ice-ufrag, ice-pwd, ice-options, fingerprint, setup, tls-id).
 //
-// sdp::parse already checks the value of every attribute listed here, so on a parsed description
-// these accessors only return nullopt when the attribute is absent.
+// sdp::parse checks the value of every attribute floe relies on (is_relied_on), so on a parsed
+// description those accessors only return nullopt when the attribute is absent. The others
+// (ice-options, ice-lite, end-of-candidates, tls-id) are read as leniently as browsers read them.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +24,8 @@ namespace floe::sdp {
 bool is_valid_ice_ufrag(std::string_view ufrag);
 bool is_valid_ice_pwd(std::string_view pwd);
 
-// a=ice-options:trickle ice2 (RFC 8839 §5.6); unknown options are kept.
+// a=ice-options:trickle ice2 (RFC 8839 §5.6); unknown options are kept. parse() also takes the
+// commas libdatachannel writes ("ice2,trickle") and tabs; nullopt only when there is no option.
 struct IceOptions {
     bool trickle = false;
     bool ice2 = false;
@@ -77,9 +79,20 @@ struct SctpMap {
     friend bool operator==(const SctpMap&, const SctpMap&) = default;
 };
 
-// What a value of a known attribute must look like; nullopt when `attribute` is fine or unknown.
-// sdp::parse calls this for every a= line.
+// Whether floe relies on the attribute at this level, so that sdp::parse refuses a description
+// whose value for it is wrong: ice-ufrag, ice-pwd, fingerprint, setup (both levels), group
+// (session), mid, candidate, sctp-port, max-message-size, sctpmap (media). Any other attribute,
+// or one of these where floe does not read it (a=mid at session level), is kept as written.
+bool is_relied_on(std::string_view name, bool session_level);
+
+// What a value of a relied-on attribute must look like; nullopt when `attribute` is fine or is
+// not one floe relies on. sdp::parse calls this for the a= lines is_relied_on() names, with the
+// value's surrounding spaces removed.
 std::optional<std::string> check_attribute(const Attribute& attribute);
+
+// How an attribute floe knows but does not rely on departs from its RFC grammar ("ice options
+// separated by commas"), for the debug log; nullopt when it does not, or floe does not know it.
+std::optional<std::string> describe_oddity(const Attribute& attribute);
 
 // ---- accessors ---------------------------------------------------------------------------------
 std::optional<std::string_view> ice_ufrag(const SessionDescription& session, const Media& media);

@@ -81,16 +81,19 @@ enum class Problem : std::uint8_t {
     no_data_section,      // no application section with (UDP|TCP/)DTLS/SCTP, or it was rejected
     bad_sctp_parameters,  // a legacy section without a usable SCTP port
     unsupported_setup,    // holdconn, or actpass in an answer
-    bad_bundle,           // a BUNDLE group naming a mid no section has
+    bad_bundle,           // a BUNDLE group naming a mid no section has, or one twice
     invalid_local_parameters,
+    duplicate_mid,  // two sections with the same a=mid (RFC 5888 §4)
+    too_large,      // past one of the bounds in session_description.hpp (`limit` says which)
 };
 std::string_view to_string(Problem problem);
 
 struct DescriptionError {
     Problem problem = Problem::syntax;
-    std::size_t line = 0;  // 1-based; 0 when no text was given or no single line is to blame
-    std::string text;      // that line
-    std::string detail;    // what was expected or is missing
+    std::size_t line = 0;        // 1-based; 0 when no text was given or no single line is to blame
+    std::string text;            // that line
+    std::string detail;          // what was expected or is missing
+    std::optional<Limit> limit;  // set with Problem::too_large
     // "missing_fingerprint (line 8): no a=fingerprint in the data section or the session"
     std::string message() const;
 };

@@ -6,10 +6,16 @@
 //   if (!parsed) std::puts(parsed.error().message().c_str());   // "line 7: expected ..."
 //   std::string again = floe::sdp::write(*parsed); // CRLF, canonical order, byte-stable
 //
-// Parsing never throws. It accepts CRLF or LF, checks the line order and the grammar of every
-// line, and checks the value of each WebRTC attribute it knows (see attributes.hpp), so a parsed
-// description's typed accessors always succeed. What JSEP needs on top (credentials present, a
-// data section, a usable setup) is checked by jsep.hpp.
+// Parsing never throws. It accepts CRLF or LF. It is strict about what floe relies on (the v= o= s=
+// head, a t= line, every m= line, and the attributes listed in attributes.hpp's
+// is_relied_on()) and tolerant of everything else, as browsers are: a line that is unknown,
+// misplaced or slightly off is kept (in `other_lines`, or as an attribute with its value as
+// written), logged at debug level ("sdp"), and never fails the description. docs/sdp.md lists
+// both sides. A parsed description's typed accessors always succeed. What JSEP needs on top
+// (credentials present, a data section, a usable setup) is checked by jsep.hpp.
+//
+// Descriptions come from the peer, so their size is bounded (`limits` below); a description past
+// a limit is refused with a ParseError naming it, as soon as the limit is crossed.
 #pragma once
 
 #include <cstddef>
@@ -39,6 +45,9 @@ struct Origin {
     std::string network_type = "IN";
     std::string address_type = "IP4";
     std::string address = "127.0.0.1";
+    // The value as written when it does not fit the grammar above (floe uses none of o='s
+    // fields); write() then writes it back instead of the fields.
+    std::optional<std::string> as_written;
 
     friend bool operator==(const Origin&, const Origin&) = default;
 };
@@ -60,7 +69,8 @@ struct Bandwidth {
     friend bool operator==(const Bandwidth&, const Bandwidth&) = default;
 };
 
-// t=<start> <stop>, followed by its r= lines (kept as written).
+// t=<start> <stop>, followed by its r= lines (kept as written; an r= that is not right after a
+// t= joins the last one).
 struct Timing {
     std::uint64_t start = 0;
     std::uint64_t stop = 0;
@@ -97,6 +107,9 @@ struct Media : AttributeList {
     std::vector<Connection> connections;
     std::vector<Bandwidth> bandwidths;
     std::optional<std::string> key;  // k= (obsolete, kept)
+    // Lines with no place above, as written ("x=1", "t=0 0", a second i=, a c= that does not
+    // parse); write() puts them after the section's attributes.
+    std::vector<std::string> other_lines;
 
     friend bool operator==(const Media&, const Media&) = default;
 };
@@ -114,18 +127,46 @@ struct SessionDescription : AttributeList {
     std::vector<Timing> timings{Timing{}};   // t= (at least one) with their r=
     std::optional<std::string> zone;         // z=
     std::optional<std::string> key;          // k= (obsolete, kept)
+    // Session-level lines with no place above, as written; write() puts them after the session's
+    // attributes.
+    std::vector<std::string> other_lines;
     std::vector<Media> media;
 
     friend bool operator==(const SessionDescription&, const SessionDescription&) = default;
 };
 
-// Why a description was refused: the 1-based line number, the line as written, what was expected
-// there, and, when an attribute's value was wrong, the attribute's name.
+// The bounds on a peer's description; docs/sdp.md "Limits" says why each is what it is (real
+// browser descriptions are far below every one).
+enum class Limit : std::uint8_t {
+    description_bytes,  // the whole text
+    lines,              // lines in the text
+    media_sections,     // m= lines
+    formats,            // formats on one m= line
+    group_mids,         // mids in one a=group
+    candidates,         // a=candidate lines in one section (or at session level)
+    fingerprints,       // a=fingerprint lines in one section (or at session level)
+};
+namespace limits {
+inline constexpr std::size_t description_bytes = 1024 * 1024;
+inline constexpr std::size_t lines = 32768;
+inline constexpr std::size_t media_sections = 1024;
+inline constexpr std::size_t formats = 256;
+inline constexpr std::size_t group_mids = media_sections;
+inline constexpr std::size_t candidates = 256;
+inline constexpr std::size_t fingerprints = 16;
+}  // namespace limits
+std::string_view to_string(Limit limit);  // "media_sections"
+std::size_t limit_value(Limit limit);     // limits::media_sections
+
+// Why a description was refused: the 1-based line number, the line as written (cut at 1024
+// bytes), what was expected there, and, when an attribute's value was wrong, the attribute's name;
+// `limit` when the description crossed one of the bounds above.
 struct ParseError {
     std::size_t line = 0;
     std::string text;
     std::string expected;
     std::string attribute;
+    std::optional<Limit> limit;
 
     // "line 7: expected a port 0-65535 (in \"m=application x UDP/DTLS/SCTP ...\")"
     std::string message() const;

@@ -59,6 +59,55 @@ inline std::string join_crlf(const std::vector<std::string>& lines) {
     return out;
 }
 
+inline const std::string fp =
+    "sha-256 BA:6E:06:10:0D:F0:D6:84:C5:BF:35:24:6A:6F:0D:E8:81:B0:FE:D7:2A:7D:91:56:C7:06:CA:B6:"
+    "AD:A8:68:B8";
+
+// A valid data-channel offer, one line per entry; tests break or bend one line of it.
+inline std::vector<std::string> valid_offer_lines() {
+    return {
+        "v=0",                                                     // 1
+        "o=- 34908338695154179 2 IN IP4 127.0.0.1",                // 2
+        "s=-",                                                     // 3
+        "t=0 0",                                                   // 4
+        "a=group:BUNDLE 0",                                        // 5
+        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",        // 6
+        "c=IN IP4 0.0.0.0",                                        // 7
+        "a=candidate:1 1 udp 2113937151 192.0.2.1 5000 typ host",  // 8
+        "a=ice-ufrag:Ys3t",                                        // 9
+        "a=ice-pwd:Mu2KvTcbNWKcf7tE4kXE1aww",                      // 10
+        "a=ice-options:trickle",                                   // 11
+        "a=fingerprint:" + fp,                                     // 12
+        "a=setup:actpass",                                         // 13
+        "a=mid:0",                                                 // 14
+        "a=sctp-port:5000",                                        // 15
+        "a=max-message-size:262144",                               // 16
+    };
+}
+
+// valid_offer_lines() with line `line` (1-based) replaced, removed, or a line inserted before it,
+// or two lines swapped, as CRLF text.
+inline std::string replaced(std::size_t line, std::string text) {
+    auto lines = valid_offer_lines();
+    lines.at(line - 1) = std::move(text);
+    return join_crlf(lines);
+}
+inline std::string removed(std::size_t line) {
+    auto lines = valid_offer_lines();
+    lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(line - 1));
+    return join_crlf(lines);
+}
+inline std::string inserted(std::size_t before, std::string text) {
+    auto lines = valid_offer_lines();
+    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(before - 1), std::move(text));
+    return join_crlf(lines);
+}
+inline std::string swapped(std::size_t a, std::size_t b) {
+    auto lines = valid_offer_lines();
+    std::swap(lines.at(a - 1), lines.at(b - 1));
+    return join_crlf(lines);
+}
+
 // data_section_lines() followed by `more`.
 inline std::string data_section_with(const std::vector<std::string>& more) {
     auto lines = data_section_lines();

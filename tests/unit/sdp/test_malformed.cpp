@@ -1,5 +1,6 @@
-// Each case breaks one rule of a valid data-channel offer once. Every one must be refused with
-// the right line and reason, by the grammar (sdp::parse) or by JSEP (read_remote).
+// Each case breaks one rule of a valid data-channel offer once, a rule floe relies on. Every one
+// must be refused with the right line and reason, by the grammar (sdp::parse) or by JSEP
+// (read_remote). What is tolerated instead is in test_tolerance.cpp.
 #include <doctest/doctest.h>
 
 #include <floe/sdp/jsep.hpp>
@@ -11,52 +12,15 @@ using namespace floe::sdp;
 
 namespace {
 
-const std::string fp =
-    "sha-256 BA:6E:06:10:0D:F0:D6:84:C5:BF:35:24:6A:6F:0D:E8:81:B0:FE:D7:2A:7D:91:56:C7:06:CA:B6:"
-    "AD:A8:68:B8";
+using sdp_test::fp;
+using sdp_test::inserted;
+using sdp_test::removed;
+using sdp_test::replaced;
+using sdp_test::swapped;
 
-// Line numbers below refer to this description.
+// Line numbers below refer to sdp_test::valid_offer_lines().
 std::vector<std::string> base() {
-    return {
-        "v=0",                                                     // 1
-        "o=- 34908338695154179 2 IN IP4 127.0.0.1",                // 2
-        "s=-",                                                     // 3
-        "t=0 0",                                                   // 4
-        "a=group:BUNDLE 0",                                        // 5
-        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",        // 6
-        "c=IN IP4 0.0.0.0",                                        // 7
-        "a=candidate:1 1 udp 2113937151 192.0.2.1 5000 typ host",  // 8
-        "a=ice-ufrag:Ys3t",                                        // 9
-        "a=ice-pwd:Mu2KvTcbNWKcf7tE4kXE1aww",                      // 10
-        "a=ice-options:trickle",                                   // 11
-        "a=fingerprint:" + fp,                                     // 12
-        "a=setup:actpass",                                         // 13
-        "a=mid:0",                                                 // 14
-        "a=sctp-port:5000",                                        // 15
-        "a=max-message-size:262144",                               // 16
-    };
-}
-
-std::string replaced(std::size_t line, std::string text) {
-    auto lines = base();
-    lines.at(line - 1) = std::move(text);
-    return sdp_test::join_crlf(lines);
-}
-std::string removed(std::size_t line) {
-    auto lines = base();
-    lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(line - 1));
-    return sdp_test::join_crlf(lines);
-}
-std::string inserted(std::size_t before, std::string text) {
-    auto lines = base();
-    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(before - 1), std::move(text));
-    return sdp_test::join_crlf(lines);
-}
-
-std::string swapped(std::size_t a, std::size_t b) {
-    auto lines = base();
-    std::swap(lines.at(a - 1), lines.at(b - 1));
-    return sdp_test::join_crlf(lines);
+    return sdp_test::valid_offer_lines();
 }
 
 struct Case {
@@ -73,34 +37,15 @@ std::vector<Case> cases() {
     return {
         {"missing v=", removed(1), 1, Problem::syntax, "v=0 as the first line"},
         {"v= not 0", replaced(1, "v=1"), 1, Problem::syntax, "v=0"},
-        {"o= with 5 fields", replaced(2, "o=- 1 2 IN IP4"), 2, Problem::syntax, "6 fields"},
-        {"o= with 7 fields", replaced(2, "o=- 1 2 IN IP4 127.0.0.1 x"), 2, Problem::syntax,
-         "6 fields"},
-        {"o= session id not a number", replaced(2, "o=- abc 2 IN IP4 127.0.0.1"), 2,
-         Problem::syntax, "numeric session id"},
-        {"o= session id beyond 64 bits", replaced(2, "o=- 99999999999999999999 2 IN IP4 ::1"), 2,
-         Problem::syntax, "numeric session id"},
-        {"o= version not a number", replaced(2, "o=- 1 x IN IP4 127.0.0.1"), 2, Problem::syntax,
-         "session version"},
         {"missing o=", removed(2), 2, Problem::syntax, "o= before this line"},
         {"missing s=", removed(3), 3, Problem::syntax, "s= before this line"},
         {"o= after s=", swapped(2, 3), 2, Problem::syntax, "o= before this line"},
-        {"missing t=", removed(4), 4, Problem::syntax, "t= before this line"},
+        {"missing t=", removed(4), 5, Problem::syntax, "t= before this line"},
         {"m= before the session lines end", inserted(4, "m=application 9 UDP/DTLS/SCTP x"), 4,
          Problem::syntax, "t= before this line"},
-        {"t= with one field", replaced(4, "t=0"), 4, Problem::syntax, "2 fields"},
-        {"t= not numeric", replaced(4, "t=now 0"), 4, Problem::syntax, "numeric start"},
-        {"r= before t=", inserted(4, "r=7d 1h 0 25h"), 4, Problem::syntax, "t= before this line"},
-        {"s= twice", inserted(4, "s=again"), 4, Problem::syntax, "only one s="},
-        {"unknown line type", inserted(5, "x=1"), 5, Problem::syntax, "session-level line"},
         {"upper-case type letter", inserted(5, "A=foo"), 5, Problem::syntax, "lower-case type"},
         {"a line without '='", inserted(5, "hello"), 5, Problem::syntax, "<type>=<value>"},
-        {"an empty line in the middle", inserted(5, ""), 5, Problem::syntax, "not an empty line"},
         {"a bare CR inside a line", replaced(14, "a=mid:0\rx"), 14, Problem::syntax, "no CR"},
-        {"session c= after t=", inserted(5, "c=IN IP4 0.0.0.0"), 5, Problem::syntax, "c= earlier"},
-        {"c= with 2 fields", replaced(7, "c=IN IP4"), 7, Problem::syntax, "3 fields"},
-        {"b= without a value", inserted(8, "b=AS"), 8, Problem::syntax, "<bwtype>:<bandwidth>"},
-        {"b= not numeric", inserted(8, "b=AS:lots"), 8, Problem::syntax, "<bwtype>:<bandwidth>"},
         {"m= port beyond 65535",
          replaced(6, "m=application 70000 UDP/DTLS/SCTP webrtc-datachannel"), 6, Problem::syntax,
          "a port 0-65535"},
@@ -110,11 +55,6 @@ std::vector<Case> cases() {
          "at least one media format"},
         {"m= with two fields", replaced(6, "m=application 9"), 6, Problem::syntax,
          "<media> <port> <proto>"},
-        {"media c= after a=", inserted(9, "c=IN IP4 0.0.0.0"), 9, Problem::syntax, "c= earlier"},
-        {"t= inside a media section", inserted(8, "t=0 0"), 8, Problem::syntax,
-         "belongs before the first m="},
-        {"attribute name with a space", inserted(8, "a=bad name:1"), 8, Problem::syntax,
-         "attribute name"},
         {"candidate with 5 fields", replaced(8, "a=candidate:1 1 udp 2113937151 192.0.2.1"), 8,
          Problem::malformed_candidate, "field 6"},
         {"candidate with an unknown type", replaced(8, "a=candidate:1 1 udp 1 192.0.2.1 1 typ foo"),
@@ -134,7 +74,6 @@ std::vector<Case> cases() {
          Problem::malformed_ice_credentials, "ice-pwd of 22-256"},
         {"pwd with a space", replaced(10, "a=ice-pwd:Mu2KvTcbNWKcf7tE4k XE1aww"), 10,
          Problem::malformed_ice_credentials, "ice-pwd of 22-256"},
-        {"empty ice-options", replaced(11, "a=ice-options:"), 11, Problem::syntax, "ice options"},
         {"fingerprint with bad hex", replaced(12, "a=fingerprint:sha-256 ZZ" + fp.substr(10)), 12,
          Problem::malformed_fingerprint, "hex pairs"},
         {"fingerprint one byte short", replaced(12, "a=fingerprint:" + fp.substr(0, fp.size() - 3)),
@@ -153,12 +92,9 @@ std::vector<Case> cases() {
          Problem::bad_sctp_parameters, "SCTP port"},
         {"negative max-message-size", replaced(16, "a=max-message-size:-1"), 16,
          Problem::bad_sctp_parameters, "maximum message size"},
-        {"end-of-candidates with a value", inserted(9, "a=end-of-candidates:yes"), 9,
-         Problem::syntax, "no value"},
         {"empty group", replaced(5, "a=group:"), 5, Problem::bad_bundle, "<semantics>"},
         {"sctpmap without a number", inserted(16, "a=sctpmap:abc webrtc-datachannel"), 16,
          Problem::bad_sctp_parameters, "<port> <protocol>"},
-        {"tls-id too short", inserted(16, "a=tls-id:abc"), 16, Problem::syntax, "tls-id of 20-255"},
         // JSEP: the grammar is fine, the description is not usable.
         {"no ice-ufrag", removed(9), 6, Problem::missing_ice_credentials, "a=ice-ufrag"},
         {"no ice-pwd", removed(10), 6, Problem::missing_ice_credentials, "a=ice-pwd"},
@@ -217,16 +153,6 @@ TEST_CASE("malformed descriptions are refused with the right line and reason") {
         ++checked;
     }
     CHECK(checked >= 40);
-}
-
-TEST_CASE("a single i= twice in a section is refused on the second one") {
-    auto lines = base();
-    lines.insert(lines.begin() + 6, "i=one");
-    lines.insert(lines.begin() + 7, "i=two");
-    auto r = parse(sdp_test::join_crlf(lines));
-    REQUIRE(!r.ok());
-    CHECK(r.error().line == 8);
-    CHECK(r.error().expected.find("only one i=") != std::string::npos);
 }
 
 TEST_CASE("an empty text and a text of blank lines are refused at line 1") {
