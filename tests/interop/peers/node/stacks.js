@@ -37,10 +37,15 @@ function describePair(l, r) {
 //  * "bufferedamountlow" is only an EventEmitter event, there is no onbufferedamountlow
 //    handler property: the adapter forwards the event to it;
 //  * getStats() has no selected pair that core.js finds: the ICE connection's nominated pair
-//    is read instead.
+//    is read instead;
+//  * it reports why a transport failed (e.g. DTLS "need srtpProfile") only through the `debug`
+//    package: unless DEBUG is set, the peer-connection namespace is turned on (stderr).
 const werift = {
   name: 'werift',
-  load() { this.w = require('werift'); },
+  load() {
+    if (process.env.DEBUG === undefined) process.env.DEBUG = 'werift:packages/webrtc/src/peerConnection.ts';
+    this.w = require('werift');
+  },
   version() { return 'werift ' + pkgVersion('werift'); },
   createPC(config) {
     const pc = new this.w.RTCPeerConnection({
