@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # floe's interop matrix: `floe peer` against itself, against the reference peers of
 # ../shared/interop (Chromium, aiortc) and against floe's own extra peers in tests/interop/peers
-# (werift, libdatachannel, wrtc = libwebrtc in Node), as offerer and answerer, plain and trickle.
+# (werift, libdatachannel, wrtc = libwebrtc in Node, firefox = Debian's Firefox ESR), as offerer
+# and answerer, plain and trickle.
 # Needs root (network namespaces). Prints each PAIR line; exits non-zero if any pair fails.
 #   scripts/interop.sh                          release build (built if missing)
 #   FLOE_PRESET=asan scripts/interop.sh
 #   scripts/interop.sh --quick                  floe<->floe and one run per direction and peer
 #   scripts/interop.sh --peers werift,wrtc      only these peers (and no floe<->floe runs)
-# Peers: chromium aiortc werift libdatachannel wrtc (docs/interop.md).
+# Peers: chromium aiortc werift libdatachannel wrtc firefox (docs/interop.md).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-quick=0; peers="chromium,aiortc,werift,libdatachannel,wrtc"; only=0
+quick=0; peers="chromium,aiortc,werift,libdatachannel,wrtc,firefox"; only=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1; shift;;
@@ -45,7 +46,7 @@ fi
 for name in ${peers//,/ }; do
     case "$name" in
         chromium|aiortc) other=$name;;                       # the kit's reference peers
-        werift|libdatachannel|wrtc) other=tests/interop/peers/$name/peer;;
+        werift|libdatachannel|wrtc|firefox) other=tests/interop/peers/$name/peer;;
         *) echo "interop: unknown peer $name" >&2; exit 2;;
     esac
     run $peer "$other" send-check
