@@ -43,6 +43,22 @@ if [ $only = 0 ]; then
     run $peer $peer send-check --trickle --empty
     run $peer $peer bulk --bulk-mib 64
 fi
+# Description-only checks (tests/interop/sdp/README.md): does the stack accept floe's offer and
+# answer, and floe the stack's? One line each; the whole output goes to a log.
+sdp_check() {
+    local log="${IOP_RUNS:-${TMPDIR:-/tmp}/floe-interop-runs}/sdp-$1-accepts-$$.log" t0=$SECONDS
+    mkdir -p "$(dirname "$log")"
+    total=$((total + 1))
+    if node "tests/interop/sdp/$1_accepts.js" "build/$preset/floe" > "$log" 2>&1; then
+        echo "SDP $1 PASS ($((SECONDS - t0))s) $log"
+    else
+        echo "SDP $1 FAIL: $(grep '^FAIL' "$log" | tr '\n' ';' | head -c 400) ($((SECONDS - t0))s) $log"
+        failed=$((failed + 1))
+    fi
+}
+for name in ${peers//,/ }; do
+    case "$name" in werift|libdatachannel) sdp_check "$name";; esac
+done
 for name in ${peers//,/ }; do
     case "$name" in
         chromium|aiortc) other=$name;;                       # the kit's reference peers

@@ -81,8 +81,7 @@ const werift = {
 //  * its threads keep the process alive: cleanup() must be called before exiting;
 //  * icecandidate events carry the candidate as an SDP line, "a=candidate:..." (W3C and
 //    RFC 8839 §5.1: "candidate:..."): the adapter strips the "a=" so that the trickle file has
-//    the contract's form (a floe embedder who forwards libdatachannel's candidates as they come
-//    gets the "a=" form); their sdpMLineIndex is null: the only m= section's index, 0, is set;
+//    the contract's form (floe's candidate parser takes both); their sdpMLineIndex is null: the only m= section's index, 0, is set;
 //  * getStats() has the selected pair but no candidate protocol (libjuice: UDP only);
 //  * with iceTransportPolicy "relay" libjuice gathers only the relayed candidate but may still
 //    answer and send checks from its host socket (it shares the socket with its TURN client):
