@@ -75,5 +75,5 @@ for name in ${peers//,/ }; do
     # channel stalls after it), so the echo of --empty cannot come back from it
     [ "$name" = werift ] || run $peer "$other" send-check --empty
 done
-echo "interop: $((total - failed))/$total pairs passed in $((SECONDS - start)) s"
+echo "interop: $((total - failed))/$total passed (runs and SDP checks) in $((SECONDS - start)) s"
 [ $failed -eq 0 ]
