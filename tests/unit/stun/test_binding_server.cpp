@@ -38,18 +38,39 @@ Message answer(BindingServer& s, Bytes& storage) {
 
 }  // namespace
 
-TEST_CASE("a Binding request gets XOR-MAPPED-ADDRESS, MAPPED-ADDRESS and SOFTWARE (v4 and v6)") {
+TEST_CASE("a 20-byte Binding request gets the smallest answer: 40 bytes over IPv4, 52 over IPv6") {
+    // Amplification towards a spoofed source: XOR-MAPPED-ADDRESS and FINGERPRINT only, by
+    // default; no MAPPED-ADDRESS, no SOFTWARE.
+    BindingServer s;
+    Bytes bare;
+    MessageBuilder(bare, {method::binding, MessageClass::request}, tid);
+    REQUIRE(bare.size() == 20);
+    for (const auto& [from, size] : {std::pair{v4, 40u}, std::pair{v6, 52u}}) {
+        CAPTURE(from.to_string());
+        s.handle_input(Instant{}, from, bare);
+        Bytes storage;
+        Message m = answer(s, storage);
+        CHECK(storage.size() == size);
+        CHECK(m.type() == MessageType{method::binding, MessageClass::success_response});
+        CHECK(*m.xor_mapped_address() == from);
+        CHECK_FALSE(m.has(attr::mapped_address));
+        CHECK_FALSE(m.has(attr::software));
+    }
+    CHECK(s.counters().success_responses == 2);
+}
+
+TEST_CASE("SOFTWARE is added only when configured") {
     BindingServer s({.software = "floe-test"});
     for (const auto& from : {v4, v6}) {
         s.handle_input(Instant{}, from, build({method::binding, MessageClass::request}));
         Bytes storage;
         Message m = answer(s, storage);
-        CHECK(m.type() == MessageType{method::binding, MessageClass::success_response});
         CHECK(*m.xor_mapped_address() == from);
-        CHECK(*m.mapped_address() == from);
         CHECK(*m.software() == "floe-test");
+        CHECK_FALSE(m.has(attr::mapped_address));
+        // 16 more bytes: the attribute header and "floe-test" padded to 12.
+        CHECK(storage.size() == (from.is_v4() ? 40u : 52u) + 16u);
     }
-    CHECK(s.counters().success_responses == 2);
 }
 
 TEST_CASE("an unknown comprehension-required attribute gets 420 listing it") {
