@@ -711,6 +711,17 @@ struct Agent::Impl {
         }
         const bool success = msg.message_class() == stun::MessageClass::success_response;
         if (it->kind == TxKind::gather) {
+            // RFC 8489 matches a response by its transaction id alone; we also require the
+            // server's address and the request's socket, as ICE does for checks (RFC 8445
+            // §7.2.5.2.1), so whoever saw the id cannot plant a server-reflexive candidate.
+            if (socket != it->socket || from != it->destination) {
+                ++stats.misdirected;
+                FLOE_LOG(LogLevel::debug, "ice")
+                    << "answer to a STUN server request from " << from.to_string() << " on socket "
+                    << socket << ", not from " << it->destination.to_string() << " on socket "
+                    << it->socket << ": ignored";
+                return;
+            }
             const Transaction tx = std::move(*it);
             transactions.erase(it);
             auto mapped = success ? msg.xor_mapped_address() : std::nullopt;

@@ -173,6 +173,7 @@ struct AgentStats {
     std::uint64_t answered_487 = 0;         // Role Conflict
     std::uint64_t unknown_socket = 0;       // input on a socket never added
     std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
+    std::uint64_t misdirected = 0;          // STUN server's answer from elsewhere: ignored
     std::uint64_t role_conflicts = 0;       // role switches
     std::uint64_t data_received = 0;        // note_data_received() calls
     std::uint64_t refused_failed = 0;       // requests left unanswered while failed (RFC 7675)

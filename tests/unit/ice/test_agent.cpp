@@ -822,3 +822,35 @@ TEST_CASE("host candidates prefer IPv6 and spread interfaces") {
     for (const auto& c : a.gathered)
         CHECK(type_of(c.priority) == 126u);
 }
+
+TEST_CASE("a STUN server's answer from another address or on another socket is ignored, counted") {
+    Gatherer g({"10.0.0.5:5000", "10.0.1.5:5001"});
+    auto& [a, net] = g;
+    const auto server = Gatherer::server;
+    std::vector<Transmit> to_server;
+    while (auto t = a.agent.poll_transmit())
+        to_server.push_back(*t);
+    REQUIRE(to_server.size() == 2);
+    const Transmit& first = to_server[0];
+    const SocketId other_socket = to_server[1].socket;
+    REQUIRE(other_socket != first.socket);
+    // The right transaction id, from another port of the server, from another host, and from
+    // the server but on the other socket: none is an answer.
+    const Bytes forged = binding_answer(first, "198.51.100.66:6666");
+    a.agent.handle_input(net.now, first.socket, *SocketAddress::parse("203.0.113.1:3479"), forged);
+    a.agent.handle_input(net.now, first.socket, *SocketAddress::parse("203.0.113.9:3478"), forged);
+    a.agent.handle_input(net.now, other_socket, server, forged);
+    net.pump();
+    CHECK(a.agent.stats().misdirected == 3);
+    for (const auto& c : a.gathered)
+        CHECK(c.type == CandidateType::host);
+    CHECK(a.agent.gathering_state() == GatheringState::gathering);
+    // The server's own answer, on the right socket, still counts.
+    a.agent.handle_input(net.now, first.socket, server,
+                         binding_answer(first, "198.51.100.20:40000"));
+    net.pump();
+    REQUIRE(a.gathered.size() == 3);
+    CHECK(a.gathered[2].type == CandidateType::srflx);
+    CHECK(a.gathered[2].port == 40000);
+    CHECK(a.agent.stats().misdirected == 3);
+}
