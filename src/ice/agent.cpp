@@ -62,6 +62,8 @@ constexpr std::size_t max_sockets = 64;
 constexpr std::size_t max_prflx_locals = 64;
 // A valid pair whose nomination timed out is nominated again this many times in all.
 constexpr int max_nomination_attempts = 2;
+// Remote addresses validated for application data (only an authenticated peer adds any).
+constexpr std::size_t max_validated = 128;
 
 // RFC 8421 spirit: alternate address families, IPv6 first, in the order the runtime reported
 // the sockets (its interface preference). 65535 for the first IPv6 socket, 65407 for the first
@@ -139,6 +141,12 @@ struct Selected {
     Instant next_consent{};
 };
 
+// A remote address application data is accepted from, on the socket it came to.
+struct ValidatedAddress {
+    SocketId socket = 0;
+    SocketAddress address;
+};
+
 // The configuration with credentials drawn and nonsense values clamped to something usable.
 AgentConfig prepared(AgentConfig c, Random& random) {
     if (c.local.ufrag.empty() || c.local.pwd.empty()) c.local = random_credentials(random);
@@ -195,6 +203,7 @@ struct Agent::Impl {
     bool nominating = false;
     std::optional<Instant> next_valid_ping;  // controlled side, waiting for a nomination
     std::optional<Selected> selected;
+    std::vector<ValidatedAddress> validated;  // see Agent::validated()
     AgentStats stats;
 
     // ---- helpers --------------------------------------------------------------------------
@@ -217,6 +226,22 @@ struct Agent::Impl {
         auto [it, inserted] = foundations.try_emplace(key, "");
         if (inserted) it->second = std::to_string(foundations.size());
         return it->second;
+    }
+
+    bool is_validated(SocketId socket, const SocketAddress& address) const {
+        if (selected && selected->pair.socket == socket && selected->pair.remote_address == address)
+            return true;
+        return std::any_of(validated.begin(), validated.end(), [&](const ValidatedAddress& v) {
+            return v.socket == socket && v.address == address;
+        });
+    }
+
+    void validate(SocketId socket, const SocketAddress& address) {
+        if (is_validated(socket, address)) return;
+        if (validated.size() >= max_validated) validated.erase(validated.begin());
+        validated.push_back({socket, address});
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "validated " << address.to_string() << " on socket " << socket;
     }
 
     SocketEntry* find_socket(SocketId id) {
@@ -663,6 +688,9 @@ struct Agent::Impl {
             if (b.finish()) transmits.push_back({socket_id, from, std::move(out)});
         }
         ++stats.checks_received;
+        // From this answer on the peer may start DTLS towards us (its check just succeeded),
+        // before our own check to it has: its address is validated now.
+        validate(socket_id, from);
         FLOE_LOG(LogLevel::debug, "ice")
             << "check from " << from.to_string() << " on socket " << socket_id
             << (msg.use_candidate() ? " USE-CANDIDATE" : "");
@@ -800,6 +828,7 @@ struct Agent::Impl {
             locals.push_back({c, socket, *mapped, base.local_preference});
         }
         pair->valid_local = valid_local;
+        validate(socket, from);  // the valid list (§7.2.5.3.2)
         if (pair->state != PairState::succeeded) checklist.succeeded(pair->id);
         pair = checklist.find(tx.pair);  // succeeded() keeps order, but stay safe
         if (!pair) return;
@@ -1121,8 +1150,23 @@ bool Agent::handle_input(Instant now, SocketId socket, SocketAddress from, ByteS
     return true;
 }
 
-void Agent::note_data_received(Instant, SocketId, SocketAddress) {
-    ++impl_->stats.data_received;
+bool Agent::accept_data(Instant, SocketId socket, const SocketAddress& from) {
+    if (impl_->is_validated(socket, from)) {
+        ++impl_->stats.data_received;
+        return true;
+    }
+    // Logged at the first refusal and then at every power of two: a flood stays a few lines.
+    const std::uint64_t n = ++impl_->stats.data_refused;
+    if ((n & (n - 1)) == 0) {
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "data from " << from.to_string() << " on socket " << socket
+            << ", an address ICE has not validated: dropped (" << n << " so far)";
+    }
+    return false;
+}
+
+bool Agent::validated(SocketId socket, const SocketAddress& from) const {
+    return impl_->is_validated(socket, from);
 }
 
 void Agent::handle_timeout(Instant now) {
@@ -1158,6 +1202,7 @@ void Agent::close() {
     impl_->transactions.clear();
     impl_->transmits.clear();
     impl_->selected.reset();
+    impl_->validated.clear();
     impl_->set_state(IceState::closed);
 }
 
