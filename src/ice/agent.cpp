@@ -138,7 +138,8 @@ struct Selected {
     std::uint32_t request_priority = 0;
     Instant last_response{};
     std::optional<Instant> first_unanswered;
-    Instant next_consent{};
+    Instant next_consent{};  // the next request of the regular, randomized schedule
+    Instant last_sent{};     // the latest consent request
 };
 
 // A remote address application data is accepted from, on the socket it came to.
@@ -549,6 +550,7 @@ struct Agent::Impl {
         Bytes request = build_request(s.username, s.request_priority, false, *s.remote_key);
         if (request.empty()) return;
         if (!s.first_unanswered) s.first_unanswered = now;
+        s.last_sent = now;
         Transaction& tx = start_transaction(now, TxKind::consent, s.pair.socket,
                                             s.pair.remote_address, std::move(request));
         tx.pair = s.pair_id;
@@ -967,10 +969,19 @@ struct Agent::Impl {
         }
         if (s.first_unanswered && now - *s.first_unanswered >= config.disconnected_after)
             set_state(IceState::disconnected);
-        if (now >= s.next_consent) {
+        if (now >= next_consent_at(s)) {
             send_consent(now);
-            s.next_consent = now + (s.first_unanswered ? config.consent_probe : consent_delay());
+            // RFC 7675 §5.1: the regular schedule counts from the latest request, 4-6 s apart.
+            s.next_consent = now + consent_delay();
         }
+    }
+
+    // The next consent request: on the regular schedule while the latest one was answered; one
+    // consent_probe after the latest while unanswered (RFC 7675 §5.1 sends each request once,
+    // with a new transaction id; an unanswered one is followed by the next at the faster rate).
+    Instant next_consent_at(const Selected& s) const {
+        if (!s.first_unanswered) return s.next_consent;
+        return std::min(s.next_consent, s.last_sent + config.consent_probe);
     }
 
     // Without a selected pair, checking gives up `checking_timeout` after it began, or after the
@@ -1046,7 +1057,7 @@ struct Agent::Impl {
                 consider(*first_valid_at + config.nomination_delay);
         }
         if (selected) {
-            consider(selected->next_consent);
+            consider(next_consent_at(*selected));
             consider(selected->last_response + config.failed_after);
             if (selected->first_unanswered && state != IceState::disconnected)
                 consider(*selected->first_unanswered + config.disconnected_after);
