@@ -499,7 +499,7 @@ TEST_CASE("close stops everything and is safe twice") {
 namespace {
 
 struct Wire {
-    Wire() : a(config(false), 3) {
+    explicit Wire(bool controlling = false) : a(config(controlling), 3) {
         net.peers = {&a};
         net.add_socket(a, 1, "192.0.2.1:5000");
         a.agent.end_of_local_sockets(net.now);
@@ -533,16 +533,36 @@ struct Wire {
             a.events.push_back(*e);
         return out;
     }
-    // The peer's success response to the agent's check, signed with the peer's password.
-    Bytes success_for(const stun::Message& check) {
+    // The peer's success response to the agent's check, signed with the peer's password (or
+    // with `pwd`; unsigned when `pwd` is empty).
+    Bytes success_for(const stun::Message& check, std::optional<std::string> pwd = {}) {
         Bytes out;
         stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
                                check.transaction_id());
         b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
-        b.add_message_integrity(stun::IntegrityKey::short_term(remote.pwd));
+        const std::string key = pwd.value_or(remote.pwd);
+        if (!key.empty()) b.add_message_integrity(stun::IntegrityKey::short_term(key));
         b.add_fingerprint();
         REQUIRE(b.finish());
         return out;
+    }
+    // Runs the agent's timers for `d`, returning the requests it sent meanwhile.
+    std::vector<stun::Message> run_for(Duration d, std::vector<Bytes>& storage) {
+        const Instant until = net.now + d;
+        for (auto out = take(); true; out = take()) {
+            storage.insert(storage.end(), out.begin(), out.end());
+            const auto at = a.agent.poll_timeout();
+            if (!at || *at > until) break;
+            net.now = std::max(net.now, *at);
+            a.agent.handle_timeout(net.now);
+        }
+        net.now = until;
+        std::vector<stun::Message> requests;
+        for (const Bytes& b : storage)
+            if (auto m = stun::Message::decode(b);
+                m && m->message_class() == stun::MessageClass::request)
+                requests.push_back(*m);
+        return requests;
     }
     std::optional<int> error_code_of(const Bytes& response) {
         auto m = stun::Message::decode(response);
@@ -706,20 +726,205 @@ TEST_CASE("triggered checks from a burst of incoming checks are paced by Ta, the
 }
 
 TEST_CASE("a response from another address than the check went to fails the pair") {
+    // The peer nominated the pair already (USE-CANDIDATE): a matching, authenticated answer to
+    // our check would select it at once (the control below), so "not selected" means something.
+    for (const bool symmetric : {false, true}) {
+        CAPTURE(symmetric);
+        Wire w;
+        w.take();
+        w.a.agent.handle_input(w.net.now, 1, w.peer,
+                               w.request(w.good_username(), w.local_pwd(), true));
+        auto out = w.take();
+        REQUIRE(out.size() == 2);  // the answer, and our triggered check
+        auto check = stun::Message::decode(out[1]);
+        REQUIRE(check);
+        REQUIRE(check->message_class() == stun::MessageClass::request);
+        // Properly signed, but from another port of the peer's host.
+        const Bytes answer = w.success_for(*check);
+        const SocketAddress from = symmetric ? w.peer : *SocketAddress::parse("192.0.2.9:7001");
+        w.a.agent.handle_input(w.net.now, 1, from, answer);
+        w.take();
+        if (symmetric) {
+            CHECK(w.a.agent.stats().asymmetric == 0);
+            CHECK(w.a.agent.selected_pair());
+            CHECK(w.a.agent.state() == IceState::connected);
+        } else {
+            CHECK(w.a.agent.stats().asymmetric == 1);
+            CHECK_FALSE(w.a.agent.selected_pair());
+            CHECK(w.a.agent.state() == IceState::checking);
+            CHECK_FALSE(w.a.agent.validated(1, from));
+        }
+    }
+}
+
+// A STUN message of `cls` answering `request`, with `mapped` and, when `pwd` is not empty,
+// MESSAGE-INTEGRITY under that password.
+Bytes response_to(const stun::Message& request, stun::MessageClass cls, std::string_view pwd,
+                  int error = 0) {
+    Bytes out;
+    stun::MessageBuilder b(out, {stun::method::binding, cls}, request.transaction_id());
+    if (error != 0)
+        b.add_error_code(error);
+    else
+        b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
+    if (!pwd.empty()) b.add_message_integrity(stun::IntegrityKey::short_term(pwd));
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    return out;
+}
+
+TEST_CASE("a check response with a wrong or missing MESSAGE-INTEGRITY changes nothing") {
+    // A controlling agent nominates as soon as a check succeeds: with the right password (the
+    // control) USE-CANDIDATE goes out within the nomination delay; with a forged answer (wrong
+    // password, none at all, or an unsigned 487 that would switch our role) nothing happens.
+    enum class Answer { right, wrong_password, no_integrity, unsigned_role_conflict };
+    for (const Answer kind : {Answer::right, Answer::wrong_password, Answer::no_integrity,
+                              Answer::unsigned_role_conflict}) {
+        CAPTURE(static_cast<int>(kind));
+        Wire w(true);
+        w.take();
+        Candidate r = remote_candidate("192.0.2.9", "x", 100);
+        r.port = 7000;
+        w.a.agent.add_remote_candidate(w.net.now, r);
+        auto out = w.take();
+        REQUIRE(out.size() == 1);
+        auto check = stun::Message::decode(out[0]);
+        REQUIRE(check);
+        REQUIRE_FALSE(check->use_candidate());
+        const auto state_before = w.a.agent.state();
+        REQUIRE(state_before == IceState::checking);
+        Bytes answer;
+        switch (kind) {
+            case Answer::right:
+                answer = response_to(*check, stun::MessageClass::success_response, w.remote.pwd);
+                break;
+            case Answer::wrong_password:
+                answer = response_to(*check, stun::MessageClass::success_response,
+                                     "not-the-peer-password-at-all");
+                break;
+            case Answer::no_integrity:
+                answer = response_to(*check, stun::MessageClass::success_response, "");
+                break;
+            case Answer::unsigned_role_conflict:
+                answer = response_to(*check, stun::MessageClass::error_response, "", 487);
+                break;
+        }
+        w.a.agent.handle_input(w.net.now, 1, w.peer, answer);
+        std::vector<Bytes> storage;
+        // Beyond the nomination delay and the first retransmission.
+        const auto requests = w.run_for(600ms, storage);
+        const bool nominated =
+            std::any_of(requests.begin(), requests.end(),
+                        [](const stun::Message& m) { return m.use_candidate(); });
+        const auto& stats = w.a.agent.stats();
+        if (kind == Answer::right) {
+            CHECK(nominated);
+            CHECK(stats.responses_received == 1);
+            CHECK(stats.unauthenticated == 0);
+            CHECK(w.a.agent.validated(1, w.peer));
+            continue;
+        }
+        CHECK_FALSE(nominated);
+        CHECK(stats.unauthenticated == 1);
+        CHECK(stats.responses_received == 0);
+        CHECK(stats.role_conflicts == 0);
+        CHECK(w.a.agent.role() == Role::controlling);
+        CHECK(w.a.agent.state() == state_before);
+        CHECK_FALSE(w.a.agent.selected_pair());
+        CHECK_FALSE(w.a.agent.validated(1, w.peer));
+        // The check simply goes on: retransmitted, same transaction.
+        REQUIRE_FALSE(requests.empty());
+        CHECK(requests.front().transaction_id() == check->transaction_id());
+    }
+}
+
+TEST_CASE(
+    "a check request with a wrong or missing MESSAGE-INTEGRITY is refused and changes nothing") {
+    // RFC 8489 §9.1.3: no MESSAGE-INTEGRITY (or no USERNAME) is answered 400, a wrong one 401;
+    // neither learns a peer-reflexive candidate, triggers a check, nominates or validates the
+    // address. The last, correctly signed request shows each of those would have been seen.
     Wire w;
     w.take();
-    Candidate r = remote_candidate("192.0.2.9", "x", 100);
-    r.port = 7000;
-    w.a.agent.add_remote_candidate(w.net.now, r);
+    const std::size_t events_before = w.a.events.size();
+    const auto& stats = w.a.agent.stats();
+    auto unsigned_request = [&](std::uint8_t id) {
+        Bytes out;
+        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::request}, tid(id));
+        b.add_username(w.good_username());
+        b.add_priority(compute_priority(CandidateType::prflx, 65535, 1));
+        b.add_ice_controlling(42);
+        b.add_use_candidate();
+        b.add_fingerprint();
+        REQUIRE(b.finish());
+        return out;
+    };
+    w.a.agent.handle_input(w.net.now, 1, w.peer, unsigned_request(30));
     auto out = w.take();
     REQUIRE(out.size() == 1);
-    auto check = stun::Message::decode(out[0]);
-    REQUIRE(check);
-    const Bytes answer = w.success_for(*check);
-    w.a.agent.handle_input(w.net.now, 1, *SocketAddress::parse("192.0.2.10:7000"), answer);
-    CHECK(w.a.agent.stats().asymmetric == 1);
-    // Forged integrity is not even considered.
+    CHECK(w.error_code_of(out[0]) == 400);
+    w.a.agent.handle_input(w.net.now, 1, w.peer,
+                           w.request(w.good_username(), "not-the-password-at-all", true, true, 31));
+    out = w.take();
+    REQUIRE(out.size() == 1);
+    CHECK(w.error_code_of(out[0]) == 401);
+    CHECK(stats.answered_400 == 1);
+    CHECK(stats.answered_401 == 1);
+    CHECK(stats.unauthenticated == 1);
+    CHECK(stats.checks_received == 0);
+    CHECK(stats.checks_sent == 0);  // no triggered check
+    CHECK(w.a.agent.state() == IceState::new_);
+    CHECK_FALSE(w.a.agent.validated(1, w.peer));
+    std::vector<Bytes> storage;
+    CHECK(w.run_for(2s, storage).empty());  // and none later
+    CHECK(w.a.events.size() == events_before);
+
+    // The control: the same request, signed.
+    w.a.agent.handle_input(w.net.now, 1, w.peer,
+                           w.request(w.good_username(), w.local_pwd(), true, true, 32));
+    out = w.take();
+    REQUIRE(out.size() == 2);  // success, and the triggered check
+    CHECK(stats.checks_received == 1);
+    CHECK(w.a.agent.state() == IceState::checking);
+    CHECK(w.a.agent.validated(1, w.peer));
+}
+
+TEST_CASE("an address is validated from the moment its authenticated check is answered") {
+    Wire w;
+    w.net.add_socket(w.a, 2, "192.0.2.1:5002");
+    w.take();
+    const SocketAddress stranger = *SocketAddress::parse("192.0.2.66:7000");
+    CHECK_FALSE(w.a.agent.validated(1, w.peer));
+    CHECK_FALSE(w.a.agent.accept_data(w.net.now, 1, w.peer));
+    w.a.agent.handle_input(w.net.now, 1, w.peer, w.request(w.good_username(), w.local_pwd()));
+    auto out = w.take();
+    REQUIRE(out.size() == 2);  // answered; our own check to it is only on its way
     CHECK_FALSE(w.a.agent.selected_pair());
+    // The peer's DTLS may come now: accepted, on that socket, from that address only.
+    CHECK(w.a.agent.validated(1, w.peer));
+    CHECK(w.a.agent.accept_data(w.net.now, 1, w.peer));
+    CHECK_FALSE(w.a.agent.accept_data(w.net.now, 2, w.peer));
+    CHECK_FALSE(w.a.agent.accept_data(w.net.now, 1, stranger));
+    CHECK_FALSE(w.a.agent.accept_data(w.net.now, 1, *SocketAddress::parse("192.0.2.9:7001")));
+    CHECK(w.a.agent.stats().data_received == 1);
+    CHECK(w.a.agent.stats().data_refused == 4);
+    // close() forgets it.
+    w.a.agent.close();
+    CHECK_FALSE(w.a.agent.validated(1, w.peer));
+}
+
+TEST_CASE("connected agents accept data from each other's selected address only") {
+    TwoPeers t;
+    REQUIRE(t.connect_v4());
+    const auto pa = t.a.agent.selected_pair();
+    REQUIRE(pa);
+    CHECK(t.a.agent.validated(pa->socket, pa->remote_address));
+    CHECK(t.b.agent.validated(7, *SocketAddress::parse("192.0.2.1:5000")));
+    CHECK_FALSE(t.a.agent.validated(pa->socket, *SocketAddress::parse("192.0.2.3:6000")));
+    CHECK_FALSE(t.a.agent.validated(pa->socket + 1, pa->remote_address));
+    // Still so after a minute of consent, and after a restart (the same peer and DTLS session).
+    t.net.run_for(60s);
+    t.a.agent.restart(t.net.now);
+    CHECK(t.a.agent.validated(pa->socket, pa->remote_address));
 }
 
 TEST_CASE("server-reflexive candidates come from the STUN server's answer, redundant ones pruned") {
