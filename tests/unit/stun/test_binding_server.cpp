@@ -59,6 +59,26 @@ TEST_CASE("a 20-byte Binding request gets the smallest answer: 40 bytes over IPv
     CHECK(s.counters().success_responses == 2);
 }
 
+TEST_CASE("the largest answers to the smallest requests: 400 and 420, as docs/stun.md says") {
+    // What amplification remains (docs/stun.md): a 20-byte request of another method gets a
+    // 48-byte 400; a 24-byte request with one unknown comprehension-required attribute gets a
+    // 64-byte 420 (ERROR-CODE with its reason phrase, UNKNOWN-ATTRIBUTES, FINGERPRINT).
+    BindingServer s;
+    Bytes other;
+    MessageBuilder(other, {method::allocate, MessageClass::request}, tid);
+    REQUIRE(other.size() == 20);
+    s.handle_input(Instant{}, v4, other);
+    Bytes storage;
+    CHECK(answer(s, storage).error_code()->code == 400);
+    CHECK(storage.size() == 48);
+    Bytes unknown;
+    MessageBuilder(unknown, {method::binding, MessageClass::request}, tid).add(0x7f01, {});
+    REQUIRE(unknown.size() == 24);
+    s.handle_input(Instant{}, v6, unknown);
+    CHECK(answer(s, storage).error_code()->code == 420);
+    CHECK(storage.size() == 64);
+}
+
 TEST_CASE("SOFTWARE is added only when configured") {
     BindingServer s({.software = "floe-test"});
     for (const auto& from : {v4, v6}) {
