@@ -101,10 +101,10 @@ struct AgentConfig {
     // Disconnected when a consent request has gone unanswered this long (measured from the
     // first unanswered request, not from the last response, so the ±20 % jitter of the interval
     // never reads as silence). While a request is unanswered, another follows every
-    // `consent_probe` (each a new transaction, sent once) instead of every interval, until one
-    // is answered: the faster retransmission RFC 7675 §5.1 leaves open; a healthy pair sees one
-    // request per interval. A controlled agent waiting for a nomination re-checks its best valid
-    // pair at that rate too.
+    // `consent_probe` (each a new transaction, sent once: RFC 7675 §5.1) instead of every
+    // interval, until one is answered: an unanswered request is replaced as a STUN
+    // retransmission would be; a healthy pair sees one request per interval (docs/ice.md, 9.).
+    // A controlled agent waiting for a nomination re-checks its best valid pair at that rate.
     Duration disconnected_after = 5s;
     Duration consent_probe = 1s;
     // Failed when no consent response has arrived for this long (RFC 7675 §5.1: 30 s).
