@@ -3,12 +3,12 @@
 // Binding requests get a success response with XOR-MAPPED-ADDRESS and FINGERPRINT only, the
 // smallest answer RFC 8489 allows (40 bytes over IPv4, 52 over IPv6), because a UDP server
 // answers whatever source a request claims: every byte beyond the request's size is
-// amplification towards a spoofed victim. No MAPPED-ADDRESS: RFC 3489 clients (no magic cookie)
-// are not answered at all. SOFTWARE only when configured (`floe stun-server --software`). A request
-// with an unknown comprehension- required attribute gets 420 with UNKNOWN-ATTRIBUTES; one whose
-// attributes are malformed, or of another method, gets 400. What cannot be answered is dropped and
-// counted: datagrams that are not STUN or whose framing is broken, a wrong FINGERPRINT (RFC 8489
-// §7.3: silently discarded), indications and responses.
+// amplification towards a spoofed victim (docs/stun.md). No MAPPED-ADDRESS: RFC 3489 clients (no
+// magic cookie) are not answered at all. SOFTWARE only when configured (`floe stun-server
+// --software`). A request with an unknown comprehension-required attribute gets 420 with
+// UNKNOWN-ATTRIBUTES; one whose attributes are malformed, or of another method, gets 400. What
+// cannot be answered is dropped and counted: datagrams that are not STUN or whose framing is
+// broken, a wrong FINGERPRINT (RFC 8489 §7.3: silently discarded), indications and responses.
 #pragma once
 
 #include <cstdint>
