@@ -5,7 +5,9 @@
 //
 // Invariants checked after every operation:
 // - after handle_timeout(now), poll_timeout() is later than now (no busy loop);
-// - a selected pair exists only while connected, completed or disconnected;
+// - a selected pair exists only while connected, completed or disconnected, and its remote
+//   address is validated for data;
+// - non-STUN input is accepted exactly when its (socket, source) is validated;
 // - after close(): closed, no transmits, no timeouts;
 // - transmits are never empty.
 #include <array>
@@ -192,7 +194,8 @@ class Harness {
     void deliver(ByteSpan datagram) {
         const SocketId socket = pick_socket();
         const SocketAddress from = pick_address(in_);
-        agent_.handle_input(now_, socket, from, datagram);
+        if (!agent_.handle_input(now_, socket, from, datagram))
+            check(agent_.accept_data(now_, socket, from) == agent_.validated(socket, from));
     }
 
     void crafted_response() {
@@ -247,9 +250,11 @@ class Harness {
 
     void invariants() {
         const IceState s = agent_.state();
-        if (agent_.selected_pair())
+        if (auto p = agent_.selected_pair()) {
             check(s == IceState::connected || s == IceState::completed ||
                   s == IceState::disconnected);
+            check(agent_.validated(p->socket, p->remote_address));
+        }
         if (s == IceState::closed) {
             check(!agent_.poll_timeout());
             check(!agent_.poll_transmit());

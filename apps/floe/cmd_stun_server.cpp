@@ -18,8 +18,8 @@ int run(Args& args) {
         listen.push_back(*address);
     }
     stun::BindingServerConfig config;
-    config.software = args.value("software").value_or("floe " FLOE_VERSION);
-    if (args.flag("no-mapped-address")) config.mapped_address = false;
+    // Off unless asked for: every byte of an answer is amplification towards a spoofed source.
+    config.software = args.value("software").value_or("");
     args.finish();
     if (listen.empty()) throw UsageError("give at least one --listen ADDR:PORT");
 
@@ -45,7 +45,8 @@ int run(Args& args) {
 }  // namespace
 
 FLOE_COMMAND("stun-server", "stun-server --listen ADDR:PORT... [--software TEXT]",
-             "serve STUN Binding requests (IPv4/IPv6) until interrupted, then print counters",
+             "serve STUN Binding requests (IPv4/IPv6) until interrupted, then print counters; "
+             "answers carry SOFTWARE only with --software",
              &run);
 
 }  // namespace floe::cli

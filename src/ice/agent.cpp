@@ -62,6 +62,8 @@ constexpr std::size_t max_sockets = 64;
 constexpr std::size_t max_prflx_locals = 64;
 // A valid pair whose nomination timed out is nominated again this many times in all.
 constexpr int max_nomination_attempts = 2;
+// Remote addresses validated for application data (only an authenticated peer adds any).
+constexpr std::size_t max_validated = 128;
 
 // RFC 8421 spirit: alternate address families, IPv6 first, in the order the runtime reported
 // the sockets (its interface preference). 65535 for the first IPv6 socket, 65407 for the first
@@ -136,7 +138,14 @@ struct Selected {
     std::uint32_t request_priority = 0;
     Instant last_response{};
     std::optional<Instant> first_unanswered;
-    Instant next_consent{};
+    Instant next_consent{};  // the next request of the regular, randomized schedule
+    Instant last_sent{};     // the latest consent request
+};
+
+// A remote address application data is accepted from, on the socket it came to.
+struct ValidatedAddress {
+    SocketId socket = 0;
+    SocketAddress address;
 };
 
 // The configuration with credentials drawn and nonsense values clamped to something usable.
@@ -195,6 +204,7 @@ struct Agent::Impl {
     bool nominating = false;
     std::optional<Instant> next_valid_ping;  // controlled side, waiting for a nomination
     std::optional<Selected> selected;
+    std::vector<ValidatedAddress> validated;  // see Agent::validated()
     AgentStats stats;
 
     // ---- helpers --------------------------------------------------------------------------
@@ -217,6 +227,22 @@ struct Agent::Impl {
         auto [it, inserted] = foundations.try_emplace(key, "");
         if (inserted) it->second = std::to_string(foundations.size());
         return it->second;
+    }
+
+    bool is_validated(SocketId socket, const SocketAddress& address) const {
+        if (selected && selected->pair.socket == socket && selected->pair.remote_address == address)
+            return true;
+        return std::any_of(validated.begin(), validated.end(), [&](const ValidatedAddress& v) {
+            return v.socket == socket && v.address == address;
+        });
+    }
+
+    void validate(SocketId socket, const SocketAddress& address) {
+        if (is_validated(socket, address)) return;
+        if (validated.size() >= max_validated) validated.erase(validated.begin());
+        validated.push_back({socket, address});
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "validated " << address.to_string() << " on socket " << socket;
     }
 
     SocketEntry* find_socket(SocketId id) {
@@ -524,6 +550,7 @@ struct Agent::Impl {
         Bytes request = build_request(s.username, s.request_priority, false, *s.remote_key);
         if (request.empty()) return;
         if (!s.first_unanswered) s.first_unanswered = now;
+        s.last_sent = now;
         Transaction& tx = start_transaction(now, TxKind::consent, s.pair.socket,
                                             s.pair.remote_address, std::move(request));
         tx.pair = s.pair_id;
@@ -663,6 +690,9 @@ struct Agent::Impl {
             if (b.finish()) transmits.push_back({socket_id, from, std::move(out)});
         }
         ++stats.checks_received;
+        // From this answer on the peer may start DTLS towards us (its check just succeeded),
+        // before our own check to it has: its address is validated now.
+        validate(socket_id, from);
         FLOE_LOG(LogLevel::debug, "ice")
             << "check from " << from.to_string() << " on socket " << socket_id
             << (msg.use_candidate() ? " USE-CANDIDATE" : "");
@@ -711,6 +741,17 @@ struct Agent::Impl {
         }
         const bool success = msg.message_class() == stun::MessageClass::success_response;
         if (it->kind == TxKind::gather) {
+            // RFC 8489 matches a response by its transaction id alone; we also require the
+            // server's address and the request's socket, as ICE does for checks (RFC 8445
+            // §7.2.5.2.1), so whoever saw the id cannot plant a server-reflexive candidate.
+            if (socket != it->socket || from != it->destination) {
+                ++stats.misdirected;
+                FLOE_LOG(LogLevel::debug, "ice")
+                    << "answer to a STUN server request from " << from.to_string() << " on socket "
+                    << socket << ", not from " << it->destination.to_string() << " on socket "
+                    << it->socket << ": ignored";
+                return;
+            }
             const Transaction tx = std::move(*it);
             transactions.erase(it);
             auto mapped = success ? msg.xor_mapped_address() : std::nullopt;
@@ -789,6 +830,7 @@ struct Agent::Impl {
             locals.push_back({c, socket, *mapped, base.local_preference});
         }
         pair->valid_local = valid_local;
+        validate(socket, from);  // the valid list (§7.2.5.3.2)
         if (pair->state != PairState::succeeded) checklist.succeeded(pair->id);
         pair = checklist.find(tx.pair);  // succeeded() keeps order, but stay safe
         if (!pair) return;
@@ -927,10 +969,19 @@ struct Agent::Impl {
         }
         if (s.first_unanswered && now - *s.first_unanswered >= config.disconnected_after)
             set_state(IceState::disconnected);
-        if (now >= s.next_consent) {
+        if (now >= next_consent_at(s)) {
             send_consent(now);
-            s.next_consent = now + (s.first_unanswered ? config.consent_probe : consent_delay());
+            // RFC 7675 §5.1: the regular schedule counts from the latest request, 4-6 s apart.
+            s.next_consent = now + consent_delay();
         }
+    }
+
+    // The next consent request: on the regular schedule while the latest one was answered; one
+    // consent_probe after the latest while unanswered (RFC 7675 §5.1 sends each request once,
+    // with a new transaction id; an unanswered one is followed by the next at the faster rate).
+    Instant next_consent_at(const Selected& s) const {
+        if (!s.first_unanswered) return s.next_consent;
+        return std::min(s.next_consent, s.last_sent + config.consent_probe);
     }
 
     // Without a selected pair, checking gives up `checking_timeout` after it began, or after the
@@ -1006,7 +1057,7 @@ struct Agent::Impl {
                 consider(*first_valid_at + config.nomination_delay);
         }
         if (selected) {
-            consider(selected->next_consent);
+            consider(next_consent_at(*selected));
             consider(selected->last_response + config.failed_after);
             if (selected->first_unanswered && state != IceState::disconnected)
                 consider(*selected->first_unanswered + config.disconnected_after);
@@ -1110,8 +1161,23 @@ bool Agent::handle_input(Instant now, SocketId socket, SocketAddress from, ByteS
     return true;
 }
 
-void Agent::note_data_received(Instant, SocketId, SocketAddress) {
-    ++impl_->stats.data_received;
+bool Agent::accept_data(Instant, SocketId socket, const SocketAddress& from) {
+    if (impl_->is_validated(socket, from)) {
+        ++impl_->stats.data_received;
+        return true;
+    }
+    // Logged at the first refusal and then at every power of two: a flood stays a few lines.
+    const std::uint64_t n = ++impl_->stats.data_refused;
+    if ((n & (n - 1)) == 0) {
+        FLOE_LOG(LogLevel::debug, "ice")
+            << "data from " << from.to_string() << " on socket " << socket
+            << ", an address ICE has not validated: dropped (" << n << " so far)";
+    }
+    return false;
+}
+
+bool Agent::validated(SocketId socket, const SocketAddress& from) const {
+    return impl_->is_validated(socket, from);
 }
 
 void Agent::handle_timeout(Instant now) {
@@ -1147,6 +1213,7 @@ void Agent::close() {
     impl_->transactions.clear();
     impl_->transmits.clear();
     impl_->selected.reset();
+    impl_->validated.clear();
     impl_->set_state(IceState::closed);
 }
 

@@ -12,8 +12,9 @@
 //   while (auto e = agent.poll_event()) ...;
 //
 // Application data (DTLS) goes on selected_pair()'s (socket, remote_address); it never passes
-// through the agent. Only STUN responses refresh consent (RFC 7675 §5.1); note_data_received()
-// only counts the traffic (stats().data_received).
+// through the agent. Only STUN responses refresh consent (RFC 7675 §5.1). Incoming application
+// data is accepted only from remote addresses ICE validated (accept_data()), as libwebrtc does:
+// anything else on the socket is a stranger's and never reaches DTLS.
 //
 // API notes for the branches building on this (ice-sim, rtc):
 // - A local candidate is (transport, socket): `SocketId` is the runtime's handle; UDP only today.
@@ -23,10 +24,11 @@
 // - Misuse (e.g. add_local_socket after close) is ignored, never thrown: the runtime can race
 //   with close(). Wire input never throws.
 // - Beyond the sketch agreed at the start: restart()'s credentials default to random ones;
-//   note_data_received() (counted only), role(), local_credentials(), local_candidates() (the
-//   full set, for non-trickle descriptions), stats() (drops and answers, for tests and traces);
-//   AgentConfig gains consent_probe, failed_grace, nomination_delay, max_pairs and
-//   max_remote_candidates. StunTiming (rto, rc, rm) maps onto stun::RetransmissionConfig.
+//   accept_data() / validated() (the per-packet filter for non-STUN input), role(),
+//   local_credentials(), local_candidates() (the full set, for non-trickle descriptions), stats()
+//   (drops and answers, for tests and traces); AgentConfig gains consent_probe, failed_grace,
+//   nomination_delay, max_pairs and max_remote_candidates. StunTiming (rto, rc, rm) maps onto
+//   stun::RetransmissionConfig.
 // - Host candidates: pick the addresses to open sockets on with select_host_addresses()
 //   (src/ice/host_policy.hpp).
 #pragma once
@@ -98,8 +100,11 @@ struct AgentConfig {
     Duration consent_interval = 5s;
     // Disconnected when a consent request has gone unanswered this long (measured from the
     // first unanswered request, not from the last response, so the ±20 % jitter of the interval
-    // never reads as silence). While unanswered, requests repeat every `consent_probe`. A
-    // controlled agent waiting for a nomination re-checks its best valid pair at that rate too.
+    // never reads as silence). While a request is unanswered, another follows every
+    // `consent_probe` (each a new transaction, sent once: RFC 7675 §5.1) instead of every
+    // interval, until one is answered: an unanswered request is replaced as a STUN
+    // retransmission would be; a healthy pair sees one request per interval (docs/ice.md, 9.).
+    // A controlled agent waiting for a nomination re-checks its best valid pair at that rate.
     Duration disconnected_after = 5s;
     Duration consent_probe = 1s;
     // Failed when no consent response has arrived for this long (RFC 7675 §5.1: 30 s).
@@ -173,8 +178,10 @@ struct AgentStats {
     std::uint64_t answered_487 = 0;         // Role Conflict
     std::uint64_t unknown_socket = 0;       // input on a socket never added
     std::uint64_t asymmetric = 0;           // response from/to another address (§7.2.5.2.1)
+    std::uint64_t misdirected = 0;          // STUN server's answer from elsewhere: ignored
     std::uint64_t role_conflicts = 0;       // role switches
-    std::uint64_t data_received = 0;        // note_data_received() calls
+    std::uint64_t data_received = 0;        // accept_data() calls that accepted
+    std::uint64_t data_refused = 0;         // accept_data() calls from unvalidated addresses
     std::uint64_t refused_failed = 0;       // requests left unanswered while failed (RFC 7675)
 };
 
@@ -202,8 +209,17 @@ class Agent {
     // not STUN; STUN that is not ours or is bad is counted in stats() and dropped, or answered
     // with the RFC's error (400, 401, 487).
     bool handle_input(Instant now, SocketId socket, SocketAddress from, ByteSpan datagram);
-    // Non-STUN traffic arrived on (socket, from); recorded only (RFC 7675: it is no consent).
-    void note_data_received(Instant now, SocketId socket, SocketAddress from);
+    // Non-STUN traffic (DTLS, and the SCTP inside it) arrived on (socket, from): true when the
+    // caller may hand it on, i.e. validated(socket, from); counted either way (data_received,
+    // data_refused). It is no consent (RFC 7675 §5.1): only STUN responses refresh that.
+    bool accept_data(Instant now, SocketId socket, const SocketAddress& from);
+    // Whether ICE validated `from` on `socket` for this session: we answered an authenticated
+    // check from it (from that moment on: the peer's DTLS may follow its first successful check
+    // before ours to it succeeds), or one of our checks to it succeeded (RFC 8445 §7.2.5.3, the
+    // valid list, peer-reflexive candidates included). Cheap: the selected pair first, then a
+    // small flat set (at most 128 addresses, the oldest forgotten first). Kept across restarts
+    // (the same peer, the same DTLS session); forgotten by close().
+    bool validated(SocketId socket, const SocketAddress& from) const;
 
     void handle_timeout(Instant now);
     std::optional<Instant> poll_timeout() const;

@@ -473,7 +473,16 @@ void PeerConnectionCore::handle_datagram(Instant now, ice::SocketId socket, Sock
     if (first <= 3) {
         if (impl_->agent) impl_->agent->handle_input(now, socket, from, data);
     } else if (first >= 20 && first <= 63) {
-        if (impl_->agent) impl_->agent->note_data_received(now, socket, from);
+        // DTLS (and the SCTP inside it) only from a remote address ICE validated for this
+        // session, on the socket it arrived on, as libwebrtc does: otherwise one spoofed
+        // plaintext alert, before the handshake too, ends the transport. The agent counts drops.
+        if (!impl_->agent || !impl_->agent->accept_data(now, socket, from)) {
+            if (!impl_->agent) {
+                FLOE_LOG(LogLevel::debug, "rtc")
+                    << "DTLS from " << from.to_string() << " before ICE started: dropped";
+            }
+            return;
+        }
         impl_->dtls.handle_input(now, data);
     } else {
         return;  // RFC 7983: not ours (no SRTP, TURN channels or ZRTP here)

@@ -72,7 +72,6 @@ void BindingServer::handle_input(Instant, const SocketAddress& from, ByteSpan da
     Bytes out;
     MessageBuilder b(out, {method::binding, MessageClass::success_response}, m->transaction_id());
     b.add_xor_mapped_address(from);
-    if (config_.mapped_address) b.add_mapped_address(from);
     if (!config_.software.empty()) b.add_software(config_.software);
     b.add_fingerprint();
     if (!b.finish()) return;  // cannot fail with a growable buffer and these attributes

@@ -1,11 +1,14 @@
 // A STUN Binding server (RFC 8489 §6.3, §7.3), sans-IO: datagrams in, responses out, no socket.
 //
-// Binding requests get a success response with XOR-MAPPED-ADDRESS (and MAPPED-ADDRESS for
-// RFC 3489-era clients), SOFTWARE and FINGERPRINT. A request with an unknown comprehension-
-// required attribute gets 420 with UNKNOWN-ATTRIBUTES; one whose attributes are malformed, or of
-// another method, gets 400. What cannot be answered is dropped and counted: datagrams that are not
-// STUN or whose framing is broken, a wrong FINGERPRINT (RFC 8489 §7.3: silently discarded),
-// indications and responses.
+// Binding requests get a success response with XOR-MAPPED-ADDRESS and FINGERPRINT only, the
+// smallest answer RFC 8489 allows (40 bytes over IPv4, 52 over IPv6), because a UDP server
+// answers whatever source a request claims: every byte beyond the request's size is
+// amplification towards a spoofed victim (docs/stun.md). No MAPPED-ADDRESS: RFC 3489 clients (no
+// magic cookie) are not answered at all. SOFTWARE only when configured (`floe stun-server
+// --software`). A request with an unknown comprehension-required attribute gets 420 with
+// UNKNOWN-ATTRIBUTES; one whose attributes are malformed, or of another method, gets 400. What
+// cannot be answered is dropped and counted: datagrams that are not STUN or whose framing is
+// broken, a wrong FINGERPRINT (RFC 8489 §7.3: silently discarded), indications and responses.
 #pragma once
 
 #include <cstdint>
@@ -22,9 +25,8 @@
 namespace floe::stun {
 
 struct BindingServerConfig {
-    std::string software = "floe";  // empty: no SOFTWARE attribute
-    bool mapped_address = true;     // also send MAPPED-ADDRESS
-    std::size_t max_queued = 256;   // responses not yet polled beyond this are dropped
+    std::string software = {};     // SOFTWARE in every answer; empty (the default): none
+    std::size_t max_queued = 256;  // responses not yet polled beyond this are dropped
 };
 
 class BindingServer {

@@ -78,7 +78,9 @@ bool ClientTransaction::handle_input(Instant now, const SocketAddress& from, Byt
     auto m = Message::decode(datagram);
     const bool is_response = m && (m->message_class() == MessageClass::success_response ||
                                    m->message_class() == MessageClass::error_response);
-    bool ok = is_response && m->method() == method_;
+    // RFC 8489 matches by transaction id; the answer must also come from where the request went
+    // (the caller feeds only the request's socket), or whoever saw the id could forge it.
+    bool ok = is_response && m->method() == method_ && from == destination_;
     if (ok && m->has(attr::fingerprint)) ok = m->check_fingerprint();
     if (ok && key_ && m->message_class() == MessageClass::success_response)
         ok = m->check_integrity(*key_) || m->check_integrity_sha256(*key_);

@@ -56,9 +56,10 @@ class ClientTransaction {
     // responses need not carry one: 400/401/420 usually cannot).
     void require_integrity(const IntegrityKey& key) { key_ = key; }
 
-    // True if the datagram is this transaction's response and was taken. Responses that fail a
-    // check (bad fingerprint or integrity, another transaction or method) are ignored and
-    // counted, and the transaction keeps waiting.
+    // True if the datagram is this transaction's response and was taken. Feed it only the
+    // datagrams of the socket the request left from. Responses that fail a check (bad
+    // fingerprint or integrity, another method, or from another address than the request went
+    // to) are ignored and counted, and the transaction keeps waiting.
     bool handle_input(Instant now, const SocketAddress& from, ByteSpan datagram);
     void handle_timeout(Instant now);
     std::optional<Instant> poll_timeout() const;

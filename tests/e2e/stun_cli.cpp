@@ -6,6 +6,9 @@
 
 #include <asio.hpp>
 
+#include <floe/stun/builder.hpp>
+#include <floe/stun/message.hpp>
+
 #include "rtc/resolver.hpp"
 #include "rtc/udp_socket.hpp"
 #include "stun_helpers.hpp"
@@ -14,7 +17,7 @@ using namespace floe;
 using namespace floe::test;
 
 TEST_CASE("floe stun gets its mapped address from floe stun-server on IPv4 and IPv6 loopback") {
-    FloeStunServer server({"127.0.0.1:0", "[::1]:0"});
+    FloeStunServer server({"127.0.0.1:0", "[::1]:0"}, {"--software", "floe stun-server"});
     REQUIRE(server.addresses.size() == 2);
     CHECK(server.addresses[0].is_v4());
     CHECK(server.addresses[1].is_v6());
@@ -77,6 +80,48 @@ TEST_CASE("floe stun fails clearly on a name with no address, a bad URL and stun
     auto usage = floe_stun("stun:127.0.0.1", {"--rc", "0"});
     REQUIRE(usage.status);
     CHECK(*usage.status == 2);
+}
+
+TEST_CASE("floe stun-server answers a 20-byte request with 40 bytes (IPv4) or 52 (IPv6)") {
+    // Amplification towards a spoofed source: 2x over IPv4, 2.6x over IPv6 (XOR-MAPPED-ADDRESS
+    // and FINGERPRINT only); SOFTWARE only with --software.
+    for (const bool software : {false, true}) {
+        CAPTURE(software);
+        std::vector<std::string> extra;
+        if (software) extra = {"--software", "floe"};
+        FloeStunServer server({"127.0.0.1:0", "[::1]:0"}, extra);
+        REQUIRE(server.addresses.size() == 2);
+        for (const auto& at : server.addresses) {
+            CAPTURE(at.to_string());
+            asio::io_context io;
+            rtc::UdpSocket client(io,
+                                  *SocketAddress::parse(at.is_v4() ? "127.0.0.1:0" : "[::1]:0"));
+            Bytes request;
+            stun::TransactionId id{};
+            id.fill(7);
+            stun::MessageBuilder(request, {stun::method::binding, stun::MessageClass::request}, id);
+            REQUIRE(request.size() == 20);
+            std::optional<Bytes> reply;
+            client.start_receive([&](const SocketAddress&, ByteSpan data) {
+                reply = Bytes(data.begin(), data.end());
+                io.stop();
+            });
+            CHECK_FALSE(client.send_to(request, at));
+            io.run_for(std::chrono::seconds(10));
+            REQUIRE(reply);
+            // "floe" is 4 bytes: SOFTWARE adds its 4-byte header and 4 bytes of value.
+            const std::size_t expected = (at.is_v4() ? 40u : 52u) + (software ? 8u : 0u);
+            CHECK(reply->size() == expected);
+            auto m = stun::Message::decode(*reply);
+            REQUIRE(m);
+            CHECK(m->transaction_id() == id);
+            CHECK(m->xor_mapped_address() == client.local_address());
+            CHECK_FALSE(m->has(stun::attr::mapped_address));
+            CHECK(m->has(stun::attr::software) == software);
+            CHECK(m->check_fingerprint());
+        }
+        server.stop();
+    }
 }
 
 TEST_CASE("floe stun-server without --listen is a usage error") {

@@ -28,8 +28,10 @@ struct FloeStunServer {
     Process process;
     std::vector<SocketAddress> addresses;
 
-    explicit FloeStunServer(const std::vector<std::string>& listen)
-        : process(Process::spawn(args(listen))) {
+    // `extra`: more options, e.g. {"--software", "floe test"}.
+    explicit FloeStunServer(const std::vector<std::string>& listen,
+                            const std::vector<std::string>& extra = {})
+        : process(Process::spawn(args(listen, extra))) {
         const bool ready = process.wait_for_output(
             [&](std::string_view out) {
                 std::size_t lines = 0;
@@ -59,12 +61,14 @@ struct FloeStunServer {
     }
 
   private:
-    static std::vector<std::string> args(const std::vector<std::string>& listen) {
+    static std::vector<std::string> args(const std::vector<std::string>& listen,
+                                         const std::vector<std::string>& extra) {
         std::vector<std::string> a = {FLOE_CLI_PATH, "stun-server"};
         for (const auto& l : listen) {
             a.push_back("--listen");
             a.push_back(l);
         }
+        a.insert(a.end(), extra.begin(), extra.end());
         return a;
     }
 };

@@ -3,19 +3,13 @@
 #include <floe/stun/builder.hpp>
 #include <floe/stun/message.hpp>
 
-#include "shuttle.hpp"
+#include "agent_test_support.hpp"
 
 using namespace floe;
 using namespace floe::ice;
 using namespace floe::ice::test;
 
 namespace {
-
-AgentConfig config(bool controlling) {
-    AgentConfig c;
-    c.controlling = controlling;
-    return c;
-}
 
 std::uint32_t type_of(std::uint32_t priority) {
     return priority >> 24;
@@ -53,22 +47,6 @@ struct TwoPeers {
     Peer a, b;
     Shuttle net;
 };
-
-stun::TransactionId tid(std::uint8_t seed) {
-    stun::TransactionId id;
-    id.fill(seed);
-    return id;
-}
-
-Candidate remote_candidate(std::string address, std::string foundation = "f",
-                           std::uint32_t priority = 1) {
-    Candidate r;
-    r.foundation = std::move(foundation);
-    r.priority = priority;
-    r.address = std::move(address);
-    r.port = 4000;
-    return r;
-}
 
 // A STUN server's success response to the Binding request `t`, reporting `mapped`.
 Bytes binding_answer(const Transmit& t, std::string_view mapped) {
@@ -494,232 +472,19 @@ TEST_CASE("close stops everything and is safe twice") {
     CHECK_FALSE(t.a.agent.poll_transmit());
 }
 
-// ---- a hand-driven peer, for wire-level behaviour ------------------------------------------
-
-namespace {
-
-struct Wire {
-    Wire() : a(config(false), 3) {
-        net.peers = {&a};
-        net.add_socket(a, 1, "192.0.2.1:5000");
-        a.agent.end_of_local_sockets(net.now);
-        a.agent.set_remote_credentials(remote);
-        net.pump();
-    }
-    Bytes request(std::string_view username, std::string_view pwd, bool use_candidate = false,
-                  bool with_priority = true, std::uint8_t id = 9) {
-        Bytes out;
-        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::request}, tid(id));
-        b.add_username(username);
-        if (with_priority) b.add_priority(compute_priority(CandidateType::prflx, 65535, 1));
-        b.add_ice_controlling(42);
-        if (use_candidate) b.add_use_candidate();
-        b.add_message_integrity(stun::IntegrityKey::short_term(pwd));
-        b.add_fingerprint();
-        REQUIRE(b.finish());
-        return out;
-    }
-    // Checks to the agent are signed with the agent's own password (RFC 8445 §7.2.2).
-    std::string local_pwd() const { return a.agent.local_credentials().pwd; }
-    std::string good_username() const {
-        return a.agent.local_credentials().ufrag + ":" + remote.ufrag;
-    }
-    // Everything the agent sent to `peer_address` since the last call.
-    std::vector<Bytes> take() {
-        std::vector<Bytes> out;
-        while (auto t = a.agent.poll_transmit())
-            out.push_back(t->data);
-        while (auto e = a.agent.poll_event())
-            a.events.push_back(*e);
-        return out;
-    }
-    // The peer's success response to the agent's check, signed with the peer's password.
-    Bytes success_for(const stun::Message& check) {
-        Bytes out;
-        stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::success_response},
-                               check.transaction_id());
-        b.add_xor_mapped_address(*SocketAddress::parse("192.0.2.1:5000"));
-        b.add_message_integrity(stun::IntegrityKey::short_term(remote.pwd));
-        b.add_fingerprint();
-        REQUIRE(b.finish());
-        return out;
-    }
-    std::optional<int> error_code_of(const Bytes& response) {
-        auto m = stun::Message::decode(response);
-        if (!m || m->message_class() != stun::MessageClass::error_response) return std::nullopt;
-        auto e = m->error_code();
-        return e ? std::optional<int>(e->code) : std::nullopt;
-    }
-    Credentials remote{"peer", "peerpasswordpeerpassword"};
-    SocketAddress peer = *SocketAddress::parse("192.0.2.9:7000");
-    Peer a;
-    Shuttle net;
-};
-
-}  // namespace
-
-TEST_CASE("bad and unauthenticated checks are dropped or refused, and counted") {
-    Wire w;
-    w.take();
-    const auto& stats = w.a.agent.stats();
-
-    const Bytes dtls = {0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    CHECK_FALSE(w.a.agent.handle_input(w.net.now, 1, w.peer, dtls));
-    CHECK(stats.not_stun == 1);
-
-    Bytes corrupt = w.request(w.good_username(), w.local_pwd());
-    corrupt.back() ^= 0xff;  // FINGERPRINT no longer matches
-    CHECK(w.a.agent.handle_input(w.net.now, 1, w.peer, corrupt));
-    CHECK(stats.malformed == 1);
-    CHECK(w.take().empty());
-
-    // No USERNAME / MESSAGE-INTEGRITY: 400.
-    Bytes bare;
-    stun::MessageBuilder b(bare, {stun::method::binding, stun::MessageClass::request}, tid(1));
-    b.add_fingerprint();
-    REQUIRE(b.finish());
-    w.a.agent.handle_input(w.net.now, 1, w.peer, bare);
-    auto out = w.take();
-    REQUIRE(out.size() == 1);
-    CHECK(w.error_code_of(out[0]) == 400);
-    CHECK(stats.answered_400 == 1);
-
-    // Wrong ufrag, then wrong password: 401.
-    w.a.agent.handle_input(w.net.now, 1, w.peer, w.request("nobody:peer", w.local_pwd()));
-    out = w.take();
-    REQUIRE(out.size() == 1);
-    CHECK(w.error_code_of(out[0]) == 401);
-    w.a.agent.handle_input(w.net.now, 1, w.peer,
-                           w.request(w.good_username(), "not-the-password-at-all"));
-    out = w.take();
-    REQUIRE(out.size() == 1);
-    CHECK(w.error_code_of(out[0]) == 401);
-    CHECK(stats.answered_401 == 2);
-    CHECK(stats.unauthenticated == 2);
-
-    // A response to no request of ours.
-    Bytes stray;
-    stun::MessageBuilder s(stray, {stun::method::binding, stun::MessageClass::success_response},
-                           tid(5));
-    s.add_xor_mapped_address(w.peer);
-    s.add_fingerprint();
-    REQUIRE(s.finish());
-    w.a.agent.handle_input(w.net.now, 1, w.peer, stray);
-    CHECK(stats.unknown_transaction == 1);
-
-    // Nothing of this changed the agent: no pairs learned, no checks, state new.
-    CHECK(w.a.agent.state() == IceState::new_);
-    CHECK(w.take().empty());
-    CHECK(stats.checks_received == 0);
-}
-
-TEST_CASE("a check without PRIORITY is refused with 400") {
-    Wire w;
-    w.take();
-    w.a.agent.handle_input(w.net.now, 1, w.peer,
-                           w.request(w.good_username(), w.local_pwd(), false, false));
-    auto out = w.take();
-    REQUIRE(out.size() == 1);
-    CHECK(w.error_code_of(out[0]) == 400);
-}
-
-TEST_CASE("controlled agent accepts USE-CANDIDATE on every check") {
-    // The hand-driven peer nominates aggressively: USE-CANDIDATE on its very first check.
-    Wire w;
-    w.take();
-    REQUIRE(w.a.agent.handle_input(w.net.now, 1, w.peer,
-                                   w.request(w.good_username(), w.local_pwd(), true)));
-    auto out = w.take();
-    // A success response, then the triggered check back to the peer (prflx remote).
-    REQUIRE(out.size() == 2);
-    auto response = stun::Message::decode(out[0]);
-    REQUIRE(response);
-    CHECK(response->message_class() == stun::MessageClass::success_response);
-    CHECK(response->check_integrity(
-        stun::IntegrityKey::short_term(w.a.agent.local_credentials().pwd)));
-    CHECK(response->xor_mapped_address() == w.peer);
-    auto check = stun::Message::decode(out[1]);
-    REQUIRE(check);
-    CHECK(check->message_class() == stun::MessageClass::request);
-    CHECK(check->username() == "peer:" + w.a.agent.local_credentials().ufrag);
-    CHECK(check->ice_controlled());
-    CHECK(check->priority());
-    CHECK(check->check_integrity(stun::IntegrityKey::short_term(w.remote.pwd)));
-    CHECK(check->check_fingerprint());
-    CHECK_FALSE(w.a.agent.selected_pair());
-    // The peer answers our check: the pair succeeds and, nominated already, is selected.
-    const Bytes answer = w.success_for(*check);
-    w.a.agent.handle_input(w.net.now, 1, w.peer, answer);
-    w.take();
-    REQUIRE(w.a.agent.selected_pair());
-    CHECK(w.a.agent.selected_pair()->remote_address == w.peer);
-    CHECK(w.a.agent.selected_pair()->remote.type == CandidateType::prflx);
-    CHECK(w.a.agent.state() == IceState::connected);
-    // More checks with USE-CANDIDATE on the same pair change nothing.
-    w.a.agent.handle_input(w.net.now, 1, w.peer,
-                           w.request(w.good_username(), w.local_pwd(), true, true, 10));
-    w.take();
-    CHECK(w.a.count<event::SelectedPairChanged>() == 1);
-}
-
-TEST_CASE("triggered checks from a burst of incoming checks are paced by Ta, the first at once") {
-    Wire w;
-    w.take();
-    // Four checks from four unknown addresses at the same instant: four peer-reflexive pairs,
-    // each owed a triggered check (RFC 8445 §7.3.1.4), one per Ta (§6.1.4.2).
-    constexpr int burst = 4;
-    for (int i = 0; i < burst; ++i) {
-        const SocketAddress from(*IpAddress::parse("192.0.2.9"),
-                                 static_cast<std::uint16_t>(7000 + i));
-        w.a.agent.handle_input(w.net.now, 1, from,
-                               w.request(w.good_username(), w.local_pwd(), false, true,
-                                         static_cast<std::uint8_t>(20 + i)));
-    }
-    std::vector<Duration> checks;  // when each new request went out, from the burst
-    std::size_t responses = 0;
-    const Instant start = w.net.now;
-    auto collect = [&] {
-        for (const Bytes& b : w.take()) {
-            auto m = stun::Message::decode(b);
-            REQUIRE(m);
-            if (m->message_class() == stun::MessageClass::request)
-                checks.push_back(w.net.now - start);
-            else
-                ++responses;
-        }
-    };
-    collect();
-    CHECK(responses == burst);             // every check is answered at once
-    REQUIRE(checks.size() == 1);           // but only one triggered check goes out with them
-    const Duration ta = AgentConfig{}.ta;  // 50 ms
-    // Nothing answers; the first retransmission (after 500 ms) falls outside the window.
-    for (;;) {
-        const auto at = w.a.agent.poll_timeout();
-        REQUIRE(at);
-        if (*at >= start + ta * burst) break;
-        w.net.now = *at;
-        w.a.agent.handle_timeout(w.net.now);
-        collect();
-    }
-    const std::vector<Duration> expected = {0 * ta, 1 * ta, 2 * ta, 3 * ta};
-    CHECK(checks == expected);
-}
-
-TEST_CASE("a response from another address than the check went to fails the pair") {
-    Wire w;
-    w.take();
-    Candidate r = remote_candidate("192.0.2.9", "x", 100);
-    r.port = 7000;
-    w.a.agent.add_remote_candidate(w.net.now, r);
-    auto out = w.take();
-    REQUIRE(out.size() == 1);
-    auto check = stun::Message::decode(out[0]);
-    REQUIRE(check);
-    const Bytes answer = w.success_for(*check);
-    w.a.agent.handle_input(w.net.now, 1, *SocketAddress::parse("192.0.2.10:7000"), answer);
-    CHECK(w.a.agent.stats().asymmetric == 1);
-    // Forged integrity is not even considered.
-    CHECK_FALSE(w.a.agent.selected_pair());
+TEST_CASE("connected agents accept data from each other's selected address only") {
+    TwoPeers t;
+    REQUIRE(t.connect_v4());
+    const auto pa = t.a.agent.selected_pair();
+    REQUIRE(pa);
+    CHECK(t.a.agent.validated(pa->socket, pa->remote_address));
+    CHECK(t.b.agent.validated(7, *SocketAddress::parse("192.0.2.1:5000")));
+    CHECK_FALSE(t.a.agent.validated(pa->socket, *SocketAddress::parse("192.0.2.3:6000")));
+    CHECK_FALSE(t.a.agent.validated(pa->socket + 1, pa->remote_address));
+    // Still so after a minute of consent, and after a restart (the same peer and DTLS session).
+    t.net.run_for(60s);
+    t.a.agent.restart(t.net.now);
+    CHECK(t.a.agent.validated(pa->socket, pa->remote_address));
 }
 
 TEST_CASE("server-reflexive candidates come from the STUN server's answer, redundant ones pruned") {
@@ -821,4 +586,36 @@ TEST_CASE("host candidates prefer IPv6 and spread interfaces") {
     CHECK(a.gathered[0].foundation != a.gathered[2].foundation);
     for (const auto& c : a.gathered)
         CHECK(type_of(c.priority) == 126u);
+}
+
+TEST_CASE("a STUN server's answer from another address or on another socket is ignored, counted") {
+    Gatherer g({"10.0.0.5:5000", "10.0.1.5:5001"});
+    auto& [a, net] = g;
+    const auto server = Gatherer::server;
+    std::vector<Transmit> to_server;
+    while (auto t = a.agent.poll_transmit())
+        to_server.push_back(*t);
+    REQUIRE(to_server.size() == 2);
+    const Transmit& first = to_server[0];
+    const SocketId other_socket = to_server[1].socket;
+    REQUIRE(other_socket != first.socket);
+    // The right transaction id, from another port of the server, from another host, and from
+    // the server but on the other socket: none is an answer.
+    const Bytes forged = binding_answer(first, "198.51.100.66:6666");
+    a.agent.handle_input(net.now, first.socket, *SocketAddress::parse("203.0.113.1:3479"), forged);
+    a.agent.handle_input(net.now, first.socket, *SocketAddress::parse("203.0.113.9:3478"), forged);
+    a.agent.handle_input(net.now, other_socket, server, forged);
+    net.pump();
+    CHECK(a.agent.stats().misdirected == 3);
+    for (const auto& c : a.gathered)
+        CHECK(c.type == CandidateType::host);
+    CHECK(a.agent.gathering_state() == GatheringState::gathering);
+    // The server's own answer, on the right socket, still counts.
+    a.agent.handle_input(net.now, first.socket, server,
+                         binding_answer(first, "198.51.100.20:40000"));
+    net.pump();
+    REQUIRE(a.gathered.size() == 3);
+    CHECK(a.gathered[2].type == CandidateType::srflx);
+    CHECK(a.gathered[2].port == 40000);
+    CHECK(a.agent.stats().misdirected == 3);
 }

@@ -38,18 +38,59 @@ Message answer(BindingServer& s, Bytes& storage) {
 
 }  // namespace
 
-TEST_CASE("a Binding request gets XOR-MAPPED-ADDRESS, MAPPED-ADDRESS and SOFTWARE (v4 and v6)") {
+TEST_CASE("a 20-byte Binding request gets the smallest answer: 40 bytes over IPv4, 52 over IPv6") {
+    // Amplification towards a spoofed source: XOR-MAPPED-ADDRESS and FINGERPRINT only, by
+    // default; no MAPPED-ADDRESS, no SOFTWARE.
+    BindingServer s;
+    Bytes bare;
+    MessageBuilder(bare, {method::binding, MessageClass::request}, tid);
+    REQUIRE(bare.size() == 20);
+    for (const auto& [from, size] : {std::pair{v4, 40u}, std::pair{v6, 52u}}) {
+        CAPTURE(from.to_string());
+        s.handle_input(Instant{}, from, bare);
+        Bytes storage;
+        Message m = answer(s, storage);
+        CHECK(storage.size() == size);
+        CHECK(m.type() == MessageType{method::binding, MessageClass::success_response});
+        CHECK(*m.xor_mapped_address() == from);
+        CHECK_FALSE(m.has(attr::mapped_address));
+        CHECK_FALSE(m.has(attr::software));
+    }
+    CHECK(s.counters().success_responses == 2);
+}
+
+TEST_CASE("the largest answers to the smallest requests: 400 and 420, as docs/stun.md says") {
+    // What amplification remains (docs/stun.md): a 20-byte request of another method gets a
+    // 48-byte 400; a 24-byte request with one unknown comprehension-required attribute gets a
+    // 64-byte 420 (ERROR-CODE with its reason phrase, UNKNOWN-ATTRIBUTES, FINGERPRINT).
+    BindingServer s;
+    Bytes other;
+    MessageBuilder(other, {method::allocate, MessageClass::request}, tid);
+    REQUIRE(other.size() == 20);
+    s.handle_input(Instant{}, v4, other);
+    Bytes storage;
+    CHECK(answer(s, storage).error_code()->code == 400);
+    CHECK(storage.size() == 48);
+    Bytes unknown;
+    MessageBuilder(unknown, {method::binding, MessageClass::request}, tid).add(0x7f01, {});
+    REQUIRE(unknown.size() == 24);
+    s.handle_input(Instant{}, v6, unknown);
+    CHECK(answer(s, storage).error_code()->code == 420);
+    CHECK(storage.size() == 64);
+}
+
+TEST_CASE("SOFTWARE is added only when configured") {
     BindingServer s({.software = "floe-test"});
     for (const auto& from : {v4, v6}) {
         s.handle_input(Instant{}, from, build({method::binding, MessageClass::request}));
         Bytes storage;
         Message m = answer(s, storage);
-        CHECK(m.type() == MessageType{method::binding, MessageClass::success_response});
         CHECK(*m.xor_mapped_address() == from);
-        CHECK(*m.mapped_address() == from);
         CHECK(*m.software() == "floe-test");
+        CHECK_FALSE(m.has(attr::mapped_address));
+        // 16 more bytes: the attribute header and "floe-test" padded to 12.
+        CHECK(storage.size() == (from.is_v4() ? 40u : 52u) + 16u);
     }
-    CHECK(s.counters().success_responses == 2);
 }
 
 TEST_CASE("an unknown comprehension-required attribute gets 420 listing it") {

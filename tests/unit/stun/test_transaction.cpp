@@ -145,6 +145,26 @@ TEST_CASE("wrong transaction, wrong method, a request, bad fingerprint or integr
     CHECK(t.poll_event()->kind == ClientTransaction::Event::Kind::response);
 }
 
+TEST_CASE("a response with the right transaction id from another address is ignored, counted") {
+    const Instant start{};
+    ClientTransaction t(binding_request(), server, start);
+    t.poll_transmit();
+    // Another port of the server's host, another host, another family: all strangers.
+    for (const char* stranger : {"127.0.0.1:3479", "127.0.0.2:3478", "[::1]:3478"}) {
+        CAPTURE(stranger);
+        CHECK_FALSE(t.handle_input(start, *SocketAddress::parse(stranger), response(tid)));
+    }
+    CHECK(t.ignored_responses() == 3);
+    CHECK_FALSE(t.done());
+    CHECK_FALSE(t.poll_event());
+    CHECK(t.poll_timeout());  // still waiting, still retransmitting
+    // The server's own answer is still taken.
+    CHECK(t.handle_input(start, server, response(tid)));
+    auto e = t.poll_event();
+    REQUIRE(e);
+    CHECK(e->from == server);
+}
+
 TEST_CASE("a transaction refuses a non-request and a zero Rc") {
     CHECK_THROWS_AS(ClientTransaction(response(tid), server, Instant{}), std::invalid_argument);
     CHECK_THROWS_AS(ClientTransaction(binding_request(), server, Instant{},
