@@ -184,5 +184,11 @@ TEST_CASE("1,000 create-connect-exchange-close cycles leave fds, threads and mem
     const std::size_t grown = resident_kib() - std::min(rss, resident_kib());
     MESSAGE("1,000 cycles: resident memory " << rss << " KiB after warm-up, grew " << grown
                                              << " KiB");
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so resident memory
+    // says nothing here; LeakSanitizer checks for leaks at exit instead.
+    (void)grown;
+#else
     CHECK(grown < 8 * 1024);  // a leak of 8 KiB per cycle would show as 8 MiB
+#endif
 }
