@@ -96,6 +96,12 @@ struct PeerConnectionStats {
     // channel is forgotten, so that a peer opening and closing channels uses no memory).
     std::uint32_t data_channels_opened = 0;
     std::uint32_t data_channels_closed = 0;
+    // Wire input dropped and counted, never an error: datagrams other than STUN from addresses
+    // ICE has not validated, STUN that was malformed, unauthenticated or answered no request of
+    // ours, and the peer's DATA_CHANNEL_OPENs refused (our id parity, or over the label budget).
+    std::uint64_t datagrams_refused = 0;
+    std::uint64_t stun_dropped = 0;
+    std::uint64_t data_channels_refused = 0;
     std::vector<DataChannelStats> channels;
     // "local 198.18.0.1:5000 typ host udp <-> remote 198.18.0.2:5001 typ host udp"
     std::optional<std::string> selected_candidate_pair;

@@ -938,8 +938,13 @@ PeerConnectionStats PeerConnectionCore::stats() const {
     if (impl_->pair)
         s.selected_candidate_pair = "local " + describe(impl_->pair->local) + " <-> remote " +
                                     describe(impl_->pair->remote);
-    if (impl_->agent)
+    if (impl_->agent) {
         if (auto rtt = impl_->agent->round_trip_time()) s.round_trip_time_ms = to_ms(*rtt);
+        const ice::AgentStats& a = impl_->agent->stats();
+        s.datagrams_refused = a.data_refused;
+        s.stun_dropped = a.malformed + a.unknown_transaction + a.unauthenticated + a.misdirected;
+    }
+    if (impl_->sctp) s.data_channels_refused = impl_->sctp->stats().refused_channels;
     s.dtls_cipher = impl_->cipher;
     s.local_fingerprint = config_.certificate->fingerprint();
     s.remote_fingerprint = impl_->dtls.peer_fingerprint();

@@ -160,6 +160,7 @@ TEST_CASE("a peer that opens and closes 200 channels leaves no channel record be
     CHECK(stats.data_channels_opened == 201);
     CHECK(stats.data_channels_closed == 200);
     CHECK(b.get_stats().channels.size() == 1);
+    CHECK(stats.data_channels_refused == 0);
 }
 
 TEST_CASE("1,000 create-connect-exchange-close cycles leave fds, threads and memory flat") {
