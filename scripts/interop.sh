@@ -31,6 +31,14 @@ failed=0; total=0; start=$SECONDS
 run() {
     local out rc t0=$SECONDS
     out=$("$kit" "$@" 2>&1); rc=$?
+    # libdatachannel 0.24 as offerer now and then refuses a well-formed answer while the machine
+    # is busy ("Got a remote candidate without ICE transport": its ICE transport object is not set
+    # yet when the answer's candidates are applied, a race inside libdatachannel that others report
+    # with two libdatachannel peers alone; docs/interop.md). Such a run is repeated once, visibly.
+    if [ $rc -ne 0 ] && grep -q "Got a remote candidate without ICE transport" <<<"$out"; then
+        echo "RETRY $1 -> $2: libdatachannel's own race (Got a remote candidate without ICE transport)"
+        out=$("$kit" "$@" 2>&1); rc=$?
+    fi
     total=$((total + 1))
     local line; line=$(grep '^PAIR' <<<"$out")
     # the PAIR line names the peers and the mode, not the other flags
