@@ -204,9 +204,19 @@ int run(Args& args) {
 
 }  // namespace
 
-FLOE_COMMAND("bench",
-             "bench W1|W2|W3|W4|W5|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
-             "[--streams N] [--json] [--smoke]",
-             "the performance workloads on loopback (docs/performance.md)", &run);
+FLOE_COMMAND(
+    "bench",
+    "bench W1|W2|W3|W4|W5|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
+    "[--streams N] [--json] [--smoke]",
+    "the performance workloads on loopback (docs/performance.md)", &run,
+    "  W1..W5|all              the workload(s) to run (docs/performance.md)\n"
+    "  --runs N                repetitions of each workload\n"
+    "  --pairs N               W4: PeerConnection pairs (one size instead of 50 then 1,000)\n"
+    "  --mib N                 W1/W5: MiB to move\n"
+    "  --message BYTES         W5: message size\n"
+    "  --streams N             SCTP streams each way (Configuration::max_streams)\n"
+    "  --once                  W2: one set-up in this process (for fresh-process runs)\n"
+    "  --json                  one JSON object per workload\n"
+    "  --smoke                 tiny sizes, to check that everything runs\n");
 
 }  // namespace floe::cli

@@ -315,6 +315,10 @@ int run_chat(Args& args) {
 FLOE_COMMAND("chat",
              "chat --offer|--answer [--ice-server URL|none]... [--trickle] [--loopback] "
              "[--interface NAME] [--trace] [--keylog FILE]",
-             "copy-paste chat over a data channel (JSON descriptions on stdin/stdout)", run_chat);
+             "copy-paste chat over a data channel (JSON descriptions on stdin/stdout)", run_chat,
+             "  --offer                 make the offer (the other side runs --answer)\n"
+             "  --answer                wait for an offer on stdin and answer it\n"
+             "  --trickle               send candidates as they come, one JSON line "
+             "each\n" FLOE_RTC_OPTIONS_HELP);
 
 }  // namespace floe::cli

@@ -203,6 +203,7 @@ int run(Args& args) {
 }  // namespace
 
 FLOE_COMMAND("demo", "demo [--mib N]",
-             "two peers and a STUN server in one process on loopback: connect, chat, 64 MiB", &run);
+             "two peers and a STUN server in one process on loopback: connect, chat, 64 MiB", &run,
+             "  --mib N                 MiB to push through the channel at the end (0: none)\n");
 
 }  // namespace floe::cli

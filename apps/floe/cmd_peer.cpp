@@ -603,6 +603,18 @@ FLOE_COMMAND("peer",
              "peer --role offer|answer --signal DIR [--mode echo|send-check|bulk] [--trickle] "
              "[--count K] [--empty] [--bulk-mib N] [--chunk B] [--timeout S] "
              "[--close-after-send pc|channel]",
-             "scriptable peer of the interop driver contract (../shared/interop)", run_peer);
+             "scriptable peer of the interop driver contract (../shared/interop)", run_peer,
+             "  --role offer|answer     which side of the offer/answer this peer is\n"
+             "  --signal DIR            directory for file signaling (the contract's files)\n"
+             "  --mode M                echo (default), send-check or bulk\n"
+             "  --trickle               trickle candidates through DIR/<role>.candidates\n"
+             "  --count K               send-check: messages to send (20)\n"
+             "  --empty                 send-check: also empty text and binary messages\n"
+             "  --bulk-mib N            bulk: MiB to send (64)\n"
+             "  --chunk B               bulk: message size (16384)\n"
+             "  --timeout S             give up after S seconds from the start (30)\n"
+             "  --close-after-send pc|channel\n"
+             "                          bulk: close right after the data and FIN, without "
+             "waiting\n" FLOE_RTC_OPTIONS_HELP);
 
 }  // namespace floe::cli

@@ -284,8 +284,14 @@ int run(Args& args) {
 
 }  // namespace
 
-FLOE_COMMAND("sdp", "sdp FILE|- [--json] [--type T] [--answer] | sdp --offer [--seed N]",
-             "summarise a session description, or print floe's answer to it or its own offer",
-             &run);
+FLOE_COMMAND(
+    "sdp", "sdp FILE|- [--json] [--type T] [--answer] | sdp --offer [--seed N]",
+    "summarise a session description, or print floe's answer to it or its own offer", &run,
+    "  FILE|-                  the description to read (- for standard input)\n"
+    "  --json                  print the summary (or the error) as JSON\n"
+    "  --type T                offer, answer or pranswer (default: offer)\n"
+    "  --answer                print floe's answer to the offer instead of a summary\n"
+    "  --offer                 print an offer floe would make (no FILE)\n"
+    "  --seed N                with --offer: a fixed seed, for the same output every time\n");
 
 }  // namespace floe::cli

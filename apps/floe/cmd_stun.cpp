@@ -74,6 +74,12 @@ int run(Args& args) {
 FLOE_COMMAND("stun", "stun [URL] [--json] [--family any|4|6] [--rto-ms N] [--rc N] [--rm N]",
              "ask a STUN server for this host's mapped address (default "
              "stun:stun.l.google.com:19302)",
-             &run);
+             &run,
+             "  URL                     stun:HOST[:PORT] (RFC 7064)\n"
+             "  --json                  print the result as JSON\n"
+             "  --family any|4|6        which address family of the server to use\n"
+             "  --rto-ms N              first retransmission timeout (500)\n"
+             "  --rc N                  requests sent at most (7)\n"
+             "  --rm N                  the last wait, in RTOs (16)\n");
 
 }  // namespace floe::cli

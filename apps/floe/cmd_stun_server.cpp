@@ -47,6 +47,8 @@ int run(Args& args) {
 FLOE_COMMAND("stun-server", "stun-server --listen ADDR:PORT... [--software TEXT]",
              "serve STUN Binding requests (IPv4/IPv6) until interrupted, then print counters; "
              "answers carry SOFTWARE only with --software",
-             &run);
+             &run,
+             "  --listen ADDR:PORT      an address to serve on (repeatable; [::1]:3478 for IPv6)\n"
+             "  --software TEXT         add a SOFTWARE attribute to every answer\n");
 
 }  // namespace floe::cli

@@ -14,6 +14,9 @@ struct Command {
     std::string_view synopsis;  // "stun [URL] [--json] [--timeout-ms N]"
     std::string_view summary;   // one line for `floe help`
     int (*run)(Args& args);     // exit status
+    // `floe help NAME` / `floe NAME --help`: one line per option, "  --name VALUE   what it does".
+    // tests/e2e/test_cli_help.cpp checks that every option the command reads is listed.
+    std::string_view options = {};
 };
 
 void register_command(const Command& command);
@@ -27,6 +30,6 @@ struct CommandRegistration {
 
 #define FLOE_CLI_CONCAT_(a, b) a##b
 #define FLOE_CLI_CONCAT(a, b) FLOE_CLI_CONCAT_(a, b)
-#define FLOE_COMMAND(...)                                                                   \
-    static const ::floe::cli::CommandRegistration FLOE_CLI_CONCAT(floe_command_, __LINE__)( \
-        ::floe::cli::Command{__VA_ARGS__})
+#define FLOE_COMMAND(...)                                          \
+    static const ::floe::cli::CommandRegistration FLOE_CLI_CONCAT( \
+        floe_command_, __LINE__)(::floe::cli::Command{__VA_ARGS__})

@@ -15,8 +15,9 @@ Configuration read_rtc_options(Args& args, const std::vector<std::string>& defau
     for (auto& s : servers)
         if (s != "none") c.ice_servers.push_back(s);
     c.interfaces = args.values("interface");
-    c.include_loopback = args.flag("loopback");
-    c.loopback_only = args.flag("loopback-only");
+    // Both mean "only loopback": what a user trying two peers on one machine expects.
+    const bool loopback = args.flag("loopback");
+    c.loopback_only = args.flag("loopback-only") || loopback;
     c.enable_ipv6 = !args.flag("no-ipv6");
     if (auto range = args.value("port-range")) {
         const auto dash = range->find('-');

@@ -1,7 +1,4 @@
-// The PeerConnection options `floe chat`, `floe peer` and `floe demo` share:
-//   --ice-server URL (repeatable; "none" for none)  --interface NAME|ADDR (repeatable)
-//   --loopback  --loopback-only  --no-ipv6  --port-range LOW-HIGH  --max-message-size N
-//   --trace  --keylog FILE
+// The PeerConnection options `floe chat` and `floe peer` share (kRtcOptionsHelp lists them).
 #pragma once
 
 #include <string>
@@ -12,6 +9,19 @@
 #include "args.hpp"
 
 namespace floe::cli {
+
+// For the commands' option lists (Command::options).
+#define FLOE_RTC_OPTIONS_HELP                                                                   \
+    "  --ice-server URL        a STUN server, stun:HOST[:PORT] (repeatable); none: no server\n" \
+    "  --interface NAME|ADDR   gather only on this interface or address (repeatable)\n"         \
+    "  --loopback              gather on loopback only (127.0.0.1, ::1): two peers on one "     \
+    "machine\n"                                                                                 \
+    "  --loopback-only         the same as --loopback\n"                                        \
+    "  --no-ipv6               gather on IPv4 addresses only\n"                                 \
+    "  --port-range LOW-HIGH   bind local UDP ports in this range\n"                            \
+    "  --max-message-size N    the largest message we accept (a=max-message-size), bytes\n"     \
+    "  --trace                 log every datagram in and out, decoded (log level trace)\n"      \
+    "  --keylog FILE           append the DTLS secrets as an NSS key log, for Wireshark\n"
 
 // `default_servers` applies when no --ice-server is given.
 Configuration read_rtc_options(Args& args, const std::vector<std::string>& default_servers);
