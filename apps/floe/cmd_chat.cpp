@@ -160,7 +160,8 @@ void Chat::attach(const std::shared_ptr<DataChannel>& dc) {
             print_line(std::string(m.text()));
     });
     dc->on_close([this] {
-        if (!closing_) status("channel closed by the peer");
+        // Only a channel that opened can have been closed by a peer (else there was none).
+        if (!closing_ && open_) status("channel closed by the peer");
         ended_ = true;
     });
     if (dc->ready_state() == DataChannelState::open) open_ = true;
@@ -246,6 +247,7 @@ int Chat::run() {
         }
         if (!answered) {
             status("no answer was pasted; bye");
+            closing_ = true;
             pc_.close();
             return 1;
         }
@@ -260,6 +262,7 @@ int Chat::run() {
         }
         if (!offered) {
             status("no offer was pasted; bye");
+            closing_ = true;
             pc_.close();
             return 1;
         }

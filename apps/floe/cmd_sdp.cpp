@@ -2,6 +2,7 @@
 // floe sdp --answer FILE|- [--json] [--seed N]     print the answer floe would give to an offer
 // floe sdp --offer [--json] [--seed N]              print an offer floe would send
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -17,6 +18,7 @@
 #include "command.hpp"
 #include "common/json.hpp"
 #include "common/random.hpp"
+#include "common/text.hpp"
 
 namespace floe::cli {
 namespace {
@@ -25,6 +27,9 @@ std::string read_input(const std::string& path) {
     if (path == "-") {
         return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
     }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw UsageError("'" + path + "' is a directory, not a description file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UsageError("cannot open '" + path + "'");
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -54,8 +59,9 @@ std::string candidate_summary(const ice::Candidate& c) {
     return out;
 }
 
+// `has_data`: false for a description without a data section (only its sections are shown).
 void print_text(const sdp::SessionDescription& sd, sdp::SdpType type,
-                const sdp::RemoteDataParameters& r) {
+                const sdp::RemoteDataParameters& r, bool has_data) {
     std::printf("%s, session %llu version %llu, %zu section%s\n",
                 std::string(sdp::to_string(type)).c_str(),
                 static_cast<unsigned long long>(sd.origin.session_id),
@@ -77,6 +83,10 @@ void print_text(const sdp::SessionDescription& sd, sdp::SdpType type,
             "section %zu: %s %u %s%s, mid %s%s\n", i, m.media.c_str(), m.port, m.protocol.c_str(),
             formats.c_str(), std::string(sdp::mid(m).value_or("(none)")).c_str(),
             i == r.media_index ? "  <- data channels" : (m.port == 0 ? "  (rejected)" : ""));
+    }
+    if (!has_data) {
+        std::printf("no data section: nothing here for data channels (floe would refuse it)\n");
+        return;
     }
     std::printf("data section: %s form\n", r.form == sdp::DataChannelForm::modern
                                                ? "modern (UDP/DTLS/SCTP + sctp-port)"
@@ -173,7 +183,7 @@ class JsonObject {
 };
 
 std::string to_json(const sdp::SessionDescription& sd, sdp::SdpType type,
-                    const sdp::RemoteDataParameters& r) {
+                    const sdp::RemoteDataParameters& r, bool has_data) {
     auto same = [](const auto& s) -> std::string_view { return s; };
     JsonObject o;
     o.begin()
@@ -185,6 +195,8 @@ std::string to_json(const sdp::SessionDescription& sd, sdp::SdpType type,
             s.string("media", m.media).number("port", m.port).string("protocol", m.protocol);
             if (auto mid = sdp::mid(m)) s.string("mid", *mid);
         });
+    o.boolean("data_section", has_data);
+    if (!has_data) return o.end().text();
     o.begin("data")
         .number("media_index", r.media_index)
         .string("mid", r.mid)
@@ -204,8 +216,24 @@ std::string to_json(const sdp::SessionDescription& sd, sdp::SdpType type,
     return o.text();
 }
 
-int fail_with(const std::string& source, const sdp::DescriptionError& error) {
-    std::fprintf(stderr, "floe sdp: %s: %s\n", source.c_str(), error.message().c_str());
+// With --json the error is a JSON object on stdout too: {"error": {...}}.
+int fail_with(const std::string& source, const sdp::DescriptionError& error, bool json) {
+    if (json) {
+        JsonObject o;
+        o.begin()
+            .begin("error")
+            .string("source", source)
+            .string("problem", sdp::to_string(error.problem))
+            .number("line", error.line)
+            .string("text", text::printable(error.text))
+            .string("expected", error.detail)
+            .string("message", error.message())
+            .end()
+            .end();
+        std::printf("%s\n", o.text().c_str());
+    }
+    std::fprintf(stderr, "floe sdp: %s: %s\n", text::printable(source).c_str(),
+                 error.message().c_str());
     return 1;
 }
 
@@ -230,7 +258,7 @@ sdp::LocalParameters local_parameters(std::optional<long long> seed) {
 int print_local(const std::string& source, sdp::SdpType type,
                 const Result<sdp::SessionDescription, sdp::DescriptionError>& description,
                 bool json) {
-    if (!description) return fail_with(source, description.error());
+    if (!description) return fail_with(source, description.error(), json);
     const std::string text = sdp::write(*description);
     if (json)
         std::printf("%s\n", sdp::to_json(sdp::DescriptionInit{type, text}).c_str());
@@ -268,17 +296,27 @@ int run(Args& args) {
     }
 
     auto parsed = sdp::parse(text);
-    if (!parsed) return fail_with(source, sdp::to_description_error(parsed.error()));
+    if (!parsed) return fail_with(source, sdp::to_description_error(parsed.error()), json);
     if (answer)
         return print_local(source, sdp::SdpType::answer,
                            sdp::create_answer(*parsed, local_parameters(seed)), json);
     if (!type) type = guess_type(*parsed);
     auto remote = sdp::read_remote(text, *type);
-    if (!remote) return fail_with(source, remote.error());
+    if (!remote && remote.error().problem == sdp::Problem::no_data_section) {
+        // Audio and video only: nothing for floe to answer, but still worth a summary.
+        sdp::RemoteDataParameters none;
+        none.media_index = parsed->media.size();
+        if (json)
+            std::printf("%s\n", to_json(*parsed, *type, none, false).c_str());
+        else
+            print_text(*parsed, *type, none, false);
+        return 0;
+    }
+    if (!remote) return fail_with(source, remote.error(), json);
     if (json)
-        std::printf("%s\n", to_json(*parsed, *type, *remote).c_str());
+        std::printf("%s\n", to_json(*parsed, *type, *remote, true).c_str());
     else
-        print_text(*parsed, *type, *remote);
+        print_text(*parsed, *type, *remote, true);
     return 0;
 }
 

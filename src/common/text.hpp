@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -128,5 +129,55 @@ class Words {
   private:
     std::string_view rest_;
 };
+
+// Length of the valid UTF-8 sequence (RFC 3629 §4: no overlongs, no surrogates, at most
+// U+10FFFF) that starts `s`, or 0 when it does not start with one.
+constexpr std::size_t utf8_sequence_length(std::string_view s) {
+    if (s.empty()) return 0;
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    if (c < 0x80) return 1;
+    std::size_t n = 0;
+    unsigned char low = 0x80, high = 0xbf;  // the second byte's range
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0) low = 0xa0;
+        if (c == 0xed) high = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0) low = 0x90;
+        if (c == 0xf4) high = 0x8f;
+    } else {
+        return 0;
+    }
+    if (s.size() < n || b(1) < low || b(1) > high) return 0;
+    for (std::size_t i = 2; i < n; ++i)
+        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+    return n;
+}
+
+// `s` fit to print in an error message: control characters, DEL and bytes that are not valid
+// UTF-8 become \xNN, so a peer's binary garbage cannot reach a terminal raw.
+inline std::string printable(std::string_view s) {
+    constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    while (!s.empty()) {
+        const auto c = static_cast<unsigned char>(s.front());
+        const std::size_t n = c < 0x20 || c == 0x7f ? 0 : utf8_sequence_length(s);
+        if (n == 0) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+            s.remove_prefix(1);
+        } else {
+            out.append(s.substr(0, n));
+            s.remove_prefix(n);
+        }
+    }
+    return out;
+}
 
 }  // namespace floe::text

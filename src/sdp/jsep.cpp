@@ -364,7 +364,7 @@ std::string DescriptionError::message() const {
     std::string out(to_string(problem));
     if (line > 0) out += " (line " + std::to_string(line) + ")";
     out += ": expected " + detail;
-    if (line > 0) out += " in \"" + text + "\"";
+    if (line > 0) out += " in \"" + text::printable(text) + "\"";
     return out;
 }
 

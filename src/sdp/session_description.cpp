@@ -83,7 +83,7 @@ std::size_t limit_value(Limit limit) {
 std::string ParseError::message() const {
     std::string out = "line " + std::to_string(line) + ": expected " + expected;
     if (!attribute.empty()) out += " (a=" + attribute + ")";
-    if (!text.empty() || line > 0) out += " in \"" + text + "\"";
+    if (!text.empty() || line > 0) out += " in \"" + text::printable(text) + "\"";
     return out;
 }
 

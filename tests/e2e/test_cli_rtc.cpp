@@ -99,6 +99,24 @@ TEST_CASE("floe chat explains a wrongly pasted line, keeps waiting, and says why
     CHECK(b.out().empty());
 }
 
+TEST_CASE("floe chat --offer ended before an answer never reports a peer that never existed") {
+    TempDir dir;
+    const std::string in = dir.path() + "/in";
+    REQUIRE(::mkfifo(in.c_str(), 0600) == 0);
+    auto a = Process::spawn({"/bin/sh", "-c",
+                             "exec " + std::string(FLOE_CLI_PATH) +
+                                 " chat --offer --ice-server none --loopback < " + in});
+    const int to_a = ::open(in.c_str(), O_WRONLY);
+    REQUIRE(to_a >= 0);
+    REQUIRE(a.wait_for_output([](std::string_view out) { return !out.empty(); }, 10s));
+    ::close(to_a);  // Ctrl-D instead of an answer
+    auto sa = a.wait(10s);
+    REQUIRE(sa);
+    CHECK(*sa == 1);
+    CHECK(a.err().find("no answer was pasted") != std::string::npos);
+    CHECK(a.err().find("closed by the peer") == std::string::npos);
+}
+
 TEST_CASE("two floe peers follow the interop driver contract on loopback (send-check, bulk)") {
     for (const std::vector<std::string>& mode :
          {std::vector<std::string>{"--mode", "send-check", "--empty"},

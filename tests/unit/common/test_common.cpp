@@ -7,6 +7,7 @@
 #include "common/byte_reader.hpp"
 #include "common/byte_writer.hpp"
 #include "common/random.hpp"
+#include "common/text.hpp"
 
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -148,4 +149,16 @@ TEST_CASE("Result carries a value or an error") {
     CHECK(*good == 5);
     CHECK_FALSE(bad);
     CHECK(bad.error() == E::bad);
+}
+
+TEST_CASE("printable escapes control bytes, DEL and invalid UTF-8, and keeps valid UTF-8") {
+    using floe::text::printable;
+    CHECK(printable("plain a=b") == "plain a=b");
+    CHECK(printable(std::string("\x01\x1f\x7f", 3)) == "\\x01\\x1f\\x7f");
+    CHECK(printable("h\xc3\xa9llo \xf0\x9f\x98\x80") == "h\xc3\xa9llo \xf0\x9f\x98\x80");
+    CHECK(printable("\xff\xfe") == "\\xff\\xfe");
+    CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");           // overlong "/"
+    CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
+    CHECK(printable("\xe2\x82") == "\\xe2\\x82");           // cut short
+    CHECK(printable(std::string("a\0b", 3)) == "a\\x00b");
 }

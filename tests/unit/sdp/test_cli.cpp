@@ -78,12 +78,36 @@ TEST_CASE("floe sdp names the bad line and exits non-zero") {
     CHECK(r.output.find("port") != std::string::npos);
 }
 
-TEST_CASE("floe sdp refuses a description without a data section, naming the problem") {
-    auto r = floe_cli_stdin("sdp",
-                            "v=0\no=- 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\nm=audio 9 "
-                            "UDP/TLS/RTP/SAVPF 111\n");
+TEST_CASE("floe sdp summarises an audio-only description, and refuses to answer it") {
+    const std::string audio_only =
+        "v=0\no=- 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\nm=audio 9 UDP/TLS/RTP/SAVPF 111\n";
+    auto r = floe_cli_stdin("sdp", audio_only);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("section 0: audio 9 UDP/TLS/RTP/SAVPF 111") != std::string::npos);
+    CHECK(r.output.find("no data section") != std::string::npos);
+    auto j = floe_cli_stdin("sdp --json", audio_only);
+    CHECK(j.status == 0);
+    CHECK(j.output.find("\"data_section\":false") != std::string::npos);
+    auto a = floe_cli_stdin("sdp --answer", audio_only);
+    CHECK(a.status == 1);
+    CHECK(a.output.find("no_data_section") != std::string::npos);
+}
+
+TEST_CASE("floe sdp --json reports an error as JSON, with the line's bytes escaped") {
+    auto r = floe_cli_stdin("sdp --json",
+                            std::string("v=0\no=- 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\n\x01\xff=x\n"));
     CHECK(r.status == 1);
-    CHECK(r.output.find("no_data_section") != std::string::npos);
+    CHECK(r.output.find("{\"error\":{") != std::string::npos);
+    CHECK(r.output.find("\"line\":5") != std::string::npos);
+    CHECK(r.output.find("\\\\x01\\\\xff=x") != std::string::npos);  // JSON of \x01\xff=x
+    CHECK(r.output.find('\x01') == std::string::npos);              // never raw
+    CHECK(r.output.find('\xff') == std::string::npos);
+}
+
+TEST_CASE("floe sdp given a directory says so") {
+    auto r = floe_cli("sdp " + std::filesystem::temp_directory_path().string());
+    CHECK(r.status == 2);
+    CHECK(r.output.find("is a directory") != std::string::npos);
 }
 
 TEST_CASE("floe sdp --answer prints a valid answer in the offer's form") {
