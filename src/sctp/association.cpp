@@ -38,16 +38,22 @@
 #include "common/crc32c.hpp"
 #include "common/log.hpp"
 #include "sctp/packet_trace.hpp"
+#include "sctp/tuning.hpp"
 #include "sctp/usrsctp.hpp"
 
 namespace floe::sctp {
 
 namespace {
 
-// usrsctp's clock advances in ticks. An association with something in progress (handshake, data
-// in flight or just received, a queue, a stream reset) is woken every tick; an idle one only every
-// kIdleTick, for heartbeats and the like, which may fire that much late. Without this, 2,000 idle
+// usrsctp's clock advances in ticks, and a timer is served at the first tick at or after its
+// deadline. usrsctp does not tell when its next timer is due, so the tick follows what may be
+// pending: while data is in flight (T3-rtx, RFC 9260 §6.3.2) or a delayed SACK may be owed
+// (§6.2), every kFineTick, so that neither leaves more than a millisecond late (with RTO.min at
+// 10 ms, a 10 ms tick could double a retransmission's wait); with something else in progress
+// (handshake, a queue, a stream reset), every kTimerTick; idle, only every kIdleTick, for
+// heartbeats and the like, which may fire that much late. Without the idle tick, 2,000 idle
 // PeerConnections woke 200,000 times a second for nothing (floe bench W4 --pairs 1000).
+constexpr Duration kFineTick = 1ms;
 constexpr Duration kTimerTick = 10ms;
 constexpr Duration kIdleTick = 200ms;
 // SCTP's common header (RFC 9260 §3.1) and a DATA chunk's header (§3.3.1).
@@ -116,11 +122,14 @@ struct UsrsctpGlobal {
             usrsctp_tunable_set_sctp_pcbtblsize(kPerSocketHashTableSize);
             usrsctp_init_nothreads(0, &Association::on_conn_output, &usrsctp_debug);
             usrsctp_enable_crc32c_offload();
+            apply_usrsctp_defaults();
             return g;
         }();
         return *global;
     }
 
+    // Brings usrsctp's clock to `now`, firing what is due. Also called before input and sends:
+    // a timer started while usrsctp's clock lags behind `now` would fire early by the lag.
     void advance(Instant now) {
         std::uint32_t elapsed = 0;
         {
@@ -130,12 +139,12 @@ struct UsrsctpGlobal {
                 return;
             }
             if (now <= *last_advance) return;
-            // One advance per tick for the whole process, however many associations ask:
-            // usrsctp_handle_timers walks every timer of every association, so calling it on
-            // every association's wake-up made N associations cost O(N^2) (1,000 pairs: 44 % of
-            // the CPU in sctp_handle_tick).
+            // At most one advance per millisecond (usrsctp's tick) for the whole process, however
+            // many associations ask: usrsctp_handle_timers walks every timer of every
+            // association, so calling it on every association's wake-up made N associations cost
+            // O(N^2) (1,000 pairs: 44 % of the CPU in sctp_handle_tick).
             const auto ms = duration_cast<milliseconds>(now - *last_advance);
-            if (ms < kTimerTick) return;
+            if (ms < 1ms) return;
             *last_advance += ms;  // keep the sub-millisecond remainder for next time
             elapsed = static_cast<std::uint32_t>(std::min<std::int64_t>(ms.count(), 1 << 30));
         }
@@ -266,12 +275,13 @@ void Association::configure_socket() {
     set_option(sock_, IPPROTO_SCTP, SCTP_ASCONF_SUPPORTED, assoc_value(0), "ASCONF_SUPPORTED");
     set_option(sock_, IPPROTO_SCTP, SCTP_AUTH_SUPPORTED, assoc_value(0), "AUTH_SUPPORTED");
 
-    // SACK after every second packet or 20 ms (the default 200 ms stalls a sender that has filled
-    // the peer's window with a lone odd packet).
+    // A SACK for every packet with DATA (RFC 9260 §6.2). Every second packet (the RFC's advice)
+    // left the sender on its retransmission timer twice as often at 10 % loss, and a lone packet
+    // waited the delay; see tuning.hpp and docs/sctp.md ("Under loss").
     sctp_sack_info sack{};
     sack.sack_assoc_id = SCTP_FUTURE_ASSOC;
-    sack.sack_delay = 20;
-    sack.sack_freq = 2;
+    sack.sack_delay = static_cast<std::uint32_t>(duration_cast<milliseconds>(kSackDelay).count());
+    sack.sack_freq = kSackFrequency;
     set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
 
     sctp_initmsg init{};
@@ -323,11 +333,17 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     // An association lost while usrsctp reads a packet with an ABORT was ended by the peer
     // (usrsctp checks the tag); lost anywhere else, its retransmissions ran out.
     input_has_abort_ = has_chunk(packet, kAbortChunk);
+    UsrsctpGlobal::get().advance(now);  // the timers this packet starts count from now
     usrsctp_conninput(this, packet.data(), packet.size(), 0);
     after_usrsctp();  // (reads the notifications this packet caused)
     input_has_abort_ = false;
     active_until_ = now + kActiveWindow;
+    fine_until_ = now + kSackDelay + kFineTick;  // a (delayed) SACK may be owed until then
     activity_ = false;
+}
+
+void Association::advance_clock(Instant now) {
+    if (sock_) UsrsctpGlobal::get().advance(now);
 }
 
 void Association::handle_timeout(Instant now) {
@@ -336,11 +352,8 @@ void Association::handle_timeout(Instant now) {
     if (!sock_) return;
     UsrsctpGlobal::get().advance(now);
     after_usrsctp();
-    if (activity_.exchange(false)) {
-        active_until_ = now + kActiveWindow;
-    } else if (now >= active_until_ && state_ == State::established && has_data_in_flight()) {
-        active_until_ = now + kActiveWindow;  // its retransmission timer needs every tick
-    }
+    in_flight_ = state_ == State::established && has_data_in_flight();
+    if (activity_.exchange(false) || in_flight_) active_until_ = now + kActiveWindow;
 }
 
 bool Association::has_data_in_flight() const {
@@ -353,8 +366,12 @@ bool Association::has_data_in_flight() const {
 std::optional<Instant> Association::poll_timeout() const {
     if (!sock_) return std::nullopt;
     if (!last_timer_) return Instant{};  // due now: start the clock
-    const bool active = state_ != State::established || activity_ || !send_queue_.empty() ||
-                        resets_pending_ || *last_timer_ < active_until_;
+    // Something was sent since the last tick (data, maybe: its T3 is running), data is in flight,
+    // or a packet came in less than the SACK delay ago: a timer may be due any millisecond.
+    if (state_ == State::established && (activity_ || in_flight_ || *last_timer_ < fine_until_))
+        return *last_timer_ + kFineTick;
+    const bool active = state_ != State::established || !send_queue_.empty() || resets_pending_ ||
+                        *last_timer_ < active_until_;
     return *last_timer_ + (active ? kTimerTick : kIdleTick);
 }
 

@@ -138,6 +138,10 @@ class Association {
     void handle_input(Instant now, ByteSpan packet);
     void handle_timeout(Instant now);
     std::optional<Instant> poll_timeout() const;
+    // Brings usrsctp's (process-wide) clock to `now`. Call before send()/uncork() when the last
+    // handle_* call may be a while ago: a retransmission timer started on a lagging clock would
+    // fire early by the lag (handle_input and handle_timeout do this themselves).
+    void advance_clock(Instant now);
     std::optional<Bytes> poll_transmit();
     // Gives back a packet from poll_transmit once sent, so that the next one reuses its buffer.
     void recycle(Bytes packet);
@@ -242,6 +246,8 @@ class Association {
     std::deque<Event> events_;
     std::optional<Instant> last_timer_;
     Instant active_until_{};             // woken every tick until then (see kIdleTick)
+    Instant fine_until_{};               // woken every kFineTick until then (a SACK may be owed)
+    bool in_flight_ = false;             // unacknowledged data at the last tick (T3 running)
     std::atomic<bool> activity_{false};  // a packet left since the last tick (conn_output)
     bool resets_pending_ = false;
     bool corked_ = false;
