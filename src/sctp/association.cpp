@@ -49,7 +49,7 @@ namespace {
 // deadline. usrsctp does not tell when its next timer is due, so the tick follows what may be
 // pending: while data is in flight (T3-rtx, RFC 9260 §6.3.2) or a delayed SACK may be owed
 // (§6.2), every kFineTick, so that neither leaves more than a millisecond late (with RTO.min at
-// 10 ms, a 10 ms tick could double a retransmission's wait); with something else in progress
+// 20 ms, a 10 ms tick made a retransmission up to 50 % late); with something else in progress
 // (handshake, a queue, a stream reset), every kTimerTick; idle, only every kIdleTick, for
 // heartbeats and the like, which may fire that much late. Without the idle tick, 2,000 idle
 // PeerConnections woke 200,000 times a second for nothing (floe bench W4 --pairs 1000).
@@ -275,9 +275,9 @@ void Association::configure_socket() {
     set_option(sock_, IPPROTO_SCTP, SCTP_ASCONF_SUPPORTED, assoc_value(0), "ASCONF_SUPPORTED");
     set_option(sock_, IPPROTO_SCTP, SCTP_AUTH_SUPPORTED, assoc_value(0), "AUTH_SUPPORTED");
 
-    // A SACK for every packet with DATA (RFC 9260 §6.2). Every second packet (the RFC's advice)
-    // left the sender on its retransmission timer twice as often at 10 % loss, and a lone packet
-    // waited the delay; see tuning.hpp and docs/sctp.md ("Under loss").
+    // SACK after every second packet or 5 ms (RFC 9260 §6.2; usrsctp's default delay is 200 ms,
+    // which stalls a sender that has filled the peer's window with a lone odd packet, and must be
+    // below RTO.min): see tuning.hpp and docs/sctp.md ("Under loss").
     sctp_sack_info sack{};
     sack.sack_assoc_id = SCTP_FUTURE_ASSOC;
     sack.sack_delay = static_cast<std::uint32_t>(duration_cast<milliseconds>(kSackDelay).count());
