@@ -15,7 +15,8 @@
 //   count. usrsctp still reads the real clock for RTT measurement (hence RTO) and, when a
 //   retransmission timer expires, to decide which chunks are old enough to resend; only timer
 //   expiry follows `now`. On a virtual clock faster than real time a timeout may resend nothing.
-//   Timers have 10 ms granularity here (poll_timeout).
+//   Timers are served within 1 ms while data is in flight, else at 10 or 200 ms ticks
+//   (poll_timeout); usrsctp's settings (RTO, SACK) are in tuning.hpp.
 // - conn_output is called synchronously from inside usrsctp calls, and timers of one association
 //   may fire from another's handle_timeout (possibly another thread), so each association's
 //   outgoing packet queue has a mutex, and a registry of live associations makes packets for a
