@@ -57,6 +57,8 @@ namespace {
 constexpr Duration kFineTick = 1ms;
 constexpr Duration kTimerTick = 10ms;
 constexpr Duration kIdleTick = 200ms;
+// How long after the last SACK that reported a loss every packet is acknowledged.
+constexpr Duration kLossyWindow = 1s;
 // SCTP's common header (RFC 9260 §3.1) and a DATA chunk's header (§3.3.1).
 constexpr std::size_t kCommonHeaderSize = 12;
 constexpr std::size_t kDataChunkHeaderSize = 16;
@@ -103,6 +105,16 @@ void stamp_checksum(MutableByteSpan packet) {
     const std::uint32_t crc = crc32c(packet);
     for (std::size_t i = 0; i < 4; ++i)
         packet[8 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
+}
+
+// Whether an outgoing packet starts with a SACK that reports gaps (RFC 9260 §3.3.4: 16-byte
+// header, the number of gap blocks at bytes 12..13 of the chunk): we are receiving over a lossy
+// path. Duplicates are not counted: they come from the sender's spurious timeouts (a busy
+// thread), not from losses.
+bool reports_loss(ByteSpan packet) {
+    constexpr std::size_t chunk = kCommonHeaderSize;
+    if (packet.size() < chunk + 16 || packet[chunk] != 3) return false;
+    return (packet[chunk + 12] | packet[chunk + 13]) != 0;
 }
 
 }  // namespace
@@ -200,6 +212,7 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
     const auto* bytes = static_cast<const std::uint8_t*>(buffer);
     std::lock_guard out_lock(self->out_mutex_);
     self->activity_ = true;
+    if (reports_loss(ByteSpan(bytes, length))) self->loss_seen_ = true;
     Bytes packet = self->packet_buffers_.take();
     packet.assign(bytes, bytes + length);
     stamp_checksum(packet);
@@ -284,6 +297,7 @@ void Association::configure_socket() {
     sack.sack_delay = static_cast<std::uint32_t>(duration_cast<milliseconds>(kSackDelay).count());
     sack.sack_freq = kSackFrequency;
     set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
+    sack_frequency_ = kSackFrequency;  // every packet while losses are reported (handle_timeout)
 
     sctp_initmsg init{};
     init.sinit_num_ostreams = config_.max_streams;
@@ -355,6 +369,25 @@ void Association::handle_timeout(Instant now) {
     after_usrsctp();
     in_flight_ = state_ == State::established && has_data_in_flight();
     if (activity_.exchange(false) || in_flight_) active_until_ = now + kActiveWindow;
+    // While our SACKs report losses, and for a while after, acknowledge every packet: a lost SACK
+    // then costs nothing and the sender's recovery after a timeout is not paced by the delay.
+    // On a clean path every second packet (one SACK fewer per round trip for W3's ping-pong).
+    if (loss_seen_.exchange(false)) {
+        lossy_until_ = now + kLossyWindow;
+        set_sack_frequency(1);
+    } else if (now >= lossy_until_) {
+        set_sack_frequency(kSackFrequency);
+    }
+}
+
+void Association::set_sack_frequency(std::uint32_t frequency) {
+    if (frequency == sack_frequency_ || !sock_) return;
+    sack_frequency_ = frequency;
+    sctp_sack_info sack{};
+    sack.sack_assoc_id = SCTP_CURRENT_ASSOC;
+    sack.sack_delay = static_cast<std::uint32_t>(duration_cast<milliseconds>(kSackDelay).count());
+    sack.sack_freq = frequency;
+    set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
 }
 
 bool Association::has_data_in_flight() const {

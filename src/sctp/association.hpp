@@ -214,6 +214,7 @@ class Association {
     // Hands queued messages to usrsctp, as many as it takes; returns bytes handed over.
     std::size_t flush_sends();
     void set_nagle(bool on);
+    void set_sack_frequency(std::uint32_t frequency);
     // Hands part of a message to usrsctp; returns bytes accepted (0 when it would block).
     std::size_t write(const DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool last);
     std::size_t piece_size() const;
@@ -253,6 +254,9 @@ class Association {
     bool corked_ = false;
     bool nagle_ = false;  // SCTP_NODELAY off: usrsctp holds a part-filled packet (see flush_sends)
     bool input_has_abort_ = false;  // the packet being fed to usrsctp carries an ABORT chunk
+    std::atomic<bool> loss_seen_{false};  // a SACK we sent reported gaps (conn_output)
+    Instant lossy_until_{};               // acknowledge every packet until then
+    std::uint32_t sack_frequency_ = 0;    // as set on the socket (0: configure_socket's)
     Stats stats_;
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's

@@ -101,3 +101,48 @@ TEST_CASE("ordered reliable, 10 % loss: every message arrives once, in order, in
     CHECK(p.a->established());
     CHECK(p.b->established());
 }
+
+TEST_CASE(
+    "the receiver acknowledges every packet while it sees losses, every second one otherwise") {
+    Pair p;
+    const std::uint16_t id = open_from_a(p);
+    p.run_for(2s);
+    bool drop_next_data = false;
+    std::size_t data_packets = 0, sacks = 0;
+    p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+        if (a_to_b && !data_chunks(packet).empty()) {
+            if (drop_next_data) {
+                drop_next_data = false;
+                return true;
+            }
+            ++data_packets;
+        }
+        if (!a_to_b && has_chunk(packet, 3)) ++sacks;  // SACK, RFC 9260 §3.3.4
+        return false;
+    };
+    // One packet at a time, each carried at once: how many SACKs come back for 40 packets?
+    const auto burst = [&] {
+        data_packets = sacks = 0;
+        for (int i = 0; i < 40; ++i) {
+            REQUIRE(p.a->send(id, true, Bytes(1000, 1)).ok());
+            p.pump();
+        }
+        return std::pair{data_packets, sacks};
+    };
+    const auto [clean_data, clean_sacks] = burst();
+    CHECK(clean_data == 40);
+    CHECK(clean_sacks <= 22);  // every second packet
+    // One loss: b's SACKs report a gap (fast retransmit fills it), then b acknowledges every
+    // packet.
+    drop_next_data = true;
+    burst();
+    p.run_for(50ms);
+    const auto [lossy_data, lossy_sacks] = burst();
+    CHECK(lossy_data == 40);
+    CHECK(lossy_sacks >= 38);
+    // A second without losses: every second packet again.
+    p.run_for(1500ms);
+    const auto [later_data, later_sacks] = burst();
+    CHECK(later_data == 40);
+    CHECK(later_sacks <= 22);
+}
