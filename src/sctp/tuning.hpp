@@ -19,8 +19,9 @@ inline constexpr Duration kRtoMax = 1s;  // bounds the exponential back-off (§6
 inline constexpr std::uint32_t kMaxRetransmissions = 30;
 // SACKs (RFC 9260 §6.2), set per socket in configure_socket(): for every second packet with DATA,
 // or kSackDelay after a lone one. The delay must stay below kRtoMin, or a lone packet's T3 fires
-// before the peer's SACK comes. (A SACK for every packet was faster under loss but cost W3 a
-// third more time per round trip: the SACK left alone instead of riding on the reply.)
+// before the peer's SACK comes. While our SACKs report gaps, every packet is acknowledged
+// (Association::handle_timeout): faster under loss, but always on it cost W3 a third more time
+// per round trip (the SACK left alone instead of riding on the reply).
 inline constexpr std::uint32_t kSackFrequency = 2;
 inline constexpr Duration kSackDelay = 5ms;
 
