@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench_loss.hpp"
 #include "bench_workloads.hpp"
 #include "command.hpp"
 
@@ -26,6 +28,7 @@ struct Settings {
     std::vector<int> pairs;   // W4
     std::uint64_t mib = 0;    // W1/W5 volume per run; 0: the workload's own
     std::size_t message = 0;  // W1/W5 message size; 0: the workload's own
+    std::vector<int> rates;   // W7 loss rates in percent; empty: the workload's own
 };
 
 // Nearest-rank percentile of sorted samples.
@@ -104,6 +107,21 @@ void run_round_trip(const Settings& s) {
                  bench::round_trips_us(s.runtime, s.smoke ? 20 : 1000, s.smoke ? 5 : 50), "us");
 }
 
+// W7 (root, namespaces): never part of `all`, never in CI timing.
+void run_loss(const Settings& s, bool runs_given) {
+    bench::LossOptions o;
+    if (!s.rates.empty()) o.rates = s.rates;
+    if (runs_given) o.runs = s.runs;
+    if (s.mib) o.mib = static_cast<double>(s.mib);
+    if (s.smoke) {
+        o.runs = 1;
+        o.pings = 20;
+        if (!s.mib) o.mib = 1;
+    }
+    bench::loss_workload(o, [&](const std::string& name, const std::vector<double>& samples,
+                                const char* unit) { print_figure(s, "W7", name, samples, unit); });
+}
+
 void run_scale(const Settings& s) {
     for (int pairs : s.pairs) {
         const auto r = bench::scale(s.runtime, pairs);
@@ -143,18 +161,33 @@ int run(Args& args) {
     s.json = args.flag("json");
     s.smoke = args.flag("smoke");
     const bool once = args.flag("once");
-    s.runs = static_cast<int>(args.integer("runs", 1, 1000).value_or(s.smoke ? 1 : 5));
+    const auto runs = args.integer("runs", 1, 1000);
+    const bool runs_given = runs.has_value();
+    s.runs = static_cast<int>(runs.value_or(s.smoke ? 1 : 5));
     if (auto p = args.integer("pairs", 1, 5000))
         s.pairs = {static_cast<int>(*p)};
     else
         s.pairs = s.smoke ? std::vector<int>{4} : std::vector<int>{50, 1000};
     if (auto m = args.integer("mib", 1, 4096)) s.mib = static_cast<std::uint64_t>(*m);
+    if (auto r = args.value("rates")) {
+        std::size_t pos = 0;
+        while (pos <= r->size()) {
+            const auto comma = std::min(r->find(',', pos), r->size());
+            const std::string item = r->substr(pos, comma - pos);
+            char* end = nullptr;
+            const long v = std::strtol(item.c_str(), &end, 10);
+            if (item.empty() || *end != '\0' || v < 0 || v > 50)
+                throw UsageError("--rates: comma-separated percentages 0..50, e.g. 0,1,5");
+            s.rates.push_back(static_cast<int>(v));
+            pos = comma + 1;
+        }
+    }
     if (auto n = args.integer("streams", 1, 1024))
         bench::set_max_streams(static_cast<std::uint16_t>(*n));
     if (auto m = args.integer("message", 16, 256 * 1024)) s.message = static_cast<std::size_t>(*m);
     const auto what = args.positionals();
     args.finish();
-    if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5 or all");
+    if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5, W7 or all");
     const std::string w = what[0];
     // Our own runtime, joined before exit (the default one lives until the process ends, with
     // OpenSSL's per-thread state on it).
@@ -197,6 +230,10 @@ int run(Args& args) {
         known = true;
         run_scale(s);
     }
+    if (w == "W7") {  // not in `all`: needs root and namespaces
+        known = true;
+        run_loss(s, runs_given);
+    }
     if (!known) throw UsageError("unknown workload '" + w + "'");
     release(std::move(s.runtime));
     return 0;
@@ -206,15 +243,16 @@ int run(Args& args) {
 
 FLOE_COMMAND(
     "bench",
-    "bench W1|W2|W3|W4|W5|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
-    "[--streams N] [--json] [--smoke]",
+    "bench W1|W2|W3|W4|W5|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
+    "[--streams N] [--rates P,P,...] [--json] [--smoke]  (W7: root; not in all)",
     "the performance workloads on loopback (docs/performance.md)", &run,
-    "  W1..W5|all              the workload(s) to run (docs/performance.md)\n"
+    "  W1..W5|W7|all           the workload(s) to run (docs/performance.md)\n"
     "  --runs N                repetitions of each workload\n"
     "  --pairs N               W4: PeerConnection pairs (one size instead of 50 then 1,000)\n"
-    "  --mib N                 W1/W5: MiB to move\n"
+    "  --mib N                 W1/W5/W7: MiB to move\n"
     "  --message BYTES         W5: message size\n"
     "  --streams N             SCTP streams each way (Configuration::max_streams)\n"
+    "  --rates P,P,...         W7: loss rates in percent (as root, in network namespaces)\n"
     "  --once                  W2: one set-up in this process (for fresh-process runs)\n"
     "  --json                  one JSON object per workload\n"
     "  --smoke                 tiny sizes, to check that everything runs\n");

@@ -3,6 +3,7 @@
 // one `RESULT {json}` line on stdout. Pairs with the reference peers through run-pair.sh.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <floe/error.hpp>
 #include <floe/peer_connection.hpp>
@@ -26,12 +28,28 @@
 #include "common/json.hpp"
 #include "interop_messages.hpp"
 #include "rtc_options.hpp"
+#include "sctp/tuning.hpp"
 
 namespace floe::cli {
 namespace {
 
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
+
+// usrsctp's retransmission counters of this process (its one association), for floe bench W7.
+std::string sctp_counters_json() {
+    const auto c = sctp::process_counters();
+    char out[256];
+    std::snprintf(out, sizeof out,
+                  ",\"sctp\":{\"data_chunks_sent\":%llu,\"retransmitted_chunks\":%llu,"
+                  "\"fast_retransmits\":%llu,\"t3_timeouts\":%llu,\"init_timeouts\":%llu}",
+                  static_cast<unsigned long long>(c.data_chunks_sent),
+                  static_cast<unsigned long long>(c.retransmitted_chunks),
+                  static_cast<unsigned long long>(c.fast_retransmits),
+                  static_cast<unsigned long long>(c.t3_timeouts),
+                  static_cast<unsigned long long>(c.init_timeouts));
+    return out;
+}
 
 std::atomic<bool> g_terminated{false};
 extern "C" void on_sigterm(int) {
@@ -89,7 +107,10 @@ class Peer {
   public:
     Peer(Options o, Configuration config) : o_(std::move(o)), config_(std::move(config)) {
         active_ = o_.mode != "echo";
-        label_ = o_.mode == "bulk" ? "bulk" : o_.mode == "send-check" ? "test" : "echo";
+        label_ = o_.mode == "bulk"         ? "bulk"
+                 : o_.mode == "send-check" ? "test"
+                 : o_.mode == "ping"       ? "ping"
+                                           : "echo";
         deadline_ = g_start + std::chrono::milliseconds(static_cast<long>(o_.timeout_s * 1000));
     }
 
@@ -141,6 +162,7 @@ class Peer {
     void read_remote_candidates();
     void report_pair();
     bool send_check();
+    bool ping();
     bool bulk();
     void drain_to(std::size_t limit);
     std::optional<Message> next_message();
@@ -405,6 +427,34 @@ bool Peer::send_check() {
     return bad == 0;
 }
 
+// floe's own mode (floe bench W7, not the kit's contract): --count K ping-pongs of a 100-byte
+// message against an echo peer, one at a time (W3's pattern); round trips in the RESULT line.
+bool Peer::ping() {
+    std::vector<double> rtts;
+    for (int i = 0; i < o_.count; ++i) {
+        Bytes payload = interop_binary(100, static_cast<std::uint32_t>(i + 1));
+        const double start = elapsed_ms();
+        active_dc_->send(ByteSpan(payload));
+        auto got = next_message();
+        if (!got) throw Error("timeout waiting for echo #" + std::to_string(i));
+        if (!got->binary || got->data != payload)
+            throw Error("echo #" + std::to_string(i) + " differs");
+        rtts.push_back(elapsed_ms() - start);
+    }
+    std::sort(rtts.begin(), rtts.end());
+    const auto at = [&](double p) {
+        return rtts.empty()
+                   ? 0.0
+                   : rtts[std::min(rtts.size() - 1, static_cast<std::size_t>(p * rtts.size()))];
+    };
+    char figures[160];
+    std::snprintf(figures, sizeof figures,
+                  ",\"pings\":%zu,\"rtt_median_ms\":%.3f,\"rtt_p90_ms\":%.3f,\"rtt_max_ms\":%.3f",
+                  rtts.size(), at(0.5), at(0.9), rtts.empty() ? 0.0 : rtts.back());
+    result_extra_ += figures;
+    return true;
+}
+
 bool Peer::bulk() {
     const auto total = static_cast<std::uint64_t>(std::llround(o_.bulk_mib * 1048576));
     const Bytes payload = interop_binary(o_.chunk, 7);
@@ -534,7 +584,7 @@ int Peer::run() {
             const double opened = *mark_of("dc_open");
             time_to_open = o_.role == "offer" ? opened : opened - mark_of("offer_read").value_or(0);
             report_pair();
-            ok = o_.mode == "send-check" ? send_check() : bulk();
+            ok = o_.mode == "send-check" ? send_check() : o_.mode == "ping" ? ping() : bulk();
         }
     } catch (const std::exception& e) {
         error = e.what();
@@ -553,6 +603,7 @@ int Peer::run() {
     if (!selected_pair_.empty()) json += ",\"selected_pair\":" + json_quote(selected_pair_);
     if (!error.empty()) json += ",\"error\":" + json_quote(error);
     json += ",\"local_candidates\":" + std::to_string(local_candidates_);
+    json += sctp_counters_json();
     json += result_extra_ + "}";
     std::printf("RESULT %s\n", json.c_str());
     std::fflush(stdout);
@@ -577,8 +628,8 @@ int run_peer(Args& args) {
     if (!signal) throw UsageError("--signal DIR is required");
     o.signal = *signal;
     o.mode = args.value("mode").value_or("echo");
-    if (o.mode != "echo" && o.mode != "send-check" && o.mode != "bulk")
-        throw UsageError("--mode echo|send-check|bulk");
+    if (o.mode != "echo" && o.mode != "send-check" && o.mode != "bulk" && o.mode != "ping")
+        throw UsageError("--mode echo|send-check|bulk|ping");
     o.trickle = args.flag("trickle");
     o.count = static_cast<int>(args.integer("count", 0, 100000).value_or(20));
     o.empty = args.flag("empty");
@@ -600,15 +651,16 @@ int run_peer(Args& args) {
 }  // namespace
 
 FLOE_COMMAND("peer",
-             "peer --role offer|answer --signal DIR [--mode echo|send-check|bulk] [--trickle] "
-             "[--count K] [--empty] [--bulk-mib N] [--chunk B] [--timeout S] "
+             "peer --role offer|answer --signal DIR [--mode echo|send-check|bulk|ping] "
+             "[--trickle] [--count K] [--empty] [--bulk-mib N] [--chunk B] [--timeout S] "
              "[--close-after-send pc|channel]",
              "scriptable peer of the interop driver contract (../shared/interop)", run_peer,
              "  --role offer|answer     which side of the offer/answer this peer is\n"
              "  --signal DIR            directory for file signaling (the contract's files)\n"
-             "  --mode M                echo (default), send-check or bulk\n"
+             "  --mode M                echo (default), send-check, bulk, or ping (floe's own:\n"
+             "                          round trips of 100-byte messages, for floe bench W7)\n"
              "  --trickle               trickle candidates through DIR/<role>.candidates\n"
-             "  --count K               send-check: messages to send (20)\n"
+             "  --count K               send-check / ping: messages to send (20)\n"
              "  --empty                 send-check: also empty text and binary messages\n"
              "  --bulk-mib N            bulk: MiB to send (64)\n"
              "  --chunk B               bulk: message size (16384)\n"

@@ -827,6 +827,7 @@ void PeerConnectionCore::send(Instant now, ChannelHandle handle, bool binary, By
         throw InvalidArgumentError("message of " + std::to_string(data.size()) +
                                    " bytes exceeds the peer's max-message-size " +
                                    std::to_string(remote_max_message_size_));
+    impl_->sctp->advance_clock(now);  // its retransmission timer starts now, not at the last tick
     auto r = impl_->sctp->send(*it->second.id, binary, data);
     if (!r) {
         const auto e = r.error();
@@ -844,7 +845,9 @@ void PeerConnectionCore::cork() {
 }
 
 bool PeerConnectionCore::uncork(Instant now) {
-    if (!impl_->sctp || !impl_->sctp->uncork()) return false;
+    if (!impl_->sctp) return false;
+    impl_->sctp->advance_clock(now);
+    if (!impl_->sctp->uncork()) return false;
     pump(now);
     return true;
 }

@@ -15,7 +15,8 @@
 //   count. usrsctp still reads the real clock for RTT measurement (hence RTO) and, when a
 //   retransmission timer expires, to decide which chunks are old enough to resend; only timer
 //   expiry follows `now`. On a virtual clock faster than real time a timeout may resend nothing.
-//   Timers have 10 ms granularity here (poll_timeout).
+//   Timers are served within 1 ms while data is in flight, else at 10 or 200 ms ticks
+//   (poll_timeout); usrsctp's settings (RTO, SACK) are in tuning.hpp.
 // - conn_output is called synchronously from inside usrsctp calls, and timers of one association
 //   may fire from another's handle_timeout (possibly another thread), so each association's
 //   outgoing packet queue has a mutex, and a registry of live associations makes packets for a
@@ -38,18 +39,26 @@
 #include "common/crc32c.hpp"
 #include "common/log.hpp"
 #include "sctp/packet_trace.hpp"
+#include "sctp/tuning.hpp"
 #include "sctp/usrsctp.hpp"
 
 namespace floe::sctp {
 
 namespace {
 
-// usrsctp's clock advances in ticks. An association with something in progress (handshake, data
-// in flight or just received, a queue, a stream reset) is woken every tick; an idle one only every
-// kIdleTick, for heartbeats and the like, which may fire that much late. Without this, 2,000 idle
+// usrsctp's clock advances in ticks, and a timer is served at the first tick at or after its
+// deadline. usrsctp does not tell when its next timer is due, so the tick follows what may be
+// pending: while data is in flight (T3-rtx, RFC 9260 §6.3.2) or a delayed SACK may be owed
+// (§6.2), every kFineTick, so that neither leaves more than a millisecond late (with RTO.min at
+// 20 ms, a 10 ms tick made a retransmission up to 50 % late); with something else in progress
+// (handshake, a queue, a stream reset), every kTimerTick; idle, only every kIdleTick, for
+// heartbeats and the like, which may fire that much late. Without the idle tick, 2,000 idle
 // PeerConnections woke 200,000 times a second for nothing (floe bench W4 --pairs 1000).
+constexpr Duration kFineTick = 1ms;
 constexpr Duration kTimerTick = 10ms;
 constexpr Duration kIdleTick = 200ms;
+// How long after the last SACK that reported a loss every packet is acknowledged.
+constexpr Duration kLossyWindow = 1s;
 // SCTP's common header (RFC 9260 §3.1) and a DATA chunk's header (§3.3.1).
 constexpr std::size_t kCommonHeaderSize = 12;
 constexpr std::size_t kDataChunkHeaderSize = 16;
@@ -98,6 +107,16 @@ void stamp_checksum(MutableByteSpan packet) {
         packet[8 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
 }
 
+// Whether an outgoing packet starts with a SACK that reports gaps (RFC 9260 §3.3.4: 16-byte
+// header, the number of gap blocks at bytes 12..13 of the chunk): we are receiving over a lossy
+// path. Duplicates are not counted: they come from the sender's spurious timeouts (a busy
+// thread), not from losses.
+bool reports_loss(ByteSpan packet) {
+    constexpr std::size_t chunk = kCommonHeaderSize;
+    if (packet.size() < chunk + 16 || packet[chunk] != 3) return false;
+    return (packet[chunk + 12] | packet[chunk + 13]) != 0;
+}
+
 }  // namespace
 
 struct UsrsctpGlobal {
@@ -116,11 +135,14 @@ struct UsrsctpGlobal {
             usrsctp_tunable_set_sctp_pcbtblsize(kPerSocketHashTableSize);
             usrsctp_init_nothreads(0, &Association::on_conn_output, &usrsctp_debug);
             usrsctp_enable_crc32c_offload();
+            apply_usrsctp_defaults();
             return g;
         }();
         return *global;
     }
 
+    // Brings usrsctp's clock to `now`, firing what is due. Also called before input and sends:
+    // a timer started while usrsctp's clock lags behind `now` would fire early by the lag.
     void advance(Instant now) {
         std::uint32_t elapsed = 0;
         {
@@ -130,12 +152,12 @@ struct UsrsctpGlobal {
                 return;
             }
             if (now <= *last_advance) return;
-            // One advance per tick for the whole process, however many associations ask:
-            // usrsctp_handle_timers walks every timer of every association, so calling it on
-            // every association's wake-up made N associations cost O(N^2) (1,000 pairs: 44 % of
-            // the CPU in sctp_handle_tick).
+            // At most one advance per millisecond (usrsctp's tick) for the whole process, however
+            // many associations ask: usrsctp_handle_timers walks every timer of every
+            // association, so calling it on every association's wake-up made N associations cost
+            // O(N^2) (1,000 pairs: 44 % of the CPU in sctp_handle_tick).
             const auto ms = duration_cast<milliseconds>(now - *last_advance);
-            if (ms < kTimerTick) return;
+            if (ms < 1ms) return;
             *last_advance += ms;  // keep the sub-millisecond remainder for next time
             elapsed = static_cast<std::uint32_t>(std::min<std::int64_t>(ms.count(), 1 << 30));
         }
@@ -190,6 +212,7 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
     const auto* bytes = static_cast<const std::uint8_t*>(buffer);
     std::lock_guard out_lock(self->out_mutex_);
     self->activity_ = true;
+    if (reports_loss(ByteSpan(bytes, length))) self->loss_seen_ = true;
     Bytes packet = self->packet_buffers_.take();
     packet.assign(bytes, bytes + length);
     stamp_checksum(packet);
@@ -267,13 +290,15 @@ void Association::configure_socket() {
     set_option(sock_, IPPROTO_SCTP, SCTP_ASCONF_SUPPORTED, assoc_value(0), "ASCONF_SUPPORTED");
     set_option(sock_, IPPROTO_SCTP, SCTP_AUTH_SUPPORTED, assoc_value(0), "AUTH_SUPPORTED");
 
-    // SACK after every second packet or 20 ms (the default 200 ms stalls a sender that has filled
-    // the peer's window with a lone odd packet).
+    // SACK after every second packet or 5 ms (RFC 9260 §6.2; usrsctp's default delay is 200 ms,
+    // which stalls a sender that has filled the peer's window with a lone odd packet, and must be
+    // below RTO.min): see tuning.hpp and docs/sctp.md ("Under loss").
     sctp_sack_info sack{};
     sack.sack_assoc_id = SCTP_FUTURE_ASSOC;
-    sack.sack_delay = 20;
-    sack.sack_freq = 2;
+    sack.sack_delay = static_cast<std::uint32_t>(duration_cast<milliseconds>(kSackDelay).count());
+    sack.sack_freq = kSackFrequency;
     set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
+    sack_frequency_ = kSackFrequency;  // every packet while losses are reported (handle_timeout)
 
     sctp_initmsg init{};
     init.sinit_num_ostreams = config_.max_streams;
@@ -328,11 +353,17 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     // An association lost while usrsctp reads a packet with an ABORT was ended by the peer
     // (usrsctp checks the tag); lost anywhere else, its retransmissions ran out.
     input_has_abort_ = has_chunk(packet, kAbortChunk);
+    UsrsctpGlobal::get().advance(now);  // the timers this packet starts count from now
     usrsctp_conninput(this, packet.data(), packet.size(), 0);
     after_usrsctp();  // (reads the notifications this packet caused)
     input_has_abort_ = false;
     active_until_ = now + kActiveWindow;
+    fine_until_ = now + kSackDelay + kFineTick;  // a (delayed) SACK may be owed until then
     activity_ = false;
+}
+
+void Association::advance_clock(Instant now) {
+    if (sock_) UsrsctpGlobal::get().advance(now);
 }
 
 void Association::handle_timeout(Instant now) {
@@ -341,11 +372,27 @@ void Association::handle_timeout(Instant now) {
     if (!sock_) return;
     UsrsctpGlobal::get().advance(now);
     after_usrsctp();
-    if (activity_.exchange(false)) {
-        active_until_ = now + kActiveWindow;
-    } else if (now >= active_until_ && state_ == State::established && has_data_in_flight()) {
-        active_until_ = now + kActiveWindow;  // its retransmission timer needs every tick
+    in_flight_ = state_ == State::established && has_data_in_flight();
+    if (activity_.exchange(false) || in_flight_) active_until_ = now + kActiveWindow;
+    // While our SACKs report losses, and for a while after, acknowledge every packet: a lost SACK
+    // then costs nothing and the sender's recovery after a timeout is not paced by the delay.
+    // On a clean path every second packet (one SACK fewer per round trip for W3's ping-pong).
+    if (loss_seen_.exchange(false)) {
+        lossy_until_ = now + kLossyWindow;
+        set_sack_frequency(1);
+    } else if (now >= lossy_until_) {
+        set_sack_frequency(kSackFrequency);
     }
+}
+
+void Association::set_sack_frequency(std::uint32_t frequency) {
+    if (frequency == sack_frequency_ || !sock_) return;
+    sack_frequency_ = frequency;
+    sctp_sack_info sack{};
+    sack.sack_assoc_id = SCTP_CURRENT_ASSOC;
+    sack.sack_delay = static_cast<std::uint32_t>(duration_cast<milliseconds>(kSackDelay).count());
+    sack.sack_freq = frequency;
+    set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
 }
 
 bool Association::has_data_in_flight() const {
@@ -358,8 +405,12 @@ bool Association::has_data_in_flight() const {
 std::optional<Instant> Association::poll_timeout() const {
     if (!sock_) return std::nullopt;
     if (!last_timer_) return Instant{};  // due now: start the clock
-    const bool active = state_ != State::established || activity_ || !send_queue_.empty() ||
-                        resets_pending_ || *last_timer_ < active_until_;
+    // Something was sent since the last tick (data, maybe: its T3 is running), data is in flight,
+    // or a packet came in less than the SACK delay ago: a timer may be due any millisecond.
+    if (state_ == State::established && (activity_ || in_flight_ || *last_timer_ < fine_until_))
+        return *last_timer_ + kFineTick;
+    const bool active = state_ != State::established || !send_queue_.empty() || resets_pending_ ||
+                        *last_timer_ < active_until_;
     return *last_timer_ + (active ? kTimerTick : kIdleTick);
 }
 

@@ -143,6 +143,10 @@ class Association {
     void handle_input(Instant now, ByteSpan packet);
     void handle_timeout(Instant now);
     std::optional<Instant> poll_timeout() const;
+    // Brings usrsctp's (process-wide) clock to `now`. Call before send()/uncork() when the last
+    // handle_* call may be a while ago: a retransmission timer started on a lagging clock would
+    // fire early by the lag (handle_input and handle_timeout do this themselves).
+    void advance_clock(Instant now);
     std::optional<Bytes> poll_transmit();
     // Gives back a packet from poll_transmit once sent, so that the next one reuses its buffer.
     void recycle(Bytes packet);
@@ -224,6 +228,7 @@ class Association {
     // Hands queued messages to usrsctp, as many as it takes; returns bytes handed over.
     std::size_t flush_sends();
     void set_nagle(bool on);
+    void set_sack_frequency(std::uint32_t frequency);
     // Hands part of a message to usrsctp; returns bytes accepted (0 when it would block).
     std::size_t write(const DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool last);
     std::size_t piece_size() const;
@@ -266,6 +271,8 @@ class Association {
     std::deque<Event> events_;
     std::optional<Instant> last_timer_;
     Instant active_until_{};             // woken every tick until then (see kIdleTick)
+    Instant fine_until_{};               // woken every kFineTick until then (a SACK may be owed)
+    bool in_flight_ = false;             // unacknowledged data at the last tick (T3 running)
     std::atomic<bool> activity_{false};  // a packet left since the last tick (conn_output)
     bool resets_pending_ = false;
     bool corked_ = false;
@@ -278,6 +285,9 @@ class Association {
     std::size_t remote_channel_text_ = 0;  // label + protocol bytes of the peer's open channels
     std::size_t unsent_total_ = 0;         // DataChannel::unsent_in_usrsctp, summed
     std::optional<std::uint32_t> highest_tsn_sent_;  // of DATA chunks transmitted at least once
+    std::atomic<bool> loss_seen_{false};             // a SACK we sent reported gaps (conn_output)
+    Instant lossy_until_{};                          // acknowledge every packet until then
+    std::uint32_t sack_frequency_ = 0;               // as set on the socket (0: configure_socket's)
     Stats stats_;
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's

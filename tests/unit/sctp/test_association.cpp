@@ -623,13 +623,14 @@ TEST_CASE("packet traces name the chunks and decode DCEP") {
     CHECK(parse_packet(ByteSpan(cut).first(5)).chunks.empty());
 }
 
-TEST_CASE("poll_timeout asks for a tick every 10 ms while the association lives") {
+TEST_CASE("poll_timeout asks for a tick within 10 ms while the association lives") {
     Pair p;
     CHECK(p.a->poll_timeout() == Instant{});  // due at once: starts the clock
     REQUIRE(p.establish());
     const Instant now = virtual_now();
     p.a->handle_timeout(now);
-    CHECK(p.a->poll_timeout() == now + 10ms);
+    CHECK(*p.a->poll_timeout() > now);
+    CHECK(*p.a->poll_timeout() <= now + 10ms);  // 1 ms just after traffic (a SACK may be owed)
     p.a->close();
     CHECK_FALSE(p.a->poll_timeout().has_value());
     CHECK(p.a->poll_transmit().has_value());  // the ABORT, for DTLS to carry

@@ -1,0 +1,44 @@
+// usrsctp's process-wide settings (its "sysctls") chosen for WebRTC paths, and its process-wide
+// counters. docs/sctp.md ("Under loss") gives each setting with the measurement behind it.
+#pragma once
+
+#include <cstdint>
+
+#include "common/time.hpp"
+
+namespace floe::sctp {
+
+// Retransmission timeout (RFC 9260 §6.3.1, §16 suggests 1 s / 1 s / 60 s; usrsctp's defaults are
+// 3 s / 1 s / 60 s). RTO = SRTT + 4 RTTVAR, bounded by these.
+inline constexpr Duration kRtoInitial = 200ms;  // before the first RTT sample: INIT, COOKIE-ECHO
+inline constexpr Duration kRtoMin = 20ms;
+inline constexpr Duration kRtoMax = 1s;  // bounds the exponential back-off (§6.3.3 E2)
+// Consecutive retransmission timeouts before the path / the association is given up (§8.1, §8.2;
+// RFC default 5 and 10). With kRtoMax 1 s, 30 is about 25 s of silence: about as long as ICE
+// consent freshness (RFC 7675, 30 s) tolerates anyway.
+inline constexpr std::uint32_t kMaxRetransmissions = 30;
+// SACKs (RFC 9260 §6.2), set per socket in configure_socket(): for every second packet with DATA,
+// or kSackDelay after a lone one. The delay must stay below kRtoMin, or a lone packet's T3 fires
+// before the peer's SACK comes. While our SACKs report gaps, every packet is acknowledged
+// (Association::handle_timeout): faster under loss, but always on it cost W3 a third more time
+// per round trip (the SACK left alone instead of riding on the reply).
+inline constexpr std::uint32_t kSackFrequency = 2;
+inline constexpr Duration kSackDelay = 5ms;
+
+// Applied once, right after usrsctp_init (association.cpp). Every association created afterwards
+// starts from these values.
+void apply_usrsctp_defaults();
+
+// usrsctp_get_stat(): totals of every association of this process since it started.
+struct ProcessCounters {
+    std::uint64_t data_chunks_sent = 0;      // including retransmissions
+    std::uint64_t retransmitted_chunks = 0;  // DATA chunks sent again, either way below
+    std::uint64_t fast_retransmits = 0;      // chunks resent on gap reports (RFC 9260 §7.2.4)
+    std::uint64_t t3_timeouts = 0;           // T3-rtx expiries (§6.3.3)
+    std::uint64_t sacks_sent = 0;
+    std::uint64_t duplicate_chunks_received = 0;
+    std::uint64_t init_timeouts = 0;  // T1-init and T1-cookie expiries (§5.1)
+};
+ProcessCounters process_counters();
+
+}  // namespace floe::sctp

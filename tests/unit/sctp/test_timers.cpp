@@ -1,0 +1,98 @@
+// usrsctp's timers served on time: a caller that sleeps until poll_timeout() and then calls
+// handle_timeout() must see a retransmission leave when it is due, not a tick (10 ms) or an idle
+// tick (200 ms) later, nor early because usrsctp's clock lagged behind `now` when the timer was
+// started; and a delayed SACK likewise. Virtual clock, no sleeping except where usrsctp itself
+// reads the real clock (the T3 case).
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "pair.hpp"
+#include "sctp/tuning.hpp"
+
+using namespace floe;
+using namespace floe::sctp;
+using namespace floe::sctp::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Moves the shared virtual clock to the earlier of both sides' poll_timeout (as a runtime that
+// sleeps until the timer it armed), fires both, carries the packets. Never moves more than `step`.
+void step_to_next_timer(Pair& p, Duration step) {
+    Instant next = virtual_now() + step;
+    for (Association* s : {p.a.get(), p.b.get()})
+        if (auto t = s->poll_timeout()) next = std::min(next, std::max(*t, virtual_now()));
+    virtual_now() = next;
+    p.a->handle_timeout(virtual_now());
+    p.b->handle_timeout(virtual_now());
+    p.pump();
+}
+
+bool has_sack(ByteSpan packet) {
+    return has_chunk(packet, 3);  // SACK, RFC 9260 §3.3.4
+}
+
+}  // namespace
+
+TEST_CASE("a delayed SACK leaves when its delay is up, whatever the tick phase at arrival") {
+    for (Duration phase : {0ms, 3ms, 7ms, 150ms, 193ms}) {
+        CAPTURE(phase.count());
+        Pair p;
+        const std::uint16_t id = open_from_a(p);
+        p.run_for(500ms);  // idle: both sides on the idle tick
+        // The message is sent at an arbitrary point between two timer wake-ups.
+        virtual_now() += phase;
+        std::optional<Instant> data_at, sack_at;
+        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+            if (a_to_b && !data_chunks(packet).empty() && !data_at) data_at = virtual_now();
+            if (!a_to_b && has_sack(packet) && data_at && !sack_at) sack_at = virtual_now();
+            return false;
+        };
+        p.a->advance_clock(virtual_now());                 // as the runtime does before every send
+        REQUIRE(p.a->send(id, true, Bytes(100, 7)).ok());  // one lone packet: its SACK is delayed
+        p.pump();
+        for (int i = 0; i < 1000 && !sack_at; ++i)
+            step_to_next_timer(p, 1s);
+        REQUIRE(data_at);
+        REQUIRE(sack_at);
+        CHECK(*sack_at - *data_at >= kSackDelay);
+        CHECK(*sack_at - *data_at <= kSackDelay + 1ms);
+        CHECK(kSackDelay < kRtoMin);  // else the sender's T3 fires before the SACK comes
+    }
+}
+
+TEST_CASE("a lost DATA packet is retransmitted by T3 when RTO.min is up, not a tick later") {
+    for (Duration phase : {0ms, 4ms, 170ms}) {
+        CAPTURE(phase.count());
+        Pair p;
+        const std::uint16_t id = open_from_a(p);
+        p.run_for(500ms);
+        // The message is sent at an arbitrary point between two timer wake-ups.
+        virtual_now() += phase;
+        std::optional<Instant> sent_at, resent_at;
+        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+            if (!a_to_b || data_chunks(packet).empty()) return false;
+            if (!sent_at) {
+                sent_at = virtual_now();
+                return true;  // the original is lost
+            }
+            if (!resent_at) resent_at = virtual_now();
+            return false;
+        };
+        p.a->advance_clock(virtual_now());  // as the runtime does before every send
+        REQUIRE(p.a->send(id, true, Bytes(100, 7)).ok());
+        p.pump();
+        REQUIRE(sent_at);
+        // usrsctp resends, at T3 expiry, only chunks whose real send time is older than its
+        // smoothed RTT (sctp_mark_all_for_resend): let a few real milliseconds pass.
+        std::this_thread::sleep_for(25ms);
+        for (int i = 0; i < 2000 && !resent_at; ++i)
+            step_to_next_timer(p, 1s);
+        REQUIRE(resent_at);
+        CHECK(*resent_at - *sent_at >= kRtoMin - 1ms);
+        CHECK(*resent_at - *sent_at <= kRtoMin + 1ms);
+    }
+}
