@@ -535,9 +535,8 @@ TEST_CASE("the same seed sets up the same way twice: datagrams, losses and timin
         REQUIRE(t.run_until([&] { return ice_up(t.a) && ice_up(t.b); }, 60s));
         return Run{t.net.stats(), t.net.now() - t.started, t.net.steps()};
     };
-    for (std::uint64_t seed : {kFirstSeed + 7, std::uint64_t{0xf100005a} + 0, kFirstSeed + 3}) {
+    for (const std::uint64_t seed : {kFirstSeed + 3, kFirstSeed + 7, kFirstSeed + 26}) {
         CAPTURE(seed);
-        if (seed == 0xf100005a) continue;  // b fails there (known issue above)
         const Run first = run(seed);
         const Run second = run(seed);
         CHECK(first.stats.sent == second.stats.sent);
