@@ -741,10 +741,13 @@ void Association::shutdown() {
 }
 
 // usrsctp sends SHUTDOWN once its own queue is acknowledged (RFC 9260 §9.2); ours must be handed
-// over first, so the call waits until it is empty.
+// over first. And usrsctp_shutdown waits only until every DATA chunk is acknowledged: from the
+// call on, its T5 shutdown-guard timer (5 × RTO.max, 5 s with kRtoMax) aborts the association, so
+// a transfer still under way on a lossy path was cut short (tests/sim full-stack close: 1 MiB at
+// 6 % loss, aborted after 5 s). The caller's linger bounds the wait instead.
 void Association::maybe_send_shutdown() {
     if (!shutdown_wanted_ || shutdown_sent_ || !send_queue_.empty() || !sock_ ||
-        state_ != State::established)
+        state_ != State::established || has_data_in_flight())
         return;
     shutdown_sent_ = true;
     if (usrsctp_shutdown(sock_, SHUT_WR) != 0) {
