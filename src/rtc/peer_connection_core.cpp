@@ -130,6 +130,13 @@ struct PeerConnectionCore::Impl {
     bool dtls_failed = false;
     std::string cipher;
     std::optional<ice::SelectedPair> pair;
+    // Where a DTLS server answers before ICE selected a pair: the validated address the peer's
+    // first handshake datagram came from (handle_datagram).
+    struct Path {
+        ice::SocketId socket;
+        SocketAddress remote;
+    };
+    std::optional<Path> dtls_path;
 
     struct PendingSocket {
         ice::SocketId id;
@@ -415,7 +422,7 @@ void PeerConnectionCore::set_signaling(SignalingState state) {
 void PeerConnectionCore::maybe_start_transport(Instant now) {
     // DTLS starts once the role is known and ICE has a pair to send on (a ClientHello sent into
     // the void would wait a whole retransmission timeout).
-    if (impl_->dtls_started || !impl_->dtls_role || !impl_->pair) return;
+    if (impl_->dtls_started || !impl_->dtls_role || (!impl_->pair && !impl_->dtls_path)) return;
     impl_->dtls_started = true;
     // The first retransmission wait follows the path's round trip, as browsers do (docs/dtls.md).
     const auto rtt = impl_->agent->round_trip_time();
@@ -482,6 +489,14 @@ void PeerConnectionCore::handle_datagram(Instant now, ice::SocketId socket, Sock
                     << "DTLS from " << from.to_string() << " before ICE started: dropped";
             }
             return;
+        }
+        // The DTLS server answers on the validated path the peer's handshake arrived on, even
+        // before its own nomination completed: the peer sends DTLS only once it selected a pair,
+        // and a controlling agent whose nominating check answers are lost would otherwise leave
+        // the ClientHellos unanswered until the client gives up (tests/sim, seed 0xf100005a).
+        if (!impl_->pair && !impl_->dtls_path && impl_->dtls_role == dtls::Role::server) {
+            impl_->dtls_path = Impl::Path{socket, from};
+            maybe_start_transport(now);
         }
         impl_->dtls.handle_input(now, data);
     } else {
@@ -552,11 +567,14 @@ std::optional<CoreEvent> PeerConnectionCore::poll_event() {
 
 void PeerConnectionCore::send_dtls_datagrams() {
     while (auto d = impl_->dtls.poll_transmit()) {
-        if (!impl_->pair) continue;  // nowhere to send yet: DTLS retransmits
+        // The selected pair, or until there is one the path the peer's handshake came on.
+        if (!impl_->pair && !impl_->dtls_path) continue;  // nowhere to send yet: DTLS retransmits
+        const auto socket = impl_->pair ? impl_->pair->socket : impl_->dtls_path->socket;
+        const SocketAddress& to =
+            impl_->pair ? impl_->pair->remote_address : impl_->dtls_path->remote;
         Bytes datagram = impl_->datagram_buffers.take();
         datagram.assign(d->begin(), d->end());
-        impl_->out.push_back(
-            Transmit{impl_->pair->socket, impl_->pair->remote_address, std::move(datagram)});
+        impl_->out.push_back(Transmit{socket, to, std::move(datagram)});
     }
 }
 
@@ -768,7 +786,10 @@ void PeerConnectionCore::update_connection_state() {
     } else if (ice_state_ == IceConnectionState::disconnected) {
         next = PeerConnectionState::disconnected;
     } else if (impl_->dtls_connected && (ice_state_ == IceConnectionState::connected ||
-                                         ice_state_ == IceConnectionState::completed)) {
+                                         ice_state_ == IceConnectionState::completed ||
+                                         (impl_->dtls_path && !impl_->pair))) {
+        // (DTLS up on the validated path the peer chose while our nomination is still retried:
+        // usable, as a browser calls a pair with a successful check.)
         next = PeerConnectionState::connected;
     } else if (ice_state_ != IceConnectionState::new_ || impl_->dtls_started) {
         next = PeerConnectionState::connecting;
