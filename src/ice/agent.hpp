@@ -35,8 +35,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <deque>
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -45,9 +47,13 @@
 #include <floe/bytes.hpp>
 #include <floe/ice/candidate.hpp>
 #include <floe/socket_address.hpp>
+#include <floe/stun/integrity.hpp>
+#include <floe/stun/message.hpp>
 
 #include "common/random.hpp"
 #include "common/time.hpp"
+#include "ice/checklist.hpp"
+#include "stun/client_transaction.hpp"
 
 namespace floe::ice {
 
@@ -60,6 +66,10 @@ struct Credentials {
     bool empty() const { return ufrag.empty() && pwd.empty(); }
     friend bool operator==(const Credentials&, const Credentials&) = default;
 };
+
+// RFC 8839 §5.4 ice-char: ALPHA / DIGIT / "+" / "/".
+inline constexpr std::string_view ice_chars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // RFC 8839 §5.4: ufrag of at least 4 and pwd of at least 22 ice-chars; we draw 8 and 24
 // characters from the CSPRNG (about 48 and 144 bits).
@@ -247,10 +257,192 @@ class Agent {
     std::vector<event::LocalCandidate> local_candidates() const;
     const AgentStats& stats() const;
 
-    struct Impl;
-
   private:
-    std::unique_ptr<Impl> impl_;
+    // The agent holds its state directly: src/ice is internal, so a pimpl would hide nothing.
+    // Its member functions are defined by job: agent.cpp (the verbs, drive(), shared helpers),
+    // gathering.cpp, checks.cpp, input.cpp and selection.cpp (docs/ice.md, "File layout").
+
+    // ---- records --------------------------------------------------------------------------------
+
+    // rtcp-mux and BUNDLE: one component.
+    static constexpr std::uint16_t component_id = 1;
+
+    struct LocalEntry {
+        Candidate candidate;
+        SocketId socket = 0;
+        SocketAddress address;
+        std::uint16_t local_preference = 0;
+    };
+
+    struct RemoteEntry {
+        Candidate candidate;
+        std::optional<SocketAddress> address;  // nullopt for mDNS names
+    };
+
+    struct SocketEntry {
+        SocketId id = 0;
+        SocketAddress bound;
+        std::uint16_t local_preference = 0;
+        std::optional<std::size_t> host;  // index of its host candidate
+    };
+
+    enum class TxKind : std::uint8_t { check, consent, gather };
+
+    // One outstanding STUN request of ours: the STUN client transaction (retransmissions, timeout)
+    // and what ICE needs to act on its outcome.
+    struct Transaction {
+        explicit Transaction(stun::ClientTransaction c) : client(std::move(c)) {}
+        const stun::TransactionId& id() const { return client.transaction_id(); }
+
+        stun::ClientTransaction client;
+        TxKind kind = TxKind::check;
+        PairId pair = 0;
+        SocketId socket = 0;
+        SocketAddress destination;
+        std::optional<stun::IntegrityKey> key;  // verifies the response (the remote password)
+        Instant started{};
+        bool cancelled = false;  // superseded: no more retransmissions, no failure on timeout
+        bool use_candidate = false;
+        bool controlling = false;
+        std::uint32_t priority = 0;
+        std::size_t server = 0;
+    };
+
+    struct Generation {
+        Credentials credentials;
+        stun::IntegrityKey key;
+    };
+
+    struct Selected {
+        SelectedPair pair;
+        PairId pair_id = 0;
+        std::uint32_t generation = 0;
+        std::uint64_t priority = 0;
+        std::string username;  // for consent requests: "RFRAG:LFRAG"
+        std::optional<stun::IntegrityKey> remote_key;
+        std::uint32_t request_priority = 0;
+        Instant last_response{};
+        std::optional<Instant> first_unanswered;
+        Instant next_consent{};  // the next request of the regular, randomized schedule
+        Instant last_sent{};     // the latest consent request
+    };
+
+    // A remote address application data is accepted from, on the socket it came to.
+    struct ValidatedAddress {
+        SocketId socket = 0;
+        SocketAddress address;
+    };
+
+    // ---- state ----------------------------------------------------------------------------------
+
+    AgentConfig config_;
+    Random* random_;
+    Role role_;
+    std::uint64_t tie_breaker_ = 0;
+    Generation local_;
+    std::optional<Generation> previous_local_;  // after restart(), until a new pair is selected
+    std::optional<Credentials> remote_;
+    std::optional<stun::IntegrityKey> remote_key_;
+    std::uint32_t generation_ = 0;
+
+    std::vector<SocketEntry> sockets_;
+    std::vector<LocalEntry> locals_;
+    std::vector<RemoteEntry> remotes_;
+    std::map<std::string, std::string> foundations_;
+    CheckList checklist_;
+    std::vector<Transaction> transactions_;
+    std::deque<Transmit> transmits_;
+    std::deque<Event> events_;
+
+    IceState state_ = IceState::new_;
+    GatheringState gathering_ = GatheringState::new_;
+    bool sockets_done_ = false;
+    bool remote_done_ = false;
+    bool closed_ = false;
+    Instant next_check_at_{};  // the epoch: the first ordinary check goes out at once
+    std::optional<Instant> checking_since_;
+    std::optional<Instant> first_valid_at_;
+    std::optional<Duration> round_trip_;
+    std::optional<Instant> all_failed_at_;
+    bool nominating_ = false;
+    std::optional<Instant> next_valid_ping_;  // controlled side, waiting for a nomination
+    std::optional<Selected> selected_;
+    std::vector<ValidatedAddress> validated_;  // see validated()
+    AgentStats stats_;
+
+    // ---- agent.cpp: helpers and the step every entry point ends with ----------------------------
+
+    bool controlling() const { return role_ == Role::controlling; }
+    void emit(Event e);
+    void set_state(IceState s);
+    std::string foundation_for(std::string_view type, const IpAddress& base,
+                               const std::optional<SocketAddress>& server);
+    bool is_validated(SocketId socket, const SocketAddress& address) const;
+    void validate(SocketId socket, const SocketAddress& address);
+    SocketEntry* find_socket(SocketId id);
+    std::optional<std::size_t> find_remote(const SocketAddress& address) const;
+    std::uint32_t prflx_priority(std::uint16_t local_preference) const;
+    stun::TransactionId new_transaction_id();
+    Duration consent_delay();
+    stun::RetransmissionConfig retransmission(TxKind kind) const;
+    void send(SocketId socket, SocketAddress destination, ByteSpan data);
+    // The one step every entry point ends with: send what is due, move the states on.
+    void drive(Instant now);
+
+    // ---- gathering.cpp: host and server-reflexive candidates ------------------------------------
+
+    void add_socket(Instant now, SocketId id, SocketAddress bound);
+    void ask_stun_servers(Instant now, const SocketEntry& socket);
+    void regather(Instant now);
+    void add_server_reflexive(const Transaction& tx, const SocketAddress& mapped);
+    bool gathering_busy() const;
+    void maybe_complete_gathering();
+    void handle_server_response(SocketId socket, const SocketAddress& from,
+                                const stun::Message& msg, std::vector<Transaction>::iterator it);
+
+    // ---- checks.cpp: pairs, check transactions, pacing, role conflicts --------------------------
+
+    void form_pair(std::size_t local_index, std::size_t remote_index);
+    std::optional<std::size_t> add_remote(Candidate c, std::optional<SocketAddress> address);
+    void switch_role(Role to);
+    Transaction& start_transaction(Instant now, TxKind kind, SocketId socket,
+                                   const SocketAddress& destination, Bytes request);
+    void flush(Transaction& tx);
+    void cancel_checks(PairId pair);
+    bool fresh_check(PairId pair, Instant now) const;
+    bool live_check(PairId pair) const;
+    Bytes build_request(std::string_view username, std::uint32_t priority, bool use_candidate,
+                        const stun::IntegrityKey& key);
+    void start_check(Instant now, CandidatePair& pair, bool use_candidate);
+    CandidatePair* next_paced_check(Instant now);
+    void expire_transactions(Instant now);
+    std::vector<Transaction>::iterator find_transaction(const stun::TransactionId& id);
+    void check_failed(PairId id, bool was_nomination);
+
+    // ---- input.cpp: requests answered, responses matched ----------------------------------------
+
+    void respond_error(SocketId socket, const SocketAddress& to, const stun::Message& request,
+                       int code, const stun::IntegrityKey* key,
+                       std::span<const std::uint16_t> unknown = {});
+    void handle_request(Instant now, SocketId socket_id, const SocketAddress& from,
+                        const stun::Message& msg);
+    void handle_response(Instant now, SocketId socket, const SocketAddress& from,
+                         const stun::Message& msg);
+
+    // ---- selection.cpp: nomination, the selected pair, consent, failure -------------------------
+
+    void nominate(Instant now, CandidatePair& pair);
+    void consent_refreshed(Instant now);
+    void update_connected_state();
+    void maybe_nominate(Instant now);
+    void ping_while_unnominated(Instant now);
+    CandidatePair* best_valid();
+    void send_consent(Instant now);
+    void fail(std::string_view why);
+    void check_consent(Instant now);
+    Instant next_consent_at(const Selected& s) const;
+    std::optional<Instant> checking_deadline() const;
+    void check_failure(Instant now);
 };
 
 }  // namespace floe::ice
