@@ -47,16 +47,13 @@ int Transport::Callbacks::verify(X509_STORE_CTX* store, void*) {
         X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
         return 0;
     }
-    t.peer_fingerprint_ =
-        Fingerprint{HashAlgorithm::sha256, certificate_digest(certificate, HashAlgorithm::sha256)}
-            .to_string();
+    t.peer_fingerprint_ = Fingerprint::of(certificate, HashAlgorithm::sha256).to_string();
     // RFC 8122 §5: only the strongest hash function counts; a match in a weaker one the
     // description also lists proves nothing (start() kept only the strongest).
     const auto& expected = t.remote_fingerprints_;
     if (std::none_of(expected.begin(), expected.end(),
                      [&](const Fingerprint& f) { return fingerprint_matches(f, certificate); })) {
-        const Fingerprint actual{expected.front().algorithm,
-                                 certificate_digest(certificate, expected.front().algorithm)};
+        const Fingerprint actual = Fingerprint::of(certificate, expected.front().algorithm);
         std::string announced;
         for (const Fingerprint& f : expected)
             announced += (announced.empty() ? "" : " or ") + f.to_string();
