@@ -1,6 +1,6 @@
 // The process-wide SSL_CTX: DTLS 1.2 only, the browsers' suites, groups and signature algorithms,
 // use_srtp, the options, and the two callbacks OpenSSL takes only per context (certificate
-// verification, key log). Nothing in it depends on one transport.
+// verification, key log), which find their transport through the SSL's app data.
 #include "dtls/openssl_context.hpp"
 
 #include <floe/error.hpp>
