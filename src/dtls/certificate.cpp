@@ -24,10 +24,7 @@ using dtls::X509Ptr;
 
 std::shared_ptr<const Certificate::Impl> make_impl(X509Ptr x509, EvpPkeyPtr key) {
     auto impl = std::make_shared<Certificate::Impl>();
-    impl->fingerprint =
-        dtls::Fingerprint{dtls::HashAlgorithm::sha256,
-                          dtls::certificate_digest(x509.get(), dtls::HashAlgorithm::sha256)}
-            .to_string();
+    impl->fingerprint = dtls::Fingerprint::of(x509.get(), dtls::HashAlgorithm::sha256).to_string();
     impl->x509 = std::move(x509);
     impl->key = std::move(key);
     return impl;

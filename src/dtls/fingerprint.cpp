@@ -6,6 +6,8 @@
 
 #include <openssl/evp.h>
 
+#include "common/text.hpp"
+
 namespace floe::dtls {
 
 namespace {
@@ -38,18 +40,11 @@ const EVP_MD* evp_md(HashAlgorithm algorithm) {
     return EVP_sha256();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 }  // namespace
 
 std::optional<HashAlgorithm> parse_hash_algorithm(std::string_view name) {
     for (const auto& entry : hash_names)
-        if (iequals(entry.name, name)) return entry.algorithm;
+        if (text::iequals(entry.name, name)) return entry.algorithm;
     return std::nullopt;
 }
 
@@ -78,6 +73,10 @@ Result<Fingerprint, std::string> Fingerprint::parse(std::string_view sdp_value) 
     if (!digest || digest->size() != expected_size)
         return fail("malformed " + std::string(name) + " fingerprint '" + std::string(hex) + "'");
     return Fingerprint{*algorithm, std::move(*digest)};
+}
+
+Fingerprint Fingerprint::of(X509* certificate, HashAlgorithm algorithm) {
+    return Fingerprint{algorithm, certificate_digest(certificate, algorithm)};
 }
 
 std::string Fingerprint::to_string() const {

@@ -30,6 +30,8 @@ struct Fingerprint {
     // The value of an `a=fingerprint` attribute. The error says what is wrong, for the failure
     // reason ("unsupported fingerprint hash function 'md5'").
     static Result<Fingerprint, std::string> parse(std::string_view sdp_value);
+    // The fingerprint of `certificate` in `algorithm` (its DER encoding digested).
+    static Fingerprint of(X509* certificate, HashAlgorithm algorithm);
     // "sha-256 AB:CD:..." (upper-case hex, as browsers write it).
     std::string to_string() const;
 };

@@ -3,7 +3,7 @@
 // (provider parameter calls, BIO copies, buffer management): with one record per SCTP packet that
 // was a fifth of a bulk transfer's CPU. Here a record is one nonce, one AAD, one AEAD call.
 //
-// Only the AEAD suites WebRTC negotiates (dtls/transport.cpp's cipher list):
+// Only the AEAD suites WebRTC negotiates (dtls/openssl_context.cpp's cipher list):
 //   AES-128/256-GCM      RFC 5288: nonce = 4-byte salt || 8-byte explicit nonce sent in the record
 //   ChaCha20-Poly1305    RFC 7905: nonce = 12-byte IV XOR the record's 64-bit sequence number
 // Additional data for both, RFC 5246 §6.2.3.3 as DTLS uses it (RFC 6347 §4.1.2.1):

@@ -11,7 +11,7 @@
 //
 // After the handshake, application data records are sealed and opened by floe
 // (dtls/record_protection.hpp) with the keys OpenSSL negotiated, unless Config::record_layer says
-// otherwise; see "Records after the handshake" in transport.cpp for when each side switches.
+// otherwise; see "Records after the handshake" in record_switch.cpp for when each side switches.
 //
 // A Transport neither copies nor moves (OpenSSL keeps a pointer to it): hold it in a unique_ptr or
 // an optional. All transports of the process share one SSL_CTX; each sets its own certificate.
@@ -168,27 +168,30 @@ class Transport {
     // Once connected: the DTLS-SRTP profile negotiated, empty when the peer offered none.
     const std::string& srtp_profile() const { return srtp_profile_; }
 
-    // For OpenSSL's callbacks (transport.cpp); not for callers.
+    // For OpenSSL's callbacks (dtls/openssl_context.hpp); not for callers.
     struct Callbacks;
 
   private:
+    // transport.cpp: datagrams in and out, events, the end states.
     void feed(ByteSpan datagram);
-    void advance();
     void read_application_data(bool& delivered);
-    void after_openssl_call();
     void fail(std::string reason);
     void finish_closed(std::string reason);
-    std::string describe_error(int ssl_error);
     bool count_records(ByteSpan datagram, bool& has_application_data);
     std::size_t min_encrypted_record() const;
+    ByteSpan openssl_output() const;
+    std::optional<ByteSpan> next_datagram(ByteSpan all, std::size_t& position);
+    // handshake.cpp: SSL_do_handshake, OpenSSL's timer, failure reasons.
+    void advance();
+    void after_openssl_call();
+    std::string describe_error(int ssl_error);
+    // record_switch.cpp: floe's record layer taking over from OpenSSL's.
     void feed_protected(ByteSpan datagram);
     bool open_record(const Record& record);
     void start_record_layer();
     void take_over_writes();
     void release_openssl();
     void note_openssl_output(ByteSpan records);
-    ByteSpan openssl_output() const;
-    std::optional<ByteSpan> next_datagram(ByteSpan all, std::size_t& position);
 
     Certificate certificate_;
     Config config_;
@@ -218,7 +221,7 @@ class Transport {
     // Records OpenSSL reads: windows for counting duplicates (OpenSSL drops them itself).
     ReplayWindow windows_[2];  // epochs 0 and 1
 
-    // Floe's record layer (see transport.cpp, "Records after the handshake").
+    // Floe's record layer (see record_switch.cpp, "Records after the handshake").
     std::optional<RecordProtection> protection_;  // reads epoch-1 data and alerts once set
     bool openssl_writes_ = true;                  // false once protection_ seals what we send
     std::uint64_t openssl_next_sequence_ = 0;     // after the epoch-1 records OpenSSL wrote

@@ -53,6 +53,19 @@ TEST_CASE("the fingerprint is the SDP form: sha-256 and 32 upper-case hex bytes"
         CHECK((ch == ':' || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F')));
 }
 
+TEST_CASE(
+    "Fingerprint::of digests the certificate: its sha-256 is the certificate's a=fingerprint") {
+    const Certificate c = Certificate::generate();
+    X509* x509 = c.impl().x509.get();
+    const Fingerprint sha256 = Fingerprint::of(x509, HashAlgorithm::sha256);
+    CHECK(sha256.to_string() == c.fingerprint());
+    const Fingerprint sha512 = Fingerprint::of(x509, HashAlgorithm::sha512);
+    CHECK(sha512.algorithm == HashAlgorithm::sha512);
+    CHECK(sha512.digest.size() == 64);
+    CHECK(fingerprint_matches(sha512, x509));
+    CHECK_FALSE(fingerprint_matches(sha512, Certificate::generate().impl().x509.get()));
+}
+
 TEST_CASE("a certificate survives a PEM round trip with the same fingerprint") {
     const Certificate c = Certificate::generate();
     const Certificate again = Certificate::from_pem(c.certificate_pem(), c.private_key_pem());
