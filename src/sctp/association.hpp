@@ -7,7 +7,7 @@
 //   while (auto e = a.poll_event()) ...;
 //   a.handle_timeout(now) when poll_timeout() is due.
 //
-// usrsctp is process-global and this wrapper initialises it once (see association.cpp for the
+// usrsctp is process-global and this wrapper initialises it once (see usrsctp_global.cpp for the
 // details: timers, checksums, threads). Everything else is per association: socket options,
 // buffer sizes, stream counts. An Association is not thread-safe; use it from one thread.
 #pragma once
@@ -242,7 +242,7 @@ class Association {
     void on_stream_reset(std::uint16_t id, bool incoming, bool outgoing);
     void maybe_closed(DataChannel& ch);
     void set_open(DataChannel& ch);
-    // buffered_amount's bookkeeping (see account_transmitted in association.cpp).
+    // buffered_amount's bookkeeping (see account_transmitted in send_queue.cpp).
     void hand_over(DataChannel& ch, std::size_t bytes);  // straight to usrsctp
     void take_back(DataChannel& ch, std::size_t bytes);  // usrsctp did not take them
     void move_to_usrsctp(DataChannel& ch, std::size_t bytes);

@@ -25,7 +25,7 @@ inline constexpr std::uint32_t kMaxRetransmissions = 30;
 inline constexpr std::uint32_t kSackFrequency = 2;
 inline constexpr Duration kSackDelay = 5ms;
 
-// Applied once, right after usrsctp_init (association.cpp). Every association created afterwards
+// Applied once, right after usrsctp_init (usrsctp_global.cpp). Every association created afterwards
 // starts from these values.
 void apply_usrsctp_defaults();
 

@@ -1,0 +1,42 @@
+// The process-wide part of the usrsctp wrapper, shared by every file of the association: the
+// usrsctp singleton (one initialisation, one timer clock, the registry of live associations) and
+// the small helpers they all use. Implemented in usrsctp_global.cpp.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <unordered_set>
+
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "sctp/usrsctp.hpp"
+
+namespace floe::sctp {
+
+class Association;
+
+// SCTP's common header (RFC 9260 §3.1) and a DATA chunk's header (§3.3.1).
+constexpr std::size_t kCommonHeaderSize = 12;
+constexpr std::size_t kDataChunkHeaderSize = 16;
+
+template <class T>
+void set_option(struct socket* sock, int level, int name, const T& value, const char* what) {
+    if (usrsctp_setsockopt(sock, level, name, &value, sizeof value) != 0) {
+        FLOE_LOG(LogLevel::warn, "sctp") << "setsockopt " << what << " failed: errno " << errno;
+    }
+}
+
+struct UsrsctpGlobal {
+    std::mutex registry_mutex;
+    std::unordered_set<const Association*> live;
+    std::mutex timer_mutex;
+    std::optional<Instant> last_advance;
+
+    static UsrsctpGlobal& get();
+    void advance(Instant now);
+};
+
+}  // namespace floe::sctp
