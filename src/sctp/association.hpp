@@ -294,7 +294,9 @@ class Association {
     // handle_timeout can retransmit for this one), so outgoing packets have their own lock.
     mutable std::mutex out_mutex_;
     std::deque<Bytes> out_;
-    std::size_t unaccounted_ = 0;  // packets at the back of out_ not yet account_transmitted()
+    // Packets at the back of out_ not yet account_transmitted(): written under out_mutex_, read
+    // without it for the fast path.
+    std::atomic<std::size_t> unaccounted_{0};
     BufferPool packet_buffers_{64, 2048};  // given back by recycle()
 };
 

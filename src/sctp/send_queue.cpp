@@ -207,14 +207,16 @@ void Association::move_back_from_usrsctp(DataChannel& ch, std::size_t bytes) {
 }
 
 void Association::account_transmitted() {
+    // Called after every write and poll: most calls find nothing new, and return before the lock
+    // (callgrind, W5 1,200 B: this function was 2.5 % of the instructions without this check).
+    if (unaccounted_.load(std::memory_order_acquire) == 0) return;
     // Parsed under the lock (conn_output adds packets from other threads), applied after it.
     thread_local std::vector<std::pair<std::uint16_t, std::size_t>> sent;
     sent.clear();
     {
         std::lock_guard lock(out_mutex_);
-        if (unaccounted_ == 0) return;
-        const std::size_t fresh = std::min(unaccounted_, out_.size());
-        unaccounted_ = 0;
+        const std::size_t fresh = std::min(unaccounted_.exchange(0), out_.size());
+        if (fresh == 0) return;
         if (unsent_total_ == 0) {
             // Nothing to take off; TSNs sent now belong to DCEP or empty messages. (Any user
             // chunk's first transmission happens while its bytes are counted, so the TSN mark
