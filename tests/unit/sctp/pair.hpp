@@ -17,7 +17,7 @@
 namespace floe::sctp::test {
 
 // usrsctp's timers are process-global, so every test shares one virtual clock that only moves
-// forward (see association.cpp).
+// forward (see usrsctp_global.cpp).
 inline Instant& virtual_now() {
     static Instant now = Instant{} + std::chrono::hours(1000);
     return now;

@@ -46,7 +46,7 @@ TEST_CASE("two associations establish and exchange text both ways over a DCEP ch
 
 TEST_CASE("with usrsctp's small lookup tables, 40 associations at once each get their own data") {
     // usrsctp is initialised with 64 instead of 1,024 for sctp_hashtblsize and 4 instead of 256
-    // for sctp_pcbtblsize (association.cpp): more associations share a bucket, and each must
+    // for sctp_pcbtblsize (usrsctp_global.cpp): more associations share a bucket, and each must
     // still find its own packets.
     std::vector<std::unique_ptr<Pair>> pairs;
     for (int i = 0; i < 40; ++i) {
