@@ -28,14 +28,6 @@ ice::AgentConfig agent_config(const TopologyConfig& config, const Side& side, So
     return c;
 }
 
-// Where a side's host goes: behind its NAT, or on the internet.
-HostId place(Network& net, const Side& side, std::optional<NatId>& nat, std::string_view nat_ip,
-             std::string_view private_ip, std::string_view public_ip) {
-    if (!side.nat) return net.add_host(Network::internet, ip(public_ip), side.path);
-    nat = net.add_nat(Network::internet, ip(nat_ip), *side.nat);
-    return net.add_host(net.inside(*nat), ip(private_ip), side.path);
-}
-
 }  // namespace
 
 bool has_path(const Side& a, const Side& b) {
@@ -75,8 +67,10 @@ IceTopology::IceTopology(std::uint64_t seed, TopologyConfig topology)
     // FLOE_SIM_LOG=debug (or trace) replays a scenario with the agents' and the network's log.
     if (const char* level = std::getenv("FLOE_SIM_LOG"))
         if (const auto parsed = parse_log_level(level)) set_log_level(*parsed);
-    host_a = place(net, config.a, nat_a, "203.0.113.1", "198.18.1.2", "203.0.113.11");
-    host_b = place(net, config.b, nat_b, "203.0.113.2", "198.18.2.2", "203.0.113.12");
+    host_a = net.place_host(config.a.nat, config.a.path, nat_a, ip("203.0.113.1"), ip("198.18.1.2"),
+                            ip("203.0.113.11"));
+    host_b = net.place_host(config.b.nat, config.b.path, nat_b, ip("203.0.113.2"), ip("198.18.2.2"),
+                            ip("203.0.113.12"));
     stun_host = net.add_host(Network::internet, stun_address.ip());
     socket_a = {net.host_ip(host_a), agent_port};
     socket_b = {net.host_ip(host_b), agent_port};

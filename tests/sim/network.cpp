@@ -79,6 +79,14 @@ HostId Network::add_host(ZoneId zone, IpAddress ip, Path path) {
     return host_interface_.size() - 1;
 }
 
+HostId Network::place_host(const std::optional<NatConfig>& nat_config, const Path& path,
+                           std::optional<NatId>& nat, IpAddress nat_ip, IpAddress private_ip,
+                           IpAddress public_ip) {
+    if (!nat_config) return add_host(internet, public_ip, path);
+    nat = add_nat(internet, nat_ip, *nat_config);
+    return add_host(inside(*nat), private_ip, path);
+}
+
 IpAddress Network::host_ip(HostId host) const {
     return interfaces_[host_interface_.at(host)].ip;
 }

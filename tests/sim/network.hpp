@@ -110,6 +110,11 @@ class Network {
 
     // A host with address `ip` in `zone`, linked to it by `path`.
     HostId add_host(ZoneId zone, IpAddress ip, Path path = {});
+    // The two-sided topologies' placement: a host on the internet at `public_ip`, or, with
+    // `nat_config`, behind a new NAT (external `nat_ip`, stored in `nat`) at `private_ip`.
+    HostId place_host(const std::optional<NatConfig>& nat_config, const Path& path,
+                      std::optional<NatId>& nat, IpAddress nat_ip, IpAddress private_ip,
+                      IpAddress public_ip);
     IpAddress host_ip(HostId host) const;
     // Changes the link conditions from now on (datagrams already in flight keep theirs).
     void set_path(HostId host, Path path);

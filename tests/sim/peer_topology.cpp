@@ -34,13 +34,6 @@ rtc::CoreConfig core_config(const PeerTopologyConfig& config, int which, SocketA
     return c;
 }
 
-HostId place(Network& net, const PeerSide& side, std::optional<NatId>& nat, std::string_view nat_ip,
-             std::string_view private_ip, std::string_view public_ip) {
-    if (!side.nat) return net.add_host(Network::internet, ip(public_ip), side.path);
-    nat = net.add_nat(Network::internet, ip(nat_ip), *side.nat);
-    return net.add_host(net.inside(*nat), ip(private_ip), side.path);
-}
-
 std::string describe_side(const PeerSide& side) {
     std::ostringstream out;
     out << (side.nat ? side.nat->describe() : std::string("public"));
@@ -69,8 +62,10 @@ PeerTopology::PeerTopology(std::uint64_t seed, PeerTopologyConfig topology,
         if (const auto parsed = parse_log_level(level)) set_log_level(*parsed);
     a.on_clock = wall_clock;
     b.on_clock = std::move(wall_clock);
-    host_a = place(net, config.a, nat_a, "203.0.113.1", "198.18.1.2", "203.0.113.11");
-    host_b = place(net, config.b, nat_b, "203.0.113.2", "198.18.2.2", "203.0.113.12");
+    host_a = net.place_host(config.a.nat, config.a.path, nat_a, ip("203.0.113.1"), ip("198.18.1.2"),
+                            ip("203.0.113.11"));
+    host_b = net.place_host(config.b.nat, config.b.path, nat_b, ip("203.0.113.2"), ip("198.18.2.2"),
+                            ip("203.0.113.12"));
     stun_host = net.add_host(Network::internet, stun_address.ip());
     socket_a = {net.host_ip(host_a), peer_port};
     socket_b = {net.host_ip(host_b), peer_port};
