@@ -22,6 +22,7 @@ class Runtime {
 
     struct Impl;
     Impl& impl() { return *impl_; }
+    std::shared_ptr<Impl> shared_impl() const { return impl_; }
 
   private:
     std::shared_ptr<Impl> impl_;

@@ -61,7 +61,7 @@ void DataChannel::set_buffered_amount_low_threshold(std::size_t bytes) {
     impl_->low_threshold.store(bytes);
     auto pc = impl_->pc.lock();
     if (!pc) return;
-    rtc::run_sync(*pc->runtime, [&] {
+    rtc::run_sync(*pc->rt, [&] {
         if (!pc->closed) pc->core.set_buffered_amount_low_threshold(impl_->handle, bytes);
     });
 }
@@ -79,7 +79,7 @@ void send_message(const std::shared_ptr<DataChannel::Impl>& c, bool binary, Byte
                                    std::to_string(limit));
     auto pc = c->pc.lock();
     if (!pc) throw InvalidStateError("the PeerConnection is gone");
-    if (pc->runtime->on_runtime_thread()) {
+    if (pc->rt->on_runtime_thread()) {
         if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
         pc->send(*c, binary, data);
         return;
@@ -110,7 +110,7 @@ void DataChannel::send(ByteSpan binary) {
 void DataChannel::close() {
     auto pc = impl_->pc.lock();
     if (!pc) return;
-    rtc::run_sync(*pc->runtime, [&] {
+    rtc::run_sync(*pc->rt, [&] {
         if (pc->closed) return;
         pc->core.close_channel(Clock::now(), impl_->handle);
         pc->flush();

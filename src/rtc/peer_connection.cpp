@@ -53,10 +53,11 @@ rtc::CoreConfig core_config(const Configuration& c) {
 // ---- PeerConnection::Impl (runtime thread)
 // -------------------------------------------------------
 
-PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime> rt)
+PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime> on)
     : config(std::move(configuration)),
-      runtime(std::move(rt)),
-      io(runtime->impl().io),
+      runtime(std::move(on)),
+      rt(runtime->shared_impl()),
+      io(rt->io),
       core(core_config(config), crypto_random()),
       timer(io) {}
 
@@ -310,8 +311,8 @@ void PeerConnection::Impl::finish_linger() {
     released_promise.set_value();
     if (kept_by_runtime) {
         // Let go of ourselves in a handler of our own, not in the middle of the one running.
-        asio::post(io, [rt = &runtime->impl(), key = static_cast<const void*>(this)] {
-            rt->lingering.erase(key);
+        asio::post(io, [runtime_impl = rt.get(), key = static_cast<const void*>(this)] {
+            runtime_impl->lingering.erase(key);
         });
     }
 }
@@ -335,8 +336,11 @@ PeerConnection::~PeerConnection() {
     rtc::run_sync(*rt, [&] {
         impl_->close(false);  // no callback from a destructor: its targets may be gone
         if (!impl_->released) {
-            // Still shutting down: the Runtime keeps it until done (finish_linger).
+            // Still shutting down: the Runtime keeps it until done (finish_linger), holding its
+            // loop but not the Runtime itself, whose owner may end it (and abort this) any time.
             impl_->kept_by_runtime = true;
+            impl_->runtime.reset();
+            impl_->config.runtime.reset();
             rt->impl().lingering.emplace(impl_.get(), std::move(impl_));
             return;
         }
@@ -350,10 +354,10 @@ PeerConnection::~PeerConnection() {
     });
 }
 
-#define FLOE_ON_RUNTIME(body)                                \
-    rtc::run_sync(*impl_->runtime, [&, impl = impl_.get()] { \
-        auto& pc = *impl;                                    \
-        body;                                                \
+#define FLOE_ON_RUNTIME(body)                           \
+    rtc::run_sync(*impl_->rt, [&, impl = impl_.get()] { \
+        auto& pc = *impl;                               \
+        body;                                           \
     })
 
 namespace {
@@ -421,7 +425,7 @@ void PeerConnection::close() {
     auto released = FLOE_ON_RUNTIME(pc.close(); return pc.released_future);
     // Waits for the graceful shutdown (bounded by close_linger), except on the runtime thread,
     // which must not block: there it goes on in the background.
-    if (!impl_->runtime->on_runtime_thread())
+    if (!impl_->rt->on_runtime_thread())
         released.wait_for(impl_->config.close_linger + std::chrono::seconds(1));
 }
 

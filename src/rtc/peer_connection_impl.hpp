@@ -115,7 +115,10 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     void arm_timer();
 
     Configuration config;
+    // The Runtime, held while the application holds this PeerConnection (released when the
+    // destructor hands a lingering one to the Runtime); `rt`, its loop, held always.
     std::shared_ptr<Runtime> runtime;
+    std::shared_ptr<Runtime::Impl> rt;
     asio::io_context& io;
     rtc::PeerConnectionCore core;
     std::vector<Socket> sockets;

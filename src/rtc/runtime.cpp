@@ -31,6 +31,10 @@ Runtime::~Runtime() {
         else
             impl_->thread.join();
     }
+    // PeerConnections still shutting down hold the Impl, not this Runtime (no cycle keeps it
+    // alive past its owner): with the loop stopped their associations are aborted here.
+    auto lingering = std::move(impl_->lingering);
+    lingering.clear();
 }
 
 std::shared_ptr<Runtime> Runtime::default_runtime() {
@@ -40,24 +44,11 @@ std::shared_ptr<Runtime> Runtime::default_runtime() {
         OPENSSL_init_ssl(0, nullptr);
         return std::make_shared<Runtime>();
     }();
-    // Destroyed before `runtime` (constructed after it): PeerConnections still shutting down
-    // hold the Runtime, which must end before OpenSSL's cleanup.
-    static const struct DropLingeringAtExit {
-        ~DropLingeringAtExit() { rtc::drop_lingering(*runtime); }
-    } drop_at_exit;
     return runtime;
 }
 
-namespace rtc {
-void drop_lingering(Runtime& runtime) {
-    // Moved out, destroyed outside the map: a PeerConnection's destructor may touch it.
-    auto lingering = run_sync(runtime, [&] { return std::move(runtime.impl().lingering); });
-    run_sync(runtime, [&] { lingering.clear(); });
-}
-}  // namespace rtc
-
 bool Runtime::on_runtime_thread() const {
-    return impl_->thread.get_id() == std::this_thread::get_id();
+    return impl_->on_runtime_thread();
 }
 
 void Runtime::post(std::function<void()> task) {

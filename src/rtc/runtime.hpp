@@ -21,8 +21,11 @@ struct Runtime::Impl {
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     std::thread thread;
     // PeerConnections destroyed while their association still shuts down (close_linger), kept
-    // until they are done (runtime thread only). Declared after io: released before it.
+    // until they are done (runtime thread only); ~Runtime drops the rest (aborting them).
+    // Declared after io: released before it.
     std::unordered_map<const void*, std::shared_ptr<void>> lingering;
+
+    bool on_runtime_thread() const { return thread.get_id() == std::this_thread::get_id(); }
 };
 
 namespace rtc {
@@ -30,18 +33,18 @@ namespace rtc {
 // Runs `f` on the runtime thread and returns its result (or rethrows its exception). On the
 // runtime thread itself it runs at once, so it never deadlocks when called from a callback.
 template <class F>
-auto run_sync(Runtime& runtime, F&& f) -> std::invoke_result_t<F&> {
+auto run_sync(Runtime::Impl& runtime, F&& f) -> std::invoke_result_t<F&> {
     using R = std::invoke_result_t<F&>;
     if (runtime.on_runtime_thread()) return f();
     std::packaged_task<R()> task(std::forward<F>(f));
     auto result = task.get_future();
-    asio::post(runtime.impl().io, [&task] { task(); });
+    asio::post(runtime.io, [&task] { task(); });
     return result.get();
 }
-
-// Drops the PeerConnections still shutting down (aborting their associations): at the exit of the
-// process, whose default Runtime they would otherwise keep alive past OpenSSL's cleanup.
-void drop_lingering(Runtime& runtime);
+template <class F>
+auto run_sync(Runtime& runtime, F&& f) -> std::invoke_result_t<F&> {
+    return run_sync(runtime.impl(), std::forward<F>(f));
+}
 
 }  // namespace rtc
 }  // namespace floe
