@@ -39,6 +39,13 @@ run() {
         echo "RETRY $1 -> $2: libdatachannel's own race (Got a remote candidate without ICE transport)"
         out=$("$kit" "$@" 2>&1); rc=$?
     fi
+    # wrtc (libwebrtc in Node) now and then delivered the first message after the next five:
+    # its log shows them echoed in that order, its open event in between (about 1 run in 8 of
+    # floe->wrtc --trickle; not understood yet, docs/interop.md). Repeated once, visibly.
+    if [ $rc -ne 0 ] && [[ "$*" == *wrtc* ]] && grep -q "mismatches=" <<<"$out"; then
+        echo "RETRY $1 -> $2: wrtc delivered messages out of order (docs/interop.md)"
+        out=$("$kit" "$@" 2>&1); rc=$?
+    fi
     total=$((total + 1))
     local line; line=$(grep '^PAIR' <<<"$out")
     # the PAIR line names the peers and the mode, not the other flags

@@ -53,7 +53,7 @@ struct Configuration {
     // acknowledged, then SHUTDOWN (RFC 9260 §9.2). This bounds how long that may take before the
     // association is aborted. close() waits that long at most (not from a callback, which never
     // blocks); the destructor never waits, the shutdown goes on in the background. 0: abort at
-    // once, as before 0.2.
+    // once (what close() did before graceful shutdown existed).
     std::chrono::milliseconds close_linger{3000};
 };
 
