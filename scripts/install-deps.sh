@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pkgs=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-14-dev
       libssl-dev openssl libusrsctp-dev libasio-dev doctest-dev
-      coturn valgrind iproute2 nftables python3 tmux)
+      coturn valgrind iproute2 nftables python3 tmux tshark)
 sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
