@@ -55,19 +55,17 @@ double proc_status(const std::string& field) {
 // no CPU while the runtime thread works.
 class Flag {
   public:
+    // Notified under the lock: the waiter may destroy the Flag as soon as it sees set_, so the
+    // notification must be over by then (ThreadSanitizer saw pthread_cond_destroy race with it).
     void set() {
-        {
-            std::lock_guard lock(mutex_);
-            set_ = true;
-        }
+        std::lock_guard lock(mutex_);
+        set_ = true;
         cv_.notify_all();
     }
     void fail(std::string why) {
-        {
-            std::lock_guard lock(mutex_);
-            if (error_.empty()) error_ = std::move(why);
-            set_ = true;
-        }
+        std::lock_guard lock(mutex_);
+        if (error_.empty()) error_ = std::move(why);
+        set_ = true;
         cv_.notify_all();
     }
     // Throws when the deadline passes first or when fail() was called.
@@ -160,7 +158,7 @@ ThroughputResult throughput(const std::shared_ptr<Runtime>& runtime, std::uint64
     // Each message carries its sequence number in its first and last 8 bytes; the receiver
     // checks both and the size, so loss, reordering, duplication or truncation all fail.
     Flag done;
-    std::uint64_t expected = 0;  // runtime thread only
+    std::uint64_t expected = 0;  // the receiver's thread only
     p.remote->on_message([&](Message m) {
         if (!m.binary || m.size() != message_size || get_u64(m.data.data()) != expected ||
             get_u64(m.data.data() + message_size - 8) != expected)
@@ -169,8 +167,12 @@ ThroughputResult throughput(const std::shared_ptr<Runtime>& runtime, std::uint64
     });
 
     Bytes chunk(message_size, 0x42);
-    std::uint64_t next = 0;  // runtime thread only
+    // The first pump runs on this thread, the others on the sender's (on_buffered_amount_low),
+    // which with a Runtime of several threads need not be the Runtime's first.
+    std::mutex pump_mutex;
+    std::uint64_t next = 0;
     auto pump = [&] {
+        std::lock_guard lock(pump_mutex);
         while (next < messages && p.local->buffered_amount() + message_size <= high) {
             put_u64(chunk.data(), next);
             put_u64(chunk.data() + message_size - 8, next);
@@ -183,7 +185,7 @@ ThroughputResult throughput(const std::shared_ptr<Runtime>& runtime, std::uint64
 
     const double cpu0 = cpu_seconds();
     const auto t0 = Clock::now();
-    runtime->post(pump);
+    pump();
     // 256 MiB at 1 MB/s would still finish: a bound, not a goal.
     done.wait(std::chrono::seconds(300), "every message to arrive");
     ThroughputResult r;
@@ -210,7 +212,9 @@ std::vector<double> round_trips_us(const std::shared_ptr<Runtime>& runtime, int 
     p.remote->on_message([ch = p.remote.get()](Message m) { ch->send(ByteSpan(m.data)); });
 
     // The next ping is sent from the callback of the previous pong: the runtime thread does
-    // everything, so each sample is the stack's time and not a thread wake-up.
+    // everything, so each sample is the stack's time and not a thread wake-up. The first is sent
+    // from here: send() hands it to the sender's thread, and what this thread wrote before is
+    // visible there.
     const int total = count + warm_up;
     std::vector<double> us;
     us.reserve(static_cast<std::size_t>(count));
@@ -232,7 +236,7 @@ std::vector<double> round_trips_us(const std::shared_ptr<Runtime>& runtime, int 
         if (++seq == static_cast<std::uint64_t>(total)) return done.set();
         send_ping();
     });
-    runtime->post(send_ping);
+    send_ping();
     done.wait(std::chrono::seconds(60), "the ping-pongs");
     p.local->on_message(nullptr);
     p.remote->on_message(nullptr);

@@ -185,13 +185,15 @@ int run(Args& args) {
     if (auto n = args.integer("streams", 1, 1024))
         bench::set_max_streams(static_cast<std::uint16_t>(*n));
     if (auto m = args.integer("message", 16, 256 * 1024)) s.message = static_cast<std::size_t>(*m);
+    const auto threads = static_cast<unsigned>(args.integer("threads", 1, 64).value_or(1));
     const auto what = args.positionals();
     args.finish();
     if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5, W7 or all");
     const std::string w = what[0];
     // Our own runtime, joined before exit (the default one lives until the process ends, with
     // OpenSSL's per-thread state on it).
-    s.runtime = std::make_shared<Runtime>();
+    // With --threads N the PeerConnections go to its threads in turn: a pair's two ends on two.
+    s.runtime = std::make_shared<Runtime>(threads);
     if (once) {
         if (w != "W2") throw UsageError("--once is for W2");
         std::printf("%.3f\n", bench::setup_ms(s.runtime));
@@ -244,7 +246,7 @@ int run(Args& args) {
 FLOE_COMMAND(
     "bench",
     "bench W1|W2|W3|W4|W5|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
-    "[--streams N] [--rates P,P,...] [--json] [--smoke]  (W7: root; not in all)",
+    "[--streams N] [--threads N] [--rates P,P,...] [--json] [--smoke]  (W7: root; not in all)",
     "the performance workloads on loopback (docs/performance.md)", &run,
     "  W1..W5|W7|all           the workload(s) to run (docs/performance.md)\n"
     "  --runs N                repetitions of each workload\n"
@@ -252,6 +254,7 @@ FLOE_COMMAND(
     "  --mib N                 W1/W5/W7: MiB to move\n"
     "  --message BYTES         W5: message size\n"
     "  --streams N             SCTP streams each way (Configuration::max_streams)\n"
+    "  --threads N             the Runtime's threads (1); with 2, each end of a pair has its own\n"
     "  --rates P,P,...         W7: loss rates in percent (as root, in network namespaces)\n"
     "  --once                  W2: one set-up in this process (for fresh-process runs)\n"
     "  --json                  one JSON object per workload\n"

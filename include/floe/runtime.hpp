@@ -1,5 +1,8 @@
-// The thread PeerConnections live on: one event loop (Asio) on one thread. PeerConnections share
-// the process-default Runtime unless their Configuration names another.
+// The threads PeerConnections live on: one or more event loops (Asio), each on its own thread.
+// PeerConnections share the process-default Runtime (one thread) unless their Configuration names
+// another. With several threads, each PeerConnection is bound to one loop for its whole life
+// (assigned in turn), so its state is never touched by two threads and the data path needs no
+// locks; different PeerConnections then run on different cores.
 #pragma once
 
 #include <functional>
@@ -9,15 +12,18 @@ namespace floe {
 
 class Runtime {
   public:
-    Runtime();   // starts the thread
-    ~Runtime();  // stops the loop and joins the thread; destroy PeerConnections first
+    // Starts `threads` loops (at least one), each on a thread of its own.
+    explicit Runtime(unsigned threads = 1);
+    ~Runtime();  // stops the loops and joins the threads; destroy PeerConnections first
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
 
     static std::shared_ptr<Runtime> default_runtime();
 
+    unsigned threads() const;
+    // Whether the caller runs on one of this Runtime's threads.
     bool on_runtime_thread() const;
-    // Runs `task` on the runtime thread, later.
+    // Runs `task` on the Runtime's first thread, later.
     void post(std::function<void()> task);
 
     struct Impl;

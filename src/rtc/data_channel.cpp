@@ -79,7 +79,7 @@ void send_message(const std::shared_ptr<DataChannel::Impl>& c, bool binary, Byte
                                    std::to_string(limit));
     auto pc = c->pc.lock();
     if (!pc) throw InvalidStateError("the PeerConnection is gone");
-    if (pc->rt->on_runtime_thread()) {
+    if (pc->rt->on_loop_thread()) {
         if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
         pc->send(*c, binary, data);
         return;

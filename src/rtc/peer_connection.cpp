@@ -53,10 +53,11 @@ rtc::CoreConfig core_config(const Configuration& c) {
 // ---- PeerConnection::Impl (runtime thread)
 // -------------------------------------------------------
 
-PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime> on)
+PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime> on,
+                           std::shared_ptr<rtc::Loop> loop)
     : config(std::move(configuration)),
       runtime(std::move(on)),
-      rt(runtime->shared_impl()),
+      rt(std::move(loop)),
       io(rt->io),
       core(core_config(config), crypto_random()),
       timer(io) {}
@@ -311,8 +312,8 @@ void PeerConnection::Impl::finish_linger() {
     released_promise.set_value();
     if (kept_by_runtime) {
         // Let go of ourselves in a handler of our own, not in the middle of the one running.
-        asio::post(io, [runtime_impl = rt.get(), key = static_cast<const void*>(this)] {
-            runtime_impl->lingering.erase(key);
+        asio::post(io, [loop = rt.get(), key = static_cast<const void*>(this)] {
+            loop->lingering.erase(key);
         });
     }
 }
@@ -322,8 +323,9 @@ void PeerConnection::Impl::finish_linger() {
 
 PeerConnection::PeerConnection(Configuration configuration) {
     auto rt = configuration.runtime ? configuration.runtime : Runtime::default_runtime();
-    impl_ = rtc::run_sync(*rt, [&] {
-        auto impl = std::make_shared<Impl>(std::move(configuration), rt);
+    auto loop = rt->impl().assign_loop();  // this PeerConnection's thread, for its whole life
+    impl_ = rtc::run_sync(*loop, [&] {
+        auto impl = std::make_shared<Impl>(std::move(configuration), rt, loop);
         impl->start();
         return impl;
     });
@@ -331,9 +333,9 @@ PeerConnection::PeerConnection(Configuration configuration) {
 
 PeerConnection::~PeerConnection() {
     if (!impl_) return;
-    auto rt = impl_->runtime;
-    const bool from_callback = rt->on_runtime_thread();
-    rtc::run_sync(*rt, [&] {
+    auto loop = impl_->rt;
+    const bool from_callback = loop->on_loop_thread();
+    rtc::run_sync(*loop, [&] {
         impl_->close(false);  // no callback from a destructor: its targets may be gone
         if (!impl_->released) {
             // Still shutting down: the Runtime keeps it until done (finish_linger), holding its
@@ -341,7 +343,7 @@ PeerConnection::~PeerConnection() {
             impl_->kept_by_runtime = true;
             impl_->runtime.reset();
             impl_->config.runtime.reset();
-            rt->impl().lingering.emplace(impl_.get(), std::move(impl_));
+            loop->lingering.emplace(impl_.get(), std::move(impl_));
             return;
         }
         if (!from_callback) {
@@ -425,7 +427,7 @@ void PeerConnection::close() {
     auto released = FLOE_ON_RUNTIME(pc.close(); return pc.released_future);
     // Waits for the graceful shutdown (bounded by close_linger), except on the runtime thread,
     // which must not block: there it goes on in the background.
-    if (!impl_->rt->on_runtime_thread())
+    if (!impl_->rt->on_loop_thread())
         released.wait_for(impl_->config.close_linger + std::chrono::seconds(1));
 }
 

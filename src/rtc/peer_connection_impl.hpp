@@ -90,7 +90,8 @@ struct DataChannel::Impl {
 };
 
 struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl> {
-    Impl(Configuration configuration, std::shared_ptr<Runtime> runtime);
+    Impl(Configuration configuration, std::shared_ptr<Runtime> runtime,
+         std::shared_ptr<rtc::Loop> loop);
     ~Impl();
 
     // Runtime thread only from here on.
@@ -116,9 +117,9 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
 
     Configuration config;
     // The Runtime, held while the application holds this PeerConnection (released when the
-    // destructor hands a lingering one to the Runtime); `rt`, its loop, held always.
+    // destructor hands a lingering one to the Runtime); `rt`, its loop (thread), held always.
     std::shared_ptr<Runtime> runtime;
-    std::shared_ptr<Runtime::Impl> rt;
+    std::shared_ptr<rtc::Loop> rt;
     asio::io_context& io;
     rtc::PeerConnectionCore core;
     std::vector<Socket> sockets;

@@ -1,40 +1,54 @@
 #include "rtc/runtime.hpp"
 
+#include <algorithm>
+
 #include <openssl/ssl.h>
 
 #include "common/log.hpp"
 
 namespace floe {
 
-Runtime::Runtime() : impl_(std::make_shared<Impl>()) {
-    // The thread shares the Impl so that a Runtime released from inside one of its own callbacks
-    // (the thread is then detached) outlives that callback.
-    impl_->thread = std::thread([impl = impl_] {
-        for (;;) {
-            try {
-                impl->io.run();
-                return;
-            } catch (const std::exception& e) {
-                // A user callback threw: log it and keep the loop (and every other peer) alive.
-                FLOE_LOG(LogLevel::error, "rtc") << "exception escaped a callback: " << e.what();
+Runtime::Runtime(unsigned threads) : impl_(std::make_shared<Impl>()) {
+    const unsigned count = std::max(1u, threads);
+    for (unsigned i = 0; i < count; ++i) {
+        auto loop = std::make_shared<rtc::Loop>();
+        impl_->loops.push_back(loop);
+        // The thread shares the loop so that a Runtime released from inside one of its own
+        // callbacks (the thread is then detached) outlives that callback.
+        loop->thread = std::thread([loop] {
+            for (;;) {
+                try {
+                    loop->io.run();
+                    return;
+                } catch (const std::exception& e) {
+                    // A user callback threw: log it and keep the loop (and every other peer)
+                    // alive.
+                    FLOE_LOG(LogLevel::error, "rtc")
+                        << "exception escaped a callback: " << e.what();
+                }
             }
-        }
-    });
+        });
+    }
 }
 
 Runtime::~Runtime() {
-    impl_->work.reset();
-    impl_->io.stop();
-    if (impl_->thread.joinable()) {
-        if (impl_->thread.get_id() == std::this_thread::get_id())
-            impl_->thread.detach();  // the last reference was dropped on the runtime thread
-        else
-            impl_->thread.join();
+    for (auto& loop : impl_->loops) {
+        loop->work.reset();
+        loop->io.stop();
     }
-    // PeerConnections still shutting down hold the Impl, not this Runtime (no cycle keeps it
-    // alive past its owner): with the loop stopped their associations are aborted here.
-    auto lingering = std::move(impl_->lingering);
-    lingering.clear();
+    for (auto& loop : impl_->loops) {
+        if (!loop->thread.joinable()) continue;
+        if (loop->on_loop_thread())
+            loop->thread.detach();  // the last reference was dropped on this loop's thread
+        else
+            loop->thread.join();
+    }
+    // PeerConnections still shutting down hold their loop, not this Runtime (no cycle keeps it
+    // alive past its owner): with the loops stopped their associations are aborted here.
+    for (auto& loop : impl_->loops) {
+        auto lingering = std::move(loop->lingering);
+        lingering.clear();
+    }
 }
 
 std::shared_ptr<Runtime> Runtime::default_runtime() {
@@ -47,12 +61,16 @@ std::shared_ptr<Runtime> Runtime::default_runtime() {
     return runtime;
 }
 
+unsigned Runtime::threads() const {
+    return static_cast<unsigned>(impl_->loops.size());
+}
+
 bool Runtime::on_runtime_thread() const {
     return impl_->on_runtime_thread();
 }
 
 void Runtime::post(std::function<void()> task) {
-    asio::post(impl_->io, std::move(task));
+    asio::post(impl_->loops.front()->io, std::move(task));
 }
 
 }  // namespace floe
