@@ -42,14 +42,17 @@ double cpu_seconds() {
     return s(u.ru_utime) + s(u.ru_stime);
 }
 
-// A field of /proc/self/status ("VmRSS", "VmHWM", "Threads"); kB for the memory ones.
-double proc_status(const std::string& field) {
-    std::ifstream in("/proc/self/status");
+}  // namespace
+
+double proc_status(const std::string& field, const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/status");
     std::string line;
     while (std::getline(in, line))
         if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1));
     return 0;
 }
+
+namespace {
 
 // Set once from any thread; waited for with a deadline. The waiting thread sleeps, so it costs
 // no CPU while the runtime thread works.

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <floe/runtime.hpp>
@@ -44,6 +45,10 @@ struct ScaleResult {
     int threads = 0;                   // threads of this process with every pair open
 };
 ScaleResult scale(const std::shared_ptr<Runtime>& runtime, int pairs);
+
+// A field of /proc/PID/status ("VmRSS", "VmHWM", "Threads"; kB for the memory ones), 0 when
+// absent.
+double proc_status(const std::string& field, const std::string& pid = "self");
 
 // Configuration::max_streams for every PeerConnection the workloads make from now on (default
 // 1,024, the workloads' setting): `floe bench W4 --streams N` shows what streams cost in memory.

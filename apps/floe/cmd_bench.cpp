@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bench_loss.hpp"
+#include "bench_server.hpp"
 #include "bench_workloads.hpp"
 #include "command.hpp"
 
@@ -145,6 +146,56 @@ void run_scale(const Settings& s) {
     }
 }
 
+void print_server(const Settings& s, const bench::ServerWorkload& w, const bench::ServerResult& r,
+                  const char* name) {
+    if (s.json)
+        std::printf(
+            "{\"workload\":\"W6\",\"name\":\"%s\",\"clients\":%d,\"threads\":%u,"
+            "\"rate_per_client\":%d,\"connect_s\":%.3f,\"server_cpu_s_per_million\":%.2f,"
+            "\"rtt_p50_ms\":%.3f,\"rtt_p99_ms\":%.3f,\"server_rss_kb_per_client\":%.1f,"
+            "\"server_threads\":%d,\"messages\":%lld,\"messages_per_s\":%.0f}\n",
+            name, w.clients, w.threads, w.rate, r.connect_seconds, r.server_cpu_per_million,
+            r.rtt_p50_ms, r.rtt_p99_ms, r.server_rss_per_client_kb, r.server_threads, r.messages,
+            r.rate);
+    else
+        std::printf(
+            "W6 %-10s %d clients, %u server thread(s), %d msg/s each: connected in %.3f s; server "
+            "%.2f CPU-s per million messages, RSS %.1f kB per client, %d threads; round trip p50 "
+            "%.3f ms p99 %.3f ms; %lld messages (%.0f/s), every one checked\n",
+            name, w.clients, w.threads, w.rate, r.connect_seconds, r.server_cpu_per_million,
+            r.server_rss_per_client_kb, r.server_threads, r.rtt_p50_ms, r.rtt_p99_ms, r.messages,
+            r.rate);
+    std::fflush(stdout);
+}
+
+// W6: a server process echoing to client processes. With --saturate, the rate per client doubles
+// until the round trip's p99 reaches 50 ms (or a message is lost or late); the last rate under
+// that is the figure.
+void run_server(const Settings& s, bench::ServerWorkload w, bool saturate) {
+    if (!saturate) {
+        print_server(s, w, bench::server_workload(w), "steady");
+        return;
+    }
+    double best = 0;
+    for (int step = 0; step < 12; ++step) {
+        bench::ServerResult r;
+        try {
+            r = bench::server_workload(w);
+        } catch (const std::exception& e) {
+            std::printf("W6 saturate: %d msg/s per client failed: %s\n", w.rate, e.what());
+            break;
+        }
+        print_server(s, w, r, "saturate");
+        if (r.rtt_p99_ms >= 50) break;
+        best = std::max(best, r.rate);
+        w.rate *= 2;
+    }
+    std::printf(
+        "W6 saturation: %.0f messages/s echoed with p99 under 50 ms (%u server thread(s))\n", best,
+        w.threads);
+    std::fflush(stdout);
+}
+
 // Drops the last reference to `runtime` on this thread, which joins it. A destroyed
 // PeerConnection is released by a task posted on its runtime and holds the runtime until then:
 // wait for the tasks already posted, or the runtime would be released on its own thread, detached,
@@ -186,9 +237,28 @@ int run(Args& args) {
         bench::set_max_streams(static_cast<std::uint16_t>(*n));
     if (auto m = args.integer("message", 16, 256 * 1024)) s.message = static_cast<std::size_t>(*m);
     const auto threads = static_cast<unsigned>(args.integer("threads", 1, 64).value_or(1));
+    bench::ServerWorkload server;
+    server.threads = threads;
+    if (auto n = args.integer("clients", 1, 100000)) server.clients = static_cast<int>(*n);
+    if (auto n = args.integer("client-processes", 1, 64))
+        server.client_processes = static_cast<int>(*n);
+    if (auto n = args.integer("rate", 1, 100000)) server.rate = static_cast<int>(*n);
+    if (auto n = args.integer("seconds", 1, 3600)) server.seconds = static_cast<int>(*n);
+    if (s.message) server.size = s.message;
+    const bool saturate = args.flag("saturate");
+    const auto role = args.value("w6-role");
+    const auto socket = args.value("w6-socket");
     const auto what = args.positionals();
     args.finish();
-    if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5, W7 or all");
+    if (role) {  // a child of W6
+        if (!socket) throw UsageError("--w6-role needs --w6-socket");
+        if (*role == "server") return bench::w6_server(*socket, threads);
+        if (*role == "client")
+            return bench::w6_client(*socket, server.clients, server.rate, server.seconds,
+                                    server.size);
+        throw UsageError("--w6-role server|client");
+    }
+    if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5, W6, W7 or all");
     const std::string w = what[0];
     // Our own runtime, joined before exit (the default one lives until the process ends, with
     // OpenSSL's per-thread state on it).
@@ -232,6 +302,14 @@ int run(Args& args) {
         known = true;
         run_scale(s);
     }
+    if (w == "W6" || w == "all") {
+        known = true;
+        if (s.smoke) {
+            server.clients = 4;
+            server.seconds = 1;
+        }
+        run_server(s, server, saturate && !s.smoke);
+    }
     if (w == "W7") {  // not in `all`: needs root and namespaces
         known = true;
         run_loss(s, runs_given);
@@ -245,16 +323,24 @@ int run(Args& args) {
 
 FLOE_COMMAND(
     "bench",
-    "bench W1|W2|W3|W4|W5|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
-    "[--streams N] [--threads N] [--rates P,P,...] [--json] [--smoke]  (W7: root; not in all)",
+    "bench W1|W2|W3|W4|W5|W6|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
+    "[--streams N] [--threads N] [--clients N] [--client-processes N] [--rate N] [--seconds N] "
+    "[--saturate] [--rates P,P,...] [--json] [--smoke]  (W7: root; not in all)",
     "the performance workloads on loopback (docs/performance.md)", &run,
-    "  W1..W5|W7|all           the workload(s) to run (docs/performance.md)\n"
+    "  W1..W7|all              the workload(s) to run (docs/performance.md)\n"
     "  --runs N                repetitions of each workload\n"
     "  --pairs N               W4: PeerConnection pairs (one size instead of 50 then 1,000)\n"
     "  --mib N                 W1/W5/W7: MiB to move\n"
-    "  --message BYTES         W5: message size\n"
+    "  --message BYTES         W5/W6: message size\n"
     "  --streams N             SCTP streams each way (Configuration::max_streams)\n"
     "  --threads N             the Runtime's threads (1); with 2, each end of a pair has its own\n"
+    "  --clients N             W6: clients of the server (100)\n"
+    "  --client-processes N    W6: processes the clients are spread over (2)\n"
+    "  --rate N                W6: messages per second per client (20)\n"
+    "  --seconds N             W6: seconds of messages once every client is connected (5)\n"
+    "  --saturate              W6: double the rate until the round trip's p99 reaches 50 ms\n"
+    "  --w6-role server|client W6 internal: what a child process of W6 runs\n"
+    "  --w6-socket PATH        W6 internal: the server's signaling socket\n"
     "  --rates P,P,...         W7: loss rates in percent (as root, in network namespaces)\n"
     "  --once                  W2: one set-up in this process (for fresh-process runs)\n"
     "  --json                  one JSON object per workload\n"

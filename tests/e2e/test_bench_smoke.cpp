@@ -15,7 +15,20 @@ TEST_CASE("floe bench all --smoke runs every workload and every message arrives 
     INFO("stdout: " << bench.out() << "\nstderr: " << bench.err());
     REQUIRE(status.has_value());
     CHECK(*status == 0);
-    for (const char* name : {"\"W1\"", "\"W2\"", "\"W3\"", "\"W4\"", "\"W5\"",
-                             "\"setup_fresh_process\"", "\"scale_4_pairs\""})
+    for (const char* name : {"\"W1\"", "\"W2\"", "\"W3\"", "\"W4\"", "\"W5\"", "\"W6\"",
+                             "\"setup_fresh_process\"", "\"scale_4_pairs\"", "\"clients\":4,"})
         CHECK(bench.out().find(name) != std::string::npos);
+}
+
+TEST_CASE("floe bench W6 on a two-thread server checks every echo of its clients") {
+    // A server Runtime of two threads, clients in two processes: the server's PeerConnections
+    // are on both threads, and every message still comes back once, in order (checked inside).
+    auto bench = Process::spawn({FLOE_CLI_PATH, "bench", "W6", "--clients", "6", "--threads", "2",
+                                 "--seconds", "1", "--json"});
+    const auto status = bench.wait(60s);
+    INFO("stdout: " << bench.out() << "\nstderr: " << bench.err());
+    REQUIRE(status.has_value());
+    CHECK(*status == 0);
+    CHECK(bench.out().find("\"threads\":2,") != std::string::npos);
+    CHECK(bench.out().find("\"messages\":120,") != std::string::npos);  // 6 clients x 20/s x 1 s
 }

@@ -1,0 +1,499 @@
+#include "bench_server.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <floe/peer_connection.hpp>
+#include <floe/runtime.hpp>
+
+#include "bench_workloads.hpp"
+
+extern char** environ;
+
+namespace floe::cli::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// A late echo fails the run: longer than this is not a server anyone would keep.
+constexpr auto kLate = 1s;
+
+Configuration loopback_on(const std::shared_ptr<Runtime>& runtime) {
+    Configuration c;
+    c.runtime = runtime;
+    c.loopback_only = true;
+    c.enable_ipv6 = false;
+    return c;
+}
+
+// Each PeerConnection takes a socket: a thousand clients need more than the usual 1,024 fds.
+void raise_fd_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+void write_all(int fd, std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t n = ::write(fd, text.data(), text.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw std::runtime_error("W6: write failed: " + std::string(strerror(errno)));
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+// Lines from a file descriptor, each read with a deadline. Lines are bounded (a description is a
+// few kB; a client's result line carries its round-trip samples).
+class LineReader {
+  public:
+    explicit LineReader(int fd) : fd_(fd) {}
+    // nullopt at end of file; throws when the deadline passes.
+    std::optional<std::string> next(Clock::duration timeout) {
+        const auto deadline = Clock::now() + timeout;
+        for (;;) {
+            if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
+                std::string line = buffer_.substr(0, nl);
+                buffer_.erase(0, nl + 1);
+                return line;
+            }
+            if (buffer_.size() > (64u << 20)) throw std::runtime_error("W6: line too long");
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left.count() <= 0) throw std::runtime_error("W6: timed out waiting for a line");
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000))) <= 0)
+                continue;
+            char chunk[65536];
+            const ssize_t n = ::read(fd_, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return std::nullopt;
+            buffer_.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+
+  private:
+    int fd_;
+    std::string buffer_;
+};
+
+bool wait_gathered(PeerConnection& pc) {
+    const auto deadline = Clock::now() + 10s;
+    while (pc.ice_gathering_state() != IceGatheringState::complete) {
+        if (Clock::now() > deadline) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+sockaddr_un unix_address(const std::string& path) {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    if (path.size() >= sizeof a.sun_path) throw std::runtime_error("W6: socket path too long");
+    std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+    return a;
+}
+
+// A child process of this binary with a pipe to its stdin and one from its stdout.
+class Child {
+  public:
+    explicit Child(const std::vector<std::string>& args) {
+        char self[4096];
+        const auto n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0) throw std::runtime_error("W6: cannot find /proc/self/exe");
+        self[n] = '\0';
+        int in[2], out[2];
+        if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+            throw std::runtime_error("W6: pipe failed");
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+        std::vector<std::string> argv{self};
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::vector<char*> c_argv;
+        for (auto& a : argv)
+            c_argv.push_back(a.data());
+        c_argv.push_back(nullptr);
+        const int rc = posix_spawn(&pid_, self, &actions, nullptr, c_argv.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(in[0]);
+        ::close(out[1]);
+        stdin_ = in[1];
+        stdout_ = out[0];
+        if (rc != 0) throw std::runtime_error("W6: cannot start a child process");
+        reader_.emplace(stdout_);
+    }
+    ~Child() {
+        if (stdin_ >= 0) ::close(stdin_);
+        if (pid_ > 0 && !reaped_) {
+            ::kill(pid_, SIGKILL);  // only our own child, by its PID
+            waitpid(pid_, nullptr, 0);
+        }
+        ::close(stdout_);
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    pid_t pid() const { return pid_; }
+    void send(std::string_view line) { write_all(stdin_, std::string(line) + "\n"); }
+    // The next line starting with `tag ` (other output is passed through to our stderr).
+    std::string expect(std::string_view tag, Clock::duration timeout) {
+        const auto deadline = Clock::now() + timeout;
+        for (;;) {
+            auto line = reader_->next(std::max<Clock::duration>(deadline - Clock::now(), 1ms));
+            if (!line)
+                throw std::runtime_error("W6: a child ended before saying '" + std::string(tag) +
+                                         "'");
+            if (line->rfind(std::string(tag) + " ", 0) == 0) return line->substr(tag.size() + 1);
+            std::fprintf(stderr, "%s\n", line->c_str());
+        }
+    }
+    int wait(Clock::duration timeout) {
+        const auto deadline = Clock::now() + timeout;
+        int status = 0;
+        while (waitpid(pid_, &status, WNOHANG) == 0) {
+            if (Clock::now() > deadline) throw std::runtime_error("W6: a child did not exit");
+            std::this_thread::sleep_for(5ms);
+        }
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+  private:
+    pid_t pid_ = -1;
+    int stdin_ = -1, stdout_ = -1;
+    bool reaped_ = false;
+    std::optional<LineReader> reader_;
+};
+
+// utime + stime of a process, seconds (/proc/PID/stat fields 14 and 15).
+double process_cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string skip;
+    for (int i = 3; i < 14; ++i)
+        fields >> skip;
+    double utime = 0, stime = 0;
+    fields >> utime >> stime;
+    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Message layout: sequence number, send time (steady clock, ns), then bytes derived from the
+// sequence number, so that a wrong or reordered echo is caught.
+std::uint8_t fill_byte(std::uint64_t seq, std::size_t i) {
+    return static_cast<std::uint8_t>(seq * 31 + i);
+}
+std::uint64_t get_u64(const std::uint8_t* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+}  // namespace
+
+// ---- the server ------------------------------------------------------------------------------
+
+int w6_server(const std::string& socket_path, unsigned threads) {
+    raise_fd_limit();
+    auto runtime = std::make_shared<Runtime>(threads);
+    std::atomic<long long> echoed{0};
+    std::mutex mutex;
+    std::vector<std::unique_ptr<PeerConnection>> peers;
+
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const sockaddr_un address = unix_address(socket_path);
+    ::unlink(socket_path.c_str());
+    if (listener < 0 ||
+        ::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener, 64) != 0) {
+        std::fprintf(stderr, "W6 server: cannot listen on %s\n", socket_path.c_str());
+        return 1;
+    }
+    // One thread per client process: each sends offers and reads answers in order.
+    std::vector<std::thread> connections;
+    std::thread acceptor([&] {
+        for (;;) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd < 0) return;
+            connections.emplace_back([&, fd] {
+                LineReader lines(fd);
+                try {
+                    while (auto line = lines.next(24h)) {
+                        auto pc = std::make_unique<PeerConnection>(loopback_on(runtime));
+                        pc->on_data_channel([&echoed](std::shared_ptr<DataChannel> channel) {
+                            // The echo: every message straight back, from the PeerConnection's
+                            // own thread.
+                            channel->on_message([&echoed, channel](Message m) {
+                                channel->send(ByteSpan(m.data));
+                                echoed.fetch_add(1, std::memory_order_relaxed);
+                            });
+                        });
+                        pc->set_remote_description(SessionDescription::from_json(*line));
+                        pc->set_local_description(pc->create_answer());
+                        if (!wait_gathered(*pc)) throw std::runtime_error("gathering never ended");
+                        write_all(fd, pc->local_description()->to_json() + "\n");
+                        std::lock_guard lock(mutex);
+                        peers.push_back(std::move(pc));
+                    }
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "W6 server: %s\n", e.what());
+                }
+                ::close(fd);
+            });
+        }
+    });
+    std::printf("ready %u\n", runtime->threads());
+    std::fflush(stdout);
+    std::string command;
+    while (std::getline(std::cin, command) && command != "quit") {
+        if (command == "echoed") std::printf("echoed %lld\n", echoed.load());
+        std::fflush(stdout);
+    }
+    ::shutdown(listener, SHUT_RDWR);
+    ::close(listener);
+    acceptor.join();
+    for (auto& t : connections)
+        t.join();
+    std::printf("echoed %lld\n", echoed.load());
+    std::fflush(stdout);
+    peers.clear();
+    ::unlink(socket_path.c_str());
+    return 0;
+}
+
+// ---- a client process ------------------------------------------------------------------------
+
+int w6_client(const std::string& socket_path, int clients, int rate, int seconds,
+              std::size_t size) {
+    raise_fd_limit();
+    auto runtime = std::make_shared<Runtime>(1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const sockaddr_un address = unix_address(socket_path);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        std::fprintf(stderr, "W6 client: cannot connect to %s\n", socket_path.c_str());
+        return 1;
+    }
+    struct Peer {
+        std::unique_ptr<PeerConnection> pc;
+        std::shared_ptr<DataChannel> channel;
+        std::uint64_t sent = 0;      // the sender thread's
+        std::uint64_t expected = 0;  // the runtime thread's
+    };
+    struct Tally {
+        std::mutex mutex;
+        std::vector<std::uint32_t> rtt_us;
+        long long received = 0, wrong = 0, late = 0;
+    } tally;
+    std::atomic<int> open{0};
+    std::vector<std::unique_ptr<Peer>> peers;
+    for (int i = 0; i < clients; ++i) {
+        auto p = std::make_unique<Peer>();
+        p->pc = std::make_unique<PeerConnection>(loopback_on(runtime));
+        p->channel = p->pc->create_data_channel("w6");
+        Peer* raw = p.get();
+        p->channel->on_open([&open] { open.fetch_add(1); });
+        p->channel->on_message([raw, &tally, size](Message m) {
+            const auto now = Clock::now().time_since_epoch();
+            std::lock_guard lock(tally.mutex);
+            ++tally.received;
+            if (!m.binary || m.size() != size || get_u64(m.data.data()) != raw->expected ||
+                m.data[size - 1] != fill_byte(raw->expected, size - 1)) {
+                ++tally.wrong;
+                return;
+            }
+            ++raw->expected;
+            const auto rtt = now - std::chrono::nanoseconds(get_u64(m.data.data() + 8));
+            if (rtt > kLate) ++tally.late;
+            tally.rtt_us.push_back(static_cast<std::uint32_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(rtt).count()));
+        });
+        p->pc->set_local_description(p->pc->create_offer());
+        peers.push_back(std::move(p));
+    }
+    // Offers go out as their gathering ends; answers come back in the same order.
+    std::thread offers([&] {
+        for (auto& p : peers) {
+            if (!wait_gathered(*p->pc)) break;
+            write_all(fd, p->pc->local_description()->to_json() + "\n");
+        }
+    });
+    LineReader answers(fd);
+    std::string failure;
+    try {
+        for (auto& p : peers) {
+            auto line = answers.next(60s);
+            if (!line) throw std::runtime_error("the server closed the signaling socket");
+            p->pc->set_remote_description(SessionDescription::from_json(*line));
+        }
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    offers.join();
+    const auto deadline = Clock::now() + 60s;
+    while (failure.empty() && open.load() < clients && Clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);
+    if (failure.empty() && open.load() < clients)
+        failure = std::to_string(clients - open.load()) + " channels never opened";
+    if (!failure.empty()) {
+        std::fprintf(stderr, "W6 client: %s\n", failure.c_str());
+        return 1;
+    }
+    std::printf("connected %d\n", clients);
+    std::fflush(stdout);
+    std::string go;
+    if (!std::getline(std::cin, go) || go != "go") return 1;
+
+    // Every channel gets a message every 1/rate seconds, for `seconds`.
+    const auto period =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
+    const auto ticks = static_cast<long long>(std::llround(seconds * rate));
+    Bytes message(size);
+    const auto start = Clock::now();
+    for (long long t = 0; t < ticks; ++t) {
+        for (auto& p : peers) {
+            const std::uint64_t seq = p->sent++;
+            const auto now =
+                static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               Clock::now().time_since_epoch())
+                                               .count());
+            std::memcpy(message.data(), &seq, 8);
+            std::memcpy(message.data() + 8, &now, 8);
+            for (std::size_t i = 16; i < size; ++i)
+                message[i] = fill_byte(seq, i);
+            p->channel->send(ByteSpan(message));
+        }
+        std::this_thread::sleep_until(start + (t + 1) * period);
+    }
+    long long sent = 0;
+    for (auto& p : peers)
+        sent += static_cast<long long>(p->sent);
+    const auto drain = Clock::now() + 5s;
+    for (;;) {
+        {
+            std::lock_guard lock(tally.mutex);
+            if (tally.received >= sent) break;
+        }
+        if (Clock::now() > drain) break;
+        std::this_thread::sleep_for(1ms);
+    }
+    std::ostringstream out;
+    {
+        std::lock_guard lock(tally.mutex);
+        out << "result " << sent << " " << tally.received << " " << tally.wrong << " "
+            << tally.late;
+        for (auto us : tally.rtt_us)
+            out << " " << us;
+    }
+    std::printf("%s\n", out.str().c_str());
+    std::fflush(stdout);
+    for (auto& p : peers)
+        p->pc->close();
+    ::close(fd);
+    return 0;
+}
+
+// ---- the parent ------------------------------------------------------------------------------
+
+ServerResult server_workload(const ServerWorkload& w) {
+    if (w.clients < 1 || w.client_processes < 1 || w.rate < 1 || w.size < 16)
+        throw std::invalid_argument("W6: clients, processes and rate at least 1, size at least 16");
+    const std::string socket_path = "/tmp/floe-w6-" + std::to_string(getpid()) + "-" +
+                                    std::to_string(Clock::now().time_since_epoch().count()) +
+                                    ".sock";
+    Child server({"bench", "W6", "--w6-role", "server", "--w6-socket", socket_path, "--threads",
+                  std::to_string(w.threads)});
+    server.expect("ready", 30s);
+    const double rss_before = proc_status("VmRSS", std::to_string(server.pid()));
+
+    const int processes = std::min(w.client_processes, w.clients);
+    std::vector<std::unique_ptr<Child>> clients;
+    const auto t0 = Clock::now();
+    for (int i = 0; i < processes; ++i) {
+        const int n = w.clients / processes + (i < w.clients % processes ? 1 : 0);
+        clients.push_back(std::make_unique<Child>(std::vector<std::string>{
+            "bench", "W6", "--w6-role", "client", "--w6-socket", socket_path, "--clients",
+            std::to_string(n), "--rate", std::to_string(w.rate), "--seconds",
+            std::to_string(w.seconds), "--message", std::to_string(w.size)}));
+    }
+    for (auto& c : clients)
+        c->expect("connected", 180s);
+    ServerResult r;
+    r.connect_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    const std::string spid = std::to_string(server.pid());
+    r.server_rss_per_client_kb = (proc_status("VmRSS", spid) - rss_before) / w.clients;
+    r.server_threads = static_cast<int>(proc_status("Threads", spid));
+
+    const double cpu0 = process_cpu_seconds(server.pid());
+    const auto m0 = Clock::now();
+    for (auto& c : clients)
+        c->send("go");
+    long long sent = 0, received = 0, wrong = 0, late = 0;
+    std::vector<double> rtt_ms;
+    for (auto& c : clients) {
+        std::istringstream result(
+            c->expect("result", std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(w.seconds + 60))));
+        long long s = 0, rcv = 0, wr = 0, lt = 0;
+        result >> s >> rcv >> wr >> lt;
+        sent += s;
+        received += rcv;
+        wrong += wr;
+        late += lt;
+        for (std::uint32_t us; result >> us;)
+            rtt_ms.push_back(us / 1000.0);
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - m0).count();
+    r.server_cpu_seconds = process_cpu_seconds(server.pid()) - cpu0;
+    for (auto& c : clients)
+        if (c->wait(30s) != 0) throw std::runtime_error("W6: a client process failed");
+    server.send("quit");
+    server.expect("echoed", 60s);
+    server.wait(60s);
+
+    if (wrong || late || received != sent || sent == 0)
+        throw std::runtime_error("W6: " + std::to_string(sent) + " sent, " +
+                                 std::to_string(received) + " echoed back, " +
+                                 std::to_string(wrong) + " wrong, " + std::to_string(late) +
+                                 " later than 1 s");
+    std::sort(rtt_ms.begin(), rtt_ms.end());
+    const auto at = [&](double p) {
+        return rtt_ms[std::min(rtt_ms.size() - 1,
+                               static_cast<std::size_t>(p * static_cast<double>(rtt_ms.size())))];
+    };
+    r.rtt_p50_ms = at(0.5);
+    r.rtt_p99_ms = at(0.99);
+    r.messages = received;
+    r.rate = static_cast<double>(received) / elapsed;
+    r.server_cpu_per_million = r.server_cpu_seconds / (static_cast<double>(received) / 1e6);
+    return r;
+}
+
+}  // namespace floe::cli::bench

@@ -1,0 +1,45 @@
+// W6, the server workload (issue 17): one server process that many browsers-to-be connect to,
+// measured alone. `floe bench W6` starts the server (`--w6-role server`) and client processes
+// (`--w6-role client`) as children of itself, all on loopback:
+//   - clients send their offers to the server over a Unix socket (one JSON description a line),
+//     the server answers each with a PeerConnection of its own;
+//   - once every client's channel is open, each sends 1 KiB messages at a fixed rate for a fixed
+//     time; the server echoes each back; clients check every echo (content, order, none missing,
+//     none later than 1 s) and time the round trip;
+//   - the parent reads the server's CPU, memory and threads from /proc.
+// Only the public API is used: this is also an example of a server and of a client.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace floe::cli::bench {
+
+struct ServerWorkload {
+    int clients = 100;
+    int client_processes = 2;
+    int rate = 20;            // messages per second per client
+    int seconds = 5;          // of messages, after every client is connected
+    unsigned threads = 1;     // the server Runtime's threads
+    std::size_t size = 1024;  // message bytes
+};
+
+struct ServerResult {
+    double connect_seconds = 0;  // from starting the clients until every channel is open
+    double server_cpu_seconds = 0;
+    double server_cpu_per_million = 0;  // CPU seconds per million messages echoed
+    double rtt_p50_ms = 0, rtt_p99_ms = 0;
+    double server_rss_per_client_kb = 0;  // (VmRSS with every client - before) / clients
+    int server_threads = 0;
+    long long messages = 0;  // echoes received by the clients, each checked
+    double rate = 0;         // messages per second echoed, over the measurement
+};
+
+// Runs one W6 measurement; throws on a wrong, missing or late message or a failed connection.
+ServerResult server_workload(const ServerWorkload& w);
+
+// The children's entry points (`floe bench W6 --w6-role server|client ...`): exit status.
+int w6_server(const std::string& socket_path, unsigned threads);
+int w6_client(const std::string& socket_path, int clients, int rate, int seconds, std::size_t size);
+
+}  // namespace floe::cli::bench
