@@ -59,7 +59,9 @@ struct Sim {
 
 TEST_CASE("the packet observer sees every datagram, the plaintext SCTP packets and the key log") {
     Recorder seen;  // both sessions report to it
-    Sim s(7, {.core = {.observer = &seen}});
+    PeerTopologyConfig config;
+    config.core.observer = &seen;
+    Sim s(7, std::move(config));
     auto& t = s.t;
     t.start();
     const auto channel = t.a.open_channel(t.net.now(), "observed");
