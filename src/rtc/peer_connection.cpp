@@ -263,17 +263,15 @@ void PeerConnection::Impl::send(DataChannel::Impl& c, bool binary, ByteSpan data
 void PeerConnection::Impl::close(bool notify) {
     if (closed) return;
     const auto linger = std::chrono::duration_cast<Duration>(config.close_linger);
-    // The channels not closed yet get their on_close (the session closes them all now).
-    std::vector<std::shared_ptr<DataChannel>> closing;
-    for (auto& [handle, channel] : channels)
-        if (channel->impl().record->state.load() != DataChannelState::closed)
-            closing.push_back(channel);
     core.close(Clock::now(), linger);
     closed = true;
-    for (auto& channel : closing)
-        if (notify) channel->impl().on_close();
-    for (auto& [handle, channel] : channels)
-        channel->impl().clear_callbacks();
+    // Every channel still here has not had its on_close (ChannelClosed removes it): its event,
+    // if queued, is not dispatched any more, so it gets it now.
+    for (auto& [handle, channel] : channels) {
+        auto& c = channel->impl();
+        if (notify) c.on_close();
+        c.clear_callbacks();
+    }
     channels.clear();
     flush();  // sends what close produced (SHUTDOWN, or ABORT and close_notify)
     on_ice_candidate.reset();

@@ -50,7 +50,7 @@ class PeerNode final : public Node {
     void offer(Instant now);
     session::ChannelHandle open_channel(Instant now, std::string label, DataChannelInit init = {});
     void send(Instant now, session::ChannelHandle channel, ByteSpan data, bool binary = true);
-    // PeerConnectionCore::close; the node keeps running the core until finished().
+    // Session::close; the node keeps running the session until finished().
     void close(Instant now, Duration linger = {});
 
     const session::Session& core() const { return core_; }
