@@ -29,7 +29,6 @@ sctp::Reliability reliability_of(const DataChannelInit& init) {
 
 Session::Session(Config config, Random& random)
     : config_(with_certificate(std::move(config))),
-      random_(random),
       credentials_(ice::random_credentials(random)),
       signaling_(Signaling::Local{credentials_, config_.certificate->fingerprint(),
                                   config_.max_message_size,

@@ -116,7 +116,6 @@ class Session final : TransportPump::Handler {
     void finish_close(Instant now, bool abort);
 
     Config config_;
-    Random& random_;
     ice::Credentials credentials_;
     Signaling signaling_;
     TransportPump pump_;
