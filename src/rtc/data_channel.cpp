@@ -22,43 +22,43 @@ std::string_view to_string(DataChannelState state) {
 DataChannel::DataChannel(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DataChannel::~DataChannel() = default;
 
+// The getters read the session's record of the channel (session::ChannelRecord).
 const std::string& DataChannel::label() const {
-    return impl_->label;
+    return impl_->record->label;
 }
 const std::string& DataChannel::protocol() const {
-    return impl_->protocol;
+    return impl_->record->protocol();
 }
 std::optional<std::uint16_t> DataChannel::id() const {
-    const int id = impl_->id.load(std::memory_order_relaxed);
-    if (id < 0) return std::nullopt;
-    return static_cast<std::uint16_t>(id);
+    return impl_->record->stream();
 }
 bool DataChannel::ordered() const {
-    return impl_->init.ordered;
+    return impl_->record->init.ordered;
 }
 std::optional<std::uint16_t> DataChannel::max_retransmits() const {
-    return impl_->init.max_retransmits;
+    return impl_->record->init.max_retransmits;
 }
 std::optional<std::uint16_t> DataChannel::max_packet_life_time() const {
-    return impl_->init.max_packet_life_time;
+    return impl_->record->init.max_packet_life_time;
 }
 bool DataChannel::negotiated() const {
-    return impl_->init.negotiated;
+    return impl_->record->init.negotiated;
 }
 DataChannelState DataChannel::ready_state() const {
-    return impl_->state.load();
+    return impl_->record->state.load();
 }
 
 std::size_t DataChannel::buffered_amount() const {
-    return impl_->core_buffered.load(std::memory_order_relaxed) +
+    return impl_->record->buffered_amount.load(std::memory_order_relaxed) +
            impl_->posted_bytes.load(std::memory_order_relaxed);
 }
 std::size_t DataChannel::buffered_amount_low_threshold() const {
-    return impl_->low_threshold.load();
+    return impl_->record->low_threshold.load();
 }
 
 void DataChannel::set_buffered_amount_low_threshold(std::size_t bytes) {
-    impl_->low_threshold.store(bytes);
+    // Also when the session no longer runs (the getter reads it back).
+    impl_->record->low_threshold.store(bytes);
     auto pc = impl_->pc.lock();
     if (!pc) return;
     rtc::run_sync(*pc->rt, [&] {
@@ -69,22 +69,21 @@ void DataChannel::set_buffered_amount_low_threshold(std::size_t bytes) {
 namespace {
 
 void send_message(const std::shared_ptr<DataChannel::Impl>& c, bool binary, ByteSpan data) {
-    if (c->state.load() != DataChannelState::open)
-        throw InvalidStateError("data channel '" + c->label + "' is " +
-                                std::string(to_string(c->state.load())) + ", not open");
-    const std::size_t limit = c->max_message_size.load(std::memory_order_relaxed);
-    if (data.size() > limit)
-        throw InvalidArgumentError("message of " + std::to_string(data.size()) +
-                                   " bytes exceeds the peer's max-message-size " +
-                                   std::to_string(limit));
+    const auto state = c->record->state.load();
+    if (state != DataChannelState::open)
+        throw InvalidStateError("data channel '" + c->record->label + "' is " +
+                                std::string(to_string(state)) + ", not open");
     auto pc = c->pc.lock();
     if (!pc) throw InvalidStateError("the PeerConnection is gone");
     if (pc->rt->on_loop_thread()) {
         if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
-        pc->send(*c, binary, data);
+        pc->send(*c, binary, data);  // the session checks the size
         return;
     }
-    // From another thread: post a copy; buffered_amount counts it until the core has it.
+    // From another thread: the caller learns now that the message is too large, as W3C wants
+    // (the session's check, on the limit it publishes for this); the posted send checks again.
+    pc->core.check_message_size(data.size());
+    // Post a copy; buffered_amount counts it until the session has it.
     const std::size_t size = data.size();
     c->posted_bytes.fetch_add(size);
     asio::post(pc->io, [pc, c, binary, bytes = Bytes(data.begin(), data.end()), size] {
@@ -125,7 +124,7 @@ void DataChannel::on_open(std::function<void()> f) {
     if (!pc) return;
     // Delivered from the runtime loop, like a message that came before on_message.
     asio::post(pc->io, [c = impl_] {
-        if (c->state.load() == DataChannelState::open && c->open_missed.exchange(false))
+        if (c->record->state.load() == DataChannelState::open && c->open_missed.exchange(false))
             c->on_open();
     });
 }

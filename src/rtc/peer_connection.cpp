@@ -13,6 +13,7 @@
 #include "ice/host_policy.hpp"
 #include "rtc/ice_servers.hpp"
 #include "rtc/peer_connection_impl.hpp"
+#include "rtc/trace.hpp"
 
 namespace floe {
 
@@ -35,8 +36,8 @@ std::vector<ice::InterfaceAddress> list_interfaces() {
     return out;
 }
 
-rtc::CoreConfig core_config(const Configuration& c) {
-    rtc::CoreConfig core;
+session::Config core_config(const Configuration& c, session::PacketObserver* observer) {
+    session::Config core;
     core.stun_servers = rtc::resolve_ice_servers(c.ice_servers);
     core.max_message_size = c.max_message_size;
     if (c.max_streams < 1 || c.max_streams > 1024)
@@ -44,7 +45,7 @@ rtc::CoreConfig core_config(const Configuration& c) {
                                    " is out of range (1-1024)");
     core.max_streams = c.max_streams;
     core.certificate = c.certificate ? *c.certificate : Certificate::generate();
-    core.keylog_file = c.keylog_file;
+    core.observer = observer;
     return core;
 }
 
@@ -59,7 +60,8 @@ PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime>
       runtime(std::move(on)),
       rt(std::move(loop)),
       io(rt->io),
-      core(core_config(config), crypto_random()),
+      observer(rtc::make_observer(config)),
+      core(core_config(config, observer.get()), crypto_random()),
       timer(io) {}
 
 PeerConnection::Impl::~Impl() = default;
@@ -121,8 +123,6 @@ void PeerConnection::Impl::send_pending() {
         batch.clear();
         for (const auto& t : pending) {
             if (t.socket != s.id) continue;
-            FLOE_LOG(LogLevel::trace, kLog)
-                << "out " << t.destination.to_string() << " " << rtc::describe_datagram(t.data);
             batch.push_back({t.data, t.destination});
         }
         if (!batch.empty()) s.socket->send_batch(batch);
@@ -149,26 +149,13 @@ void PeerConnection::Impl::arm_timer() {
     });
 }
 
-void PeerConnection::Impl::mirror(DataChannel::Impl& c) {
-    if (const auto* info = core.channel(c.handle)) {
-        c.core_buffered.store(info->buffered_amount, std::memory_order_relaxed);
-        if (info->id) c.id.store(*info->id, std::memory_order_relaxed);
-        c.state.store(info->state, std::memory_order_relaxed);
-    }
-    c.max_message_size.store(core.remote_max_message_size(), std::memory_order_relaxed);
-}
-
-std::shared_ptr<DataChannel> PeerConnection::Impl::adopt_channel(rtc::ChannelHandle handle) {
+std::shared_ptr<DataChannel> PeerConnection::Impl::adopt_channel(session::ChannelHandle handle) {
     auto it = channels.find(handle);
     if (it != channels.end()) return it->second;
-    const auto* info = core.channel(handle);
     auto impl = std::make_shared<DataChannel::Impl>();
     impl->pc = weak_from_this();
     impl->handle = handle;
-    impl->label = info->label;
-    impl->protocol = info->protocol;
-    impl->init = info->init;
-    mirror(*impl);
+    impl->record = core.channel(handle);
     auto channel = std::make_shared<DataChannel>(impl);
     channels.emplace(handle, channel);
     return channel;
@@ -204,7 +191,7 @@ void PeerConnection::Impl::flush() {
         std::visit(
             [&](auto& e) {
                 using E = std::decay_t<decltype(e)>;
-                namespace ce = rtc::core_event;
+                namespace ce = session::event;
                 if constexpr (std::is_same_v<E, ce::LocalCandidate>) {
                     on_ice_candidate(e.candidate);
                 } else if constexpr (std::is_same_v<E, ce::GatheringState>) {
@@ -223,7 +210,6 @@ void PeerConnection::Impl::flush() {
                     if (it == channels.end()) return;
                     auto channel = it->second;  // keeps it alive through the callback
                     auto& c = channel->impl();
-                    mirror(c);
                     if constexpr (std::is_same_v<E, ce::ChannelOpen>) {
                         if (c.on_open.get())
                             c.on_open();
@@ -240,7 +226,6 @@ void PeerConnection::Impl::flush() {
                     } else if constexpr (std::is_same_v<E, ce::ChannelError>) {
                         c.on_error(e.error);
                     } else if constexpr (std::is_same_v<E, ce::ChannelClosed>) {
-                        c.state.store(DataChannelState::closed);
                         c.on_close();
                         c.clear_callbacks();  // breaks cycles through captured shared_ptrs
                         channels.erase(e.channel);
@@ -249,8 +234,6 @@ void PeerConnection::Impl::flush() {
             },
             *event);
     }
-    for (auto& [handle, channel] : channels)
-        mirror(channel->impl());
     flushing = false;
     if (closed && core.finished())
         finish_linger();  // closed by a callback, and nothing left to send
@@ -272,11 +255,9 @@ void PeerConnection::Impl::deliver_backlog(const std::shared_ptr<DataChannel::Im
 }
 
 void PeerConnection::Impl::send(DataChannel::Impl& c, bool binary, ByteSpan data) {
+    // buffered_amount counts the message as soon as send() returns, as in the browser: the
+    // session updates the channel's record before it returns, even inside a callback.
     core.send(Clock::now(), c.handle, binary, data);
-    // buffered_amount counts the message as soon as send() returns, as in the browser: inside a
-    // callback flush() returns at once (the running flush mirrors only when it ends), and a
-    // sender pacing itself on buffered_amount would otherwise queue without bound.
-    mirror(c);
     flush();
 }
 
@@ -285,12 +266,11 @@ void PeerConnection::Impl::close(bool notify) {
     const auto linger = std::chrono::duration_cast<Duration>(config.close_linger);
     core.close(Clock::now(), linger);
     closed = true;
+    // Every channel still here has not had its on_close (ChannelClosed removes it): its event,
+    // if queued, is not dispatched any more, so it gets it now.
     for (auto& [handle, channel] : channels) {
         auto& c = channel->impl();
-        const bool was_open = c.state.load() != DataChannelState::closed;
-        c.state.store(DataChannelState::closed);
-        c.core_buffered.store(0);
-        if (was_open && notify) c.on_close();
+        if (notify) c.on_close();
         c.clear_callbacks();
     }
     channels.clear();

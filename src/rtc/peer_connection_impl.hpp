@@ -2,9 +2,10 @@
 // io_context, the core they feed, and the dispatch of core events to user callbacks.
 //
 // Every member is touched on the runtime thread only, except the callback slots (a mutex) and the
-// DataChannel mirrors (atomics). User callbacks run from flush(), after the core call returned,
-// with no lock held; a public method called from inside a callback runs at once (we are on the
-// runtime thread) and leaves its events to the flush already in progress.
+// channel records' published fields (atomics, written by the session only). User callbacks run from
+// flush(), after the core call returned, with no lock held; a public method called from inside a
+// callback runs at once (we are on the runtime thread) and leaves its events to the flush already
+// in progress.
 #pragma once
 
 #include <array>
@@ -23,9 +24,10 @@
 #include <floe/data_channel.hpp>
 #include <floe/peer_connection.hpp>
 
-#include "rtc/peer_connection_core.hpp"
 #include "rtc/runtime.hpp"
 #include "rtc/udp_socket.hpp"
+#include "session/observer.hpp"
+#include "session/session.hpp"
 
 namespace floe {
 
@@ -54,19 +56,13 @@ class CallbackSlot {
     std::shared_ptr<const std::function<void(A...)>> f_;
 };
 
+// The public side of a channel: its callbacks, and the session's record of it (label, id, state,
+// buffered amount: session::ChannelRecord), read directly, never copied.
 struct DataChannel::Impl {
     std::weak_ptr<PeerConnection::Impl> pc;
-    rtc::ChannelHandle handle = 0;
-    std::string label;
-    std::string protocol;
-    DataChannelInit init;
-
-    std::atomic<int> id{-1};
-    std::atomic<DataChannelState> state{DataChannelState::connecting};
-    std::atomic<std::size_t> core_buffered{0};  // in the core (mirrored after each flush)
-    std::atomic<std::size_t> posted_bytes{0};   // sent from another thread, not yet in the core
-    std::atomic<std::size_t> low_threshold{0};
-    std::atomic<std::size_t> max_message_size{65536};
+    session::ChannelHandle handle = 0;
+    std::shared_ptr<session::ChannelRecord> record;
+    std::atomic<std::size_t> posted_bytes{0};  // sent from another thread, not yet in the session
 
     CallbackSlot<> on_open;
     CallbackSlot<Message> on_message;
@@ -104,8 +100,7 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     void finish_linger();
     void deliver_backlog(const std::shared_ptr<DataChannel::Impl>& channel);
     void send(DataChannel::Impl& channel, bool binary, ByteSpan data);
-    std::shared_ptr<DataChannel> adopt_channel(rtc::ChannelHandle handle);
-    void mirror(DataChannel::Impl& channel);
+    std::shared_ptr<DataChannel> adopt_channel(session::ChannelHandle handle);
 
     struct Socket {
         std::unique_ptr<rtc::UdpSocket> socket;
@@ -121,13 +116,15 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     std::shared_ptr<Runtime> runtime;
     std::shared_ptr<rtc::Loop> rt;
     asio::io_context& io;
-    rtc::PeerConnectionCore core;
+    // Sees the session's traffic for --trace and the key log; null when neither is wanted.
+    std::unique_ptr<session::PacketObserver> observer;
+    session::Session core;
     std::vector<Socket> sockets;
-    std::vector<rtc::Transmit> pending;        // send_pending's, kept for their capacity
+    std::vector<session::Transmit> pending;    // send_pending's, kept for their capacity
     std::vector<rtc::OutgoingDatagram> batch;  // likewise
     asio::steady_timer timer;
     std::optional<Instant> timer_at;
-    std::map<rtc::ChannelHandle, std::shared_ptr<DataChannel>> channels;
+    std::map<session::ChannelHandle, std::shared_ptr<DataChannel>> channels;
     bool flushing = false;
     bool closed = false;
     bool released = false;  // sockets closed: nothing left on the wire

@@ -160,7 +160,7 @@ Result<RemoteDataParameters, DescriptionError> Reader::run() {
         return problem(Problem::bad_sctp_parameters,
                        "an SCTP port as the format of a DTLS/SCTP section, or a=sctpmap", i);
     }
-    r.max_message_size = max_message_size(m).value_or(65536);
+    r.max_message_size = max_message_size(m).value_or(kDefaultMaxMessageSize);
 
     for (const auto& a : m.attributes) {
         if (a.name != "candidate") continue;

@@ -13,7 +13,7 @@ double secs(Instant now) {
 }
 }  // namespace
 
-PeerNode::PeerNode(std::string name, rtc::CoreConfig config, std::uint64_t seed)
+PeerNode::PeerNode(std::string name, session::Config config, std::uint64_t seed)
     : name_(std::move(name)), random_(seed), core_(std::move(config), random_) {}
 
 void PeerNode::pair_up(PeerNode& a, PeerNode& b, Duration signalling_delay) {
@@ -48,7 +48,8 @@ void PeerNode::offer(Instant now) {
     drain(now);
 }
 
-rtc::ChannelHandle PeerNode::open_channel(Instant now, std::string label, DataChannelInit init) {
+session::ChannelHandle PeerNode::open_channel(Instant now, std::string label,
+                                              DataChannelInit init) {
     enter(now);
     const auto handle = core_.create_data_channel(now, label, std::move(init));
     channels[handle].label = std::move(label);
@@ -56,7 +57,7 @@ rtc::ChannelHandle PeerNode::open_channel(Instant now, std::string label, DataCh
     return handle;
 }
 
-void PeerNode::send(Instant now, rtc::ChannelHandle channel, ByteSpan data, bool binary) {
+void PeerNode::send(Instant now, session::ChannelHandle channel, ByteSpan data, bool binary) {
     enter(now);
     core_.send(now, channel, binary, data);
     drain(now);
@@ -95,8 +96,8 @@ void PeerNode::receive_signal(Instant now, Signal signal) {
     }
 }
 
-void PeerNode::handle_event(Instant now, rtc::CoreEvent& event) {
-    namespace ce = rtc::core_event;
+void PeerNode::handle_event(Instant now, session::Event& event) {
+    namespace ce = session::event;
     if (auto* c = std::get_if<ce::LocalCandidate>(&event)) {
         ++candidates_signalled;
         send_signal(now, c->candidate);  // nullopt: end of candidates
@@ -109,7 +110,7 @@ void PeerNode::handle_event(Instant now, rtc::CoreEvent& event) {
     } else if (auto* in = std::get_if<ce::ChannelIncoming>(&event)) {
         auto& record = channels[in->channel];
         record.incoming = true;
-        if (const auto* info = core_.channel(in->channel)) record.label = info->label;
+        if (const auto info = core_.channel(in->channel)) record.label = info->label;
         incoming.push_back(in->channel);
     } else if (auto* o = std::get_if<ce::ChannelOpen>(&event)) {
         channels[o->channel].opened = true;

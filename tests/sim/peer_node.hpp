@@ -1,4 +1,4 @@
-// A whole PeerConnection core (src/rtc/peer_connection_core: ICE + DTLS + SCTP + DCEP) on a
+// A whole session (src/session: ICE + DTLS + SCTP + DCEP, the JSEP signaling state) on a
 // simulated host, driven the way the real runtime drives it (PeerConnection::Impl::start/flush in
 // src/rtc/peer_connection.cpp): sockets first (add_local_socket, end_of_local_sockets), every
 // event drained after every call, the timer from poll_timeout(). The application's part —
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/random.hpp"
-#include "rtc/peer_connection_core.hpp"
+#include "session/session.hpp"
 #include "sim/network.hpp"
 
 namespace floe::sim {
@@ -37,7 +37,7 @@ struct ChannelRecord {
 class PeerNode final : public Node {
   public:
     // `seed` feeds the core's generator (ICE credentials, transaction ids, tie-breaker).
-    PeerNode(std::string name, rtc::CoreConfig config, std::uint64_t seed);
+    PeerNode(std::string name, session::Config config, std::uint64_t seed);
 
     // Signalling in both directions; call once, before offer().
     static void pair_up(PeerNode& a, PeerNode& b, Duration signalling_delay);
@@ -48,12 +48,12 @@ class PeerNode final : public Node {
     // The application: create_offer + set_local_description; the offer goes to the peer, which
     // answers (set_remote_description, create_answer, set_local_description) when it arrives.
     void offer(Instant now);
-    rtc::ChannelHandle open_channel(Instant now, std::string label, DataChannelInit init = {});
-    void send(Instant now, rtc::ChannelHandle channel, ByteSpan data, bool binary = true);
-    // PeerConnectionCore::close; the node keeps running the core until finished().
+    session::ChannelHandle open_channel(Instant now, std::string label, DataChannelInit init = {});
+    void send(Instant now, session::ChannelHandle channel, ByteSpan data, bool binary = true);
+    // Session::close; the node keeps running the session until finished().
     void close(Instant now, Duration linger = {});
 
-    const rtc::PeerConnectionCore& core() const { return core_; }
+    const session::Session& core() const { return core_; }
     const std::string& name() const { return name_; }
     bool closed_by_app() const { return closed_; }
 
@@ -62,14 +62,14 @@ class PeerNode final : public Node {
     std::function<void(Instant)> on_clock;
     // The application's callbacks: every message (instead of keeping it in the record), and a hook
     // after every drain (a sender refilling its buffer). Both may call send().
-    std::function<void(Instant, rtc::ChannelHandle, Message&)> on_message;
+    std::function<void(Instant, session::ChannelHandle, Message&)> on_message;
     std::function<void(Instant)> on_idle;
 
     // What happened, in order.
     std::vector<std::pair<Instant, PeerConnectionState>> connection_states;
     std::vector<std::pair<Instant, IceConnectionState>> ice_states;
-    std::map<rtc::ChannelHandle, ChannelRecord> channels;
-    std::vector<rtc::ChannelHandle> incoming;  // channels the peer opened, in order
+    std::map<session::ChannelHandle, ChannelRecord> channels;
+    std::vector<session::ChannelHandle> incoming;  // channels the peer opened, in order
     std::uint64_t candidates_signalled = 0;
     // The first time the core reached `state`.
     std::optional<Instant> reached(PeerConnectionState state) const;
@@ -94,11 +94,11 @@ class PeerNode final : public Node {
     // Drains the core's events into the records and the peer's signalling inbox, then lets the
     // application act (on_idle) until it has nothing more to do.
     void drain(Instant now);
-    void handle_event(Instant now, rtc::CoreEvent& event);
+    void handle_event(Instant now, session::Event& event);
 
     std::string name_;
     SeededRandom random_;
-    rtc::PeerConnectionCore core_;
+    session::Session core_;
     std::vector<SocketAddress> sockets_;  // ice::SocketId = index + 1, as the runtime numbers them
     PeerNode* peer_ = nullptr;
     Duration signalling_delay_{};

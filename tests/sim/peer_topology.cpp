@@ -27,8 +27,8 @@ const Certificate& certificate(int which) {
     return which == 0 ? a : b;
 }
 
-rtc::CoreConfig core_config(const PeerTopologyConfig& config, int which, SocketAddress stun) {
-    rtc::CoreConfig c = config.core;
+session::Config core_config(const PeerTopologyConfig& config, int which, SocketAddress stun) {
+    session::Config c = config.core;
     if (!c.certificate) c.certificate = certificate(which);
     if (config.stun_server) c.stun_servers = {stun};
     return c;

@@ -37,7 +37,7 @@ struct PeerTopologyConfig {
     PeerSide b{};
     bool stun_server = true;
     Duration signalling_delay = 50ms;
-    rtc::CoreConfig core{};  // both cores' settings (certificates: see PeerTopology)
+    session::Config core{};  // both cores' settings (certificates: see PeerTopology)
 };
 
 class PeerTopology {

@@ -35,6 +35,9 @@ std::optional<SdpType> parse_sdp_type(std::string_view name);
 // legacy: m=application <port> DTLS/SCTP 5000 + a=sctpmap:5000 webrtc-datachannel 65535.
 enum class DataChannelForm : std::uint8_t { modern, legacy };
 
+// RFC 8841 §6: the max-message-size of a peer whose description has no a=max-message-size.
+inline constexpr std::uint64_t kDefaultMaxMessageSize = 65536;
+
 // What this side puts in its descriptions.
 struct LocalParameters {
     std::string ice_ufrag;  // 4-256 ice-chars (RFC 8839)
@@ -64,7 +67,7 @@ struct RemoteDataParameters {
     std::vector<Fingerprint> fingerprints;  // those with a supported hash function, at least one
     Setup setup = Setup::actpass;
     std::uint16_t sctp_port = 5000;
-    std::uint64_t max_message_size = 65536;  // RFC 8841 §6: 65536 when absent; 0 means no limit
+    std::uint64_t max_message_size = kDefaultMaxMessageSize;  // 0 means no limit (RFC 8841 §6)
     DataChannelForm form = DataChannelForm::modern;
     std::vector<ice::Candidate> candidates;
     bool end_of_candidates = false;

@@ -52,11 +52,11 @@ Bytes make_message(std::uint64_t index, std::size_t size) {
 // `total` bytes from one side's channel to the other's, in messages of `message_size`, the
 // sender keeping at most `high_water` buffered (as an application pacing on bufferedAmount).
 struct Transfer {
-    Transfer(PeerNode& sender, PeerNode& receiver, rtc::ChannelHandle on, std::uint64_t bytes)
+    Transfer(PeerNode& sender, PeerNode& receiver, session::ChannelHandle on, std::uint64_t bytes)
         : from(sender), to(receiver), channel(on), total(bytes) {}
     PeerNode& from;
     PeerNode& to;
-    rtc::ChannelHandle channel;
+    session::ChannelHandle channel;
     std::uint64_t total;
     std::size_t message_size = 16384;
     std::size_t high_water = 1 << 20;
@@ -71,16 +71,17 @@ struct Transfer {
     }
     void attach() {
         from.on_idle = [this](Instant now) { fill(now); };
-        to.on_message = [this](Instant, rtc::ChannelHandle, Message& m) { check(m); };
+        to.on_message = [this](Instant, session::ChannelHandle, Message& m) { check(m); };
     }
     void fill(Instant now) {
         if (filling) return;  // send() drains the core, which calls back here
         filling = true;
         for (;;) {
-            const auto* info = from.core().channel(channel);
-            if (from.closed_by_app() || info == nullptr || info->state != DataChannelState::open)
+            const auto info = from.core().channel(channel);
+            if (from.closed_by_app() || info == nullptr ||
+                info->state.load() != DataChannelState::open)
                 break;
-            if (sent >= total || info->buffered_amount >= high_water) break;
+            if (sent >= total || info->buffered_amount.load() >= high_water) break;
             const auto index = next_send++;
             const auto size = size_of(index);
             sent += size;
@@ -102,7 +103,7 @@ struct Transfer {
 };
 
 // Both sides connected and the channel a opened is open on both.
-rtc::ChannelHandle connect_and_open(PeerTopology& t, Duration limit = 30s) {
+session::ChannelHandle connect_and_open(PeerTopology& t, Duration limit = 30s) {
     t.start();
     const auto channel = t.a.open_channel(t.net.now(), "data");
     t.net.flush();
@@ -442,8 +443,8 @@ TEST_CASE("every random lossy network sets up and moves 64 KiB both ways intact"
         // One node's callbacks serve both transfers: a sends on ab and receives on ba.
         t.a.on_idle = [&](Instant now) { ab.fill(now); };
         t.b.on_idle = [&](Instant now) { ba.fill(now); };
-        t.a.on_message = [&](Instant, rtc::ChannelHandle, Message& m) { ba.check(m); };
-        t.b.on_message = [&](Instant, rtc::ChannelHandle, Message& m) { ab.check(m); };
+        t.a.on_message = [&](Instant, session::ChannelHandle, Message& m) { ba.check(m); };
+        t.b.on_message = [&](Instant, session::ChannelHandle, Message& m) { ab.check(m); };
         const Instant begin = t.net.now();
         ab.fill(begin);
         ba.fill(begin);
@@ -477,7 +478,7 @@ TEST_CASE(
     // RFC 8842 §5.3). Seven of the eight answers to a's nominating check are lost, so a stays in
     // `checking` for ~39 s. Before the fix a's DTLS started only on a nominated pair: b's
     // ClientHellos went unanswered and b's handshake timed out (30 s). Now a answers on the
-    // validated address the ClientHello came from (PeerConnectionCore::handle_datagram).
+    // validated address the ClientHello came from (session::TransportPump::handle_datagram).
     const std::uint64_t seed = 0xf100005a;
     Sim s(seed, random_network(seed));
     auto& t = s.t;

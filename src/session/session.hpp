@@ -1,0 +1,140 @@
+// The PeerConnection core: a sans-IO object composing the JSEP signaling state (signaling.hpp),
+// the transports and the plumbing between them (transport_pump.hpp) and the data channels
+// (channel_registry.hpp); here the layers' events become the session's, and the connection state
+// is aggregated. It owns no socket, thread or clock: the runtime (src/rtc) or the simulator
+// (tests/sim) feeds it datagrams and timeouts and sends what it polls.
+//
+//   datagram ─ first byte (RFC 7983) ─ 0..3   → ICE agent (STUN)
+//                                    └ 20..63 → DTLS transport → SCTP association → channels
+//
+// API misuse and bad descriptions throw floe::Error subclasses and leave the state as it was.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include <floe/bytes.hpp>
+#include <floe/peer_connection.hpp>
+#include <floe/socket_address.hpp>
+
+#include "common/random.hpp"
+#include "common/time.hpp"
+#include "session/channel_registry.hpp"
+#include "session/signaling.hpp"
+#include "session/transport_pump.hpp"
+#include "session/types.hpp"
+
+namespace floe::session {
+
+class Session final : TransportPump::Handler {
+  public:
+    Session(Config config, Random& random);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Sockets the runtime opened; the agent gathers on them once a local description is set.
+    void add_local_socket(Instant now, ice::SocketId socket, SocketAddress bound);
+    void end_of_local_sockets(Instant now);
+
+    SessionDescription create_offer() const { return signaling_.create_offer(); }
+    SessionDescription create_answer() const { return signaling_.create_answer(); }
+    void set_local_description(Instant now, std::optional<SessionDescription> description);
+    void set_remote_description(Instant now, const SessionDescription& description);
+    void add_ice_candidate(Instant now, const std::optional<IceCandidate>& candidate);
+    std::optional<SessionDescription> local_description() const {
+        return signaling_.local_description();
+    }
+    std::optional<SessionDescription> remote_description() const {
+        return signaling_.remote_description();
+    }
+
+    SignalingState signaling_state() const { return signaling_.state(); }
+    IceGatheringState gathering_state() const { return gathering_; }
+    IceConnectionState ice_state() const { return ice_state_; }
+    PeerConnectionState connection_state() const { return connection_; }
+
+    ChannelHandle create_data_channel(Instant now, std::string label, DataChannelInit init);
+    // Throws InvalidStateError unless open, InvalidArgumentError above the peer's
+    // max-message-size (checked here, and only here).
+    void send(Instant now, ChannelHandle channel, bool binary, ByteSpan data);
+    void close_channel(Instant now, ChannelHandle channel);
+    void set_buffered_amount_low_threshold(ChannelHandle channel, std::size_t bytes);
+    // Gathers the small messages sent until uncork() and sends them packed into full packets
+    // (sctp::Association::cork). uncork() returns whether it sent anything.
+    void cork();
+    bool uncork(Instant now);
+    // The channel's record, shared with whoever shows it (the public DataChannel); null once
+    // the channel was forgotten (its ChannelClosed event polled).
+    std::shared_ptr<ChannelRecord> channel(ChannelHandle channel) const {
+        return channels_.get(channel);
+    }
+    // The peer's a=max-message-size (65536 when it gave none, RFC 8841 §6; 0, no limit, as
+    // 1 GiB). Readable from any thread, for a caller that wants to refuse a message early.
+    std::size_t remote_max_message_size() const {
+        return remote_max_message_size_.load(std::memory_order_relaxed);
+    }
+    // The one max-message-size check: InvalidArgumentError above the peer's limit.
+    void check_message_size(std::size_t bytes) const;
+
+    // Closes for the application at once (state closed, channels closed, no more events). With
+    // a linger, an established association first shuts down gracefully (every message sent is
+    // acknowledged) while the session keeps handling input and timeouts, bounded by the linger;
+    // then DTLS close_notify. finished() says when nothing is left to do.
+    void close(Instant now, Duration linger = {});
+    bool finished() const { return closed_ && !lingering_; }
+
+    // ---- sans-IO verbs
+    void handle_datagram(Instant now, ice::SocketId socket, SocketAddress from, ByteSpan data);
+    void handle_timeout(Instant now);
+    std::optional<Instant> poll_timeout() const;
+    std::optional<Transmit> poll_transmit() { return pump_.poll_transmit(); }
+    // Gives back a sent Transmit's buffer, so that the next datagram reuses it (optional).
+    void recycle(Bytes buffer) { pump_.recycle(std::move(buffer)); }
+    std::optional<Event> poll_event();
+
+    PeerConnectionStats stats() const;
+
+  private:
+    // TransportPump::Handler: the layers' events (session_events.cpp).
+    bool stopped() const override { return finished(); }
+    void ice_event(Instant now, ice::Event& event) override;
+    void dtls_event(Instant now, dtls::Event& event) override;
+    void sctp_event(Instant now, sctp::Event& event) override;
+
+    void pump(Instant now);
+    void emit_signaling(SignalingState before);
+    void ensure_agent(bool controlling);
+    void apply_dtls_role(const Signaling::Applied& applied);
+    void start_sctp();
+    void open_in_sctp(ChannelHandle handle);
+    void close_all_channels();
+    void update_connection_state();
+    void finish_close(Instant now, bool abort);
+
+    Config config_;
+    ice::Credentials credentials_;
+    Signaling signaling_;
+    TransportPump pump_;
+    ChannelRegistry channels_;
+    std::deque<Event> events_;
+
+    IceGatheringState gathering_ = IceGatheringState::new_;
+    IceConnectionState ice_state_ = IceConnectionState::new_;
+    PeerConnectionState connection_ = PeerConnectionState::new_;
+    std::atomic<std::size_t> remote_max_message_size_;
+    bool dtls_connected_ = false;
+    bool dtls_failed_ = false;
+    std::string cipher_;
+    bool sctp_up_ = false;
+    bool sctp_failed_ = false;
+    bool closed_by_peer_ = false;
+    bool closed_ = false;     // for the application: close() was called
+    bool lingering_ = false;  // closed, and the association is still shutting down
+    Instant linger_until_{};
+};
+
+}  // namespace floe::session

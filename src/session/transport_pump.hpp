@@ -1,0 +1,125 @@
+// The transports of a session and the plumbing between them (RFC 8261 §3: SCTP over DTLS over
+// ICE): datagrams demultiplexed by their first byte (RFC 7983), DTLS records to and from the
+// selected path, SCTP packets through DTLS, timers merged. What the layers report goes to the
+// Handler (the session) for it to decide; the pump decides nothing beyond where bytes go.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <floe/bytes.hpp>
+#include <floe/certificate.hpp>
+#include <floe/socket_address.hpp>
+
+#include "common/buffer_pool.hpp"
+#include "common/random.hpp"
+#include "common/time.hpp"
+#include "dtls/transport.hpp"
+#include "ice/agent.hpp"
+#include "sctp/association.hpp"
+#include "session/types.hpp"
+
+namespace floe::session {
+
+class TransportPump {
+  public:
+    class Handler {
+      public:
+        // Nothing is pumped once true (the session finished).
+        virtual bool stopped() const = 0;
+        virtual void ice_event(Instant now, ice::Event& event) = 0;
+        // DataReceived included: the handler passes it on with deliver_to_sctp().
+        virtual void dtls_event(Instant now, dtls::Event& event) = 0;
+        virtual void sctp_event(Instant now, sctp::Event& event) = 0;
+
+      protected:
+        ~Handler() = default;
+    };
+
+    // The observer, if any, must outlive the pump.
+    TransportPump(const Certificate& certificate, PacketObserver* observer, Random& random);
+
+    // ---- ICE
+    // Sockets the runtime opened; the agent gathers on them once start_gathering() was called.
+    void add_local_socket(Instant now, ice::SocketId socket, SocketAddress bound);
+    void end_of_local_sockets(Instant now);
+    void ensure_agent(ice::AgentConfig config);
+    void start_gathering(Instant now);
+    ice::Agent* agent() { return agent_ ? &*agent_ : nullptr; }
+    const ice::Agent* agent() const { return agent_ ? &*agent_ : nullptr; }
+    void select(const ice::SelectedPair& pair) { pair_ = pair; }
+    const std::optional<ice::SelectedPair>& pair() const { return pair_; }
+    // DTLS runs on the path the peer's handshake came on while no pair is selected.
+    bool on_peer_path() const { return dtls_path_ && !pair_; }
+
+    // ---- DTLS
+    void set_dtls_role(dtls::Role role) { dtls_role_ = role; }
+    const std::optional<dtls::Role>& dtls_role() const { return dtls_role_; }
+    void set_remote_fingerprints(std::vector<std::string> fingerprints) {
+        remote_fingerprints_ = std::move(fingerprints);
+    }
+    // Starts the handshake once the role is known and there is a path to send on.
+    void maybe_start_dtls(Instant now);
+    bool dtls_started() const { return dtls_started_; }
+    dtls::Transport& dtls() { return dtls_; }
+    const dtls::Transport& dtls() const { return dtls_; }
+    // Queues what DTLS has to send, each datagram to the current path.
+    void send_dtls_datagrams(Instant now);
+
+    // ---- SCTP
+    void start_sctp(const sctp::Config& config);
+    sctp::Association* sctp() { return sctp_ ? &*sctp_ : nullptr; }
+    const sctp::Association* sctp() const { return sctp_ ? &*sctp_ : nullptr; }
+    // A decrypted SCTP packet (dtls::event::DataReceived) into the association.
+    void deliver_to_sctp(Instant now, Bytes packet);
+    // Aborts the association (or not, when it already ended), says close_notify, stops ICE.
+    void close(Instant now, bool abort_sctp);
+
+    // ---- sans-IO
+    void handle_datagram(Instant now, ice::SocketId socket, SocketAddress from, ByteSpan data,
+                         Handler& handler);
+    void handle_timeout(Instant now);
+    std::optional<Instant> poll_timeout() const;
+    std::optional<Transmit> poll_transmit();
+    void recycle(Bytes buffer) { datagram_buffers_.give(std::move(buffer)); }
+    // Moves everything the layers produced one step further, until nothing moves.
+    void pump(Instant now, Handler& handler);
+
+  private:
+    void queue(Instant now, ice::SocketId socket, const SocketAddress& to, Bytes data);
+    SocketAddress local_address(ice::SocketId socket) const;
+
+    PacketObserver* observer_;
+    Random& random_;
+    struct Socket {
+        ice::SocketId id;
+        SocketAddress address;
+    };
+    std::vector<Socket> sockets_;
+    bool sockets_done_ = false;
+    bool gathering_started_ = false;
+    std::optional<ice::Agent> agent_;
+    std::optional<ice::SelectedPair> pair_;
+    // Where a DTLS server answers before ICE selected a pair: the validated address the peer's
+    // first handshake datagram came from (handle_datagram).
+    struct Path {
+        ice::SocketId socket;
+        SocketAddress remote;
+    };
+    std::optional<Path> dtls_path_;
+
+    dtls::Transport dtls_;
+    std::optional<dtls::Role> dtls_role_;
+    std::vector<std::string> remote_fingerprints_;  // every a=fingerprint, for dtls to choose
+    bool dtls_started_ = false;
+
+    std::optional<sctp::Association> sctp_;
+
+    std::deque<Transmit> out_;
+    BufferPool datagram_buffers_{64, 2048};  // recycle()d Transmit buffers
+};
+
+}  // namespace floe::session
