@@ -206,7 +206,8 @@ void Session::send(Instant now, ChannelHandle handle, bool binary, ByteSpan data
     record->messages_sent++;
     record->bytes_sent += data.size();
     channels_.sent(handle);
-    pump(now);
+    pump_.pump(now, *this);
+    refresh_buffered(true);  // the message counts at once, packets or not
 }
 
 void Session::cork() {
@@ -280,6 +281,14 @@ void Session::finish_close(Instant now, bool abort) {
 
 void Session::pump(Instant now) {
     pump_.pump(now, *this);
+    refresh_buffered(false);
+}
+
+void Session::refresh_buffered(bool force) {
+    const std::uint64_t out = pump_.sctp_packets_out();
+    if (!force && !buffered_fell_ && out == buffered_seen_) return;
+    buffered_seen_ = out;
+    buffered_fell_ = false;
     channels_.refresh_buffered(pump_.sctp());
 }
 
@@ -287,7 +296,7 @@ void Session::handle_datagram(Instant now, ice::SocketId socket, SocketAddress f
                               ByteSpan data) {
     if (finished() || data.empty()) return;
     pump_.handle_datagram(now, socket, from, data, *this);
-    channels_.refresh_buffered(pump_.sctp());
+    refresh_buffered(false);
 }
 
 void Session::handle_timeout(Instant now) {

@@ -106,6 +106,8 @@ class Session final : TransportPump::Handler {
     void sctp_event(Instant now, sctp::Event& event) override;
 
     void pump(Instant now);
+    // The channels' published buffered amounts, after SCTP sent packets (or always: force).
+    void refresh_buffered(bool force);
     void emit_signaling(SignalingState before);
     void ensure_agent(bool controlling);
     void apply_dtls_role(const Signaling::Applied& applied);
@@ -126,6 +128,8 @@ class Session final : TransportPump::Handler {
     IceConnectionState ice_state_ = IceConnectionState::new_;
     PeerConnectionState connection_ = PeerConnectionState::new_;
     std::atomic<std::size_t> remote_max_message_size_;
+    std::uint64_t buffered_seen_ = 0;  // pump_.sctp_packets_out() at the last refresh
+    bool buffered_fell_ = false;       // the association said so (BufferedAmountLow)
     bool dtls_connected_ = false;
     bool dtls_failed_ = false;
     std::string cipher_;

@@ -165,6 +165,7 @@ void Session::sctp_event(Instant now, sctp::Event& event) {
         events_.push_back(event::ChannelMessage{h, Message{m->binary, std::move(m->data)}});
     } else if (auto* b = std::get_if<se::BufferedAmountLow>(&event)) {
         auto [h, record] = channels_.by_stream(b->id);
+        buffered_fell_ = true;
         if (record) events_.push_back(event::ChannelBufferedAmountLow{h});
     } else if (auto* cc = std::get_if<se::ChannelClosed>(&event)) {
         auto [h, record] = channels_.by_stream(cc->id);

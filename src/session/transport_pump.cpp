@@ -192,6 +192,7 @@ void TransportPump::pump(Instant now, Handler& handler) {
         }
         if (sctp_) {
             while (auto p = sctp_->poll_transmit()) {
+                ++sctp_packets_out_;
                 if (observer_) observer_->sctp_packet(now, Direction::out, *p);
                 if (!dtls_.send(*p)) {
                     // Once DTLS has closed (the peer's close_notify), SCTP's last packets (its

@@ -73,6 +73,9 @@ class TransportPump {
     void start_sctp(const sctp::Config& config);
     sctp::Association* sctp() { return sctp_ ? &*sctp_ : nullptr; }
     const sctp::Association* sctp() const { return sctp_ ? &*sctp_ : nullptr; }
+    // SCTP packets handed to DTLS so far: a channel's buffered amount only falls when the
+    // association put its bytes into a packet.
+    std::uint64_t sctp_packets_out() const { return sctp_packets_out_; }
     // A decrypted SCTP packet (dtls::event::DataReceived) into the association.
     void deliver_to_sctp(Instant now, Bytes packet);
     // Aborts the association (or not, when it already ended), says close_notify, stops ICE.
@@ -117,6 +120,7 @@ class TransportPump {
     bool dtls_started_ = false;
 
     std::optional<sctp::Association> sctp_;
+    std::uint64_t sctp_packets_out_ = 0;
 
     std::deque<Transmit> out_;
     BufferPool datagram_buffers_{64, 2048};  // recycle()d Transmit buffers
