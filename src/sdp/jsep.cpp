@@ -6,7 +6,6 @@
 #include <array>
 
 #include "common/text.hpp"
-#include "ice/candidate_line.hpp"
 #include "sdp/lines.hpp"
 
 namespace floe::sdp {
@@ -164,7 +163,7 @@ Result<RemoteDataParameters, DescriptionError> Reader::run() {
 
     for (const auto& a : m.attributes) {
         if (a.name != "candidate") continue;
-        auto c = ice::parse_candidate_value(a.value.value_or(""));
+        auto c = ice::Candidate::parse_value(a.value.value_or(""));
         if (!c) return problem(Problem::malformed_candidate, c.error().reason, i, "candidate");
         r.candidates.push_back(std::move(*c));
     }
