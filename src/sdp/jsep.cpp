@@ -363,8 +363,12 @@ std::string DescriptionError::message() const {
     std::string out(to_string(problem));
     if (line > 0) out += " (line " + std::to_string(line) + ")";
     out += ": expected " + detail;
-    if (line > 0) out += " in \"" + text::printable(text) + "\"";
+    if (line > 0) out += " in \"" + printable_text() + "\"";
     return out;
+}
+
+std::string DescriptionError::printable_text() const {
+    return text::printable(text);
 }
 
 DescriptionError to_description_error(const ParseError& error) {
