@@ -25,7 +25,7 @@ function(floe_layer name)
 
     set(root ${FLOE_LAYER_ROOT}/${name})
     file(MAKE_DIRECTORY ${root})
-    # Links are only ever created, never removed recursively (that could follow a link into src/).
+    # Links are created, or removed one by one, never recursively (that could follow one into src/).
     set(links)
     if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/src/${name})
         list(APPEND links "${PROJECT_SOURCE_DIR}/src/${name}|${root}/${name}")
@@ -36,14 +36,24 @@ function(floe_layer name)
         endif()
         list(APPEND links "${PROJECT_SOURCE_DIR}/include/${header}|${root}/${header}")
     endforeach()
+    set(wanted)
     foreach(link IN LISTS links)
         string(REPLACE "|" ";" pair "${link}")
         list(GET pair 0 from)
         list(GET pair 1 to)
+        list(APPEND wanted ${to})
         if(NOT IS_SYMLINK ${to})
             get_filename_component(parent ${to} DIRECTORY)
             file(MAKE_DIRECTORY ${parent})
             file(CREATE_LINK ${from} ${to} SYMBOLIC)
+        endif()
+    endforeach()
+    # A header no longer listed must not stay visible: remove its link (the link alone; the glob
+    # does not follow links into src/ or include/).
+    file(GLOB_RECURSE entries LIST_DIRECTORIES true ${root}/*)
+    foreach(entry IN LISTS entries)
+        if(IS_SYMLINK ${entry} AND NOT entry IN_LIST wanted)
+            file(REMOVE ${entry})
         endif()
     endforeach()
 

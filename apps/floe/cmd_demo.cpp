@@ -1,7 +1,8 @@
-// `floe demo`: the whole stack in one process, on loopback only. An embedded STUN server (the stun
-// layer's sans-IO Binding server behind a UDP socket), two PeerConnections that gather host and
-// server-reflexive candidates from it, connect, check each other's certificate fingerprint, open a
-// channel, exchange messages, push 64 MiB through it and close, printing each step.
+// `floe demo`: the whole stack in one process, on loopback only. An embedded STUN server
+// (tools::StunServer: the stun layer's sans-IO Binding server behind a UDP socket), two
+// PeerConnections that gather host and server-reflexive candidates from it, connect, check each
+// other's certificate fingerprint, open a channel, exchange messages, push 64 MiB through it and
+// close, printing each step.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
