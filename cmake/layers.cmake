@@ -66,3 +66,17 @@ function(floe_layer name)
     target_sources(floe PRIVATE $<TARGET_OBJECTS:${target}>)
     set_property(GLOBAL APPEND PROPERTY FLOE_LAYERS ${name})
 endfunction()
+
+# Called after the last floe_layer(): a directory of src/ that is not a layer would not be built
+# at all (its code missing from floe, found only as undefined references at link time). Say so.
+function(floe_check_layers)
+    get_property(layers GLOBAL PROPERTY FLOE_LAYERS)
+    file(GLOB entries LIST_DIRECTORIES true ${PROJECT_SOURCE_DIR}/src/*)
+    foreach(entry IN LISTS entries)
+        get_filename_component(name ${entry} NAME)
+        if(IS_DIRECTORY ${entry} AND NOT name IN_LIST layers)
+            message(FATAL_ERROR "src/${name} is not a layer: add floe_layer(${name} DEPENDS ...) "
+                                "to CMakeLists.txt, after the layers it uses")
+        endif()
+    endforeach()
+endfunction()
