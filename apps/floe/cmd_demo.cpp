@@ -1,20 +1,19 @@
-// `floe demo`: the whole stack in one process, on loopback only. An embedded STUN server (the stun
-// layer's sans-IO Binding server behind a UDP socket), two PeerConnections that gather host and
-// server-reflexive candidates from it, connect, check each other's certificate fingerprint, open a
-// channel, exchange messages, push 64 MiB through it and close, printing each step.
+// `floe demo`: the whole stack in one process, on loopback only. An embedded STUN server
+// (tools::StunServer: the stun layer's sans-IO Binding server behind a UDP socket), two
+// PeerConnections that gather host and server-reflexive candidates from it, connect, check each
+// other's certificate fingerprint, open a channel, exchange messages, push 64 MiB through it and
+// close, printing each step.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include <floe/peer_connection.hpp>
+#include <floe/tools/stun.hpp>
 
 #include "command.hpp"
-#include "rtc/stun_binding_server.hpp"
 
 namespace floe::cli {
 namespace {
@@ -58,20 +57,9 @@ int run(Args& args) {
     args.finish();
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
-    // 1. STUN server on its own io_context thread.
-    asio::io_context io;
+    // 1. STUN server on its own thread (stopped by its destructor on every return).
     const SocketAddress loopback(IpAddress::loopback(AddressFamily::ipv4), 0);
-    rtc::BindingServerRunner server(io, {loopback}, {.software = "floe-demo"});
-    auto guard = asio::make_work_guard(io);
-    std::thread server_thread([&] { io.run(); });
-    struct StopServer {  // on every return, failures included
-        std::function<void()> stop;
-        ~StopServer() { stop(); }
-    } stop_server{[&] {
-        server.close();
-        guard.reset();
-        if (server_thread.joinable()) server_thread.join();
-    }};
+    tools::StunServer server({loopback}, "floe-demo");
     const auto stun_address = server.local_addresses().front();
     std::printf("1. STUN server listening on %s\n", stun_address.to_string().c_str());
 
@@ -194,8 +182,8 @@ int run(Args& args) {
         alice.close();
         bob.close();
     }
-    stop_server.stop();
-    std::printf("9. STUN server: %s\n", stun::to_string(server.counters()).c_str());
+    server.stop();
+    std::printf("9. STUN server: %s\n", server.counters().c_str());
     std::printf(status == 0 ? "demo: ok\n" : "demo: FAILED\n");
     return status;
 }

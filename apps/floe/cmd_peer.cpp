@@ -22,13 +22,13 @@
 #include <vector>
 
 #include <floe/error.hpp>
+#include <floe/json.hpp>
 #include <floe/peer_connection.hpp>
+#include <floe/tools/sctp.hpp>
 
 #include "command.hpp"
-#include "common/json.hpp"
 #include "interop_messages.hpp"
 #include "rtc_options.hpp"
-#include "sctp/tuning.hpp"
 
 namespace floe::cli {
 namespace {
@@ -38,7 +38,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 // usrsctp's retransmission counters of this process (its one association), for floe bench W7.
 std::string sctp_counters_json() {
-    const auto c = sctp::process_counters();
+    const auto c = tools::sctp_counters();
     char out[256];
     std::snprintf(out, sizeof out,
                   ",\"sctp\":{\"data_chunks_sent\":%llu,\"retransmitted_chunks\":%llu,"
@@ -484,7 +484,7 @@ bool Peer::bulk() {
             if (!wait_for([&] { return active_dc_->ready_state() == DataChannelState::closed; }))
                 throw Error("timeout waiting for the channel to close");
         }
-        result_extra_ += ",\"close_after_send\":" + json_quote(o_.close_after_send);
+        result_extra_ += ",\"close_after_send\":" + json::quote(o_.close_after_send);
         return true;
     }
     auto reply = next_message();
@@ -499,7 +499,7 @@ bool Peer::bulk() {
                   static_cast<unsigned long long>(total), o_.chunk, seconds, mbps,
                   std::lround(send_loop));
     result_extra_ += figures;
-    result_extra_ += ",\"bulk_reply\":" + json_quote(text);
+    result_extra_ += ",\"bulk_reply\":" + json::quote(text);
     say("bulk: " + std::to_string(total) + " B in " + std::to_string(seconds) +
         " s = " + std::to_string(mbps) + " MB/s (reply \"" + text + "\")");
     return !reply->binary && text == "FIN " + std::to_string(total);
@@ -595,13 +595,13 @@ int Peer::run() {
         if (error.empty() && !ok && !failure_.empty()) error = failure_;
     }
     if (pc_) report_pair();
-    std::string json = "{\"impl\":\"floe\",\"version\":" + json_quote(FLOE_VERSION) +
-                       ",\"role\":" + json_quote(o_.role) + ",\"mode\":" + json_quote(o_.mode) +
+    std::string json = "{\"impl\":\"floe\",\"version\":" + json::quote(FLOE_VERSION) +
+                       ",\"role\":" + json::quote(o_.role) + ",\"mode\":" + json::quote(o_.mode) +
                        ",\"trickle\":" + (o_.trickle ? "true" : "false") +
                        ",\"ok\":" + (ok ? "true" : "false");
     if (time_to_open) json += ",\"time_to_open_ms\":" + std::to_string(std::lround(*time_to_open));
-    if (!selected_pair_.empty()) json += ",\"selected_pair\":" + json_quote(selected_pair_);
-    if (!error.empty()) json += ",\"error\":" + json_quote(error);
+    if (!selected_pair_.empty()) json += ",\"selected_pair\":" + json::quote(selected_pair_);
+    if (!error.empty()) json += ",\"error\":" + json::quote(error);
     json += ",\"local_candidates\":" + std::to_string(local_candidates_);
     json += sctp_counters_json();
     json += result_extra_ + "}";

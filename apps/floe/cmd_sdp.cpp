@@ -6,19 +6,17 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 
+#include <floe/json.hpp>
 #include <floe/sdp/attributes.hpp>
 #include <floe/sdp/jsep.hpp>
 #include <floe/sdp/session_description.hpp>
 #include <floe/sdp/signaling.hpp>
 
 #include "command.hpp"
-#include "common/json.hpp"
-#include "common/random.hpp"
-#include "common/text.hpp"
 
 namespace floe::cli {
 namespace {
@@ -225,32 +223,40 @@ int fail_with(const std::string& source, const sdp::DescriptionError& error, boo
             .string("source", source)
             .string("problem", sdp::to_string(error.problem))
             .number("line", error.line)
-            .string("text", text::printable(error.text))
+            .string("text", error.printable_text())
             .string("expected", error.detail)
             .string("message", error.message())
             .end()
             .end();
         std::printf("%s\n", o.text().c_str());
     }
-    std::fprintf(stderr, "floe sdp: %s: %s\n", text::printable(source).c_str(),
-                 error.message().c_str());
+    std::fprintf(stderr, "floe sdp: %s: %s\n", source.c_str(), error.message().c_str());
     return 1;
 }
 
-// Fresh local parameters, as a PeerConnection would have them. No certificate here: the
-// fingerprint is a random stand-in of the right size.
+// Fresh local parameters, as a PeerConnection would have them. Stand-ins: no ICE agent or
+// certificate is behind them (the fingerprint is random bytes of the right size), so a
+// general-purpose generator will do; --seed makes the output repeatable.
 sdp::LocalParameters local_parameters(std::optional<long long> seed) {
-    std::unique_ptr<Random> seeded;
-    if (seed) seeded = std::make_unique<SeededRandom>(static_cast<std::uint64_t>(*seed));
-    Random& random = seed ? *seeded : crypto_random();
+    std::mt19937_64 random(seed ? static_cast<std::uint64_t>(*seed)
+                                : (std::uint64_t{std::random_device{}()} << 32) ^
+                                      std::random_device{}());
     constexpr std::string_view ice_chars =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    auto ice_string = [&](std::size_t length) {
+        std::string out;
+        for (std::size_t i = 0; i < length; ++i)
+            out += ice_chars[random() % ice_chars.size()];
+        return out;
+    };
     sdp::LocalParameters local;
-    local.ice_ufrag = random.string(8, ice_chars);
-    local.ice_pwd = random.string(24, ice_chars);
+    // RFC 8839 §5.4: a ufrag of at least 4 ice-chars, a password of at least 22.
+    local.ice_ufrag = ice_string(8);
+    local.ice_pwd = ice_string(24);
     local.fingerprint.digest.resize(sdp::digest_size(local.fingerprint.algorithm));
-    random.fill(local.fingerprint.digest);
-    local.session_id = random.next_u64() >> 1;  // below 2^63 (JSEP §5.2.1)
+    for (auto& byte : local.fingerprint.digest)
+        byte = static_cast<std::uint8_t>(random());
+    local.session_id = random() >> 1;  // below 2^63 (JSEP §5.2.1)
     local.session_version = 2;
     return local;
 }

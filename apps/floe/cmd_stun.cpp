@@ -1,11 +1,10 @@
 // floe stun [URL]: asks a STUN server for our mapped address (a Binding request, retransmitted).
+#include <chrono>
 #include <cstdio>
 
+#include <floe/tools/stun.hpp>
+
 #include "command.hpp"
-#include "common/random.hpp"
-#include "rtc/resolver.hpp"
-#include "rtc/stun_binding_client.hpp"
-#include "stun/url.hpp"
 #include "stun_report.hpp"
 
 namespace floe::cli {
@@ -13,60 +12,47 @@ namespace {
 
 constexpr const char* default_url = "stun:stun.l.google.com:19302";
 
-rtc::Families parse_family(const std::optional<std::string>& text) {
-    if (!text || *text == "any") return rtc::Families::any;
-    if (*text == "4" || *text == "ipv4") return rtc::Families::ipv4;
-    if (*text == "6" || *text == "ipv6") return rtc::Families::ipv6;
+tools::AddressFamilies parse_family(const std::optional<std::string>& text) {
+    if (!text || *text == "any") return tools::AddressFamilies::any;
+    if (*text == "4" || *text == "ipv4") return tools::AddressFamilies::ipv4;
+    if (*text == "6" || *text == "ipv6") return tools::AddressFamilies::ipv6;
     throw UsageError("--family takes any, 4 or 6, not '" + *text + "'");
-}
-
-stun::RetransmissionConfig parse_retransmission(Args& args) {
-    stun::RetransmissionConfig config;
-    if (auto ms = args.integer("rto-ms", 1, 60000))
-        config.initial_rto = std::chrono::milliseconds(*ms);
-    if (auto rc = args.integer("rc", 1, 100)) config.max_transmissions = static_cast<int>(*rc);
-    if (auto rm = args.integer("rm", 1, 1000)) config.final_wait_multiplier = static_cast<int>(*rm);
-    return config;
 }
 
 int run(Args& args) {
     const bool json = args.flag("json");
-    const rtc::Families families = parse_family(args.value("family"));
-    const auto config = parse_retransmission(args);
+    tools::StunBindingOptions options;
+    options.families = parse_family(args.value("family"));
+    if (auto ms = args.integer("rto-ms", 1, 60000))
+        options.initial_rto = std::chrono::milliseconds(*ms);
+    if (auto rc = args.integer("rc", 1, 100)) options.max_transmissions = static_cast<int>(*rc);
+    if (auto rm = args.integer("rm", 1, 1000))
+        options.final_wait_multiplier = static_cast<int>(*rm);
+    options.software = "floe " FLOE_VERSION;
     auto positionals = args.positionals();
     args.finish();
     if (positionals.size() > 1) throw UsageError("one URL at most");
     const std::string text = positionals.empty() ? default_url : positionals.front();
 
-    auto url = stun::parse_url(text);
-    if (!url) {
-        std::fprintf(stderr, "floe stun: bad URL '%s': %s\n", text.c_str(), url.error().c_str());
-        return 2;
-    }
-    if (url->scheme != stun::UrlScheme::stun) {
-        std::fprintf(stderr, "floe stun: %.*s: URLs are not supported here (only stun:)\n",
-                     static_cast<int>(to_string(url->scheme).size()),
-                     to_string(url->scheme).data());
-        return 2;
-    }
-    auto addresses = rtc::resolve(url->host, url->port, families);
-    if (!addresses) {
-        std::fprintf(stderr, "floe stun: cannot resolve '%s': %s\n", url->host.c_str(),
-                     addresses.error().message().c_str());
+    auto result = tools::stun_binding(text, options);
+    if (!result) {
+        using Kind = tools::StunBindingError::Kind;
+        const std::string& why = result.error().message;
+        switch (result.error().kind) {
+            case Kind::bad_url:
+                std::fprintf(stderr, "floe stun: bad URL '%s': %s\n", text.c_str(), why.c_str());
+                return 2;
+            case Kind::unsupported_scheme:
+                std::fprintf(stderr, "floe stun: %s (only stun:)\n", why.c_str());
+                return 2;
+            case Kind::unresolved:
+            case Kind::socket:
+                break;
+        }
+        std::fprintf(stderr, "floe stun: %s\n", why.c_str());
         return 1;
     }
-    const SocketAddress server = addresses->front();
-
-    asio::io_context io;
-    rtc::UdpSocket socket(io, SocketAddress(IpAddress::any(server.family()), 0));
-    rtc::BindingClient client(io, socket, server, config, crypto_random(), "floe " FLOE_VERSION);
-    int status = 1;
-    client.start([&](const rtc::BindingClient::Event& event) {
-        status = report_binding({text, server, socket.local_address(), json}, event);
-        socket.close();
-    });
-    io.run();
-    return status;
+    return report_binding(text, *result, json);
 }
 
 }  // namespace

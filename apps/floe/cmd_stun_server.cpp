@@ -1,10 +1,13 @@
 // floe stun-server --listen ADDR:PORT ...: answers STUN Binding requests until SIGINT/SIGTERM,
 // then prints its counters.
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 
+#include <floe/tools/stun.hpp>
+
 #include "command.hpp"
-#include "rtc/stun_binding_server.hpp"
 
 namespace floe::cli {
 namespace {
@@ -17,27 +20,29 @@ int run(Args& args) {
             throw UsageError("--listen takes ADDR:PORT ([::1]:3478 for IPv6), not '" + text + "'");
         listen.push_back(*address);
     }
-    stun::BindingServerConfig config;
     // Off unless asked for: every byte of an answer is amplification towards a spoofed source.
-    config.software = args.value("software").value_or("");
+    const std::string software = args.value("software").value_or("");
     args.finish();
     if (listen.empty()) throw UsageError("give at least one --listen ADDR:PORT");
 
-    asio::io_context io;
-    rtc::BindingServerRunner server(io, listen, config);
+    // SIGINT and SIGTERM are blocked before the server's thread starts (it inherits the mask) and
+    // taken below with sigwait: no handler runs anywhere.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    tools::StunServer server(listen, software);
     for (const auto& address : server.local_addresses())
         std::printf("listening on %s\n", address.to_string().c_str());
     std::fflush(stdout);
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](std::error_code ec, int signal) {
-        if (ec) return;
-        std::printf("stopping on signal %d\n", signal);
-        server.close();
-        io.stop();
-    });
-    io.run();
-    std::printf("counters: %s\n", to_string(server.counters()).c_str());
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    std::printf("stopping on signal %d\n", signal);
+    server.stop();
+    std::printf("counters: %s\n", server.counters().c_str());
     std::fflush(stdout);
     return 0;
 }

@@ -2,9 +2,8 @@
 
 #include <charconv>
 
+#include <floe/json.hpp>
 #include <floe/log.hpp>
-
-#include "common/json.hpp"
 
 namespace floe::cli {
 
@@ -36,12 +35,6 @@ Configuration read_rtc_options(Args& args, const std::vector<std::string>& defau
     if (args.flag("trace")) set_log_level(LogLevel::trace);
     if (auto file = args.value("keylog")) c.keylog_file = *file;
     return c;
-}
-
-std::string json_quote(std::string_view text) {
-    std::string out;
-    json::append_string(out, text);
-    return out;
 }
 
 }  // namespace floe::cli

@@ -26,7 +26,4 @@ namespace floe::cli {
 // `default_servers` applies when no --ice-server is given.
 Configuration read_rtc_options(Args& args, const std::vector<std::string>& default_servers);
 
-// `text` as a JSON string literal (common/json.hpp), for RESULT lines.
-std::string json_quote(std::string_view text);
-
 }  // namespace floe::cli

@@ -1,4 +1,4 @@
-#include "common/json.hpp"
+#include <floe/json.hpp>
 
 #include <cstdint>
 
@@ -256,6 +256,12 @@ void append_string(std::string& out, std::string_view text) {
         }
     }
     out += '"';
+}
+
+std::string quote(std::string_view text) {
+    std::string out;
+    append_string(out, text);
+    return out;
 }
 
 }  // namespace floe::json

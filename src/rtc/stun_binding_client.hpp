@@ -1,6 +1,6 @@
 // Runs one STUN Binding transaction over a UdpSocket: the sans-IO stun::ClientTransaction driven
-// by an Asio timer and the socket's datagrams. Used by `floe stun` and `floe demo`; the ICE agent
-// has its own pacing and drives transactions itself.
+// by an Asio timer and the socket's datagrams. Behind tools::stun_binding (floe/tools/stun.hpp);
+// the ICE agent has its own pacing and drives transactions itself.
 #pragma once
 
 #include <cstddef>  // before asio: see rtc/udp_socket.hpp (aligned_alloc ODR, ASan)

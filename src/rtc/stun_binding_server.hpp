@@ -1,6 +1,6 @@
 // Serves STUN Binding requests on UDP sockets: the sans-IO stun::BindingServer fed by each
 // socket's datagrams, its answers sent back out of the socket the request came in on.
-// Used by `floe stun-server` and `floe demo`.
+// Behind tools::StunServer (floe/tools/stun.hpp), which `floe stun-server` and `floe demo` use.
 #pragma once
 
 #include <cstddef>  // before asio: see rtc/udp_socket.hpp (aligned_alloc ODR, ASan)

@@ -5,7 +5,6 @@
 #include <array>
 
 #include "common/text.hpp"
-#include "ice/candidate_line.hpp"
 
 namespace floe::sdp {
 
@@ -192,7 +191,7 @@ std::optional<std::string> check_attribute(const Attribute& attribute) {
     const bool has_value = attribute.value.has_value();
     const std::string_view value = has_value ? std::string_view(*attribute.value) : "";
     if (name == "candidate") {
-        auto c = ice::parse_candidate_value(value);
+        auto c = ice::Candidate::parse_value(value);
         if (!has_value || !c) {
             std::string out = "a candidate (RFC 8839 §5.1)";
             if (!has_value) return out;
@@ -367,7 +366,7 @@ std::vector<ice::Candidate> candidates(const Media& media) {
     std::vector<ice::Candidate> out;
     for (const auto& a : media.attributes) {
         if (a.name != "candidate" || !a.value) continue;
-        if (auto c = ice::parse_candidate_value(*a.value)) out.push_back(std::move(*c));
+        if (auto c = ice::Candidate::parse_value(*a.value)) out.push_back(std::move(*c));
     }
     return out;
 }

@@ -6,7 +6,6 @@
 #include <array>
 
 #include "common/text.hpp"
-#include "ice/candidate_line.hpp"
 #include "sdp/lines.hpp"
 
 namespace floe::sdp {
@@ -164,7 +163,7 @@ Result<RemoteDataParameters, DescriptionError> Reader::run() {
 
     for (const auto& a : m.attributes) {
         if (a.name != "candidate") continue;
-        auto c = ice::parse_candidate_value(a.value.value_or(""));
+        auto c = ice::Candidate::parse_value(a.value.value_or(""));
         if (!c) return problem(Problem::malformed_candidate, c.error().reason, i, "candidate");
         r.candidates.push_back(std::move(*c));
     }
@@ -364,8 +363,12 @@ std::string DescriptionError::message() const {
     std::string out(to_string(problem));
     if (line > 0) out += " (line " + std::to_string(line) + ")";
     out += ": expected " + detail;
-    if (line > 0) out += " in \"" + text::printable(text) + "\"";
+    if (line > 0) out += " in \"" + printable_text() + "\"";
     return out;
+}
+
+std::string DescriptionError::printable_text() const {
+    return text::printable(text);
 }
 
 DescriptionError to_description_error(const ParseError& error) {

@@ -1,6 +1,6 @@
 #include <floe/sdp/signaling.hpp>
 
-#include "common/json.hpp"
+#include <floe/json.hpp>
 #include "common/text.hpp"
 
 namespace floe::sdp {

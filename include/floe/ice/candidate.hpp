@@ -1,8 +1,9 @@
 // An ICE candidate (RFC 8445 §5.1) and its SDP attribute form (RFC 8839 §5.1):
 //   candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>
 //             [raddr <addr>] [rport <port>] [tcptype <t>] *(<ext-name> <ext-value>)
-// The model is shared by the SDP layer (parsing descriptions) and the ICE agent (which also knows
-// the local socket a candidate belongs to: see src/ice/agent).
+// The model and its grammar are shared by the SDP layer (parsing descriptions) and the ICE agent
+// (which also knows the local socket a candidate belongs to: see src/ice/agent); both build on
+// the `candidate` layer (src/candidate) that implements this header.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,9 @@ struct Candidate {
 
     // Accepts "candidate:..." with or without a leading "a=".
     static Result<Candidate, CandidateError> parse(std::string_view line);
+    // The value of an a=candidate attribute: the line after "candidate:", as the SDP parser has
+    // it once it has split the attribute name off. The one grammar ICE and SDP both use.
+    static Result<Candidate, CandidateError> parse_value(std::string_view value);
     // "candidate:..." without "a=", extensions kept in order.
     std::string to_string() const;
 
@@ -58,8 +62,8 @@ struct Candidate {
     friend bool operator==(const Candidate&, const Candidate&) = default;
 };
 
-// RFC 8445 §5.1.2.1: priority = 2^24 * type preference + 2^8 * local preference + (256 - component).
-// Recommended type preferences: host 126, prflx 110, srflx 100, relay 0.
+// RFC 8445 §5.1.2.1: priority = 2^24 * type preference + 2^8 * local preference + (256 -
+// component). Recommended type preferences: host 126, prflx 110, srflx 100, relay 0.
 std::uint32_t type_preference(CandidateType type);
 std::uint32_t compute_priority(CandidateType type, std::uint16_t local_preference,
                                std::uint16_t component);

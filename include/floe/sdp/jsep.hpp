@@ -99,6 +99,9 @@ struct DescriptionError {
     std::optional<Limit> limit;  // set with Problem::too_large
     // "missing_fingerprint (line 8): no a=fingerprint in the data section or the session"
     std::string message() const;
+    // The line as message() quotes it: control characters and bytes that are not UTF-8 as \xNN,
+    // safe to print or to put in JSON.
+    std::string printable_text() const;
 };
 
 // A ParseError as a DescriptionError: syntax, or the attribute's own problem (a bad fingerprint

@@ -1,9 +1,9 @@
 // The browser's JSON forms of descriptions and candidates, and the JSON strings inside them.
 #include <doctest/doctest.h>
 
+#include <floe/json.hpp>
+#include <floe/sdp/jsep.hpp>
 #include <floe/sdp/signaling.hpp>
-
-#include "common/json.hpp"
 
 using namespace floe::sdp;
 
@@ -103,4 +103,17 @@ TEST_CASE("JSON numbers follow RFC 8259") {
     for (const char* bad :
          {R"({"n":01})", R"({"n":1.})", R"({"n":-})", R"({"n":.5})", R"({"n":1e})"})
         CHECK(!floe::json::parse_flat_object(bad).ok());
+}
+
+TEST_CASE("json::quote writes a JSON string as append_string does, quotes included") {
+    CHECK(floe::json::quote("a \"b\" \\ \n\x01") == "\"a \\\"b\\\" \\\\ \\n\\u0001\"");
+    CHECK(floe::json::quote("") == "\"\"");
+}
+
+TEST_CASE(
+    "a description error's line is printable as message() quotes it, for JSON and terminals") {
+    auto r = read_remote("v=0\r\nbroken\x01\xff line\r\n", SdpType::offer);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().printable_text() == "broken\\x01\\xff line");
+    CHECK(r.error().message().find(r.error().printable_text()) != std::string::npos);
 }

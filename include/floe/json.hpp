@@ -1,7 +1,8 @@
-// Just enough JSON for signaling messages: a flat object whose members are strings, numbers,
-// booleans or null ({"type":"offer","sdp":"..."}, RTCIceCandidateInit). Strings are unescaped
-// fully (\" \\ \/ \b \f \n \r \t \uXXXX with surrogate pairs, written out as UTF-8). Nested
-// objects and arrays are refused, not skipped.
+// Just enough JSON for signaling messages (public: embedders and the `floe` CLI exchange the same
+// messages, and PeerConnection's to_json/from_json are built on it): a flat object whose members
+// are strings, numbers, booleans or null ({"type":"offer","sdp":"..."}, RTCIceCandidateInit).
+// Strings are unescaped fully (\" \\ \/ \b \f \n \r \t \uXXXX with surrogate pairs, written out as
+// UTF-8). Nested objects and arrays are refused, not skipped.
 #pragma once
 
 #include <cstddef>
@@ -41,5 +42,7 @@ Result<Object, Error> parse_flat_object(std::string_view text);
 // Appends `text` as a JSON string, quotes included. Control characters are escaped; other bytes
 // are copied (the input is expected to be UTF-8).
 void append_string(std::string& out, std::string_view text);
+// `text` as a JSON string, quotes included (append_string into a new string).
+std::string quote(std::string_view text);
 
 }  // namespace floe::json

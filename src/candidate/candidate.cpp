@@ -4,7 +4,6 @@
 #include <floe/ice/candidate.hpp>
 
 #include "common/text.hpp"
-#include "ice/candidate_line.hpp"
 
 namespace floe::ice {
 
@@ -88,10 +87,10 @@ Result<Candidate, CandidateError> Candidate::parse(std::string_view line) {
     if (line.starts_with("a=")) line.remove_prefix(2);
     constexpr std::string_view prefix = "candidate:";
     if (!text::istarts_with(line, prefix)) return error(0, "expected \"candidate:\"");
-    return parse_candidate_value(line.substr(prefix.size()));
+    return parse_value(line.substr(prefix.size()));
 }
 
-Result<Candidate, CandidateError> parse_candidate_value(std::string_view line) {
+Result<Candidate, CandidateError> Candidate::parse_value(std::string_view line) {
     while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
         line.remove_suffix(1);
     Candidate c;
