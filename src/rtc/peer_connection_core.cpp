@@ -198,6 +198,8 @@ void PeerConnectionCore::ensure_agent(bool controlling) {
     c.controlling = controlling;
     c.local = impl_->credentials;
     c.stun_servers = config_.stun_servers;
+    c.lite = config_.ice_lite;
+    c.relay_only = config_.relay_only;
     impl_->agent.emplace(std::move(c), random_);
 }
 
@@ -223,6 +225,7 @@ std::string PeerConnectionCore::describe_local(SdpType type) const {
     p.end_of_candidates = impl_->local_end_of_candidates;
     p.session_id = impl_->session_id;
     p.session_version = impl_->session_version;
+    p.ice_lite = config_.ice_lite;  // RFC 8839 §5.3: session-level a=ice-lite
     auto d =
         type == SdpType::offer ? sdp::create_offer(p) : sdp::create_answer(*impl_->remote_offer, p);
     if (!d) throw sdp::SdpError(d.error());
@@ -343,7 +346,16 @@ void PeerConnectionCore::set_remote_description(Instant now,
         parsed_offer = std::move(*parsed);
     }
 
-    ensure_agent(!offer);
+    // RFC 8445 §6.1.1: one lite and one full agent is fine (the full one controls); two lite
+    // agents would both wait for checks that never come.
+    if (params.ice_lite && config_.ice_lite)
+        throw OperationError(
+            "set_remote_description: both sides are ICE-lite (a=ice-lite); one must be a full "
+            "ICE agent (RFC 8445 §6.1.1)");
+
+    // The answerer is controlled, unless the offerer is lite (§6.1.1: the full agent controls).
+    ensure_agent(!offer || params.ice_lite);
+    if (params.ice_lite) impl_->agent->set_remote_lite();
     impl_->remote = description;
     if (parsed_offer) impl_->remote_offer = std::move(parsed_offer);
     // 0 means no limit (RFC 8841 §6); capped at 1 GiB all the same.
