@@ -22,7 +22,10 @@ void Agent::nominate(Instant now, CandidatePair& pair) {
     s.pair_id = pair.id;
     s.generation = generation_;
     s.priority = pair.priority;
-    s.username = remote_->ufrag + ":" + local_.credentials.ufrag;
+    // A lite agent may be nominated before the remote description reaches it (the full
+    // answerer checks as soon as it has the offer); it never sends consent requests, so it
+    // needs no username for them.
+    if (remote_) s.username = remote_->ufrag + ":" + local_.credentials.ufrag;
     s.remote_key = remote_key_;
     s.request_priority = prflx_priority(locals_[pair.local].local_preference);
     s.last_response = now;

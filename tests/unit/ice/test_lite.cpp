@@ -29,7 +29,7 @@ AgentConfig lite_config() {
 struct FullAndLite {
     // full_offers: the full agent offered, so it starts controlling; otherwise it answered the
     // lite agent's offer and starts controlled, and learns from a=ice-lite that it controls.
-    explicit FullAndLite(bool full_offers, bool tell_full = true)
+    explicit FullAndLite(bool full_offers, bool tell_full = true, bool signal_to_lite = true)
         : full(config(full_offers), 1), lite(lite_config(), 2) {
         net.peers = {&full, &lite};
         net.observe = [this](std::size_t from, const Transmit& t) {
@@ -43,7 +43,7 @@ struct FullAndLite {
         lite.agent.end_of_local_sockets(net.now);
         net.pump();
         if (tell_full) full.agent.set_remote_lite();
-        signal(net, full, lite);
+        if (signal_to_lite) signal(net, full, lite);
         signal(net, lite, full);
     }
     bool connect(Duration budget = 5s) {
@@ -101,6 +101,22 @@ TEST_CASE("lite offerer and full answerer connect: a=ice-lite makes the full ans
     CHECK(t.lite_requests == 0);
     CHECK(t.full.agent.stats().role_conflicts == 0);
     CHECK(t.lite.agent.stats().answered_487 == 0);
+}
+
+TEST_CASE("a lite offerer nominated before the answer reaches it selects the pair all the same") {
+    // The full answerer has the offer and checks at once; the answer (its credentials and
+    // candidates) is still on its way to the lite side. Found by the simulator: nominate()
+    // read the missing remote credentials.
+    FullAndLite t(false, true, false);
+    REQUIRE(t.connect());
+    check_connected_pair(t);
+    CHECK(t.lite.agent.selected_pair()->remote.type == CandidateType::prflx);
+    // The answer arrives late: the lite side stays on the nominated pair.
+    signal(t.net, t.full, t.lite);
+    t.net.run_for(20s);
+    CHECK(connected(t.lite));
+    CHECK(t.lite.count<event::SelectedPairChanged>() == 1);
+    CHECK(t.lite_requests == 0);
 }
 
 TEST_CASE("a lite agent never takes the controlling role: a controlled full peer gets 487") {
