@@ -94,9 +94,9 @@ done
 # (`floe peer --ice-lite`, passed through the kit's "PATH ARG..." peer form).
 [ $only = 1 ] || run "$peer --ice-lite" $peer send-check
 for name in ${peers//,/ }; do
-    [ "$name" = chromium ] || continue
-    run "$peer --ice-lite" chromium send-check
-    run chromium "$peer --ice-lite" send-check --trickle
+    case "$name" in chromium|aiortc) ;; *) continue;; esac   # the kit's reference peers
+    run "$peer --ice-lite" "$name" send-check
+    run "$name" "$peer --ice-lite" send-check --trickle
 done
 # Closing loses nothing (docs/peer_connection.md): under 5 % loss floe sends 1 MiB and "FIN",
 # then closes at once, the PeerConnection (SCTP SHUTDOWN) or the channel (stream reset); the other
