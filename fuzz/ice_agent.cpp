@@ -9,7 +9,8 @@
 //   address is validated for data;
 // - non-STUN input is accepted exactly when its (socket, source) is validated;
 // - after close(): closed, no transmits, no timeouts;
-// - transmits are never empty.
+// - transmits are never empty;
+// - an ICE-lite agent never sends a check and stays controlled.
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -53,7 +54,7 @@ struct Sent {
 class Harness {
   public:
     explicit Harness(ByteReader& in)
-        : in_(in), random_(in.u64().value_or(0)), agent_(make_config(in), random_) {}
+        : in_(in), random_(in.u64().value_or(0)), agent_(make_config(in, lite_), random_) {}
 
     void run() {
         while (!in_.empty()) {
@@ -65,14 +66,15 @@ class Harness {
     }
 
   private:
-    static AgentConfig make_config(ByteReader& in) {
+    static AgentConfig make_config(ByteReader& in, bool& lite) {
         AgentConfig c;
         const std::uint8_t flags = in.u8().value_or(0);
         c.controlling = flags & 1;
         if (flags & 2) c.stun_servers.push_back(*SocketAddress::parse("198.51.100.4:3478"));
         if (flags & 4) c.stun.rto = 100ms;
         if (flags & 8) c.failed_grace = 2s;
-        c.max_pairs = 1 + (flags >> 4);
+        c.max_pairs = 1 + ((flags >> 4) & 7);
+        c.lite = lite = flags & 0x80;  // ICE-lite: never sends a check (checked every step)
         return c;
     }
 
@@ -255,6 +257,8 @@ class Harness {
                   s == IceState::disconnected);
             check(agent_.validated(p->socket, p->remote_address));
         }
+        // RFC 8445 §2.5: a lite agent sends no checks, and is never controlling.
+        if (lite_) check(agent_.stats().checks_sent == 0 && agent_.role() == Role::controlled);
         if (s == IceState::closed) {
             check(!agent_.poll_timeout());
             check(!agent_.poll_transmit());
@@ -271,6 +275,7 @@ class Harness {
 
     ByteReader& in_;
     SeededRandom random_;
+    bool lite_ = false;  // before agent_: make_config() sets it
     Agent agent_;
     std::deque<Sent> sent_;
 };

@@ -90,6 +90,14 @@ for name in ${peers//,/ }; do
     # channel stalls after it), so the echo of --empty cannot come back from it
     [ "$name" = werift ] || run $peer "$other" send-check --empty
 done
+# ICE-lite (docs/ice.md): floe as the lite agent, the other side full, in both offer/answer roles
+# (`floe peer --ice-lite`, passed through the kit's "PATH ARG..." peer form).
+[ $only = 1 ] || run "$peer --ice-lite" $peer send-check
+for name in ${peers//,/ }; do
+    case "$name" in chromium|aiortc) ;; *) continue;; esac   # the kit's reference peers
+    run "$peer --ice-lite" "$name" send-check
+    run "$name" "$peer --ice-lite" send-check --trickle
+done
 # Closing loses nothing (docs/peer_connection.md): under 5 % loss floe sends 1 MiB and "FIN",
 # then closes at once, the PeerConnection (SCTP SHUTDOWN) or the channel (stream reset); the other
 # side's log must count every byte before the FIN (it answers the FIN, but floe has gone).

@@ -41,6 +41,32 @@ std::vector<std::string> Args::values(const std::string& name) {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> Args::ordered_values(
+    const std::vector<std::string>& names) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto it = words_.begin(); it != words_.end();) {
+        bool matched = false;
+        for (const auto& name : names) {
+            const std::string option = "--" + name;
+            if (*it == option) {
+                if (std::next(it) == words_.end()) throw UsageError(option + " needs a value");
+                out.emplace_back(name, *std::next(it));
+                it = words_.erase(it, std::next(it, 2));
+                matched = true;
+                break;
+            }
+            if (it->compare(0, option.size() + 1, option + "=") == 0) {
+                out.emplace_back(name, it->substr(option.size() + 1));
+                it = words_.erase(it);
+                matched = true;
+                break;
+            }
+        }
+        if (!matched) ++it;
+    }
+    return out;
+}
+
 std::optional<std::string> Args::value(const std::string& name) {
     auto all = values(name);
     if (all.empty()) return std::nullopt;

@@ -1,5 +1,6 @@
 #include "rtc_options.hpp"
 
+#include <cctype>
 #include <charconv>
 
 #include <floe/json.hpp>
@@ -7,12 +8,59 @@
 
 namespace floe::cli {
 
+namespace {
+
+// "turn:" or "turns:", in any case (URI schemes are case-insensitive, RFC 3986 §3.1).
+bool is_turn_url(std::string_view url) {
+    if (url.size() < 5) return false;
+    std::string scheme(url.substr(0, 4));
+    for (char& ch : scheme)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return scheme == "turn" && (url[4] == ':' || url[4] == 's' || url[4] == 'S');
+}
+
+}  // namespace
+
 Configuration read_rtc_options(Args& args, const std::vector<std::string>& default_servers) {
     Configuration c;
-    auto servers = args.values("ice-server");
-    if (servers.empty()) servers = default_servers;
-    for (auto& s : servers)
-        if (s != "none") c.ice_servers.push_back(s);
+    // --ice-username / --ice-credential apply to the turn(s): URLs given before them that have
+    // none yet, so "--ice-server turn:a --ice-username u --ice-credential p --ice-server turn:b
+    // --ice-username v ..." reads as written. A TURN URL still without one afterwards takes the
+    // last given: the interop driver contract's "for every turn: URL", whatever the order.
+    bool any_server = false;
+    std::string last[2];  // username, credential
+    auto field = [](IceServer& server, int which) -> std::string& {
+        return which == 0 ? server.username : server.credential;
+    };
+    for (auto& [name, value] :
+         args.ordered_values({"ice-server", "ice-username", "ice-credential"})) {
+        if (name == "ice-server") {
+            any_server = true;
+            if (value != "none") c.ice_servers.emplace_back(std::move(value));
+            continue;
+        }
+        const int which = name == "ice-username" ? 0 : 1;
+        for (auto& server : c.ice_servers)
+            if (is_turn_url(server.urls.front()) && field(server, which).empty())
+                field(server, which) = value;
+        last[which] = value;
+    }
+    bool any_turn = false;
+    for (auto& server : c.ice_servers) {
+        if (!is_turn_url(server.urls.front())) continue;
+        any_turn = true;
+        for (int which = 0; which < 2; ++which)
+            if (field(server, which).empty()) field(server, which) = last[which];
+    }
+    if (!any_turn && (!last[0].empty() || !last[1].empty()))
+        throw UsageError(
+            "--ice-username/--ice-credential are for turn: or turns: servers, and "
+            "no --ice-server names one");
+    if (!any_server)
+        for (const auto& s : default_servers)
+            c.ice_servers.emplace_back(s);
+    if (args.flag("relay-only")) c.ice_transport_policy = IceTransportPolicy::relay;
+    c.ice_lite = args.flag("ice-lite");
     c.interfaces = args.values("interface");
     // Both mean "only loopback": what a user trying two peers on one machine expects.
     const bool loopback = args.flag("loopback");

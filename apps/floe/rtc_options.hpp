@@ -11,16 +11,25 @@
 namespace floe::cli {
 
 // For the commands' option lists (Command::options).
-#define FLOE_RTC_OPTIONS_HELP                                                                   \
-    "  --ice-server URL        a STUN server, stun:HOST[:PORT] (repeatable); none: no server\n" \
-    "  --interface NAME|ADDR   gather only on this interface or address (repeatable)\n"         \
-    "  --loopback              gather on loopback only (127.0.0.1, ::1): two peers on one "     \
-    "machine\n"                                                                                 \
-    "  --loopback-only         the same as --loopback\n"                                        \
-    "  --no-ipv6               gather on IPv4 addresses only\n"                                 \
-    "  --port-range LOW-HIGH   bind local UDP ports in this range\n"                            \
-    "  --max-message-size N    the largest message we accept (a=max-message-size), bytes\n"     \
-    "  --trace                 log every datagram in and out, decoded (log level trace)\n"      \
+#define FLOE_RTC_OPTIONS_HELP                                                                     \
+    "  --ice-server URL        a STUN or TURN server (repeatable); none: no server. URLs:\n"      \
+    "                          stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp],\n"         \
+    "                          turns:HOST[:PORT][?transport=tcp]; IPv6 as [ADDR]\n"               \
+    "  --ice-username U        TURN user name for the turn(s): URLs before it\n"                  \
+    "  --ice-credential P      TURN password for the turn(s): URLs before it (TURN servers\n"     \
+    "                          are checked but not used yet: no relay candidates)\n"              \
+    "  --relay-only            gather and pair relay candidates only (none yet: no candidates)\n" \
+    "  --ice-lite              ICE-lite (RFC 8445): host candidates, answers checks, sends "      \
+    "none;\n"                                                                                     \
+    "                          the peer must be a full ICE agent\n"                               \
+    "  --interface NAME|ADDR   gather only on this interface or address (repeatable)\n"           \
+    "  --loopback              gather on loopback only (127.0.0.1, ::1): two peers on one "       \
+    "machine\n"                                                                                   \
+    "  --loopback-only         the same as --loopback\n"                                          \
+    "  --no-ipv6               gather on IPv4 addresses only\n"                                   \
+    "  --port-range LOW-HIGH   bind local UDP ports in this range\n"                              \
+    "  --max-message-size N    the largest message we accept (a=max-message-size), bytes\n"       \
+    "  --trace                 log every datagram in and out, decoded (log level trace)\n"        \
     "  --keylog FILE           append the DTLS secrets as an NSS key log, for Wireshark\n"
 
 // `default_servers` applies when no --ice-server is given.

@@ -15,9 +15,48 @@ namespace floe {
 
 class Runtime;
 
+// One entry of Configuration::ice_servers, shaped like the browser's RTCIceServer. The URL forms
+// are those of RFC 7064 and RFC 7065:
+//   stun:host[:port]                          (3478)
+//   turn:host[:port][?transport=udp|tcp]      (3478)
+//   turns:host[:port][?transport=tcp]         (5349, TLS)
+// host: a DNS name, an IPv4 address, or an IPv6 address in brackets ("stun:[2001:db8::1]").
+// A TURN entry needs `username` and `credential` (the long-term credentials of RFC 8489 §9.2);
+// they never go in the URL. A string converts to an entry with that one URL, so
+// `cfg.ice_servers = {"stun:stun.example.org"}` reads as it always did.
+struct IceServer {
+    std::vector<std::string> urls;
+    std::string username;
+    std::string credential;
+
+    IceServer() = default;
+    IceServer(std::string url) : urls{std::move(url)} {}    // NOLINT: implicit on purpose
+    IceServer(const char* url) : urls{std::string(url)} {}  // NOLINT: implicit on purpose
+    IceServer(std::vector<std::string> u, std::string user = {}, std::string cred = {})
+        : urls(std::move(u)), username(std::move(user)), credential(std::move(cred)) {}
+};
+
+// Which local candidates are gathered and paired (W3C RTCIceTransportPolicy).
+enum class IceTransportPolicy : std::uint8_t {
+    all,    // host, server-reflexive (and, once floe gathers them, relay) candidates
+    relay,  // relay candidates only: nothing reveals this host's addresses to the peer
+};
+
 struct Configuration {
-    // "stun:host[:port]" URLs (RFC 7064). None by default, like browsers.
-    std::vector<std::string> ice_servers;
+    // STUN and TURN servers; none by default, like browsers. Checked when the PeerConnection is
+    // constructed: a bad URL, a TURN entry without username/credential, or a stuns: URL (STUN
+    // over TLS is not supported) is an InvalidArgumentError naming the entry. stun: servers
+    // give server-reflexive candidates. TURN entries are checked and kept, but floe does not
+    // gather relay candidates from them yet (a warning is logged once; docs/ice.md).
+    std::vector<IceServer> ice_servers;
+    // relay: only relay candidates are gathered and paired. Until floe gathers relay candidates
+    // this means no candidates at all (and no connection); docs/ice.md says so.
+    IceTransportPolicy ice_transport_policy = IceTransportPolicy::all;
+    // ICE-lite (RFC 8445 §2.5, a=ice-lite of RFC 8839 §5.3): host candidates only, always the
+    // controlled agent; answers the peer's checks and sends none, and uses the pair the full
+    // peer nominates. For a server on a public address. The peer must be a full agent: two lite
+    // agents cannot connect (set_remote_description refuses that).
+    bool ice_lite = false;
 
     // Interfaces to gather host candidates on, by name ("eth0") or address ("192.0.2.1").
     // Empty: every interface that is up, except loopback (see include_loopback).

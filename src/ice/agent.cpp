@@ -75,7 +75,8 @@ Credentials random_credentials(Random& random) {
 Agent::Agent(AgentConfig c, Random& r)
     : config_(prepared(std::move(c), r)),
       random_(&r),
-      role_(config_.controlling ? Role::controlling : Role::controlled),
+      // RFC 8445 §6.1.1: a lite agent is always the controlled one.
+      role_(config_.controlling && !config_.lite ? Role::controlling : Role::controlled),
       tie_breaker_(random_->next_u64()),
       local_{config_.local, stun::IntegrityKey::short_term(config_.local.pwd)},
       checklist_(config_.max_pairs) {}
@@ -100,6 +101,16 @@ void Agent::set_remote_credentials(Credentials remote) {
     if (remote_ && *remote_ == remote) return;
     remote_key_.emplace(stun::IntegrityKey::short_term(remote.pwd));
     remote_ = std::move(remote);
+}
+
+void Agent::set_remote_lite() {
+    if (closed_ || lite() || controlling()) return;
+    // RFC 8445 §6.1.1: facing a lite agent, the full agent controls, whoever offered.
+    role_ = Role::controlling;
+    nominating_ = false;
+    checklist_.set_controlling(true);
+    FLOE_LOG(LogLevel::debug, "ice") << "the peer is ICE-lite: now controlling";
+    emit(event::RoleChanged{role_});
 }
 
 void Agent::end_of_remote_candidates(Instant now) {
@@ -140,14 +151,20 @@ std::optional<Instant> Agent::poll_timeout() const {
     for (const auto& t : transactions_)
         if (auto when = t.client.poll_timeout()) consider(*when);
     if (state_ == IceState::failed) return at;
-    if (remote_) {
+    if (remote_ && !lite()) {  // a lite agent sends no checks
         if (checklist_.has_triggered() || checklist_.ordinary_ready()) consider(next_check_at_);
         if (next_valid_ping_) consider(std::max(*next_valid_ping_, next_check_at_));
         if (controlling() && !nominating_ && first_valid_at_ && checklist_.any_succeeded() &&
             !(selected_ && selected_->generation == generation_))
             consider(*first_valid_at_ + config_.nomination_delay);
     }
-    if (selected_) {
+    if (selected_ && lite()) {
+        // No consent requests: only the peer's checks going quiet is watched for.
+        consider(selected_->last_response + config_.failed_after);
+        if (state_ != IceState::disconnected)
+            consider(selected_->last_response + config_.consent_interval +
+                     config_.disconnected_after);
+    } else if (selected_) {
         consider(next_consent_at(*selected_));
         consider(selected_->last_response + config_.failed_after);
         if (selected_->first_unanswered && state_ != IceState::disconnected)
@@ -332,7 +349,7 @@ void Agent::drive(Instant now) {
         checking_since_ = now;
         set_state(IceState::checking);
     }
-    if (remote_) {
+    if (remote_ && !lite()) {  // RFC 8445 §2.5: a lite agent sends no checks
         if (now >= next_check_at_) {
             if (CandidatePair* p = next_paced_check(now)) {
                 start_check(now, *p, false);

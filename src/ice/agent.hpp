@@ -102,7 +102,19 @@ std::string_view to_string(IceState state);
 std::string_view to_string(GatheringState state);
 
 struct AgentConfig {
-    bool controlling = true;
+    bool controlling = true;  // ignored by a lite agent, which is always controlled
+    // ICE-lite (RFC 8445 §2.5): host candidates only (no STUN server requests), always the
+    // controlled agent (§6.1.1), no checks and no consent requests of its own; it answers the
+    // full peer's checks and uses the pair the peer nominates with USE-CANDIDATE (§8.2). It
+    // cannot send consent requests, so it reads the peer's checks as the sign of life (RFC 7675
+    // obliges the sender, the full peer, to ask every 4-6 s): disconnected after
+    // `consent_interval` + `disconnected_after` without one, failed after `failed_after`.
+    bool lite = false;
+    // ice_transport_policy relay (W3C): only relay candidates are gathered and paired. floe
+    // gathers none yet (no TURN client in the agent), so this agent gathers nothing, pairs
+    // nothing and leaves checks on its sockets unanswered (counted in refused_policy): none of
+    // this host's addresses is revealed to the peer.
+    bool relay_only = false;
     Credentials local;                        // random_credentials() when empty
     std::vector<SocketAddress> stun_servers;  // resolved by the runtime; srflx gathering
     Duration ta = 50ms;  // one ordinary or triggered check per Ta (RFC 8445 §6.1.4.2, §14.2)
@@ -193,6 +205,7 @@ struct AgentStats {
     std::uint64_t data_received = 0;        // accept_data() calls that accepted
     std::uint64_t data_refused = 0;         // accept_data() calls from unvalidated addresses
     std::uint64_t refused_failed = 0;       // requests left unanswered while failed (RFC 7675)
+    std::uint64_t refused_policy = 0;       // requests on a socket the relay policy excludes
 };
 
 class Agent {
@@ -210,6 +223,11 @@ class Agent {
     void end_of_local_sockets(Instant now);
 
     void set_remote_credentials(Credentials remote);
+    // The peer is an ICE-lite agent (its description says a=ice-lite): a full agent then takes
+    // the controlling role (RFC 8445 §6.1.1) and nominates, with regular nomination. Not a role
+    // conflict (stats().role_conflicts stays), but RoleChanged is emitted if the role changed. A
+    // lite agent ignores this (two lite agents cannot connect; the session refuses that first).
+    void set_remote_lite();
     // Host/srflx/relay/prflx candidates with IP addresses are paired; `.local` names are kept and
     // wait for peer-reflexive discovery. Other components and transports are ignored.
     void add_remote_candidate(Instant now, Candidate candidate);
@@ -373,6 +391,7 @@ class Agent {
     // ---- agent.cpp: helpers and the step every entry point ends with ----------------------------
 
     bool controlling() const { return role_ == Role::controlling; }
+    bool lite() const { return config_.lite; }
     void emit(Event e);
     void set_state(IceState s);
     std::string foundation_for(std::string_view type, const IpAddress& base,
@@ -441,6 +460,7 @@ class Agent {
     void fail(std::string_view why);
     void check_consent(Instant now);
     Instant next_consent_at(const Selected& s) const;
+    void check_lite_liveness(Instant now);
     std::optional<Instant> checking_deadline() const;
     void check_failure(Instant now);
 };

@@ -70,7 +70,7 @@ void Agent::add_remote_candidate(Instant now, Candidate c) {
 }
 
 void Agent::switch_role(Role to) {
-    if (role_ == to) return;
+    if (role_ == to || (lite() && to == Role::controlling)) return;  // RFC 8445 §6.1.1
     role_ = to;
     ++stats_.role_conflicts;
     nominating_ = false;
@@ -154,7 +154,7 @@ Bytes Agent::build_request(std::string_view username, std::uint32_t priority, bo
 }
 
 void Agent::start_check(Instant now, CandidatePair& pair, bool use_candidate) {
-    if (!remote_) return;
+    if (!remote_ || lite()) return;  // RFC 8445 §2.5: a lite agent sends no checks
     cancel_checks(pair.id);
     const LocalEntry& l = locals_[pair.local];
     const std::uint32_t priority = prflx_priority(l.local_preference);

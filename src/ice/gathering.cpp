@@ -34,7 +34,9 @@ void Agent::add_socket(Instant now, SocketId id, SocketAddress bound) {
                       [&](const SocketEntry& s) { return s.bound.family() == bound.family(); }));
     SocketEntry entry{id, bound, local_preference_for(bound.family(), same_family), {}};
     if (gathering_ == GatheringState::new_) gathering_ = GatheringState::gathering;
-    if (!bound.ip().is_unspecified() && bound.port() != 0) {
+    // The relay policy gathers relay candidates only (W3C RTCIceTransportPolicy): none from a
+    // plain socket. The socket is still recorded (a TURN allocation will live on one).
+    if (!config_.relay_only && !bound.ip().is_unspecified() && bound.port() != 0) {
         Candidate c;
         c.foundation = foundation_for("host", bound.ip(), std::nullopt);
         c.component = component_id;
@@ -55,6 +57,8 @@ void Agent::add_socket(Instant now, SocketId id, SocketAddress bound) {
 
 // A Binding request from `socket` to every STUN server of its family: its srflx candidates.
 void Agent::ask_stun_servers(Instant now, const SocketEntry& socket) {
+    // A lite agent has host candidates only (RFC 8445 §2.5); the relay policy wants none.
+    if (lite() || config_.relay_only) return;
     for (std::size_t i = 0; i < config_.stun_servers.size(); ++i) {
         const SocketAddress& server = config_.stun_servers[i];
         if (server.family() != socket.bound.family()) continue;

@@ -74,6 +74,12 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
         ++stats_.refused_failed;
         return;
     }
+    // The relay policy pairs relay candidates only; every socket here is a plain host socket
+    // (no TURN allocation yet), so a check on it would open a non-relay path: not answered.
+    if (config_.relay_only) {
+        ++stats_.refused_policy;
+        return;
+    }
     std::array<std::uint16_t, 8> unknown{};
     if (std::size_t n = msg.unknown_comprehension_required(unknown); n > 0) {
         ++stats_.answered_420;
@@ -118,7 +124,9 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
         }
         switch_role(Role::controlled);
     } else if (auto theirs_c = msg.ice_controlled(); theirs_c && !controlling()) {
-        if (tie_breaker_ >= *theirs_c) {
+        // A lite agent never takes the controlling role (RFC 8445 §6.1.1): the full peer is
+        // told to (487 makes it switch, §7.2.5.1); a lite peer cannot, and never connects.
+        if (!lite() && tie_breaker_ >= *theirs_c) {
             switch_role(Role::controlling);
         } else {
             ++stats_.answered_487;
@@ -141,6 +149,10 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
     validate(socket_id, from);
     FLOE_LOG(LogLevel::debug, "ice") << "check from " << from.to_string() << " on socket "
                                      << socket_id << (msg.use_candidate() ? " USE-CANDIDATE" : "");
+    // A lite agent's only sign that the path lives: the full peer's consent checks on it.
+    if (lite() && selected_ && selected_->pair.socket == socket_id &&
+        selected_->pair.remote_address == from)
+        consent_refreshed(now);
     // The old generation only keeps the old pair's consent.
     if (gen != &local_) return;
     if (state_ == IceState::new_) {
@@ -163,6 +175,20 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
     }
     CandidatePair* pair = checklist_.find(socket_id, from);
     if (!pair) return;  // pruned, or the families/scopes do not pair
+    if (lite()) {
+        // RFC 8445 §2.5, §8.2: a lite agent checks nothing itself. The full peer's check
+        // reached us and was answered, so the pair works as far as we can know; the pair it
+        // nominates (USE-CANDIDATE, regular nomination) is the selected one. No triggered check.
+        if (pair->state != PairState::succeeded) checklist_.succeeded(pair->id);
+        pair = checklist_.find(socket_id, from);
+        if (!pair) return;
+        if (!first_valid_at_) first_valid_at_ = now;
+        if (msg.use_candidate()) {
+            pair->use_candidate_received = true;
+            nominate(now, *pair);
+        }
+        return;
+    }
     const bool use_candidate = msg.use_candidate() && !controlling();
     if (use_candidate) pair->use_candidate_received = true;
     if (pair->state == PairState::succeeded) {

@@ -22,7 +22,10 @@ void Agent::nominate(Instant now, CandidatePair& pair) {
     s.pair_id = pair.id;
     s.generation = generation_;
     s.priority = pair.priority;
-    s.username = remote_->ufrag + ":" + local_.credentials.ufrag;
+    // A lite agent may be nominated before the remote description reaches it (the full
+    // answerer checks as soon as it has the offer); it never sends consent requests, so it
+    // needs no username for them.
+    if (remote_) s.username = remote_->ufrag + ":" + local_.credentials.ufrag;
     s.remote_key = remote_key_;
     s.request_priority = prflx_priority(locals_[pair.local].local_preference);
     s.last_response = now;
@@ -52,8 +55,9 @@ void Agent::consent_refreshed(Instant now) {
 void Agent::update_connected_state() {
     if (!selected_ || state_ == IceState::failed || state_ == IceState::closed) return;
     if (selected_->first_unanswered && state_ == IceState::disconnected) return;
+    // A lite agent's pairs never leave waiting (it checks none): they are not pending work.
     const bool done = remote_done_ && gathering_ == GatheringState::complete &&
-                      !checklist_.any_pending() && selected_->generation == generation_;
+                      (lite() || !checklist_.any_pending()) && selected_->generation == generation_;
     set_state(done ? IceState::completed : IceState::connected);
 }
 
@@ -117,6 +121,10 @@ void Agent::fail(std::string_view why) {
 
 void Agent::check_consent(Instant now) {
     if (!selected_) return;
+    if (lite()) {
+        check_lite_liveness(now);
+        return;
+    }
     Selected& s = *selected_;
     if (now - s.last_response >= config_.failed_after) {
         if (s.generation != generation_) {
@@ -140,6 +148,23 @@ void Agent::check_consent(Instant now) {
         // RFC 7675 §5.1: the regular schedule counts from the latest request, 4-6 s apart.
         s.next_consent = now + consent_delay();
     }
+}
+
+// A lite agent sends no consent requests (RFC 8445 §2.5) and so cannot obtain consent itself; its
+// full peer asks for consent every 4-6 s on the selected pair (RFC 7675 §5.1), and those checks
+// are what a lite agent hears (`last_response` is the latest). Silence for one interval plus
+// `disconnected_after` reads as disconnected (a healthy peer is never that quiet, nor a peer
+// that probes every second while unanswered), and for `failed_after` (30 s, the consent lifetime
+// of RFC 7675 §5.1) as consent lost: failed, as on the full side.
+void Agent::check_lite_liveness(Instant now) {
+    Selected& s = *selected_;
+    const Duration silence = now - s.last_response;
+    if (silence >= config_.failed_after) {
+        fail("no check from the full peer within the consent lifetime (RFC 7675)");
+        return;
+    }
+    if (silence >= config_.consent_interval + config_.disconnected_after)
+        set_state(IceState::disconnected);
 }
 
 // The next consent request: on the regular schedule while the latest one was answered; one

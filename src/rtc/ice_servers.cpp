@@ -4,27 +4,65 @@
 
 #include "common/log.hpp"
 #include "rtc/resolver.hpp"
-#include "stun/url.hpp"
 
 namespace floe::rtc {
 
-std::vector<SocketAddress> resolve_ice_servers(const std::vector<std::string>& urls) {
-    std::vector<SocketAddress> out;
-    for (const auto& text : urls) {
-        auto url = stun::parse_url(text);
-        if (!url) throw InvalidArgumentError("ICE server '" + text + "': " + url.error());
-        if (url->scheme != stun::UrlScheme::stun)
-            throw InvalidArgumentError("ICE server '" + text +
-                                       "': only stun: servers are supported so far");
+namespace {
+
+// "ICE server 2 (turn:x.org)": the entry by its place in the list (from 1) and the URL.
+std::string entry_name(std::size_t index, std::string_view url) {
+    std::string out = "ICE server " + std::to_string(index + 1);
+    if (!url.empty()) {
+        out += " (";
+        out += url;
+        out += ')';
+    }
+    return out;
+}
+
+}  // namespace
+
+IceServers resolve_ice_servers(const std::vector<IceServer>& servers) {
+    IceServers out;
+    std::vector<stun::Url> stun_urls;
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+        const IceServer& server = servers[i];
+        if (server.urls.empty()) throw InvalidArgumentError(entry_name(i, {}) + ": no URL");
+        for (const auto& text : server.urls) {
+            auto url = stun::parse_url(text);
+            if (!url) throw InvalidArgumentError(entry_name(i, text) + ": " + url.error());
+            switch (url->scheme) {
+                case stun::UrlScheme::stun:
+                    stun_urls.push_back(*url);
+                    break;
+                case stun::UrlScheme::stuns:
+                    throw InvalidArgumentError(entry_name(i, text) +
+                                               ": stuns: (STUN over TLS) is not supported; "
+                                               "use stun:");
+                case stun::UrlScheme::turn:
+                case stun::UrlScheme::turns:
+                    // RFC 8656 §9.2: a TURN server authenticates every allocation with the
+                    // long-term credential mechanism; without them it cannot be used at all.
+                    if (server.username.empty() || server.credential.empty())
+                        throw InvalidArgumentError(
+                            entry_name(i, text) + ": a TURN server needs a username and a " +
+                            "credential (" + (server.username.empty() ? "username" : "credential") +
+                            " is empty)");
+                    out.turn.push_back({*url, server.username, server.credential});
+                    break;
+            }
+        }
+    }
+    for (const auto& url : stun_urls) {
         // Blocking lookup, once per PeerConnection; literals resolve without one.
-        auto addresses = resolve(url->host, url->port, Families::any);
+        auto addresses = resolve(url.host, url.port, Families::any);
         if (!addresses) {
             FLOE_LOG(LogLevel::warn, "rtc")
-                << "ICE server " << text << ": " << addresses.error().message();
+                << "ICE server " << url.to_string() << ": " << addresses.error().message();
             continue;
         }
         for (const auto& a : *addresses)
-            out.push_back(a);
+            out.stun.push_back(a);
     }
     return out;
 }

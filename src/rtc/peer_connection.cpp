@@ -1,5 +1,7 @@
 #include <cstddef>  // before asio, see rtc/udp_socket.hpp
 
+#include <atomic>
+
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/socket.h>
@@ -38,7 +40,21 @@ std::vector<ice::InterfaceAddress> list_interfaces() {
 
 session::Config core_config(const Configuration& c, session::PacketObserver* observer) {
     session::Config core;
-    core.stun_servers = rtc::resolve_ice_servers(c.ice_servers);
+    auto servers = rtc::resolve_ice_servers(c.ice_servers);
+    core.stun_servers = std::move(servers.stun);
+    core.ice_lite = c.ice_lite;
+    core.relay_only = c.ice_transport_policy == IceTransportPolicy::relay;
+    // Said once per process, not per PeerConnection: a server with thousands would flood.
+    static std::atomic<bool> told{false};
+    if ((!servers.turn.empty() || core.relay_only) && !told.exchange(true)) {
+        FLOE_LOG(LogLevel::warn, kLog)
+            << "relay candidates are not gathered yet (TURN servers are checked, not used)"
+            << (core.relay_only ? "; the relay policy therefore gathers no candidate at all" : "");
+    }
+    if (c.ice_lite && !core.stun_servers.empty()) {
+        FLOE_LOG(LogLevel::info, kLog)
+            << "ICE-lite gathers host candidates only: the STUN servers are not used";
+    }
     core.max_message_size = c.max_message_size;
     if (c.max_streams < 1 || c.max_streams > 1024)
         throw InvalidArgumentError("max_streams " + std::to_string(c.max_streams) +

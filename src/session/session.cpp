@@ -32,7 +32,7 @@ Session::Session(Config config, Random& random)
       credentials_(ice::random_credentials(random)),
       signaling_(Signaling::Local{credentials_, config_.certificate->fingerprint(),
                                   config_.max_message_size,
-                                  random.next_u64() & 0x7fffffffffffffffULL}),
+                                  random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite}),
       pump_(*config_.certificate, config_.observer, random),
       remote_max_message_size_(sdp::kDefaultMaxMessageSize) {}
 
@@ -56,6 +56,8 @@ void Session::ensure_agent(bool controlling) {
     c.controlling = controlling;
     c.local = credentials_;
     c.stun_servers = config_.stun_servers;
+    c.lite = config_.ice_lite;
+    c.relay_only = config_.relay_only;
     pump_.ensure_agent(std::move(c));
 }
 
@@ -90,6 +92,7 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
     if (applied.rollback) return emit_signaling(before);
     ensure_agent(*applied.ice_controlling);
     const sdp::RemoteDataParameters& params = *signaling_.remote();
+    if (params.ice_lite) pump_.agent()->set_remote_lite();
     // 0 means no limit (RFC 8841 §6); capped at 1 GiB all the same.
     remote_max_message_size_.store(params.max_message_size == 0
                                        ? std::size_t(1) << 30

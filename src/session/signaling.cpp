@@ -44,6 +44,7 @@ std::string Signaling::describe_local(SdpType type) const {
     p.end_of_candidates = local_end_of_candidates_;
     p.session_id = local_.session_id;
     p.session_version = session_version_;
+    p.ice_lite = local_.ice_lite;
     auto d = type == SdpType::offer ? sdp::create_offer(p) : sdp::create_answer(*remote_offer_, p);
     if (!d) throw sdp::SdpError(d.error());
     return sdp::write(*d);
@@ -141,8 +142,15 @@ Signaling::Applied Signaling::set_remote_description(const SessionDescription& d
     // Parsed once, and checked whole before any state changes (sdp::SdpError names the line).
     auto read = sdp::read_remote(description.sdp, to_sdp(description.type));
     if (!read) throw sdp::SdpError(read.error());
+    // RFC 8445 §6.1.1: one lite and one full agent is fine (the full one controls); two lite
+    // agents would both wait for checks that never come.
+    if (read->ice_lite && local_.ice_lite)
+        throw OperationError(
+            "set_remote_description: both sides are ICE-lite (a=ice-lite); one must be a full "
+            "ICE agent (RFC 8445 §6.1.1)");
 
-    applied.ice_controlling = !offer;  // RFC 8445 §6.1.1: the offerer controls
+    // RFC 8445 §6.1.1: the offerer controls, unless it is lite (then the full answerer does).
+    applied.ice_controlling = !offer || read->ice_lite;
     remote_ = description;
     if (offer) {
         remote_offer_ = std::move(read->description);

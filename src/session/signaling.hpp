@@ -26,6 +26,7 @@ class Signaling {
         std::string fingerprint;  // "sha-256 AB:CD:..."
         std::size_t max_message_size = 0;
         std::uint64_t session_id = 0;  // JSEP §5.2.1: random, below 2^63
+        bool ice_lite = false;         // RFC 8839 §5.3: session-level a=ice-lite
     };
     explicit Signaling(Local local);
 

@@ -25,6 +25,10 @@ using ChannelHandle = std::uint32_t;
 
 struct Config {
     std::vector<SocketAddress> stun_servers;  // resolved by the runtime
+    // Configuration::ice_lite and ice_transport_policy == relay (ice::AgentConfig says what
+    // each does to the agent).
+    bool ice_lite = false;
+    bool relay_only = false;
     // What we accept, advertised as a=max-message-size (the default is Configuration's).
     std::size_t max_message_size = Configuration{}.max_message_size;
     std::uint16_t max_streams = 1024;        // SCTP streams each way, 1 to 1,024

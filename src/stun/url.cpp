@@ -91,6 +91,14 @@ Result<Url, std::string> parse_url(std::string_view text) {
     std::string_view rest = text.substr(colon + 1);
     if (rest.substr(0, 2) == "//") return fail("a STUN/TURN URI has no '//' (RFC 7064)");
 
+    // The mistake browsers' configurations invite: "turn:user:pass@host". RFC 7064/7065 URIs
+    // have no userinfo; the credentials are RTCIceServer's username and credential. Said plainly
+    // here, or the colon in "user:pass" reads as a port and the error talks about IPv6.
+    if (rest.find('@') != std::string_view::npos)
+        return fail(
+            "no user name or password in the URL: credentials go in username/credential, not the "
+            "URL (RFC 7065)");
+
     std::string_view query;
     if (auto q = rest.find('?'); q != std::string_view::npos) {
         query = rest.substr(q + 1);
@@ -139,6 +147,10 @@ Result<Url, std::string> parse_url(std::string_view text) {
             url.transport = UrlTransport::tcp;
         else
             return fail(concat({"unknown query '", query, "' (expected transport=udp|tcp)"}));
+        // RFC 7065 §3: turns: is TURN over TLS, which runs on TCP (DTLS, RFC 7350, is not
+        // one of the URI forms WebRTC configurations use).
+        if (url.scheme == UrlScheme::turns && url.transport == UrlTransport::udp)
+            return fail("turns: runs over TLS, so its transport can only be tcp");
     }
     return url;
 }

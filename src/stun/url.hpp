@@ -1,7 +1,8 @@
 // STUN and TURN server URIs (RFC 7064, RFC 7065), as WebRTC configurations write them:
 //   stun:host[:port]    stuns:host[:port]
-//   turn:host[:port][?transport=udp|tcp]    turns:host[:port][?transport=udp|tcp]
-// host is a DNS name, an IPv4 literal or an IPv6 literal in brackets. No user info, no path.
+//   turn:host[:port][?transport=udp|tcp]    turns:host[:port][?transport=tcp]
+// host is a DNS name, an IPv4 literal or an IPv6 literal in brackets. No user info (credentials
+// are the configuration's username/credential, and "turn:user:pass@host" says so), no path.
 #pragma once
 
 #include <cstdint>

@@ -25,12 +25,21 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
-// The options a source file reads through Args: flag("x"), value("x"), values("x"), integer("x").
+// The options a source file reads through Args: flag("x"), value("x"), values("x"), integer("x"),
+// ordered_values({"x", "y"}).
 std::set<std::string> options_read(const std::string& source) {
     static const std::regex read(R"(args\.(flag|value|values|integer)\("([a-z0-9-]+)\")");
     std::set<std::string> out;
     for (std::sregex_iterator it(source.begin(), source.end(), read), end; it != end; ++it)
         out.insert("--" + (*it)[2].str());
+    // ordered_values({"a", "b"}): options read together, in command-line order.
+    static const std::regex ordered(R"(args\.ordered_values\(\{([^}]*)\})");
+    static const std::regex name("\"([a-z0-9-]+)\"");
+    for (std::sregex_iterator it(source.begin(), source.end(), ordered), end; it != end; ++it) {
+        const std::string list = (*it)[1].str();
+        for (std::sregex_iterator n(list.begin(), list.end(), name); n != end; ++n)
+            out.insert("--" + (*n)[1].str());
+    }
     return out;
 }
 

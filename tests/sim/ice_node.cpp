@@ -15,7 +15,10 @@ double secs(Instant now) {
 }  // namespace
 
 IceNode::IceNode(std::string name, ice::AgentConfig config, std::uint64_t seed)
-    : name_(std::move(name)), random_(seed), agent_(std::move(config), random_) {}
+    : name_(std::move(name)),
+      random_(seed),
+      lite_(config.lite),
+      agent_(std::move(config), random_) {}
 
 void IceNode::pair_up(Instant now, IceNode& a, IceNode& b, Duration signalling_delay) {
     a.peer_ = &b;
@@ -66,6 +69,9 @@ void IceNode::send_signal(Instant now, Message message) {
 
 void IceNode::receive_signal(Instant now, Message message) {
     if (auto* credentials = std::get_if<ice::Credentials>(&message)) {
+        // The credentials stand for the remote description, which says a=ice-lite if the peer
+        // is lite: a full agent then controls (RFC 8445 §6.1.1), as session::Session does.
+        if (peer_->lite_) agent_.set_remote_lite();
         agent_.set_remote_credentials(*credentials);
     } else if (auto* candidate = std::get_if<ice::Candidate>(&message)) {
         remote_candidates.push_back(*candidate);

@@ -76,6 +76,7 @@ class IceNode final : public Node {
 
     std::string name_;
     SeededRandom random_;
+    bool lite_ = false;  // this agent is ICE-lite: its "description" says a=ice-lite
     ice::Agent agent_;
     std::vector<SocketAddress> sockets_;  // SocketId = index
     IceNode* peer_ = nullptr;

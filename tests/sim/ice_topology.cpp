@@ -24,6 +24,7 @@ std::string describe_link(const LinkConfig& link) {
 ice::AgentConfig agent_config(const TopologyConfig& config, const Side& side, SocketAddress stun) {
     ice::AgentConfig c = config.agent;
     c.controlling = side.controlling;
+    c.lite = side.lite;
     if (config.stun_server) c.stun_servers = {stun};
     return c;
 }
@@ -50,7 +51,7 @@ bool has_path(const Side& a, const Side& b) {
 }
 
 std::string Side::describe() const {
-    std::string out = controlling ? "controlling " : "controlled ";
+    std::string out = lite ? "lite " : controlling ? "controlling " : "controlled ";
     out += nat ? nat->describe() : "public";
     out += describe_link(path.up);
     const auto down = describe_link(path.down);

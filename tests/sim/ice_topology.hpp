@@ -22,6 +22,7 @@ struct Side {
     std::optional<NatConfig> nat{};  // none: a public address
     Path path{};                     // the host's access link
     bool controlling = false;
+    bool lite = false;  // an ICE-lite agent (always controlled, whatever `controlling` says)
     std::string describe() const;  // "public" or "EIM/APDF", with the link if lossy or slow
 };
 

@@ -1,0 +1,180 @@
+// Configuration::ice_servers (RTCIceServer entries), ice_transport_policy and ice_lite on real
+// PeerConnections over loopback.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include <floe/error.hpp>
+
+#include "e2e_support.hpp"
+
+using namespace floe;
+using namespace floe::test;
+
+namespace {
+
+// The message of the InvalidArgumentError `config` throws at construction ("" if none).
+std::string construction_error(const Configuration& config) {
+    try {
+        PeerConnection pc(config);
+    } catch (const InvalidArgumentError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::size_t count_of(const std::string& text, std::string_view part) {
+    std::size_t n = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+        ++n;
+    return n;
+}
+
+// Connects a and b (a offers), opens a channel and sends one message each way.
+void connect_and_talk(PeerConnection& a, PeerConnection& b, bool trickle) {
+    auto dc = a.create_data_channel("lite");
+    Inbox at_a, at_b;
+    at_a.attach(dc);
+    std::shared_ptr<DataChannel> remote;
+    std::mutex m;
+    b.on_data_channel([&](std::shared_ptr<DataChannel> ch) {
+        at_b.attach(ch);
+        std::lock_guard lock(m);
+        remote = ch;
+    });
+    if (trickle)
+        signal_trickle(a, b);
+    else
+        signal_complete(a, b);
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    REQUIRE(eventually([&] {
+        std::lock_guard lock(m);
+        return remote != nullptr;
+    }));
+    dc->send("from the offerer");
+    REQUIRE(eventually([&] { return at_b.size() == 1; }));
+    CHECK(at_b.at(0).text() == "from the offerer");
+    remote->send(Bytes(5000, 7));
+    REQUIRE(eventually([&] { return at_a.size() == 1; }));
+    CHECK(at_a.at(0).data == Bytes(5000, 7));
+    CHECK(a.connection_state() == PeerConnectionState::connected);
+    CHECK(b.connection_state() == PeerConnectionState::connected);
+}
+
+Configuration lite_config() {
+    Configuration c = loopback_config();
+    c.ice_lite = true;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("ICE server entries are checked at construction, each error naming its entry") {
+    Configuration c = loopback_config();
+    c.ice_servers = {"stun:127.0.0.1:3478", IceServer{{"turn:127.0.0.1"}}};
+    auto e = construction_error(c);
+    CHECK(contains(e, "ICE server 2 (turn:127.0.0.1)"));
+    CHECK(contains(e, "needs a username and a credential"));
+
+    c.ice_servers = {IceServer{{"turn:127.0.0.1"}, "user", ""}};
+    CHECK(contains(construction_error(c), "credential is empty"));
+
+    c.ice_servers = {"turn:user:pass@127.0.0.1"};
+    e = construction_error(c);
+    CHECK(contains(e, "ICE server 1 (turn:user:pass@127.0.0.1)"));
+    CHECK(contains(e, "credentials go in username/credential, not the URL"));
+    CHECK_FALSE(contains(e, "IPv6"));
+
+    c.ice_servers = {"stun:127.0.0.1", "http://example.org"};
+    CHECK(contains(construction_error(c), "ICE server 2 (http://example.org): unknown scheme"));
+
+    c.ice_servers = {"stuns:127.0.0.1"};
+    CHECK(contains(construction_error(c), "stuns: (STUN over TLS) is not supported"));
+
+    c.ice_servers = {IceServer{}};
+    CHECK(contains(construction_error(c), "ICE server 1: no URL"));
+
+    c.ice_servers = {"turns:127.0.0.1?transport=udp"};
+    CHECK(contains(construction_error(c), "transport can only be tcp"));
+}
+
+TEST_CASE("TURN entries with credentials are accepted; host gathering goes on, with no relay") {
+    Configuration c = loopback_config();
+    c.ice_servers = {
+        IceServer{{"turn:127.0.0.1:3478?transport=udp", "turns:[::1]:5349"}, "user", "secret"}};
+    PeerConnection pc(c);
+    pc.create_data_channel("x");
+    pc.set_local_description(pc.create_offer());
+    REQUIRE(eventually([&] { return pc.ice_gathering_state() == IceGatheringState::complete; }));
+    const auto sdp = pc.local_description()->sdp;
+    CHECK(contains(sdp, " typ host"));
+    CHECK_FALSE(contains(sdp, " typ relay"));  // no relay candidates yet (docs/ice.md)
+}
+
+TEST_CASE("the relay policy gathers no candidate while floe has no relay candidates") {
+    Configuration c = loopback_config();
+    c.ice_transport_policy = IceTransportPolicy::relay;
+    c.ice_servers = {IceServer{{"turn:127.0.0.1"}, "user", "secret"}};
+    PeerConnection pc(c);
+    std::atomic<int> candidates{0};
+    pc.on_ice_candidate([&](std::optional<IceCandidate> cand) {
+        if (cand) ++candidates;
+    });
+    pc.create_data_channel("x");
+    pc.set_local_description(pc.create_offer());
+    REQUIRE(eventually([&] { return pc.ice_gathering_state() == IceGatheringState::complete; }));
+    CHECK(candidates.load() == 0);
+    CHECK_FALSE(contains(pc.local_description()->sdp, "a=candidate"));
+}
+
+TEST_CASE("a lite floe answers a full floe's offer: they connect and exchange data") {
+    PeerConnection full(loopback_config());
+    PeerConnection lite(lite_config());
+    SUBCASE("complete descriptions") {
+        connect_and_talk(full, lite, false);
+    }
+    SUBCASE("trickle") {
+        connect_and_talk(full, lite, true);
+    }
+    const auto sdp = lite.local_description()->sdp;
+    CHECK(count_of(sdp, "a=ice-lite\r\n") == 1);
+    // Session level: before the first m= line (RFC 8839 §5.3).
+    CHECK(sdp.find("a=ice-lite") < sdp.find("m=application"));
+    CHECK_FALSE(contains(full.local_description()->sdp, "a=ice-lite"));
+}
+
+TEST_CASE("a lite floe offers to a full floe: a=ice-lite makes the answerer control") {
+    PeerConnection lite(lite_config());
+    PeerConnection full(loopback_config());
+    SUBCASE("complete descriptions") {
+        connect_and_talk(lite, full, false);
+    }
+    SUBCASE("trickle") {
+        connect_and_talk(lite, full, true);
+    }
+    CHECK(contains(lite.local_description()->sdp, "a=ice-lite"));
+}
+
+TEST_CASE("two lite peers are refused at set_remote_description, and the state is kept") {
+    PeerConnection a(lite_config());
+    PeerConnection b(lite_config());
+    a.create_data_channel("x");
+    a.set_local_description(a.create_offer());
+    REQUIRE(eventually([&] { return a.ice_gathering_state() == IceGatheringState::complete; }));
+    try {
+        b.set_remote_description(*a.local_description());
+        FAIL("two lite agents were accepted");
+    } catch (const OperationError& e) {
+        CHECK(contains(e.what(), "both sides are ICE-lite"));
+    }
+    CHECK(b.signaling_state() == SignalingState::stable);
+    CHECK_FALSE(b.remote_description());
+    // b is still usable: with a full configuration elsewhere, nothing broke; a full peer
+    // accepts the same offer.
+    PeerConnection full(loopback_config());
+    CHECK_NOTHROW(full.set_remote_description(*a.local_description()));
+}
