@@ -43,7 +43,19 @@ rtc::CoreConfig core_config(const Configuration& c) {
         throw InvalidArgumentError("max_streams " + std::to_string(c.max_streams) +
                                    " is out of range (1-1024)");
     core.max_streams = c.max_streams;
-    core.certificate = c.certificate ? *c.certificate : Certificate::generate();
+    if (c.certificates.size() > 1)
+        throw InvalidArgumentError("floe uses one certificate; Configuration::certificates has " +
+                                   std::to_string(c.certificates.size()));
+    if (c.certificates.empty()) {
+        core.certificate = Certificate::generate();
+    } else {
+        // W3C RTCPeerConnection constructor: an expired certificate is refused
+        // (InvalidAccessError).
+        if (c.certificates.front().expires() <= std::chrono::system_clock::now())
+            throw InvalidArgumentError("Configuration::certificates: the certificate (" +
+                                       c.certificates.front().fingerprint() + ") has expired");
+        core.certificate = c.certificates.front();
+    }
     core.keylog_file = c.keylog_file;
     return core;
 }
