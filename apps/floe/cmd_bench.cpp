@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "bench_loss.hpp"
 #include "bench_workloads.hpp"
 #include "command.hpp"
+#include "rtc_options.hpp"
 
 namespace floe::cli {
 
@@ -29,6 +31,7 @@ struct Settings {
     std::uint64_t mib = 0;    // W1/W5 volume per run; 0: the workload's own
     std::size_t message = 0;  // W1/W5 message size; 0: the workload's own
     std::vector<int> rates;   // W7 loss rates in percent; empty: the workload's own
+    std::string certificate;  // PEM file every PeerConnection presents; empty: a fresh one each
 };
 
 // Nearest-rank percentile of sorted samples.
@@ -77,12 +80,14 @@ void run_throughput(const Settings& s, const char* workload, std::uint64_t total
 }
 
 // One setup in a fresh process: this binary, `bench W2 --once`, which prints milliseconds.
-double fresh_process_setup_ms() {
+double fresh_process_setup_ms(const Settings& s) {
     char self[4096];
     const auto n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) throw std::runtime_error("cannot find /proc/self/exe");
     self[n] = '\0';
-    const std::string command = std::string("'") + self + "' bench W2 --once";
+    std::string command = std::string("'") + self + "' bench W2 --once";
+    // The child loads the same file: reading it and parsing the PEM are part of its setup time.
+    if (!s.certificate.empty()) command += " --certificate '" + s.certificate + "'";
     std::unique_ptr<FILE, int (*)(FILE*)> child(popen(command.c_str(), "r"), pclose);
     if (!child) throw std::runtime_error("cannot start " + command);
     double ms = -1;
@@ -98,7 +103,7 @@ void run_setup(const Settings& s) {
         in_process.push_back(bench::setup_ms(s.runtime));
     print_figure(s, "W2", "setup_in_process", in_process, "ms");
     for (int i = 0; i < (s.smoke ? 2 : n); ++i)
-        fresh.push_back(fresh_process_setup_ms());
+        fresh.push_back(fresh_process_setup_ms(s));
     print_figure(s, "W2", "setup_fresh_process", fresh, "ms");
 }
 
@@ -185,6 +190,11 @@ int run(Args& args) {
     if (auto n = args.integer("streams", 1, 1024))
         bench::set_max_streams(static_cast<std::uint16_t>(*n));
     if (auto m = args.integer("message", 16, 256 * 1024)) s.message = static_cast<std::size_t>(*m);
+    if (auto file = args.value("certificate")) {
+        if (file->find('\'') != std::string::npos)
+            throw UsageError("--certificate: a path without single quotes, please");
+        s.certificate = *file;
+    }
     const auto what = args.positionals();
     args.finish();
     if (what.size() != 1) throw UsageError("name one workload: W1, W2, W3, W4, W5, W7 or all");
@@ -194,10 +204,20 @@ int run(Args& args) {
     s.runtime = std::make_shared<Runtime>();
     if (once) {
         if (w != "W2") throw UsageError("--once is for W2");
-        std::printf("%.3f\n", bench::setup_ms(s.runtime));
+        // The fresh-process figure includes reading the certificate: a server loading its
+        // identity at start-up pays that once, and it is counted here.
+        const auto t0 = std::chrono::steady_clock::now();
+        if (!s.certificate.empty())
+            bench::set_certificate(load_or_create_certificate(s.certificate));
+        const double load_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        std::printf("%.3f\n", load_ms + bench::setup_ms(s.runtime));
         release(std::move(s.runtime));
         return 0;
     }
+    // Loaded (or made) once here, before any workload: the fresh-process W2 runs find the file.
+    if (!s.certificate.empty()) bench::set_certificate(load_or_create_certificate(s.certificate));
     const std::uint64_t mib = 1 << 20;
     // --mib and --message shrink or reshape a throughput run, e.g. to count its instructions
     // under callgrind; the workloads' figures are quoted with their own sizes.
@@ -244,7 +264,8 @@ int run(Args& args) {
 FLOE_COMMAND(
     "bench",
     "bench W1|W2|W3|W4|W5|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
-    "[--streams N] [--rates P,P,...] [--json] [--smoke]  (W7: root; not in all)",
+    "[--streams N] [--rates P,P,...] [--certificate FILE] [--json] [--smoke]  (W7: root; not in "
+    "all)",
     "the performance workloads on loopback (docs/performance.md)", &run,
     "  W1..W5|W7|all           the workload(s) to run (docs/performance.md)\n"
     "  --runs N                repetitions of each workload\n"
@@ -253,6 +274,8 @@ FLOE_COMMAND(
     "  --message BYTES         W5: message size\n"
     "  --streams N             SCTP streams each way (Configuration::max_streams)\n"
     "  --rates P,P,...         W7: loss rates in percent (as root, in network namespaces)\n"
+    "  --certificate FILE      every PeerConnection presents this PEM identity (made there when\n"
+    "                          missing) instead of generating a key; W2 counts loading it\n"
     "  --once                  W2: one set-up in this process (for fresh-process runs)\n"
     "  --json                  one JSON object per workload\n"
     "  --smoke                 tiny sizes, to check that everything runs\n");
