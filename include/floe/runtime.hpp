@@ -5,6 +5,9 @@
 #include <functional>
 #include <memory>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 class Runtime {
@@ -29,3 +32,5 @@ class Runtime {
 };
 
 }  // namespace floe
+
+#pragma GCC visibility pop
