@@ -142,6 +142,27 @@ TEST_CASE(
     CHECK(reordered.fingerprint() == c.fingerprint());
 }
 
+TEST_CASE(
+    "from_pem reads the key as PKCS#8 \"PRIVATE KEY\" and as SEC1 \"EC PRIVATE KEY\", the same "
+    "key either way") {
+    const Certificate c = Certificate::generate();
+    BIO* bio = BIO_new(BIO_s_mem());
+    REQUIRE(PEM_write_bio_PrivateKey_traditional(bio, c.impl().key.get(), nullptr, nullptr, 0,
+                                                 nullptr, nullptr) == 1);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    const std::string sec1(data, static_cast<std::size_t>(size));
+    BIO_free(bio);
+    REQUIRE(sec1.find("-----BEGIN EC PRIVATE KEY-----") == 0);
+    for (const std::string& key : {sec1, c.private_key_pem()}) {
+        const Certificate loaded = Certificate::from_pem(c.certificate_pem() + key);
+        CHECK(loaded.fingerprint() == c.fingerprint());
+        CHECK(EVP_PKEY_eq(loaded.impl().key.get(), c.impl().key.get()) == 1);
+        // The key signs: it is usable for the handshake, not only comparable.
+        CHECK(X509_check_private_key(loaded.impl().x509.get(), loaded.impl().key.get()) == 1);
+    }
+}
+
 TEST_CASE("expires() is the certificate's notAfter: generate(valid_for) from now") {
     using namespace std::chrono;
     const auto before = system_clock::now();
