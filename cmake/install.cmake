@@ -20,8 +20,9 @@ if(FLOE_LIBRARY_TYPE STREQUAL "SHARED_LIBRARY")
     # templates' statics and instantiations would be exported too.
     target_compile_definitions(floe PRIVATE ASIO_DISABLE_VISIBILITY)
     # With everything hidden GCC 12 inlines more, and then reports -Wmaybe-uninitialized inside
-    # libstdc++ when a std::variant holding std::strings is moved (ice::Event): GCC bug 107919, a
-    # false positive fixed in GCC 13, the same family as the -Wrestrict one in CMakeLists.txt.
+    # libstdc++ when a std::variant holding std::strings is moved (ice::Event): a false positive
+    # of the kind GCC's meta-bug 24639 collects, in the standard library, not in our code. Limited
+    # to GCC 12 and older, the compiler it was seen with, like the -Wrestrict one in CMakeLists.txt.
     target_compile_options(floe PRIVATE
         $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-maybe-uninitialized>)
     # The CLI, tests, fuzzers and benchmarks reach into src/ (the protocol cores), whose symbols
