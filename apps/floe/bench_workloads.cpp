@@ -25,11 +25,13 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kSetupDeadline = std::chrono::seconds(30);
 
 std::uint16_t max_streams = Configuration{}.max_streams;
+std::vector<Certificate> certificates;
 
 Configuration loopback(const std::shared_ptr<Runtime>& runtime) {
     Configuration c;
     c.runtime = runtime;
     c.max_streams = max_streams;
+    c.certificates = certificates;
     c.loopback_only = true;
     c.enable_ipv6 = false;
     return c;
@@ -244,6 +246,10 @@ std::vector<double> round_trips_us(const std::shared_ptr<Runtime>& runtime, int 
     p.local->on_message(nullptr);
     p.remote->on_message(nullptr);
     return us;
+}
+
+void set_certificate(Certificate certificate) {
+    certificates = {std::move(certificate)};
 }
 
 void set_max_streams(std::uint16_t streams) {

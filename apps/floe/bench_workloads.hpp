@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <floe/certificate.hpp>
 #include <floe/runtime.hpp>
 
 namespace floe::cli::bench {
@@ -53,5 +54,10 @@ double proc_status(const std::string& field, const std::string& pid = "self");
 // Configuration::max_streams for every PeerConnection the workloads make from now on (default
 // 1,024, the workloads' setting): `floe bench W4 --streams N` shows what streams cost in memory.
 void set_max_streams(std::uint16_t streams);
+
+// Configuration::certificates for every PeerConnection the workloads make from now on (both sides
+// of each pair present it): `floe bench W2 --certificate FILE` measures setup without key
+// generation, as a server that keeps its identity pays it.
+void set_certificate(Certificate certificate);
 
 }  // namespace floe::cli::bench

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "bench_server.hpp"
 #include "bench_workloads.hpp"
 #include "command.hpp"
+#include "rtc_options.hpp"
 
 namespace floe::cli {
 
@@ -30,6 +32,7 @@ struct Settings {
     std::uint64_t mib = 0;    // W1/W5 volume per run; 0: the workload's own
     std::size_t message = 0;  // W1/W5 message size; 0: the workload's own
     std::vector<int> rates;   // W7 loss rates in percent; empty: the workload's own
+    std::string certificate;  // PEM file every PeerConnection presents; empty: a fresh one each
 };
 
 // Nearest-rank percentile of sorted samples.
@@ -78,12 +81,14 @@ void run_throughput(const Settings& s, const char* workload, std::uint64_t total
 }
 
 // One setup in a fresh process: this binary, `bench W2 --once`, which prints milliseconds.
-double fresh_process_setup_ms() {
+double fresh_process_setup_ms(const Settings& s) {
     char self[4096];
     const auto n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) throw std::runtime_error("cannot find /proc/self/exe");
     self[n] = '\0';
-    const std::string command = std::string("'") + self + "' bench W2 --once";
+    std::string command = std::string("'") + self + "' bench W2 --once";
+    // The child loads the same file: reading it and parsing the PEM are part of its setup time.
+    if (!s.certificate.empty()) command += " --certificate '" + s.certificate + "'";
     std::unique_ptr<FILE, int (*)(FILE*)> child(popen(command.c_str(), "r"), pclose);
     if (!child) throw std::runtime_error("cannot start " + command);
     double ms = -1;
@@ -99,7 +104,7 @@ void run_setup(const Settings& s) {
         in_process.push_back(bench::setup_ms(s.runtime));
     print_figure(s, "W2", "setup_in_process", in_process, "ms");
     for (int i = 0; i < (s.smoke ? 2 : n); ++i)
-        fresh.push_back(fresh_process_setup_ms());
+        fresh.push_back(fresh_process_setup_ms(s));
     print_figure(s, "W2", "setup_fresh_process", fresh, "ms");
 }
 
@@ -248,6 +253,11 @@ int run(Args& args) {
     const bool saturate = args.flag("saturate");
     const auto role = args.value("w6-role");
     const auto socket = args.value("w6-socket");
+    if (auto file = args.value("certificate")) {
+        if (file->find('\'') != std::string::npos)
+            throw UsageError("--certificate: a path without single quotes, please");
+        s.certificate = *file;
+    }
     const auto what = args.positionals();
     args.finish();
     if (role) {  // a child of W6
@@ -266,10 +276,20 @@ int run(Args& args) {
     s.runtime = std::make_shared<Runtime>(threads);
     if (once) {
         if (w != "W2") throw UsageError("--once is for W2");
-        std::printf("%.3f\n", bench::setup_ms(s.runtime));
+        // The fresh-process figure includes reading the certificate: a server loading its
+        // identity at start-up pays that once, and it is counted here.
+        const auto t0 = std::chrono::steady_clock::now();
+        if (!s.certificate.empty())
+            bench::set_certificate(load_or_create_certificate(s.certificate));
+        const double load_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        std::printf("%.3f\n", load_ms + bench::setup_ms(s.runtime));
         release(std::move(s.runtime));
         return 0;
     }
+    // Loaded (or made) once here, before any workload: the fresh-process W2 runs find the file.
+    if (!s.certificate.empty()) bench::set_certificate(load_or_create_certificate(s.certificate));
     const std::uint64_t mib = 1 << 20;
     // --mib and --message shrink or reshape a throughput run, e.g. to count its instructions
     // under callgrind; the workloads' figures are quoted with their own sizes.
@@ -325,7 +345,8 @@ FLOE_COMMAND(
     "bench",
     "bench W1|W2|W3|W4|W5|W6|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
     "[--streams N] [--threads N] [--clients N] [--client-processes N] [--rate N] [--seconds N] "
-    "[--saturate] [--rates P,P,...] [--json] [--smoke]  (W7: root; not in all)",
+    "[--saturate] [--rates P,P,...] [--certificate FILE] [--json] [--smoke]  (W7: root; not in "
+    "all)",
     "the performance workloads on loopback (docs/performance.md)", &run,
     "  W1..W7|all              the workload(s) to run (docs/performance.md)\n"
     "  --runs N                repetitions of each workload\n"
@@ -342,6 +363,8 @@ FLOE_COMMAND(
     "  --w6-role server|client W6 internal: what a child process of W6 runs\n"
     "  --w6-socket PATH        W6 internal: the server's signaling socket\n"
     "  --rates P,P,...         W7: loss rates in percent (as root, in network namespaces)\n"
+    "  --certificate FILE      every PeerConnection presents this PEM identity (made there when\n"
+    "                          missing) instead of generating a key; W2 counts loading it\n"
     "  --once                  W2: one set-up in this process (for fresh-process runs)\n"
     "  --json                  one JSON object per workload\n"
     "  --smoke                 tiny sizes, to check that everything runs\n");

@@ -1,7 +1,16 @@
 #include "rtc_options.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cctype>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <floe/error.hpp>
 
 #include <floe/json.hpp>
 #include <floe/log.hpp>
@@ -82,7 +91,33 @@ Configuration read_rtc_options(Args& args, const std::vector<std::string>& defau
         c.max_message_size = static_cast<std::size_t>(*size);
     if (args.flag("trace")) set_log_level(LogLevel::trace);
     if (auto file = args.value("keylog")) c.keylog_file = *file;
+    if (auto file = args.value("certificate")) c.certificates = {load_or_create_certificate(*file)};
     return c;
+}
+
+Certificate load_or_create_certificate(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+        std::ostringstream text;
+        text << in.rdbuf();
+        try {
+            return Certificate::from_pem(text.str());
+        } catch (const InvalidArgumentError& e) {
+            throw InvalidArgumentError(path + ": " + e.what());
+        }
+    }
+    if (errno != ENOENT)
+        throw Error("cannot read the certificate " + path + ": " + std::strerror(errno));
+    const Certificate made = Certificate::generate(std::chrono::hours(24 * 365));
+    const std::string pem = made.to_pem();
+    // O_EXCL: never overwrite a file that appeared meanwhile (another run making the same one).
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw Error("cannot create the certificate " + path + ": " + std::strerror(errno));
+    const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
+    const bool closed = ::close(fd) == 0;
+    if (!written || !closed)
+        throw Error("cannot write the certificate " + path + ": " + std::strerror(errno));
+    return made;
 }
 
 }  // namespace floe::cli

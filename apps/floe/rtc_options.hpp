@@ -30,9 +30,16 @@ namespace floe::cli {
     "  --port-range LOW-HIGH   bind local UDP ports in this range\n"                              \
     "  --max-message-size N    the largest message we accept (a=max-message-size), bytes\n"       \
     "  --trace                 log every datagram in and out, decoded (log level trace)\n"        \
-    "  --keylog FILE           append the DTLS secrets as an NSS key log, for Wireshark\n"
+    "  --keylog FILE           append the DTLS secrets as an NSS key log, for Wireshark\n"      \
+    "  --certificate FILE      the DTLS identity, PEM (certificate and key); when FILE does\n"  \
+    "                          not exist, one is made, valid a year, and saved there (0600)\n"
 
 // `default_servers` applies when no --ice-server is given.
 Configuration read_rtc_options(Args& args, const std::vector<std::string>& default_servers);
+
+// The certificate in the PEM file at `path`; when there is no such file, a new one valid for a
+// year, written there first (mode 0600: it holds the private key), so that the next run presents
+// the same fingerprint. Throws floe::Error naming the file when it cannot be read or written.
+Certificate load_or_create_certificate(const std::string& path);
 
 }  // namespace floe::cli

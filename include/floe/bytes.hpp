@@ -8,6 +8,9 @@
 #include <string_view>
 #include <vector>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -36,3 +39,5 @@ std::optional<Bytes> from_hex(std::string_view text, char separator = '\0');
 bool equal_constant_time(ByteSpan a, ByteSpan b);
 
 }  // namespace floe
+
+#pragma GCC visibility pop

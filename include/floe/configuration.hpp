@@ -11,6 +11,9 @@
 
 #include <floe/certificate.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 class Runtime;
@@ -79,8 +82,10 @@ struct Configuration {
     // many connections of few channels each may ask for fewer.
     std::uint16_t max_streams = 1024;
 
-    // The DTLS certificate; a fresh ECDSA P-256 one per PeerConnection when empty.
-    std::optional<Certificate> certificate;
+    // The DTLS identity (W3C RTCConfiguration.certificates): empty, a fresh ECDSA P-256 one per
+    // PeerConnection; else the one given, reused as is (Certificate::from_pem, generate). floe uses
+    // one certificate: more than one, or an expired one, is an InvalidArgumentError.
+    std::vector<Certificate> certificates;
 
     // The thread all state lives on; the process-default Runtime when empty.
     std::shared_ptr<Runtime> runtime;
@@ -97,3 +102,5 @@ struct Configuration {
 };
 
 }  // namespace floe
+
+#pragma GCC visibility pop

@@ -16,6 +16,9 @@
 
 #include <floe/bytes.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 enum class DataChannelState { connecting, open, closing, closed };
@@ -88,3 +91,5 @@ class DataChannel {
 };
 
 }  // namespace floe
+
+#pragma GCC visibility pop

@@ -5,6 +5,9 @@
 #include <stdexcept>
 #include <string>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 class Error : public std::runtime_error {
@@ -31,3 +34,5 @@ public:
 };
 
 }  // namespace floe
+
+#pragma GCC visibility pop

@@ -13,6 +13,9 @@
 
 #include <floe/result.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::json {
 
 enum class Kind : unsigned char { string, number, boolean, null };
@@ -46,3 +49,5 @@ void append_string(std::string& out, std::string_view text);
 std::string quote(std::string_view text);
 
 }  // namespace floe::json
+
+#pragma GCC visibility pop

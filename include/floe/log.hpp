@@ -5,6 +5,9 @@
 #include <optional>
 #include <string_view>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 enum class LogLevel { trace, debug, info, warn, error, off };
@@ -23,3 +26,5 @@ std::optional<LogLevel> parse_log_level(std::string_view name);
 std::string_view to_string(LogLevel level);
 
 }  // namespace floe
+
+#pragma GCC visibility pop

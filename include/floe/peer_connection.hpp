@@ -25,6 +25,9 @@
 #include <floe/configuration.hpp>
 #include <floe/data_channel.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 enum class SdpType { offer, pranswer, answer, rollback };
@@ -159,3 +162,5 @@ class PeerConnection {
 };
 
 }  // namespace floe
+
+#pragma GCC visibility pop

@@ -7,6 +7,9 @@
 #include <utility>
 #include <variant>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 template <class E>
@@ -52,3 +55,5 @@ private:
 struct Ok {};
 
 }  // namespace floe
+
+#pragma GCC visibility pop

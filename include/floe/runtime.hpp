@@ -8,6 +8,9 @@
 #include <functional>
 #include <memory>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe {
 
 class Runtime {
@@ -35,3 +38,5 @@ class Runtime {
 };
 
 }  // namespace floe
+
+#pragma GCC visibility pop

@@ -9,6 +9,9 @@
 #include <string>
 #include <string_view>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 struct sockaddr;
 struct sockaddr_storage;
 
@@ -84,3 +87,5 @@ template <>
 struct std::hash<floe::SocketAddress> {
     std::size_t operator()(const floe::SocketAddress& address) const noexcept;
 };
+
+#pragma GCC visibility pop

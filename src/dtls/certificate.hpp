@@ -1,6 +1,7 @@
 // The OpenSSL side of floe::Certificate.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include <floe/certificate.hpp>
@@ -12,7 +13,8 @@ namespace floe {
 struct Certificate::Impl {
     dtls::X509Ptr x509;
     dtls::EvpPkeyPtr key;
-    std::string fingerprint;  // "sha-256 AB:CD:..."
+    std::string fingerprint;                        // "sha-256 AB:CD:..."
+    std::chrono::system_clock::time_point expires;  // notAfter
 };
 
 }  // namespace floe

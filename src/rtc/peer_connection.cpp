@@ -60,7 +60,19 @@ session::Config core_config(const Configuration& c, session::PacketObserver* obs
         throw InvalidArgumentError("max_streams " + std::to_string(c.max_streams) +
                                    " is out of range (1-1024)");
     core.max_streams = c.max_streams;
-    core.certificate = c.certificate ? *c.certificate : Certificate::generate();
+    if (c.certificates.size() > 1)
+        throw InvalidArgumentError("floe uses one certificate; Configuration::certificates has " +
+                                   std::to_string(c.certificates.size()));
+    if (c.certificates.empty()) {
+        core.certificate = Certificate::generate();
+    } else {
+        // W3C RTCPeerConnection constructor: an expired certificate is refused
+        // (InvalidAccessError).
+        if (c.certificates.front().expires() <= std::chrono::system_clock::now())
+            throw InvalidArgumentError("Configuration::certificates: the certificate (" +
+                                       c.certificates.front().fingerprint() + ") has expired");
+        core.certificate = c.certificates.front();
+    }
     core.observer = observer;
     return core;
 }

@@ -16,6 +16,9 @@
 #include <floe/result.hpp>
 #include <floe/socket_address.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::ice {
 
 enum class CandidateType : std::uint8_t { host, srflx, prflx, relay };
@@ -73,3 +76,5 @@ std::uint32_t compute_priority(CandidateType type, std::uint16_t local_preferenc
 std::uint64_t pair_priority(std::uint32_t controlling, std::uint32_t controlled);
 
 }  // namespace floe::ice
+
+#pragma GCC visibility pop

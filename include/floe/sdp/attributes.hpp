@@ -18,6 +18,9 @@
 #include <floe/ice/candidate.hpp>
 #include <floe/sdp/session_description.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::sdp {
 
 // RFC 8839 §5.4: ice-ufrag is 4-256 ice-chars, ice-pwd 22-256 (ALPHA / DIGIT / "+" / "/").
@@ -115,3 +118,5 @@ std::vector<ice::Candidate> candidates(const Media& media);
 bool end_of_candidates(const SessionDescription& session, const Media& media);
 
 }  // namespace floe::sdp
+
+#pragma GCC visibility pop

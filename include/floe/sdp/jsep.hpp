@@ -25,6 +25,9 @@
 #include <floe/sdp/attributes.hpp>
 #include <floe/sdp/session_description.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::sdp {
 
 enum class SdpType : std::uint8_t { offer, pranswer, answer, rollback };
@@ -165,3 +168,5 @@ std::optional<Setup> answer_setup(Setup offered, Setup preferred = Setup::active
 bool is_dtls_client(Setup local, Setup remote);
 
 }  // namespace floe::sdp
+
+#pragma GCC visibility pop

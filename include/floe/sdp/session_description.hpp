@@ -27,6 +27,9 @@
 
 #include <floe/result.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::sdp {
 
 // a=<name>[:<value>]. A property attribute (a=ice-lite) has no value; "a=x:" has an empty one.
@@ -180,3 +183,5 @@ std::string write(const SessionDescription& description);
 void write(const SessionDescription& description, std::string& out);
 
 }  // namespace floe::sdp
+
+#pragma GCC visibility pop

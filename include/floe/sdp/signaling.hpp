@@ -14,6 +14,9 @@
 #include <floe/result.hpp>
 #include <floe/sdp/jsep.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::sdp {
 
 struct SignalingError {
@@ -52,3 +55,5 @@ CandidateInit make_candidate_init(const ice::Candidate& candidate, std::string m
                                   std::uint16_t mline_index);
 
 }  // namespace floe::sdp
+
+#pragma GCC visibility pop

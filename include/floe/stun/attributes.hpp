@@ -10,6 +10,9 @@
 
 #include <floe/bytes.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::stun {
 
 // Attribute types. 0x0000-0x7FFF are comprehension-required: a receiver that does not know one
@@ -116,3 +119,5 @@ class PasswordAlgorithmList {
 };
 
 }  // namespace floe::stun
+
+#pragma GCC visibility pop

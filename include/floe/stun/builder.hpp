@@ -24,6 +24,9 @@
 #include <floe/stun/integrity.hpp>
 #include <floe/stun/message.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::stun {
 
 enum class EncodeError : std::uint8_t {
@@ -99,3 +102,5 @@ class MessageBuilder {
 };
 
 }  // namespace floe::stun
+
+#pragma GCC visibility pop

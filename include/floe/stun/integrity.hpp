@@ -12,6 +12,9 @@
 
 #include <floe/bytes.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::stun {
 
 inline constexpr std::size_t sha1_mac_size = 20;    // MESSAGE-INTEGRITY value
@@ -56,3 +59,5 @@ class IntegrityKey {
 };
 
 }  // namespace floe::stun
+
+#pragma GCC visibility pop

@@ -28,6 +28,9 @@
 #include <floe/stun/attributes.hpp>
 #include <floe/stun/integrity.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::stun {
 
 enum class AttributeRank : std::uint8_t;  // src/stun/attribute_table.hpp
@@ -198,3 +201,5 @@ class Message {
 std::optional<SocketAddress> decode_address(ByteSpan value, const TransactionId* xor_with);
 
 }  // namespace floe::stun
+
+#pragma GCC visibility pop

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::tools {
 
 struct SctpCounters {
@@ -19,3 +22,5 @@ struct SctpCounters {
 SctpCounters sctp_counters();
 
 }  // namespace floe::tools
+
+#pragma GCC visibility pop

@@ -20,6 +20,9 @@
 #include <floe/result.hpp>
 #include <floe/socket_address.hpp>
 
+// Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
+#pragma GCC visibility push(default)
+
 namespace floe::tools {
 
 enum class AddressFamilies : std::uint8_t { any, ipv4, ipv6 };
@@ -89,3 +92,5 @@ class StunServer {
 };
 
 }  // namespace floe::tools
+
+#pragma GCC visibility pop

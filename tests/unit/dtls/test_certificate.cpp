@@ -1,9 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <string>
+
 #include <floe/certificate.hpp>
 #include <floe/error.hpp>
 
 #include <openssl/ec.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "dtls/certificate.hpp"
@@ -12,7 +16,9 @@
 using namespace floe;
 using namespace floe::dtls;
 
-TEST_CASE("a generated certificate is a self-signed ECDSA P-256 one, valid from a day ago") {
+TEST_CASE(
+    "a generated certificate is a self-signed ECDSA P-256 one, valid from a day ago for 30 "
+    "days from now") {
     const Certificate c = Certificate::generate();
     X509* x509 = c.impl().x509.get();
     EVP_PKEY* key = X509_get0_pubkey(x509);
@@ -29,8 +35,9 @@ TEST_CASE("a generated certificate is a self-signed ECDSA P-256 one, valid from 
     REQUIRE(ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notBefore(x509)) == 1);
     CHECK(days * 86400 + secs <= -86000);  // about a day in the past
     CHECK(days * 86400 + secs >= -86500);
-    REQUIRE(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x509), X509_get0_notAfter(x509)) == 1);
-    CHECK(days == 30);
+    REQUIRE(ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(x509)) == 1);
+    CHECK(days * 86400 + secs <= 30 * 86400);
+    CHECK(days * 86400 + secs >= 30 * 86400 - 100);
 }
 
 TEST_CASE("two generated certificates differ in key, subject and fingerprint") {
@@ -113,4 +120,104 @@ TEST_CASE("fingerprint parsing names what is wrong") {
     CHECK_FALSE(
         Fingerprint::parse("sha-1 zz:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33")
             .ok());
+}
+
+// Issue 17: a server keeps its identity across restarts by saving to_pem() and loading it again.
+TEST_CASE(
+    "a certificate survives a round trip through to_pem() and from_pem(text): same "
+    "fingerprint, expiry and key") {
+    const Certificate c = Certificate::generate(std::chrono::hours(24 * 365));
+    const std::string pem = c.to_pem();
+    CHECK(pem.find("-----BEGIN CERTIFICATE-----") == 0);
+    CHECK(pem.find("-----BEGIN PRIVATE KEY-----") != std::string::npos);
+    const Certificate again = Certificate::from_pem(pem);
+    CHECK(again.fingerprint() == c.fingerprint());
+    CHECK(again.expires() == c.expires());
+    CHECK(again.to_pem() == pem);
+    CHECK(EVP_PKEY_eq(again.impl().key.get(), c.impl().key.get()) == 1);
+    // The blocks in the other order, with text around them, as files written by hand often are.
+    const Certificate reordered =
+        Certificate::from_pem("# identity of the test server\n" + c.private_key_pem() + "\n" +
+                              c.certificate_pem() + "trailing words\n");
+    CHECK(reordered.fingerprint() == c.fingerprint());
+}
+
+TEST_CASE(
+    "from_pem reads the key as PKCS#8 \"PRIVATE KEY\" and as SEC1 \"EC PRIVATE KEY\", the same "
+    "key either way") {
+    const Certificate c = Certificate::generate();
+    BIO* bio = BIO_new(BIO_s_mem());
+    REQUIRE(PEM_write_bio_PrivateKey_traditional(bio, c.impl().key.get(), nullptr, nullptr, 0,
+                                                 nullptr, nullptr) == 1);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    const std::string sec1(data, static_cast<std::size_t>(size));
+    BIO_free(bio);
+    REQUIRE(sec1.find("-----BEGIN EC PRIVATE KEY-----") == 0);
+    for (const std::string& key : {sec1, c.private_key_pem()}) {
+        const Certificate loaded = Certificate::from_pem(c.certificate_pem() + key);
+        CHECK(loaded.fingerprint() == c.fingerprint());
+        CHECK(EVP_PKEY_eq(loaded.impl().key.get(), c.impl().key.get()) == 1);
+        // The key signs: it is usable for the handshake, not only comparable.
+        CHECK(X509_check_private_key(loaded.impl().x509.get(), loaded.impl().key.get()) == 1);
+    }
+}
+
+TEST_CASE("expires() is the certificate's notAfter: generate(valid_for) from now") {
+    using namespace std::chrono;
+    const auto before = system_clock::now();
+    const Certificate c = Certificate::generate(hours(2));
+    const auto after = system_clock::now();
+    // X.509 dates have whole seconds.
+    CHECK(c.expires() >= floor<seconds>(before) + hours(2));
+    CHECK(c.expires() <= after + hours(2));
+    CHECK_THROWS_AS(Certificate::generate(seconds(0)), InvalidArgumentError);
+}
+
+namespace {
+std::string what_from_pem(const std::string& pem) {
+    try {
+        Certificate::from_pem(pem);
+    } catch (const InvalidArgumentError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+}  // namespace
+
+TEST_CASE(
+    "from_pem(text) names what is wrong: no certificate, no key, an encrypted key, another "
+    "certificate's key, a key that is not EC, a block that does not parse") {
+    const Certificate a = Certificate::generate();
+    const Certificate b = Certificate::generate();
+    CHECK(what_from_pem("garbage").find("no complete \"-----BEGIN CERTIFICATE-----\"") !=
+          std::string::npos);
+    CHECK(what_from_pem(a.private_key_pem()).find("no complete \"-----BEGIN CERTIFICATE-----\"") !=
+          std::string::npos);
+    CHECK(what_from_pem(a.certificate_pem()).find("no complete \"-----BEGIN PRIVATE KEY-----\"") !=
+          std::string::npos);
+    CHECK(what_from_pem(a.certificate_pem() + "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n"
+                                              "-----END ENCRYPTED PRIVATE KEY-----\n")
+              .find("encrypted") != std::string::npos);
+    CHECK(what_from_pem(a.certificate_pem() + b.private_key_pem())
+              .find("does not belong to the certificate") != std::string::npos);
+    CHECK(what_from_pem(
+              "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n" +
+              a.private_key_pem())
+              .find("certificate PEM does not parse") == 0);
+    // A truncated PEM (a file cut short on disk): the key block has no END line.
+    const std::string pem = a.to_pem();
+    CHECK(what_from_pem(pem.substr(0, pem.size() - 30))
+              .find("no complete \"-----BEGIN PRIVATE KEY-----\"") != std::string::npos);
+
+    EVP_PKEY* rsa = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+    REQUIRE(rsa != nullptr);
+    BIO* bio = BIO_new(BIO_s_mem());
+    REQUIRE(PEM_write_bio_PrivateKey(bio, rsa, nullptr, nullptr, 0, nullptr, nullptr) == 1);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    const std::string rsa_pem(data, static_cast<std::size_t>(size));
+    BIO_free(bio);
+    EVP_PKEY_free(rsa);
+    CHECK(what_from_pem(a.certificate_pem() + rsa_pem).find("the private key is RSA") == 0);
 }
