@@ -203,6 +203,10 @@ void Client::on_success(Instant now, const Pending& pending, const stun::Message
                 return;
             }
             const auto lifetime = response.lifetime().value_or(config_.lifetime_seconds);
+            if (lifetime == 0) {  // RFC 8656 §7.3: the server deleted it instead
+                fail(0, "the server ended the allocation on refresh (LIFETIME 0)");
+                return;
+            }
             const Duration granted = std::chrono::seconds(std::min(lifetime, max_lifetime_seconds));
             allocation_refresh_at_ = now + refresh_after(granted);
             Event e = event_of(Event::Kind::refreshed);

@@ -310,3 +310,13 @@ TEST_CASE("close() before the allocation exists ends at once") {
     CHECK(h.take(Kind::deallocated).size() == 1);
     CHECK_FALSE(h.client->poll_timeout());
 }
+
+TEST_CASE("a Refresh answered with LIFETIME 0 ends the allocation instead of spinning") {
+    TurnHarness h;
+    h.server.max_lifetime = 0;  // the server grants nothing more
+    h.advance(10min);           // advance_to fails the test if the client asks to wake in the past
+    auto failed = h.take(Kind::failed);
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].reason.find("LIFETIME 0") != std::string::npos);
+    CHECK_FALSE(h.client->poll_timeout());
+}
