@@ -384,8 +384,9 @@ class Probe {
                 finish({});
                 return;
             case Kind::deallocated:
-                result_.deallocated = e.code == 0;
-                finish({});
+                // A reason means the Refresh with LIFETIME 0 was refused or never answered.
+                result_.deallocated = e.reason.empty();
+                finish(e.reason.empty() ? std::string() : "deallocating: " + e.reason);
                 return;
             case Kind::refreshed:
                 return;
