@@ -154,7 +154,12 @@ void Client::on_answer(Instant now, Pending pending, const stun::ClientTransacti
         return;
     }
     const auto error = m->error_code();
-    const int code = error ? error->code : 0;
+    if (!error) {
+        on_failure(now, pending, 0,
+                   "the server answered " + stun::describe(m->type()) + " without ERROR-CODE");
+        return;
+    }
+    const int code = error->code;
     if (code == stun::error::stale_nonce) ++counters_.stale_nonces;
     // RFC 8489 §9.2.5: a 401 brings REALM and NONCE for the long-term credential; a 438 a fresh
     // NONCE. The request goes again as a new transaction with the new credentials.
@@ -171,7 +176,7 @@ void Client::on_answer(Instant now, Pending pending, const stun::ClientTransacti
               pending.retries + 1);
         return;
     }
-    on_failure(now, pending, code, describe_error(method, code, error ? error->reason : ""));
+    on_failure(now, pending, code, describe_error(method, code, error->reason));
 }
 
 void Client::on_success(Instant now, const Pending& pending, const stun::Message& response) {

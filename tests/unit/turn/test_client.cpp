@@ -320,3 +320,23 @@ TEST_CASE("a Refresh answered with LIFETIME 0 ends the allocation instead of spi
     CHECK(failed[0].reason.find("LIFETIME 0") != std::string::npos);
     CHECK_FALSE(h.client->poll_timeout());
 }
+
+TEST_CASE("an error response without ERROR-CODE fails with that reason, not as 'no answer'") {
+    FakeTurnServer server;
+    server.silent = true;
+    TurnHarness h;
+    h.server = server;
+    h.events.clear();
+    h.sent.clear();
+    h.open({});
+    auto request = stun::Message::decode(h.sent.at(0));
+    REQUIRE(request);
+    Bytes answer;
+    stun::MessageBuilder b(answer, {stun::method::allocate, stun::MessageClass::error_response},
+                           request->transaction_id());
+    REQUIRE(b.finish());
+    h.deliver(answer);
+    auto failed = h.take(Kind::failed);
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].reason.find("without ERROR-CODE") != std::string::npos);
+}
