@@ -37,19 +37,29 @@ inline constexpr std::uint16_t any_length = 0xFFFF;
 using Shape = AttributeShape;
 
 // clang-format off
-inline constexpr std::array<AttributeInfo, 20> attribute_table = {{
+inline constexpr std::array<AttributeInfo, 30> attribute_table = {{
     // type                          name                        min  max                 mask shape
     {attr::mapped_address,           "MAPPED-ADDRESS",             8, 20,                 3, Shape::address},
     {attr::username,                 "USERNAME",                   0, max_username_bytes, 0, Shape::text},
     {attr::message_integrity,        "MESSAGE-INTEGRITY",         20, 20,                 0, Shape::opaque, AttributeRank::integrity},
     {attr::error_code,               "ERROR-CODE",                 4, 4 + max_reason_bytes, 0, Shape::error_code},
     {attr::unknown_attributes,       "UNKNOWN-ATTRIBUTES",         0, any_length,         1, Shape::opaque},
+    {attr::channel_number,           "CHANNEL-NUMBER",             4, 4,                  0, Shape::opaque},
+    {attr::lifetime,                 "LIFETIME",                   4, 4,                  0, Shape::opaque},
+    {attr::xor_peer_address,         "XOR-PEER-ADDRESS",           8, 20,                 3, Shape::address},
+    {attr::data,                     "DATA",                       0, any_length,         0, Shape::opaque},
     {attr::realm,                    "REALM",                      0, max_realm_bytes,    0, Shape::text},
     {attr::nonce,                    "NONCE",                      0, max_nonce_bytes,    0, Shape::text},
+    {attr::xor_relayed_address,      "XOR-RELAYED-ADDRESS",        8, 20,                 3, Shape::address},
+    {attr::requested_address_family, "REQUESTED-ADDRESS-FAMILY",   4, 4,                  0, Shape::opaque},
+    {attr::even_port,                "EVEN-PORT",                  1, 1,                  0, Shape::opaque},
+    {attr::requested_transport,      "REQUESTED-TRANSPORT",        4, 4,                  0, Shape::opaque},
+    {attr::dont_fragment,            "DONT-FRAGMENT",              0, 0,                  0, Shape::opaque},
     {attr::message_integrity_sha256, "MESSAGE-INTEGRITY-SHA256",  16, 32,                 3, Shape::opaque, AttributeRank::integrity_sha256},
     {attr::password_algorithm,       "PASSWORD-ALGORITHM",         4, any_length,         0, Shape::password_algorithms},
     {attr::userhash,                 "USERHASH",                  32, 32,                 0, Shape::opaque},
     {attr::xor_mapped_address,       "XOR-MAPPED-ADDRESS",         8, 20,                 3, Shape::address},
+    {attr::reservation_token,        "RESERVATION-TOKEN",          8, 8,                  0, Shape::opaque},
     {attr::priority,                 "PRIORITY",                   4, 4,                  0, Shape::opaque},
     {attr::use_candidate,            "USE-CANDIDATE",              0, 0,                  0, Shape::opaque},
     {attr::password_algorithms,      "PASSWORD-ALGORITHMS",        4, any_length,         0, Shape::password_algorithms},

@@ -146,6 +146,25 @@ MessageBuilder& MessageBuilder::add_alternate_server(const SocketAddress& addres
     return add_address(attr::alternate_server, address, false);
 }
 
+MessageBuilder& MessageBuilder::add_xor_peer_address(const SocketAddress& address) {
+    return add_address(attr::xor_peer_address, address, true);
+}
+MessageBuilder& MessageBuilder::add_xor_relayed_address(const SocketAddress& address) {
+    return add_address(attr::xor_relayed_address, address, true);
+}
+MessageBuilder& MessageBuilder::add_lifetime(std::uint32_t seconds) {
+    return add_u32(attr::lifetime, seconds);
+}
+MessageBuilder& MessageBuilder::add_data(ByteSpan data) {
+    return add(attr::data, data);
+}
+MessageBuilder& MessageBuilder::add_channel_number(std::uint16_t channel) {
+    return add_u32(attr::channel_number, std::uint32_t{channel} << 16);
+}
+MessageBuilder& MessageBuilder::add_requested_transport(std::uint8_t protocol) {
+    return add_u32(attr::requested_transport, std::uint32_t{protocol} << 24);
+}
+
 MessageBuilder& MessageBuilder::add_text(std::uint16_t type, std::string_view text,
                                          std::size_t max) {
     if (text.size() > max) {

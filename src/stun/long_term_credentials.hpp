@@ -42,6 +42,8 @@ class LongTermCredentials {
     // A response to a request carrying credentials must carry a valid integrity attribute.
     bool check_response(const Message& response) const;
 
+    // The key responses must be signed with, once a challenge was met.
+    const std::optional<IntegrityKey>& key() const { return key_; }
     const std::string& realm() const { return realm_; }
     const std::string& nonce() const { return nonce_; }
     PasswordAlgorithm algorithm() const { return algorithm_; }

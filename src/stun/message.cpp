@@ -348,6 +348,26 @@ std::optional<std::uint32_t> Message::fingerprint() const {
     if (auto v = value(attr::fingerprint)) return ByteReader(*v).u32();
     return std::nullopt;
 }
+std::optional<SocketAddress> Message::xor_relayed_address() const {
+    if (auto v = value(attr::xor_relayed_address)) return decode_address(*v, &transaction_id_);
+    return std::nullopt;
+}
+std::optional<SocketAddress> Message::xor_peer_address() const {
+    if (auto v = value(attr::xor_peer_address)) return decode_address(*v, &transaction_id_);
+    return std::nullopt;
+}
+std::optional<std::uint32_t> Message::lifetime() const {
+    if (auto v = value(attr::lifetime)) return ByteReader(*v).u32();
+    return std::nullopt;
+}
+std::optional<std::uint16_t> Message::channel_number() const {
+    if (auto v = value(attr::channel_number)) return ByteReader(*v).u16();
+    return std::nullopt;
+}
+std::optional<std::uint8_t> Message::requested_transport() const {
+    if (auto v = value(attr::requested_transport)) return ByteReader(*v).u8();
+    return std::nullopt;
+}
 std::optional<ByteSpan> Message::message_integrity() const {
     return value(attr::message_integrity);
 }

@@ -66,6 +66,15 @@ class MessageBuilder {
     MessageBuilder& add_use_candidate();
     MessageBuilder& add_ice_controlled(std::uint64_t tie_breaker);
     MessageBuilder& add_ice_controlling(std::uint64_t tie_breaker);
+    // TURN (RFC 8656 §18).
+    MessageBuilder& add_xor_peer_address(const SocketAddress& address);
+    MessageBuilder& add_xor_relayed_address(const SocketAddress& address);
+    MessageBuilder& add_lifetime(std::uint32_t seconds);
+    MessageBuilder& add_data(ByteSpan data);
+    // The number in the top 16 bits, RFFU zero (RFC 8656 §18.1).
+    MessageBuilder& add_channel_number(std::uint16_t channel);
+    // The protocol number then 3 RFFU bytes (RFC 8656 §18.7).
+    MessageBuilder& add_requested_transport(std::uint8_t protocol);
 
     // HMAC-SHA1 over the message so far (RFC 8489 §14.5).
     MessageBuilder& add_message_integrity(const IntegrityKey& key);

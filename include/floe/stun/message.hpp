@@ -168,6 +168,15 @@ class Message {
     std::optional<std::uint64_t> ice_controlled() const;
     std::optional<std::uint64_t> ice_controlling() const;
     std::optional<std::uint32_t> fingerprint() const;
+    // TURN (RFC 8656 §18): the first XOR-RELAYED-ADDRESS (a dual allocation has two), the peer,
+    // LIFETIME in seconds, DATA, and the channel number (the top 16 bits of CHANNEL-NUMBER).
+    std::optional<SocketAddress> xor_relayed_address() const;
+    std::optional<SocketAddress> xor_peer_address() const;
+    std::optional<std::uint32_t> lifetime() const;
+    std::optional<ByteSpan> data() const { return value(attr::data); }
+    std::optional<std::uint16_t> channel_number() const;
+    // The protocol number of REQUESTED-TRANSPORT (17: UDP).
+    std::optional<std::uint8_t> requested_transport() const;
     std::optional<ByteSpan> message_integrity() const;
     std::optional<ByteSpan> message_integrity_sha256() const;
 

@@ -1,0 +1,499 @@
+// `floe turn`'s engine: a turn::Client over UDP, TCP or TLS to the server, an echo round trip
+// through the relay, and the deallocation.
+#include "rtc/turn_probe.hpp"
+
+#include <cstddef>  // before asio: see rtc/udp_socket.hpp
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include <deque>
+#include <memory>
+
+#include <floe/stun/message.hpp>
+
+#include "common/random.hpp"
+#include "rtc/resolver.hpp"
+#include "rtc/udp_socket.hpp"
+#include "stun/attribute_table.hpp"
+#include "stun/url.hpp"
+#include "turn/channel_data.hpp"
+#include "turn/client.hpp"
+#include "turn/stream_framer.hpp"
+
+namespace floe::rtc {
+
+namespace {
+
+// One line per message for --trace: its type and its attributes by name.
+std::string summarize(ByteSpan bytes) {
+    if (turn::looks_like_channel_data(bytes)) {
+        auto cd = turn::decode_channel_data(bytes);
+        if (!cd) return "malformed ChannelData";
+        char text[64];
+        std::snprintf(text, sizeof text, "ChannelData 0x%04X, %zu bytes", cd->channel,
+                      cd->data.size());
+        return text;
+    }
+    auto m = stun::Message::decode(bytes);
+    if (!m) return "malformed message (" + std::string(to_string(m.error())) + ")";
+    std::string s = stun::describe(m->type());
+    const char* sep = ": ";
+    for (const auto& a : m->attributes()) {
+        s += sep;
+        sep = ", ";
+        if (auto name = stun::attribute_name(a.type))
+            s += *name;
+        else
+            s += "0x" + to_hex(Bytes{static_cast<std::uint8_t>(a.type >> 8),
+                                     static_cast<std::uint8_t>(a.type)});
+        if (a.type == stun::attr::error_code)
+            s += " " + std::to_string(m->error_code()->code);
+        else if (a.type == stun::attr::lifetime)
+            s += " " + std::to_string(*m->lifetime()) + "s";
+        else if (a.type == stun::attr::xor_relayed_address ||
+                 a.type == stun::attr::xor_peer_address || a.type == stun::attr::xor_mapped_address)
+            s += " " + stun::decode_address(m->value(a), &m->transaction_id())->to_string();
+        else if (a.type == stun::attr::data)
+            s += " (" + std::to_string(a.length) + " bytes)";
+    }
+    return s;
+}
+
+// The server connection: datagrams over UDP, or a framed TCP/TLS stream.
+class Link {
+  public:
+    using OnMessage = std::function<void(ByteSpan)>;
+    using OnError = std::function<void(std::string)>;
+    virtual ~Link() = default;
+    virtual void start(OnMessage on_message, OnError on_error) = 0;
+    virtual void send(Bytes data) = 0;
+    virtual void close() = 0;
+    virtual SocketAddress local() const = 0;
+};
+
+class UdpLink final : public Link {
+  public:
+    UdpLink(asio::io_context& io, const SocketAddress& server)
+        : socket_(io, SocketAddress(IpAddress::any(server.family()), 0)), server_(server) {}
+    void start(OnMessage on_message, OnError on_error) override {
+        socket_.start_receive(
+            [this, on_message](const SocketAddress& from, ByteSpan data) {
+                if (from == server_) on_message(data);  // only the server speaks TURN to us
+            },
+            [on_error](std::error_code ec) { on_error("UDP receive failed: " + ec.message()); });
+    }
+    void send(Bytes data) override { socket_.send_to(data, server_); }
+    void close() override { socket_.close(); }
+    SocketAddress local() const override { return socket_.local_address(); }
+
+  private:
+    UdpSocket socket_;
+    SocketAddress server_;
+};
+
+// TCP, or TLS over TCP: RFC 8656 §3.1 frames STUN and ChannelData on the stream (StreamFramer).
+template <class Stream>
+class StreamLink final : public Link {
+  public:
+    template <class... Args>
+    explicit StreamLink(Args&&... args) : stream_(std::forward<Args>(args)...) {}
+    Stream& stream() { return stream_; }
+    void start(OnMessage on_message, OnError on_error) override {
+        on_message_ = std::move(on_message);
+        on_error_ = std::move(on_error);
+        read();
+    }
+    void send(Bytes data) override {
+        queue_.push_back(std::move(data));
+        if (queue_.size() == 1) write();
+    }
+    void close() override {
+        closed_ = true;
+        std::error_code ignored;
+        tcp().close(ignored);
+    }
+    SocketAddress local() const override {
+        std::error_code ec;
+        const auto ep = const_cast<StreamLink*>(this)->tcp().local_endpoint(ec);
+        return ec ? SocketAddress{} : from_endpoint({ep.address(), ep.port()});
+    }
+
+  private:
+    asio::ip::tcp::socket& tcp() {
+        if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>)
+            return stream_;
+        else
+            return stream_.next_layer();
+    }
+    void read() {
+        stream_.async_read_some(asio::buffer(buffer_), [this](std::error_code ec, std::size_t n) {
+            if (closed_) return;
+            if (ec) {
+                on_error_(ec == asio::error::eof ? "the server closed the connection"
+                                                 : "reading from the server: " + ec.message());
+                return;
+            }
+            if (!framer_.push(ByteSpan(buffer_.data(), n))) {
+                on_error_("the server's stream broke framing: " +
+                          std::string(turn::to_string(*framer_.error())));
+                return;
+            }
+            while (auto m = framer_.next())
+                on_message_(*m);
+            if (framer_.error()) {
+                on_error_("the server's stream broke framing: " +
+                          std::string(turn::to_string(*framer_.error())));
+                return;
+            }
+            read();
+        });
+    }
+    void write() {
+        asio::async_write(stream_, asio::buffer(queue_.front()),
+                          [this](std::error_code ec, std::size_t) {
+                              if (closed_) return;
+                              if (ec) {
+                                  on_error_("writing to the server: " + ec.message());
+                                  return;
+                              }
+                              queue_.pop_front();
+                              if (!queue_.empty()) write();
+                          });
+    }
+
+    Stream stream_;
+    std::array<std::uint8_t, 16384> buffer_{};
+    turn::StreamFramer framer_;
+    std::deque<Bytes> queue_;
+    OnMessage on_message_;
+    OnError on_error_;
+    bool closed_ = false;
+};
+
+using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
+
+class Probe {
+  public:
+    explicit Probe(const TurnProbeOptions& options)
+        : options_(options), timer_(io_), tls_(asio::ssl::context::tls_client) {}
+
+    TurnProbeResult run() {
+        try {
+            connect();
+        } catch (const std::system_error& e) {
+            result_.error = std::string("cannot open a socket: ") + e.what();
+            return result_;
+        }
+        io_.run();
+        if (link_) link_->close();
+        return result_;
+    }
+
+  private:
+    void connect() {
+        const auto endpoint =
+            asio::ip::tcp::endpoint(to_endpoint(options_.server).address(), options_.server.port());
+        switch (options_.transport) {
+            case TurnTransport::udp:
+                link_ = std::make_unique<UdpLink>(io_, options_.server);
+                begin();
+                return;
+            case TurnTransport::tcp: {
+                auto link = std::make_unique<StreamLink<asio::ip::tcp::socket>>(io_);
+                auto& socket = link->stream();
+                link_ = std::move(link);
+                arm_deadline(std::chrono::seconds(10), "connecting over TCP timed out");
+                socket.async_connect(endpoint, [this](std::error_code ec) {
+                    if (ec) return finish("cannot connect over TCP: " + ec.message());
+                    begin();
+                });
+                return;
+            }
+            case TurnTransport::tls: {
+                configure_tls();
+                auto link = std::make_unique<StreamLink<TlsStream>>(io_, tls_);
+                auto& stream = link->stream();
+                link_ = std::move(link);
+                SSL* ssl = stream.native_handle();
+                const auto ip = IpAddress::parse(options_.host);
+                if (!options_.tls_insecure) {
+                    // RFC 8656 §3.2 (RFC 6125): the certificate must name the host of the URL.
+                    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+                    if (ip)
+                        X509_VERIFY_PARAM_set1_ip_asc(param, options_.host.c_str());
+                    else
+                        X509_VERIFY_PARAM_set1_host(param, options_.host.c_str(), 0);
+                }
+                if (!ip) SSL_set_tlsext_host_name(ssl, options_.host.c_str());
+                arm_deadline(std::chrono::seconds(10), "the TLS handshake timed out");
+                stream.next_layer().async_connect(endpoint, [this, &stream](std::error_code ec) {
+                    if (ec) return finish("cannot connect over TCP: " + ec.message());
+                    stream.async_handshake(
+                        asio::ssl::stream_base::client, [this, &stream](std::error_code ec) {
+                            if (ec) {
+                                const long verify = SSL_get_verify_result(stream.native_handle());
+                                std::string why = "TLS handshake failed: " + ec.message();
+                                if (verify != X509_V_OK)
+                                    why += " (certificate: " +
+                                           std::string(X509_verify_cert_error_string(verify)) + ")";
+                                return finish(why);
+                            }
+                            begin();
+                        });
+                });
+                return;
+            }
+        }
+    }
+
+    void configure_tls() {
+        if (options_.tls_insecure) {
+            tls_.set_verify_mode(asio::ssl::verify_none);
+            return;
+        }
+        tls_.set_verify_mode(asio::ssl::verify_peer);
+        if (!options_.tls_ca_file.empty())
+            tls_.load_verify_file(options_.tls_ca_file);  // throws std::system_error if unreadable
+        else
+            tls_.set_default_verify_paths();
+    }
+
+    void begin() {
+        timer_.cancel();
+        result_.local = link_->local();
+        turn::ClientConfig config;
+        config.server = options_.server;
+        config.username = options_.username;
+        config.password = options_.password;
+        config.stream = options_.transport != TurnTransport::udp;
+        config.lifetime_seconds = options_.lifetime_seconds;
+        config.retransmission = options_.retransmission;
+        config.software = options_.software;
+        started_ = Clock::now();
+        client_.emplace(std::move(config), crypto_random(), started_);
+        link_->start(
+            [this](ByteSpan message) {
+                if (options_.trace) options_.trace("<- " + summarize(message));
+                client_->handle_input(Clock::now(), message);
+                pump();
+            },
+            [this](std::string error) { finish(std::move(error)); });
+        pump();
+    }
+
+    void arm_deadline(Duration after, std::string what) {
+        timer_.expires_after(after);
+        timer_.async_wait([this, what](std::error_code ec) {
+            if (!ec) finish(what);
+        });
+    }
+
+    void pump() {
+        if (done_) return;
+        while (auto t = client_->poll_transmit()) {
+            if (options_.trace) options_.trace("-> " + summarize(t->data));
+            link_->send(std::move(t->data));
+        }
+        while (auto e = client_->poll_event()) {
+            on_event(*e);
+            if (done_) return;
+        }
+        while (auto t = client_->poll_transmit()) {  // what the events' reactions sent
+            if (options_.trace) options_.trace("-> " + summarize(t->data));
+            link_->send(std::move(t->data));
+        }
+        std::optional<Instant> at = client_->poll_timeout();
+        for (const auto& deadline : {echo_deadline_, hold_until_})
+            if (deadline && (!at || *deadline < *at)) at = deadline;
+        if (!at) return;
+        timer_.expires_at(*at);
+        timer_.async_wait([this](std::error_code ec) {
+            if (ec || done_) return;
+            const Instant now = Clock::now();
+            if (echo_deadline_ && now >= *echo_deadline_) {
+                echo_deadline_.reset();
+                result_.echoes.back().rtt.reset();
+                next_datagram(now);
+            }
+            if (hold_until_ && now >= *hold_until_) {
+                hold_until_.reset();
+                after_hold(now);
+            }
+            client_->handle_timeout(now);
+            pump();
+        });
+    }
+
+    void on_event(turn::Event& e) {
+        const Instant now = Clock::now();
+        using Kind = turn::Event::Kind;
+        switch (e.kind) {
+            case Kind::allocated:
+                result_.allocated = true;
+                result_.relayed = e.relayed;
+                if (e.mapped.port() != 0) result_.mapped = e.mapped;
+                result_.lifetime = e.lifetime;
+                result_.allocate_time = now - started_;
+                if (options_.hold > Duration::zero())
+                    hold_until_ = now + options_.hold;
+                else
+                    after_hold(now);
+                return;
+            case Kind::permission_created:
+                result_.permission = true;
+                next_datagram(now);
+                return;
+            case Kind::channel_bound:
+                result_.channel = e.channel;
+                next_datagram(now);
+                return;
+            case Kind::data:
+                if (!echo_deadline_ || e.peer != *options_.peer || e.data != payload_) return;
+                echo_deadline_.reset();
+                result_.echoes.back().rtt = now - sent_at_;
+                if (result_.echoes.size() == 1 && options_.datagrams > 1) {
+                    // The first datagram went as a Send indication; bind a channel for the rest
+                    // (RFC 8656 §12: 4 bytes of overhead instead of 36).
+                    if (!client_->bind_channel(now, *options_.peer)) next_datagram(now);
+                    return;
+                }
+                next_datagram(now);
+                return;
+            case Kind::permission_failed:
+            case Kind::channel_failed:
+                result_.code = e.code;
+                result_.error = e.reason;
+                client_->close(now);
+                return;
+            case Kind::failed:
+                result_.code = e.code;
+                result_.error = e.reason;
+                finish({});
+                return;
+            case Kind::deallocated:
+                // A reason means the Refresh with LIFETIME 0 was refused or never answered.
+                result_.deallocated = e.reason.empty();
+                finish(e.reason.empty() ? std::string() : "deallocating: " + e.reason);
+                return;
+            case Kind::refreshed:
+                return;
+        }
+    }
+
+    void after_hold(Instant now) {
+        if (options_.peer && options_.datagrams > 0)
+            client_->create_permission(now, *options_.peer);
+        else
+            client_->close(now);
+    }
+
+    // Sends the next echo datagram, or deallocates when all were sent.
+    void next_datagram(Instant now) {
+        if (static_cast<int>(result_.echoes.size()) >= options_.datagrams) {
+            client_->close(now);
+            return;
+        }
+        const std::string text = "floe turn probe #" + std::to_string(result_.echoes.size());
+        payload_.assign(text.begin(), text.end());
+        Bytes nonce(8);
+        crypto_random().fill(nonce);
+        payload_.insert(payload_.end(), nonce.begin(), nonce.end());
+        const auto sent = client_->send_to(*options_.peer, payload_);
+        result_.echoes.push_back({sent == turn::SendResult::sent_channel_data, std::nullopt});
+        sent_at_ = now;
+        echo_deadline_ = now + options_.echo_timeout;
+    }
+
+    void finish(std::string error) {
+        if (done_) return;
+        done_ = true;
+        if (client_) {
+            result_.refreshes = client_->counters().allocation_refreshes;
+            result_.stale_nonces = client_->counters().stale_nonces;
+        }
+        if (!error.empty() && result_.error.empty()) result_.error = std::move(error);
+        timer_.cancel();
+        if (link_) link_->close();
+        io_.stop();
+    }
+
+    const TurnProbeOptions& options_;
+    asio::io_context io_;
+    asio::steady_timer timer_;
+    asio::ssl::context tls_;
+    std::unique_ptr<Link> link_;
+    std::optional<turn::Client> client_;
+    TurnProbeResult result_;
+    Instant started_{};
+    Bytes payload_;
+    Instant sent_at_{};
+    std::optional<Instant> echo_deadline_;
+    std::optional<Instant> hold_until_;
+    bool done_ = false;
+};
+
+}  // namespace
+
+TurnProbeResult run_turn_probe(const TurnProbeOptions& options) {
+    Probe probe(options);
+    TurnProbeResult result = probe.run();
+    result.server = options.server;
+    result.transport = options.transport;
+    return result;
+}
+
+}  // namespace floe::rtc
+
+namespace floe::tools {
+
+std::string_view to_string(TurnTransport transport) {
+    switch (transport) {
+        case TurnTransport::udp:
+            return "udp";
+        case TurnTransport::tcp:
+            return "tcp";
+        case TurnTransport::tls:
+            return "tls";
+    }
+    return "?";
+}
+
+Result<TurnProbeResult, TurnProbeError> turn_probe(std::string_view text,
+                                                   const TurnProbeOptions& options) {
+    using Kind = TurnProbeError::Kind;
+    auto url = stun::parse_url(text);
+    if (!url) return fail(TurnProbeError{Kind::bad_url, url.error()});
+    if (url->scheme != stun::UrlScheme::turn && url->scheme != stun::UrlScheme::turns)
+        return fail(TurnProbeError{Kind::unsupported_scheme,
+                                   "only turn: and turns: URLs (floe stun is for stun:)"});
+    auto addresses = rtc::resolve(url->host, url->port, rtc::Families::any);
+    if (!addresses)
+        return fail(TurnProbeError{Kind::unresolved, "cannot resolve '" + url->host +
+                                                         "': " + addresses.error().message()});
+    rtc::TurnProbeOptions o;
+    o.server = addresses->front();
+    // RFC 7065 §3: turns: is TLS over TCP; turn: is UDP unless ?transport=tcp.
+    o.transport = url->scheme == stun::UrlScheme::turns       ? TurnTransport::tls
+                  : url->transport == stun::UrlTransport::tcp ? TurnTransport::tcp
+                                                              : TurnTransport::udp;
+    o.host = url->host;
+    o.username = options.username;
+    o.password = options.password;
+    o.peer = options.peer;
+    o.datagrams = options.datagrams;
+    o.lifetime_seconds = options.lifetime_seconds;
+    o.hold = options.hold;
+    o.tls_ca_file = options.tls_ca_file;
+    o.tls_insecure = options.tls_insecure;
+    o.retransmission.initial_rto = options.initial_rto;
+    o.retransmission.max_transmissions = options.max_transmissions;
+    o.echo_timeout = options.echo_timeout;
+    o.software = options.software;
+    o.trace = options.trace;
+    return rtc::run_turn_probe(o);
+}
+
+}  // namespace floe::tools
