@@ -317,7 +317,7 @@ int run_chat(Args& args) {
 
 FLOE_COMMAND("chat",
              "chat --offer|--answer [--ice-server URL|none]... [--trickle] [--loopback] "
-             "[--interface NAME] [--trace] [--keylog FILE] [--certificate FILE]",
+             "[--interface NAME] [--trace] [--keylog FILE] [--pcap FILE] [--certificate FILE]",
              "copy-paste chat over a data channel (JSON descriptions on stdin/stdout)", run_chat,
              "  --offer                 make the offer (the other side runs --answer)\n"
              "  --answer                wait for an offer on stdin and answer it\n"

@@ -54,6 +54,7 @@ int fail(const char* what) {
 
 int run(Args& args) {
     const auto mib = args.integer("mib", 0, 4096).value_or(64);
+    const auto pcap = args.value("pcap");
     args.finish();
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
@@ -75,7 +76,9 @@ int run(Args& args) {
         Signal alice_gathered, bob_gathered, open, bob_channel, echo, done, low, closed;
         std::atomic<std::uint64_t> bulk_bytes{0};
         std::atomic<bool> waiting{false};
-        PeerConnection alice(config);
+        Configuration alice_config = config;
+        if (pcap) alice_config.pcap_file = *pcap;  // alice's side: each packet once
+        PeerConnection alice(alice_config);
         PeerConnection bob(config);
         std::printf("2. two peers, alice (offerer) and bob (answerer), gathering on loopback\n");
         const auto on_candidate = [](const char* who, Signal& gathered) {
@@ -190,8 +193,10 @@ int run(Args& args) {
 
 }  // namespace
 
-FLOE_COMMAND("demo", "demo [--mib N]",
+FLOE_COMMAND("demo", "demo [--mib N] [--pcap FILE]",
              "two peers and a STUN server in one process on loopback: connect, chat, 64 MiB", &run,
-             "  --mib N                 MiB to push through the channel at the end (0: none)\n");
+             "  --mib N                 MiB to push through the channel at the end (0: none)\n"
+             "  --pcap FILE             write alice's datagrams to FILE (pcapng) with the DTLS\n"
+             "                          secrets and a decrypted SCTP view (docs/capture.md)\n");
 
 }  // namespace floe::cli

@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
@@ -91,6 +91,7 @@ Configuration read_rtc_options(Args& args, const std::vector<std::string>& defau
         c.max_message_size = static_cast<std::size_t>(*size);
     if (args.flag("trace")) set_log_level(LogLevel::trace);
     if (auto file = args.value("keylog")) c.keylog_file = *file;
+    if (auto file = args.value("pcap")) c.pcap_file = *file;
     if (auto file = args.value("certificate")) c.certificates = {load_or_create_certificate(*file)};
     return c;
 }

@@ -30,8 +30,10 @@ namespace floe::cli {
     "  --port-range LOW-HIGH   bind local UDP ports in this range\n"                              \
     "  --max-message-size N    the largest message we accept (a=max-message-size), bytes\n"       \
     "  --trace                 log every datagram in and out, decoded (log level trace)\n"        \
-    "  --keylog FILE           append the DTLS secrets as an NSS key log, for Wireshark\n"      \
-    "  --certificate FILE      the DTLS identity, PEM (certificate and key); when FILE does\n"  \
+    "  --keylog FILE           append the DTLS secrets as an NSS key log, for Wireshark\n"        \
+    "  --pcap FILE             write every datagram to FILE (pcapng) with the DTLS secrets\n"     \
+    "                          and a decrypted SCTP view: tshark -r FILE (docs/capture.md)\n"     \
+    "  --certificate FILE      the DTLS identity, PEM (certificate and key); when FILE does\n"    \
     "                          not exist, one is made, valid a year, and saved there (0600)\n"
 
 // `default_servers` applies when no --ice-server is given.

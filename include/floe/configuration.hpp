@@ -93,6 +93,13 @@ struct Configuration {
     // NSS key log (SSLKEYLOGFILE format) for Wireshark; empty: off.
     std::string keylog_file;
 
+    // A pcapng capture (`--pcap FILE`) of every datagram this PeerConnection sends and receives,
+    // one packet per datagram, with the DTLS secrets inside (Wireshark decrypts it with no key log)
+    // and a second, decrypted view of the SCTP packets (SCTP over UDP port 9899, RFC 6951), which
+    // tshark decodes by itself down to DCEP. PeerConnections of one process naming the same file
+    // write one capture. Empty: off. docs/capture.md.
+    std::string pcap_file;
+
     // close() ends the SCTP association gracefully: what send() accepted is delivered and
     // acknowledged, then SHUTDOWN (RFC 9260 §9.2). This bounds how long that may take before the
     // association is aborted. close() waits that long at most (not from a callback, which never

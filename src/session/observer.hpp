@@ -36,6 +36,11 @@ class PacketObserver {
     }
     // Every NSS key log line (SSLKEYLOGFILE format) of the DTLS handshake, without the newline.
     virtual void key_log(std::string_view line) { (void)line; }
+    // The ICE passwords (RFC 8445 §7.2.2: the short-term keys of the checks), once the remote
+    // one is known: a trace can then say whether a check's MESSAGE-INTEGRITY verifies.
+    virtual void ice_passwords(std::string_view local, std::string_view remote) {
+        (void)local, (void)remote;
+    }
 };
 
 }  // namespace floe::session

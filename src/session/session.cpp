@@ -5,6 +5,7 @@
 #include <floe/error.hpp>
 
 #include "common/log.hpp"
+#include "session/observer.hpp"
 
 namespace floe::session {
 
@@ -104,6 +105,7 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
     pump_.set_remote_fingerprints(std::move(fingerprints));
     auto& agent = *pump_.agent();
     agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
+    if (config_.observer) config_.observer->ice_passwords(credentials_.pwd, params.ice_pwd);
     for (const auto& c : params.candidates)
         agent.add_remote_candidate(now, c);
     if (params.end_of_candidates) agent.end_of_remote_candidates(now);
