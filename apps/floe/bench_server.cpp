@@ -41,14 +41,6 @@ using namespace std::chrono_literals;
 // A late echo fails the run: longer than this is not a server anyone would keep.
 constexpr auto kLate = 1s;
 
-Configuration loopback_on(const std::shared_ptr<Runtime>& runtime) {
-    Configuration c;
-    c.runtime = runtime;
-    c.loopback_only = true;
-    c.enable_ipv6 = false;
-    return c;
-}
-
 // Each PeerConnection takes a socket: a thousand clients need more than the usual 1,024 fds.
 void raise_fd_limit() {
     rlimit limit{};
@@ -247,7 +239,7 @@ int w6_server(const std::string& socket_path, unsigned threads) {
                 LineReader lines(fd);
                 try {
                     while (auto line = lines.next(24h)) {
-                        auto pc = std::make_unique<PeerConnection>(loopback_on(runtime));
+                        auto pc = std::make_unique<PeerConnection>(loopback(runtime));
                         pc->on_data_channel([&echoed](std::shared_ptr<DataChannel> channel) {
                             // The echo: every message straight back, from the PeerConnection's
                             // own thread.
@@ -316,7 +308,7 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
     std::vector<std::unique_ptr<Peer>> peers;
     for (int i = 0; i < clients; ++i) {
         auto p = std::make_unique<Peer>();
-        p->pc = std::make_unique<PeerConnection>(loopback_on(runtime));
+        p->pc = std::make_unique<PeerConnection>(loopback(runtime));
         p->channel = p->pc->create_data_channel("w6");
         Peer* raw = p.get();
         p->channel->on_open([&open] { open.fetch_add(1); });

@@ -27,6 +27,15 @@ constexpr auto kSetupDeadline = std::chrono::seconds(30);
 std::uint16_t max_streams = Configuration{}.max_streams;
 std::vector<Certificate> certificates;
 
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    const auto s = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+    return s(u.ru_utime) + s(u.ru_stime);
+}
+
+}  // namespace
+
 Configuration loopback(const std::shared_ptr<Runtime>& runtime) {
     Configuration c;
     c.runtime = runtime;
@@ -36,15 +45,6 @@ Configuration loopback(const std::shared_ptr<Runtime>& runtime) {
     c.enable_ipv6 = false;
     return c;
 }
-
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    const auto s = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
-    return s(u.ru_utime) + s(u.ru_stime);
-}
-
-}  // namespace
 
 double proc_status(const std::string& field, const std::string& pid) {
     std::ifstream in("/proc/" + pid + "/status");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <floe/certificate.hpp>
+#include <floe/configuration.hpp>
 #include <floe/runtime.hpp>
 
 namespace floe::cli::bench {
@@ -46,6 +47,10 @@ struct ScaleResult {
     int threads = 0;                   // threads of this process with every pair open
 };
 ScaleResult scale(const std::shared_ptr<Runtime>& runtime, int pairs);
+
+// The workloads' Configuration: on `runtime`, gathering on loopback only, IPv4, with the
+// certificate and max_streams set by set_certificate() and set_max_streams().
+Configuration loopback(const std::shared_ptr<Runtime>& runtime);
 
 // A field of /proc/PID/status ("VmRSS", "VmHWM", "Threads"; kB for the memory ones), 0 when
 // absent.

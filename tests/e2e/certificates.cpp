@@ -96,17 +96,6 @@ TEST_CASE(
     CHECK(c2.get_stats().remote_fingerprint == server.fingerprint());
 }
 
-namespace {
-std::string construction_error(const Configuration& config) {
-    try {
-        PeerConnection pc(config);
-    } catch (const InvalidArgumentError& e) {
-        return e.what();
-    }
-    return "no error";
-}
-}  // namespace
-
 TEST_CASE("an expired certificate, or more than one, is refused with an error naming it") {
     const Certificate c = Certificate::generate();
     const Certificate expired = expired_copy(c);

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include <floe/error.hpp>
 #include <floe/peer_connection.hpp>
 
 namespace floe::test {
@@ -24,6 +25,17 @@ inline Configuration loopback_config() {
     c.loopback_only = true;
     c.enable_ipv6 = false;
     return c;
+}
+
+// The message of the InvalidArgumentError constructing a PeerConnection with `config` throws
+// ("" when it constructs).
+inline std::string construction_error(const Configuration& config) {
+    try {
+        PeerConnection pc(config);
+    } catch (const InvalidArgumentError& e) {
+        return e.what();
+    }
+    return "";
 }
 
 // Polls `pred` until true or the deadline (no fixed sleeps: returns as soon as it holds).

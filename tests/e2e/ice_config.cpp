@@ -13,16 +13,6 @@ using namespace floe::test;
 
 namespace {
 
-// The message of the InvalidArgumentError `config` throws at construction ("" if none).
-std::string construction_error(const Configuration& config) {
-    try {
-        PeerConnection pc(config);
-    } catch (const InvalidArgumentError& e) {
-        return e.what();
-    }
-    return "";
-}
-
 bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
 }

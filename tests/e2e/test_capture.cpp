@@ -16,7 +16,8 @@ namespace {
 // Lines of `tshark -r FILE -Y FILTER -T fields -e ...`.
 std::vector<std::string> tshark(const std::string& file, const std::string& filter,
                                 const std::vector<std::string>& fields) {
-    REQUIRE_MESSAGE(find_program("tshark"), "tshark is missing: scripts/install-deps.sh installs it");
+    REQUIRE_MESSAGE(find_program("tshark"),
+                    "tshark is missing: scripts/install-deps.sh installs it");
     std::vector<std::string> argv{"tshark", "-n", "-r", file, "-Y", filter, "-T", "fields"};
     for (const auto& f : fields) {
         argv.push_back("-e");
@@ -27,7 +28,8 @@ std::vector<std::string> tshark(const std::string& file, const std::string& filt
     REQUIRE(r.status == 0);
     std::vector<std::string> lines;
     std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
     return lines;
 }
 
@@ -64,12 +66,12 @@ TEST_CASE("floe demo --pcap: tshark decrypts the DTLS and decodes SCTP chunks an
 
 TEST_CASE("floe peer --trace decodes STUN attributes, integrity and the DTLS handshake") {
     TempDir dir;
-    const std::vector<std::string> common{"--signal", dir.path(), "--loopback-only", "--no-ipv6",
-                                          "--timeout", "30", "--trace"};
+    const std::vector<std::string> common{"--signal",  dir.path(), "--loopback-only", "--no-ipv6",
+                                          "--timeout", "30",       "--trace"};
     std::vector<std::string> answer{FLOE_CLI_PATH, "peer", "--role", "answer"};
     answer.insert(answer.end(), common.begin(), common.end());
-    std::vector<std::string> offer{FLOE_CLI_PATH, "peer", "--role", "offer", "--mode",
-                                   "send-check", "--count", "2"};
+    std::vector<std::string> offer{FLOE_CLI_PATH, "peer",       "--role",  "offer",
+                                   "--mode",      "send-check", "--count", "2"};
     offer.insert(offer.end(), common.begin(), common.end());
     auto b = Process::spawn(answer);
     auto a = Process::spawn(offer);
