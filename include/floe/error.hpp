@@ -11,25 +11,25 @@
 namespace floe {
 
 class Error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // An argument is out of range or malformed (W3C: TypeError / RangeError / SyntaxError).
 class InvalidArgumentError : public Error {
-public:
+  public:
     using Error::Error;
 };
 
 // The call is not allowed in the object's current state (W3C: InvalidStateError).
 class InvalidStateError : public Error {
-public:
+  public:
     using Error::Error;
 };
 
 // A description or a candidate that cannot be applied (W3C: InvalidAccessError / OperationError).
 class OperationError : public Error {
-public:
+  public:
     using Error::Error;
 };
 

@@ -20,7 +20,7 @@ namespace floe {
 enum class AddressFamily : std::uint8_t { ipv4 = 4, ipv6 = 6 };
 
 class IpAddress {
-public:
+  public:
     IpAddress() = default;  // 0.0.0.0
     static IpAddress v4(std::array<std::uint8_t, 4> octets);
     static IpAddress v6(std::array<std::uint8_t, 16> octets);
@@ -46,13 +46,13 @@ public:
 
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 
-private:
+  private:
     AddressFamily family_ = AddressFamily::ipv4;
     std::array<std::uint8_t, 16> bytes_{};
 };
 
 class SocketAddress {
-public:
+  public:
     SocketAddress() = default;
     SocketAddress(IpAddress ip, std::uint16_t port) : ip_(ip), port_(port) {}
     // "192.0.2.1:3478", "[2001:db8::1]:3478".
@@ -72,7 +72,7 @@ public:
 
     friend auto operator<=>(const SocketAddress&, const SocketAddress&) = default;
 
-private:
+  private:
     IpAddress ip_;
     std::uint16_t port_ = 0;
 };
