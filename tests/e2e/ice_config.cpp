@@ -65,7 +65,7 @@ Configuration lite_config() {
 
 TEST_CASE("ICE server entries are checked at construction, each error naming its entry") {
     Configuration c = loopback_config();
-    c.ice_servers = {"stun:127.0.0.1:3478", IceServer{{"turn:127.0.0.1"}}};
+    c.ice_servers = {"stun:127.0.0.1:3478", IceServer{std::vector<std::string>{"turn:127.0.0.1"}}};
     auto e = construction_error(c);
     CHECK(contains(e, "ICE server 2 (turn:127.0.0.1)"));
     CHECK(contains(e, "needs a username and a credential"));
