@@ -142,7 +142,10 @@ TEST_CASE(
         {"turn:" + host + std::to_string(coturn.port) + "?transport=tcp", {}},
         {"turns:" + host + std::to_string(coturn.tls_port), {"--tls-ca", coturn.cert}},
     };
-    for (const auto& [url, extra] : runs) {
+    for (const auto& run : runs) {
+        // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+        const std::string& url = run.first;
+        const std::vector<std::string>& extra = run.second;
         CAPTURE(url);
         std::vector<std::string> args = {"--credential", "secret", "--peer", echo.address(),
                                          "--hold",       "5",      "--json"};
