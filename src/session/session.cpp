@@ -264,8 +264,13 @@ void Session::close(Instant now, Duration linger) {
     ice_state_ = IceConnectionState::closed;
     update_connection_state();
     auto* sctp = pump_.sctp();
+    // A path to send on: the selected pair, or, before ICE selected one, the validated address
+    // DTLS runs on (TransportPump::on_peer_path). Without the second a close() while the
+    // nomination was still unanswered aborted the association and lost what send() accepted
+    // (seen at 5 % loss against Chromium: the channel closed with none of 1 MiB delivered).
+    const bool has_path = pump_.pair() || pump_.on_peer_path();
     const bool connected =
-        sctp && sctp->established() && dtls_connected_ && pump_.pair() && linger > Duration::zero();
+        sctp && sctp->established() && dtls_connected_ && has_path && linger > Duration::zero();
     if (!connected) return finish_close(now, true);
     // The association ends on its own time: floe's queue is handed over, every DATA chunk
     // acknowledged, SHUTDOWN (RFC 9260 §9.2). ICE keeps answering checks meanwhile.
