@@ -79,8 +79,29 @@ struct Inbox {
     std::deque<Message> messages;
     std::atomic<int> opens{0};
     std::atomic<int> closes{0};
+    std::vector<std::weak_ptr<DataChannel>> attached;
+
+    Inbox() = default;
+    Inbox(const Inbox&) = delete;
+    Inbox& operator=(const Inbox&) = delete;
+    // A channel outliving its Inbox (a helper's local, or one declared after the PeerConnections)
+    // must not call into it: a late on_close from the runtime thread would write into a stack
+    // frame reused by then (ASan saw it corrupt a future in ~PeerConnection).
+    ~Inbox() {
+        std::lock_guard lock(mutex);
+        for (auto& weak : attached)
+            if (auto dc = weak.lock()) {
+                dc->on_open(nullptr);
+                dc->on_close(nullptr);
+                dc->on_message(nullptr);
+            }
+    }
 
     void attach(const std::shared_ptr<DataChannel>& dc) {
+        {
+            std::lock_guard lock(mutex);
+            attached.push_back(dc);
+        }
         dc->on_open([this] { ++opens; });
         dc->on_close([this] { ++closes; });
         dc->on_message([this](Message m) {
