@@ -177,8 +177,8 @@ using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
 class Probe {
   public:
-    explicit Probe(const TurnProbeOptions& options)
-        : options_(options), timer_(io_), tls_(asio::ssl::context::tls_client) {}
+    Probe(const TurnProbeTarget& target, const TurnProbeOptions& options)
+        : target_(target), options_(options), timer_(io_), tls_(asio::ssl::context::tls_client) {}
 
     TurnProbeResult run() {
         try {
@@ -195,10 +195,10 @@ class Probe {
   private:
     void connect() {
         const auto endpoint =
-            asio::ip::tcp::endpoint(to_endpoint(options_.server).address(), options_.server.port());
-        switch (options_.transport) {
+            asio::ip::tcp::endpoint(to_endpoint(target_.server).address(), target_.server.port());
+        switch (target_.transport) {
             case TurnTransport::udp:
-                link_ = std::make_unique<UdpLink>(io_, options_.server);
+                link_ = std::make_unique<UdpLink>(io_, target_.server);
                 begin();
                 return;
             case TurnTransport::tcp: {
@@ -218,16 +218,16 @@ class Probe {
                 auto& stream = link->stream();
                 link_ = std::move(link);
                 SSL* ssl = stream.native_handle();
-                const auto ip = IpAddress::parse(options_.host);
+                const auto ip = IpAddress::parse(target_.host);
                 if (!options_.tls_insecure) {
                     // RFC 8656 §3.2 (RFC 6125): the certificate must name the host of the URL.
                     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
                     if (ip)
-                        X509_VERIFY_PARAM_set1_ip_asc(param, options_.host.c_str());
+                        X509_VERIFY_PARAM_set1_ip_asc(param, target_.host.c_str());
                     else
-                        X509_VERIFY_PARAM_set1_host(param, options_.host.c_str(), 0);
+                        X509_VERIFY_PARAM_set1_host(param, target_.host.c_str(), 0);
                 }
-                if (!ip) SSL_set_tlsext_host_name(ssl, options_.host.c_str());
+                if (!ip) SSL_set_tlsext_host_name(ssl, target_.host.c_str());
                 arm_deadline(std::chrono::seconds(10), "the TLS handshake timed out");
                 stream.next_layer().async_connect(endpoint, [this, &stream](std::error_code ec) {
                     if (ec) return finish("cannot connect over TCP: " + ec.message());
@@ -265,12 +265,13 @@ class Probe {
         timer_.cancel();
         result_.local = link_->local();
         turn::ClientConfig config;
-        config.server = options_.server;
+        config.server = target_.server;
         config.username = options_.username;
         config.password = options_.password;
-        config.stream = options_.transport != TurnTransport::udp;
+        config.stream = target_.transport != TurnTransport::udp;
         config.lifetime_seconds = options_.lifetime_seconds;
-        config.retransmission = options_.retransmission;
+        config.retransmission.initial_rto = options_.initial_rto;
+        config.retransmission.max_transmissions = options_.max_transmissions;
         config.software = options_.software;
         started_ = Clock::now();
         client_.emplace(std::move(config), crypto_random(), started_);
@@ -420,6 +421,7 @@ class Probe {
         io_.stop();
     }
 
+    const TurnProbeTarget& target_;
     const TurnProbeOptions& options_;
     asio::io_context io_;
     asio::steady_timer timer_;
@@ -437,11 +439,11 @@ class Probe {
 
 }  // namespace
 
-TurnProbeResult run_turn_probe(const TurnProbeOptions& options) {
-    Probe probe(options);
+TurnProbeResult run_turn_probe(const TurnProbeTarget& target, const TurnProbeOptions& options) {
+    Probe probe(target, options);
     TurnProbeResult result = probe.run();
-    result.server = options.server;
-    result.transport = options.transport;
+    result.server = target.server;
+    result.transport = target.transport;
     return result;
 }
 
@@ -473,27 +475,14 @@ Result<TurnProbeResult, TurnProbeError> turn_probe(std::string_view text,
     if (!addresses)
         return fail(TurnProbeError{Kind::unresolved, "cannot resolve '" + url->host +
                                                          "': " + addresses.error().message()});
-    rtc::TurnProbeOptions o;
-    o.server = addresses->front();
+    rtc::TurnProbeTarget target;
+    target.server = addresses->front();
     // RFC 7065 §3: turns: is TLS over TCP; turn: is UDP unless ?transport=tcp.
-    o.transport = url->scheme == stun::UrlScheme::turns       ? TurnTransport::tls
-                  : url->transport == stun::UrlTransport::tcp ? TurnTransport::tcp
-                                                              : TurnTransport::udp;
-    o.host = url->host;
-    o.username = options.username;
-    o.password = options.password;
-    o.peer = options.peer;
-    o.datagrams = options.datagrams;
-    o.lifetime_seconds = options.lifetime_seconds;
-    o.hold = options.hold;
-    o.tls_ca_file = options.tls_ca_file;
-    o.tls_insecure = options.tls_insecure;
-    o.retransmission.initial_rto = options.initial_rto;
-    o.retransmission.max_transmissions = options.max_transmissions;
-    o.echo_timeout = options.echo_timeout;
-    o.software = options.software;
-    o.trace = options.trace;
-    return rtc::run_turn_probe(o);
+    target.transport = url->scheme == stun::UrlScheme::turns       ? TurnTransport::tls
+                       : url->transport == stun::UrlTransport::tcp ? TurnTransport::tcp
+                                                                   : TurnTransport::udp;
+    target.host = url->host;
+    return rtc::run_turn_probe(target, options);
 }
 
 }  // namespace floe::tools

@@ -18,34 +18,22 @@
 #include <floe/socket_address.hpp>
 #include <floe/tools/turn.hpp>
 
-#include "common/time.hpp"
-#include "stun/client_transaction.hpp"
-
 namespace floe::rtc {
 
 using tools::to_string;
+using tools::TurnProbeOptions;
 using tools::TurnProbeResult;
 using tools::TurnTransport;
 
-struct TurnProbeOptions {
+// Where the probe goes: the server's address (resolved), the transport, and the host as the URL
+// names it (a TLS certificate must name it: DNS name or IP).
+struct TurnProbeTarget {
     SocketAddress server;
     TurnTransport transport = TurnTransport::udp;
-    std::string host;  // as in the URL: the TLS certificate must name it (DNS name or IP)
-    std::string username;
-    std::string password;
-    std::optional<SocketAddress> peer;  // an echo server to send through the relay to
-    int datagrams = 3;                  // to the peer
-    std::uint32_t lifetime_seconds = 600;
-    Duration hold{};  // tools::TurnProbeOptions::hold
-    std::string tls_ca_file;
-    bool tls_insecure = false;
-    stun::RetransmissionConfig retransmission{};
-    Duration echo_timeout = std::chrono::seconds(2);  // per datagram
-    std::string software;
-    std::function<void(const std::string&)> trace;
+    std::string host;
 };
 
 // Blocks until the probe is done (bounded by the retransmission schedule and echo_timeout).
-TurnProbeResult run_turn_probe(const TurnProbeOptions& options);
+TurnProbeResult run_turn_probe(const TurnProbeTarget& target, const TurnProbeOptions& options);
 
 }  // namespace floe::rtc
