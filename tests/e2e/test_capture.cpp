@@ -64,6 +64,46 @@ TEST_CASE("floe demo --pcap: tshark decrypts the DTLS and decodes SCTP chunks an
     CHECK(texts[1] == "706f6e67");  // "pong"
 }
 
+// docs/walkthrough.md follows one `floe demo --mib 0 --pcap` session frame by frame: every step it
+// describes is in the capture, in the order it tells.
+TEST_CASE("floe demo --pcap: the session of docs/walkthrough.md, step by step and in order") {
+    TempDir dir;
+    const std::string file = dir.path() + "/walk.pcapng";
+    auto demo = run({FLOE_CLI_PATH, "demo", "--mib", "0", "--pcap", file}, 60s);
+    INFO(demo.out << demo.err);
+    REQUIRE(demo.status == 0);
+
+    // The first frame matching each step; every step must be there, after the one before.
+    const std::vector<std::pair<std::string, std::string>> steps{
+        {"STUN server request (no USERNAME)", "stun.type == 0x0001 && !stun.att.username"},
+        {"connectivity check", "stun.type == 0x0001 && stun.att.username"},
+        {"nomination (USE-CANDIDATE)", "stun.att.type == 0x0025"},
+        {"ClientHello", "dtls.handshake.type == 1"},
+        {"Finished", "dtls.handshake.type == 20"},
+        {"SCTP INIT", "sctp.chunk_type == 1"},
+        {"COOKIE_ACK", "sctp.chunk_type == 11"},
+        {"DCEP OPEN", "rtcdc.message_type == 3"},
+        {"DCEP ACK", "rtcdc.message_type == 2"},
+        {"text message", "sctp.data_payload_proto_id == 51"},
+        {"stream reset (outgoing SSN reset request)", "sctp.parameter_type == 0x000d"},
+        {"SHUTDOWN", "sctp.chunk_type == 7"},
+        {"SHUTDOWN_COMPLETE", "sctp.chunk_type == 14"},
+        {"close_notify", "dtls.alert_message.desc == 0"},
+    };
+    long previous = 0;
+    for (const auto& [step, filter] : steps) {
+        INFO(step << ": " << filter);
+        const auto frames = tshark(file, filter, {"frame.number"});
+        REQUIRE_FALSE(frames.empty());
+        const long first = std::stol(frames.front());
+        CHECK(first > previous);
+        previous = first;
+    }
+    // Both peers reset stream 1 (the channel's id: alice, the DTLS server, takes odd ones).
+    CHECK(tshark(file, "sctp.parameter_type == 0x000d", {"sctp.parameter_reconfig_sid"}) ==
+          std::vector<std::string>{"1", "1"});
+}
+
 TEST_CASE("floe peer --trace decodes STUN attributes, integrity and the DTLS handshake") {
     TempDir dir;
     const std::vector<std::string> common{"--signal",  dir.path(), "--loopback-only", "--no-ipv6",
