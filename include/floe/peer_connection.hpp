@@ -147,6 +147,10 @@ class PeerConnection {
     void close();
 
     PeerConnectionStats get_stats() const;
+    // The largest message DataChannel::send() accepts now (W3C `RTCSctpTransport.maxMessageSize`):
+    // the peer's a=max-message-size once a remote description is set (65536 when it gave none,
+    // RFC 8841 §6; "0", no limit, reads as 1 GiB), 65536 before. Any thread, never blocks.
+    std::size_t max_message_size() const;
 
     void on_ice_candidate(std::function<void(std::optional<IceCandidate>)> callback);
     void on_ice_gathering_state_change(std::function<void(IceGatheringState)> callback);

@@ -443,6 +443,10 @@ PeerConnectionStats PeerConnection::get_stats() const {
     return FLOE_ON_RUNTIME(return pc.core.stats());
 }
 
+std::size_t PeerConnection::max_message_size() const {
+    return impl_->core.remote_max_message_size();  // an atomic: no trip to the runtime thread
+}
+
 void PeerConnection::on_ice_candidate(std::function<void(std::optional<IceCandidate>)> f) {
     impl_->on_ice_candidate.set(std::move(f));
 }

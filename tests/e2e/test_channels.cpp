@@ -423,3 +423,27 @@ TEST_CASE(
         REQUIRE(m.data == message(i));
     }
 }
+
+TEST_CASE("max_message_size() is the peer's a=max-message-size, and send() obeys it") {
+    Configuration big = loopback_config();
+    big.max_message_size = 1024 * 1024;
+    PeerConnection a{loopback_config()};  // accepts 262144, the default
+    PeerConnection b{big};
+    // before any remote description: RFC 8841 §6's default
+    CHECK(a.max_message_size() == 65536);
+    Inbox inbox;
+    b.on_data_channel([&inbox](std::shared_ptr<DataChannel> dc) { inbox.attach(dc); });
+    auto dc = a.create_data_channel("big");
+    signal_complete(a, b);
+    CHECK(a.max_message_size() == 1024 * 1024);  // what b advertised
+    CHECK(b.max_message_size() == 262144);       // what a advertised
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+
+    Bytes exact(1024 * 1024, std::uint8_t{7});
+    dc->send(ByteSpan(exact));
+    Bytes over(1024 * 1024 + 1, std::uint8_t{8});
+    CHECK_THROWS_AS(dc->send(ByteSpan(over)), InvalidArgumentError);
+    CHECK(dc->ready_state() == DataChannelState::open);  // the refusal changed nothing
+    REQUIRE(eventually([&] { return inbox.size() == 1; }));
+    CHECK(inbox.at(0).data.size() == exact.size());
+}
