@@ -44,10 +44,10 @@ struct Message {
     std::size_t size() const { return data.size(); }
 };
 
+class PeerConnection;
+
 class DataChannel {
   public:
-    struct Impl;
-    explicit DataChannel(std::shared_ptr<Impl> impl);
     ~DataChannel();
     DataChannel(const DataChannel&) = delete;
     DataChannel& operator=(const DataChannel&) = delete;
@@ -84,9 +84,11 @@ class DataChannel {
     void on_error(std::function<void(std::string)> callback);
     void on_buffered_amount_low(std::function<void()> callback);
 
-    Impl& impl() { return *impl_; }
-
   private:
+    // Made by its PeerConnection only; the state shared with it is defined in src/rtc.
+    friend class PeerConnection;
+    struct Impl;
+    explicit DataChannel(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> impl_;
 };
 

@@ -155,9 +155,10 @@ class PeerConnection {
     void on_signaling_state_change(std::function<void(SignalingState)> callback);
     void on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> callback);
 
-    struct Impl;
-
   private:
+    // The runtime side, defined in src/rtc; a channel reaches its connection through it.
+    friend class DataChannel;
+    struct Impl;
     std::shared_ptr<Impl> impl_;
 };
 

@@ -25,8 +25,8 @@ using dtls::X509Ptr;
     throw Error(what + ": " + take_openssl_errors());
 }
 
-std::shared_ptr<const Certificate::Impl> make_impl(X509Ptr x509, EvpPkeyPtr key) {
-    auto impl = std::make_shared<Certificate::Impl>();
+std::shared_ptr<const CertificateAccess::Impl> make_impl(X509Ptr x509, EvpPkeyPtr key) {
+    auto impl = std::make_shared<CertificateAccess::Impl>();
     impl->fingerprint = dtls::Fingerprint::of(x509.get(), dtls::HashAlgorithm::sha256).to_string();
     std::tm not_after{};
     if (ASN1_TIME_to_tm(X509_get0_notAfter(x509.get()), &not_after) != 1)

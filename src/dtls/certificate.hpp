@@ -17,4 +17,17 @@ struct Certificate::Impl {
     std::chrono::system_clock::time_point expires;  // notAfter
 };
 
+// The one door to a Certificate's private parts (the public header names it a friend).
+struct CertificateAccess {
+    using Impl = Certificate::Impl;
+    static const Impl& impl(const Certificate& certificate) { return *certificate.impl_; }
+};
+
+namespace dtls {
+// The certificate's OpenSSL objects and fingerprint.
+inline const CertificateAccess::Impl& identity(const Certificate& certificate) {
+    return CertificateAccess::impl(certificate);
+}
+}  // namespace dtls
+
 }  // namespace floe

@@ -68,7 +68,9 @@ void DataChannel::set_buffered_amount_low_threshold(std::size_t bytes) {
 
 namespace {
 
-void send_message(const std::shared_ptr<DataChannel::Impl>& c, bool binary, ByteSpan data) {
+// Generic because DataChannel::Impl is private to the class.
+template <class ChannelImpl>
+void send_message(const std::shared_ptr<ChannelImpl>& c, bool binary, ByteSpan data) {
     const auto state = c->record->state.load();
     if (state != DataChannelState::open)
         throw InvalidStateError("data channel '" + c->record->label + "' is " +

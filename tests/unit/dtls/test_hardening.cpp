@@ -19,13 +19,15 @@ using namespace floe::test;
 namespace {
 
 std::string fingerprint_of(const Certificate& certificate, HashAlgorithm algorithm) {
-    return Fingerprint{algorithm, certificate_digest(certificate.impl().x509.get(), algorithm)}
+    return Fingerprint{algorithm,
+                       certificate_digest(dtls::identity(certificate).x509.get(), algorithm)}
         .to_string();
 }
 
 // A fingerprint of `algorithm` that no certificate has.
 std::string wrong_fingerprint(HashAlgorithm algorithm) {
-    return Fingerprint{algorithm, certificate_digest(cert_c().impl().x509.get(), algorithm)}
+    return Fingerprint{algorithm,
+                       certificate_digest(dtls::identity(cert_c()).x509.get(), algorithm)}
         .to_string();
 }
 
