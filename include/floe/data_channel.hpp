@@ -67,8 +67,12 @@ class DataChannel {
     std::size_t buffered_amount_low_threshold() const;
     void set_buffered_amount_low_threshold(std::size_t bytes);
 
-    // Throws InvalidStateError unless open, InvalidArgumentError above the peer's
-    // max-message-size. Empty messages are allowed.
+    // The same rule from every thread: throws, in the caller, InvalidStateError unless open (or
+    // once close() was called), InvalidArgumentError above the peer's max-message-size (W3C:
+    // InvalidStateError, TypeError). Otherwise the message is accepted (buffered_amount counts it)
+    // and never makes send() throw later: should the SCTP association refuse it, on_error says so.
+    // Never blocks: from another thread it is queued for the runtime thread, ahead of a later
+    // close(). Empty messages are allowed.
     void send(std::string_view text);
     void send(ByteSpan binary);
     void send(const Bytes& binary) { send(ByteSpan(binary)); }
