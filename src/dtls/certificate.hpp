@@ -6,6 +6,7 @@
 
 #include <floe/certificate.hpp>
 
+#include "dtls/fingerprint.hpp"
 #include "dtls/openssl.hpp"
 
 namespace floe {
@@ -13,7 +14,8 @@ namespace floe {
 struct Certificate::Impl {
     dtls::X509Ptr x509;
     dtls::EvpPkeyPtr key;
-    std::string fingerprint;                        // "sha-256 AB:CD:..."
+    dtls::Fingerprint fingerprint;                  // sha-256, for the SDP and the peer
+    std::string fingerprint_text;                   // "sha-256 AB:CD:...", fingerprint()
     std::chrono::system_clock::time_point expires;  // notAfter
 };
 

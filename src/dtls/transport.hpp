@@ -127,14 +127,15 @@ class Transport {
     Transport(const Transport&) = delete;
     Transport& operator=(const Transport&) = delete;
 
-    // Begins the handshake in `role`, accepting only a peer whose certificate has
-    // `remote_fingerprint` (an `a=fingerprint` value, "sha-256 AB:CD:..."). A fingerprint that does
-    // not parse or names an unsupported hash fails the transport at once. Datagrams received before
+    // Begins the handshake in `role`, accepting only a peer whose certificate has one of
+    // `remote_fingerprints` (the remote description's `a=fingerprint` values, parsed by the SDP
+    // codec): it is verified against those of the strongest hash function
+    // (strongest_fingerprints()). None fails the transport at once. Datagrams received before
     // start() are processed now. Calling start() twice throws InvalidStateError.
-    void start(Instant now, Role role, std::string_view remote_fingerprint);
-    // The same with every `a=fingerprint` value of the remote description: the certificate is
-    // verified against those of the strongest hash function (strongest_fingerprints()).
-    void start(Instant now, Role role, std::span<const std::string> remote_fingerprints);
+    void start(Instant now, Role role, std::span<const Fingerprint> remote_fingerprints);
+    void start(Instant now, Role role, const Fingerprint& remote_fingerprint) {
+        start(now, role, std::span<const Fingerprint>(&remote_fingerprint, 1));
+    }
 
     // The first handshake retransmission wait (Config::initial_retransmit), before start().
     void set_initial_retransmit(Duration wait);

@@ -5,6 +5,7 @@
 #include <floe/error.hpp>
 
 #include "common/log.hpp"
+#include "dtls/certificate.hpp"
 #include "session/observer.hpp"
 
 namespace floe::session {
@@ -31,7 +32,7 @@ sctp::Reliability reliability_of(const DataChannelInit& init) {
 Session::Session(Config config, Random& random)
     : config_(with_certificate(std::move(config))),
       credentials_(ice::random_credentials(random)),
-      signaling_(Signaling::Local{credentials_, config_.certificate->fingerprint(),
+      signaling_(Signaling::Local{credentials_, dtls::identity(*config_.certificate).fingerprint,
                                   config_.max_message_size,
                                   random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite}),
       pump_(*config_.certificate, config_.observer, random),
@@ -99,10 +100,7 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
                                        ? std::size_t(1) << 30
                                        : std::min<std::size_t>(params.max_message_size, 1u << 30),
                                    std::memory_order_relaxed);
-    std::vector<std::string> fingerprints;
-    for (const auto& f : params.fingerprints)
-        fingerprints.push_back(f.to_string());
-    pump_.set_remote_fingerprints(std::move(fingerprints));
+    pump_.set_remote_fingerprints(params.fingerprints);
     auto& agent = *pump_.agent();
     agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
     if (config_.observer) config_.observer->ice_passwords(credentials_.pwd, params.ice_pwd);

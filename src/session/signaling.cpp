@@ -37,7 +37,7 @@ std::string Signaling::describe_local(SdpType type) const {
     sdp::LocalParameters p;
     p.ice_ufrag = local_.credentials.ufrag;
     p.ice_pwd = local_.credentials.pwd;
-    p.fingerprint = *sdp::Fingerprint::parse(local_.fingerprint);
+    p.fingerprint = local_.fingerprint;
     p.setup = type == SdpType::offer ? sdp::Setup::actpass : sdp::Setup::active;
     p.max_message_size = local_.max_message_size;
     p.candidates = local_candidates_;

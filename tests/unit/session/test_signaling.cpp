@@ -17,8 +17,8 @@ using floe::session::Signaling;
 
 namespace {
 
-const std::string& fingerprint() {
-    static const std::string f = Certificate::generate().fingerprint();
+const Fingerprint& fingerprint() {
+    static const Fingerprint f = *Fingerprint::parse(Certificate::generate().fingerprint());
     return f;
 }
 
