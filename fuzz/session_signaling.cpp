@@ -21,8 +21,8 @@ Signaling make(std::uint64_t seed) {
     static const floe::Fingerprint fingerprint =
         *floe::Fingerprint::parse(floe::Certificate::generate().fingerprint());
     floe::SeededRandom random(seed);
-    return Signaling(
-        Signaling::Local{floe::ice::random_credentials(random), fingerprint, 262144, seed});
+    return Signaling(Signaling::Local{floe::ice::random_credentials(random), fingerprint,
+                                      floe::default_max_message_size, seed});
 }
 
 struct Texts {

@@ -464,7 +464,7 @@ TEST_CASE("send() misuse throws the same errors on the runtime thread and on ano
     REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
     auto remote = c.incoming_at(0);
     REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
-    const std::size_t too_large = Configuration{}.max_message_size + 1;  // both sides' default
+    const std::size_t too_large = default_max_message_size + 1;  // both sides' limit
     CHECK_THROWS_AS(dc->send(Bytes(too_large)), InvalidArgumentError);
     std::promise<std::string> on_runtime;
     dc->on_message([&](Message) {

@@ -21,6 +21,7 @@
 
 #include <floe/error.hpp>
 #include <floe/ice/candidate.hpp>
+#include <floe/max_message_size.hpp>
 #include <floe/result.hpp>
 #include <floe/sdp/attributes.hpp>
 #include <floe/sdp/session_description.hpp>
@@ -51,7 +52,7 @@ struct LocalParameters {
     Setup setup = Setup::actpass;
     std::string mid = "0";  // offers only: an answer reuses the offer's mid
     std::uint16_t sctp_port = 5000;
-    std::uint64_t max_message_size = 262144;
+    std::uint64_t max_message_size = default_max_message_size;
     std::vector<ice::Candidate> candidates;  // gathered so far; none for a trickle description
     bool end_of_candidates = false;
     bool ice_lite = false;

@@ -24,8 +24,8 @@ const Fingerprint& fingerprint() {
 
 Signaling make(std::uint64_t seed) {
     SeededRandom random(seed);
-    return Signaling(
-        Signaling::Local{ice::random_credentials(random), fingerprint(), 262144, seed});
+    return Signaling(Signaling::Local{ice::random_credentials(random), fingerprint(),
+                                      default_max_message_size, seed});
 }
 
 // An offerer and an answerer, and the descriptions they exchange.
