@@ -24,14 +24,12 @@
 
 #include <floe/configuration.hpp>
 #include <floe/data_channel.hpp>
+#include <floe/sdp/sdp_type.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
 #pragma GCC visibility push(default)
 
 namespace floe {
-
-enum class SdpType { offer, pranswer, answer, rollback };
-std::string_view to_string(SdpType type);
 
 // RTCSessionDescriptionInit.
 struct SessionDescription {

@@ -35,6 +35,7 @@
 #include <floe/certificate.hpp>
 
 #include "common/buffer_pool.hpp"
+#include "common/dtls_role.hpp"
 #include "common/time.hpp"
 #include "dtls/fingerprint.hpp"
 #include "dtls/openssl.hpp"
@@ -42,8 +43,8 @@
 
 namespace floe::dtls {
 
-// From the JSEP setup negotiation: `a=setup:active` is the DTLS client.
-enum class Role { client, server };
+// From the JSEP setup negotiation: `a=setup:active` is the DTLS client (common/dtls_role.hpp).
+using Role = DtlsRole;
 enum class State { idle, connecting, connected, closed, failed };
 // Who protects application data once the handshake is done: floe's record layer (the default:
 // a fraction of OpenSSL's cost per record) or OpenSSL's own, kept for comparison and as a fallback.

@@ -29,6 +29,7 @@
 #include <floe/result.hpp>
 
 #include "common/buffer_pool.hpp"
+#include "common/dtls_role.hpp"
 #include "common/time.hpp"
 #include "sctp/data_channel.hpp"
 #include "sctp/dcep.hpp"
@@ -38,7 +39,7 @@ struct socket;  // usrsctp's
 namespace floe::sctp {
 
 // The DTLS role decides stream id parity (RFC 8832 §6): the client uses even ids.
-enum class Role { client, server };
+using Role = DtlsRole;
 
 struct Config {
     Role role = Role::client;

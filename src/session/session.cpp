@@ -67,6 +67,11 @@ void Session::emit_signaling(SignalingState before) {
     if (signaling_.state() != before) events_.push_back(event::Signaling{signaling_.state()});
 }
 
+// Three roles meet here, and they are different facts: the ICE role (controlling: the offerer,
+// RFC 8445 §6.1.1; ice::Role), the a=setup negotiation (actpass/active/passive, RFC 8842 §5;
+// sdp::Setup, read by Signaling into `dtls_client`), and the DTLS role it decides (DtlsRole: the
+// client sends the ClientHello, and SCTP takes even stream ids, RFC 8832 §6). The answerer is
+// ICE-controlled yet usually the DTLS client (JSEP: actpass answered with active).
 void Session::apply_dtls_role(const Signaling::Applied& applied) {
     if (applied.dtls_client)
         pump_.set_dtls_role(*applied.dtls_client ? dtls::Role::client : dtls::Role::server);
@@ -152,7 +157,7 @@ ChannelHandle Session::create_data_channel(Instant now, std::string label, DataC
 void Session::start_sctp() {
     if (pump_.sctp()) return;
     sctp::Config c;
-    c.role = *pump_.dtls_role() == dtls::Role::client ? sctp::Role::client : sctp::Role::server;
+    c.role = *pump_.dtls_role();  // the same DtlsRole: stream id parity follows it
     const auto* remote = signaling_.remote();
     c.remote_port = remote ? remote->sctp_port : 5000;
     c.local_max_message_size = config_.max_message_size;

@@ -24,6 +24,7 @@
 #include <floe/max_message_size.hpp>
 #include <floe/result.hpp>
 #include <floe/sdp/attributes.hpp>
+#include <floe/sdp/sdp_type.hpp>
 #include <floe/sdp/session_description.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
@@ -31,9 +32,7 @@
 
 namespace floe::sdp {
 
-enum class SdpType : std::uint8_t { offer, pranswer, answer, rollback };
-std::string_view to_string(SdpType type);
-std::optional<SdpType> parse_sdp_type(std::string_view name);
+using floe::to_string;  // SdpType's (floe/sdp/sdp_type.hpp)
 
 // modern: m=application <port> UDP/DTLS/SCTP webrtc-datachannel + a=sctp-port (RFC 8841).
 // legacy: m=application <port> DTLS/SCTP 5000 + a=sctpmap:5000 webrtc-datachannel 65535.
