@@ -19,6 +19,7 @@
 
 #include <floe/certificate.hpp>
 
+#include "dtls/certificate.hpp"
 #include "dtls/transport.hpp"
 #include "support/bench.hpp"
 
@@ -58,8 +59,8 @@ int main(int argc, char** argv) {
     bench::run("handshake", options, [&] {
         Transport a(ca);
         Transport b(cb);
-        b.start(now, Role::server, ca.fingerprint());
-        a.start(now, Role::client, cb.fingerprint());
+        b.start(now, Role::server, floe::dtls::identity(ca).fingerprint);
+        a.start(now, Role::client, floe::dtls::identity(cb).fingerprint);
         pump(a, b, now);
         if (a.state() != State::connected || b.state() != State::connected) std::abort();
         bench::keep(a.stats());
@@ -75,8 +76,8 @@ int main(int argc, char** argv) {
         config.record_layer = layer;
         Connected c{std::make_unique<Transport>(ca, config),
                     std::make_unique<Transport>(cb, config)};
-        c.b->start(now, Role::server, ca.fingerprint());
-        c.a->start(now, Role::client, cb.fingerprint());
+        c.b->start(now, Role::server, floe::dtls::identity(ca).fingerprint);
+        c.a->start(now, Role::client, floe::dtls::identity(cb).fingerprint);
         pump(*c.a, *c.b, now);
         if (c.a->state() != State::connected) std::abort();
         drop_events(*c.a);

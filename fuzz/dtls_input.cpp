@@ -19,6 +19,7 @@
 
 #include "common/byte_reader.hpp"
 #include "common/log.hpp"
+#include "dtls/certificate.hpp"
 #include "dtls/transport.hpp"
 
 using namespace floe;
@@ -57,8 +58,8 @@ void pump(Transport& a, Transport& b, Instant now, int rounds = 20) {
 // Mode 4 (see the top of the file).
 void genuine_records(Transport& client, Transport& server, const std::vector<ByteSpan>& operations,
                      Instant now) {
-    server.start(now, Role::server, client_cert().fingerprint());
-    client.start(now, Role::client, server_cert().fingerprint());
+    server.start(now, Role::server, floe::dtls::identity(client_cert()).fingerprint);
+    client.start(now, Role::client, floe::dtls::identity(server_cert()).fingerprint);
     pump(client, server, now);
     if (client.state() != State::connected || server.state() != State::connected) std::abort();
     std::vector<Bytes> sealed;  // every datagram the client produced, in order
@@ -128,20 +129,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch (*mode % 5) {
         case 0:
             feed_all(server);
-            server.start(now, Role::server, client_cert().fingerprint());
-            client.start(now, Role::client, server_cert().fingerprint());
+            server.start(now, Role::server, floe::dtls::identity(client_cert()).fingerprint);
+            client.start(now, Role::client, floe::dtls::identity(server_cert()).fingerprint);
             pump(client, server, now);
             break;
         case 1:
-            server.start(now, Role::server, client_cert().fingerprint());
-            client.start(now, Role::client, server_cert().fingerprint());
+            server.start(now, Role::server, floe::dtls::identity(client_cert()).fingerprint);
+            client.start(now, Role::client, floe::dtls::identity(server_cert()).fingerprint);
             drain(client, &server, now);  // ClientHello
             feed_all(server);
             pump(client, server, now);
             break;
         case 2: {
-            server.start(now, Role::server, client_cert().fingerprint());
-            client.start(now, Role::client, server_cert().fingerprint());
+            server.start(now, Role::server, floe::dtls::identity(client_cert()).fingerprint);
+            client.start(now, Role::client, floe::dtls::identity(server_cert()).fingerprint);
             pump(client, server, now);
             if (client.state() != State::connected || server.state() != State::connected)
                 std::abort();
@@ -155,7 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
         case 3:
-            server.start(now, Role::server, client_cert().fingerprint());
+            server.start(now, Role::server, floe::dtls::identity(client_cert()).fingerprint);
             feed_all(server);
             drain(server, nullptr, now);
             break;

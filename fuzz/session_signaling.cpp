@@ -18,10 +18,11 @@ namespace {
 using floe::session::Signaling;
 
 Signaling make(std::uint64_t seed) {
-    static const std::string fingerprint = floe::Certificate::generate().fingerprint();
+    static const floe::Fingerprint fingerprint =
+        *floe::Fingerprint::parse(floe::Certificate::generate().fingerprint());
     floe::SeededRandom random(seed);
-    return Signaling(
-        Signaling::Local{floe::ice::random_credentials(random), fingerprint, 262144, seed});
+    return Signaling(Signaling::Local{floe::ice::random_credentials(random), fingerprint,
+                                      floe::default_max_message_size, seed});
 }
 
 struct Texts {

@@ -41,11 +41,10 @@ class Certificate {
     std::string certificate_pem() const;
     std::string private_key_pem() const;
 
-    // The OpenSSL objects, for src/dtls (defined in dtls/certificate.hpp).
-    struct Impl;
-    const Impl& impl() const { return *impl_; }
-
   private:
+    // The OpenSSL objects, defined and read in src/dtls (dtls/certificate.hpp).
+    struct Impl;
+    friend struct CertificateAccess;
     explicit Certificate(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
     std::shared_ptr<const Impl> impl_;
 };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <floe/certificate.hpp>
+#include <floe/max_message_size.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
 #pragma GCC visibility push(default)
@@ -75,7 +76,7 @@ struct Configuration {
     std::uint16_t port_range_end = 0;
 
     // The largest message this peer accepts, advertised as a=max-message-size.
-    std::size_t max_message_size = 262144;
+    std::size_t max_message_size = default_max_message_size;
     // SCTP streams asked for each way (1 to 1,024): the most data channels open at once, and the
     // highest id + 1. usrsctp allocates its per-stream state for all of them when the association
     // starts, about 100 KB per PeerConnection at 1,024 (docs/performance.md, W4); a server with

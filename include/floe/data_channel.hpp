@@ -44,10 +44,10 @@ struct Message {
     std::size_t size() const { return data.size(); }
 };
 
+class PeerConnection;
+
 class DataChannel {
   public:
-    struct Impl;
-    explicit DataChannel(std::shared_ptr<Impl> impl);
     ~DataChannel();
     DataChannel(const DataChannel&) = delete;
     DataChannel& operator=(const DataChannel&) = delete;
@@ -67,8 +67,12 @@ class DataChannel {
     std::size_t buffered_amount_low_threshold() const;
     void set_buffered_amount_low_threshold(std::size_t bytes);
 
-    // Throws InvalidStateError unless open, InvalidArgumentError above the peer's
-    // max-message-size. Empty messages are allowed.
+    // The same rule from every thread: throws, in the caller, InvalidStateError unless open (or
+    // once close() was called), InvalidArgumentError above the peer's max-message-size (W3C:
+    // InvalidStateError, TypeError). Otherwise the message is accepted (buffered_amount counts it)
+    // and never makes send() throw later: should the SCTP association refuse it, on_error says so.
+    // Never blocks: from another thread it is queued for the runtime thread, ahead of a later
+    // close(). Empty messages are allowed.
     void send(std::string_view text);
     void send(ByteSpan binary);
     void send(const Bytes& binary) { send(ByteSpan(binary)); }
@@ -84,9 +88,11 @@ class DataChannel {
     void on_error(std::function<void(std::string)> callback);
     void on_buffered_amount_low(std::function<void()> callback);
 
-    Impl& impl() { return *impl_; }
-
   private:
+    // Made by its PeerConnection only; the state shared with it is defined in src/rtc.
+    friend class PeerConnection;
+    struct Impl;
+    explicit DataChannel(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> impl_;
 };
 

@@ -24,14 +24,12 @@
 
 #include <floe/configuration.hpp>
 #include <floe/data_channel.hpp>
+#include <floe/sdp/sdp_type.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
 #pragma GCC visibility push(default)
 
 namespace floe {
-
-enum class SdpType { offer, pranswer, answer, rollback };
-std::string_view to_string(SdpType type);
 
 // RTCSessionDescriptionInit.
 struct SessionDescription {
@@ -159,9 +157,10 @@ class PeerConnection {
     void on_signaling_state_change(std::function<void(SignalingState)> callback);
     void on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> callback);
 
-    struct Impl;
-
   private:
+    // The runtime side, defined in src/rtc; a channel reaches its connection through it.
+    friend class DataChannel;
+    struct Impl;
     std::shared_ptr<Impl> impl_;
 };
 

@@ -379,8 +379,7 @@ std::string describe_certificate(ByteSpan body) {
     const unsigned char* p = der->data();
     X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der->size()));
     if (!cert) return "certificate not parsable";
-    std::string out =
-        "fingerprint " + dtls::Fingerprint::of(cert, dtls::HashAlgorithm::sha256).to_string();
+    std::string out = "fingerprint " + dtls::fingerprint_of(cert, HashFunction::sha256).to_string();
     X509_free(cert);
     return out;
 }

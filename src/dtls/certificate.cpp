@@ -25,9 +25,10 @@ using dtls::X509Ptr;
     throw Error(what + ": " + take_openssl_errors());
 }
 
-std::shared_ptr<const Certificate::Impl> make_impl(X509Ptr x509, EvpPkeyPtr key) {
-    auto impl = std::make_shared<Certificate::Impl>();
-    impl->fingerprint = dtls::Fingerprint::of(x509.get(), dtls::HashAlgorithm::sha256).to_string();
+std::shared_ptr<const CertificateAccess::Impl> make_impl(X509Ptr x509, EvpPkeyPtr key) {
+    auto impl = std::make_shared<CertificateAccess::Impl>();
+    impl->fingerprint = dtls::fingerprint_of(x509.get(), HashFunction::sha256);
+    impl->fingerprint_text = impl->fingerprint.to_string();
     std::tm not_after{};
     if (ASN1_TIME_to_tm(X509_get0_notAfter(x509.get()), &not_after) != 1)
         throw InvalidArgumentError("the certificate's notAfter date does not parse: " +
@@ -235,7 +236,7 @@ Certificate Certificate::from_pem(std::string_view certificate_pem,
 }
 
 const std::string& Certificate::fingerprint() const {
-    return impl_->fingerprint;
+    return impl_->fingerprint_text;
 }
 
 std::chrono::system_clock::time_point Certificate::expires() const {

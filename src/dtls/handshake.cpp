@@ -47,13 +47,13 @@ int Transport::Callbacks::verify(X509_STORE_CTX* store, void*) {
         X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
         return 0;
     }
-    t.peer_fingerprint_ = Fingerprint::of(certificate, HashAlgorithm::sha256).to_string();
+    t.peer_fingerprint_ = fingerprint_of(certificate, HashFunction::sha256).to_string();
     // RFC 8122 §5: only the strongest hash function counts; a match in a weaker one the
     // description also lists proves nothing (start() kept only the strongest).
     const auto& expected = t.remote_fingerprints_;
     if (std::none_of(expected.begin(), expected.end(),
                      [&](const Fingerprint& f) { return fingerprint_matches(f, certificate); })) {
-        const Fingerprint actual = Fingerprint::of(certificate, expected.front().algorithm);
+        const Fingerprint actual = fingerprint_of(certificate, expected.front().algorithm);
         std::string announced;
         for (const Fingerprint& f : expected)
             announced += (announced.empty() ? "" : " or ") + f.to_string();
@@ -74,11 +74,6 @@ void Transport::Callbacks::info(const SSL* ssl, int where, int value) {
     ((where & SSL_CB_READ) ? t.alert_received_ : t.alert_sent_) = std::move(name);
 }
 
-void Transport::start(Instant now, Role role, std::string_view remote_fingerprint) {
-    const std::string value(remote_fingerprint);
-    start(now, role, std::span<const std::string>(&value, 1));
-}
-
 void Transport::set_initial_retransmit(Duration wait) {
     if (state_ != State::idle)
         throw InvalidStateError("DTLS retransmission timeout set after start()");
@@ -87,19 +82,18 @@ void Transport::set_initial_retransmit(Duration wait) {
     config_.initial_retransmit = wait;
 }
 
-void Transport::start(Instant now, Role role, std::span<const std::string> remote_fingerprints) {
+void Transport::start(Instant now, Role role, std::span<const Fingerprint> remote_fingerprints) {
     if (state_ != State::idle)
         throw InvalidStateError("DTLS transport already started (" +
                                 std::string(to_string(state_)) + ")");
     now_ = now;
     role_ = role;
-    auto parsed = strongest_fingerprints(remote_fingerprints);
-    if (!parsed) {
+    remote_fingerprints_ = strongest_fingerprints(remote_fingerprints);
+    if (remote_fingerprints_.empty()) {
         pending_input_.clear();
-        fail(parsed.error());
+        fail("no remote fingerprint");
         return;
     }
-    remote_fingerprints_ = std::move(*parsed);
     state_ = State::connecting;
     handshake_deadline_ = now + config_.handshake_timeout;
     if (role == Role::client) {

@@ -65,7 +65,7 @@ Transport::Transport(Certificate certificate, Config config)
         throw Error("SSL_new failed: " + take_openssl_errors());
     }
     // This transport's identity. SSL_use_PrivateKey checks that the key belongs to the certificate.
-    const Certificate::Impl& identity = certificate_.impl();
+    const auto& identity = dtls::identity(certificate_);
     if (SSL_use_certificate(ssl_.get(), identity.x509.get()) != 1 ||
         SSL_use_PrivateKey(ssl_.get(), identity.key.get()) != 1)
         throw Error("setting the DTLS certificate failed: " + take_openssl_errors());

@@ -35,6 +35,7 @@
 #include <floe/certificate.hpp>
 
 #include "common/buffer_pool.hpp"
+#include "common/dtls_role.hpp"
 #include "common/time.hpp"
 #include "dtls/fingerprint.hpp"
 #include "dtls/openssl.hpp"
@@ -42,8 +43,8 @@
 
 namespace floe::dtls {
 
-// From the JSEP setup negotiation: `a=setup:active` is the DTLS client.
-enum class Role { client, server };
+// From the JSEP setup negotiation: `a=setup:active` is the DTLS client (common/dtls_role.hpp).
+using Role = DtlsRole;
 enum class State { idle, connecting, connected, closed, failed };
 // Who protects application data once the handshake is done: floe's record layer (the default:
 // a fraction of OpenSSL's cost per record) or OpenSSL's own, kept for comparison and as a fallback.
@@ -127,14 +128,15 @@ class Transport {
     Transport(const Transport&) = delete;
     Transport& operator=(const Transport&) = delete;
 
-    // Begins the handshake in `role`, accepting only a peer whose certificate has
-    // `remote_fingerprint` (an `a=fingerprint` value, "sha-256 AB:CD:..."). A fingerprint that does
-    // not parse or names an unsupported hash fails the transport at once. Datagrams received before
+    // Begins the handshake in `role`, accepting only a peer whose certificate has one of
+    // `remote_fingerprints` (the remote description's `a=fingerprint` values, parsed by the SDP
+    // codec): it is verified against those of the strongest hash function
+    // (strongest_fingerprints()). None fails the transport at once. Datagrams received before
     // start() are processed now. Calling start() twice throws InvalidStateError.
-    void start(Instant now, Role role, std::string_view remote_fingerprint);
-    // The same with every `a=fingerprint` value of the remote description: the certificate is
-    // verified against those of the strongest hash function (strongest_fingerprints()).
-    void start(Instant now, Role role, std::span<const std::string> remote_fingerprints);
+    void start(Instant now, Role role, std::span<const Fingerprint> remote_fingerprints);
+    void start(Instant now, Role role, const Fingerprint& remote_fingerprint) {
+        start(now, role, std::span<const Fingerprint>(&remote_fingerprint, 1));
+    }
 
     // The first handshake retransmission wait (Config::initial_retransmit), before start().
     void set_initial_retransmit(Duration wait);

@@ -68,32 +68,50 @@ void DataChannel::set_buffered_amount_low_threshold(std::size_t bytes) {
 
 namespace {
 
-void send_message(const std::shared_ptr<DataChannel::Impl>& c, bool binary, ByteSpan data) {
+// One rule on every thread (docs/peer_connection.md, "Sending"). What the caller can fix throws
+// here, on the caller's thread, before anything is queued, as W3C send() does: InvalidStateError
+// unless the channel is open (and not being closed), InvalidArgumentError (W3C: TypeError) above
+// the peer's max-message-size. A message past these checks is accepted: from another thread it is
+// posted to the runtime loop and buffered_amount counts it at once. What befalls an accepted
+// message later (the SCTP association refuses it) is not an exception of send() on any thread: it
+// reaches on_error, from the runtime loop.
+// Generic because DataChannel::Impl is private to the class.
+template <class PeerConnectionImpl, class ChannelImpl>
+void deliver(PeerConnectionImpl& pc, const std::shared_ptr<ChannelImpl>& c, bool binary,
+             ByteSpan data) {
+    if (pc.closed) return;  // PeerConnection::close() after the message was accepted
+    try {
+        pc.send(*c, binary, data);
+    } catch (const Error& e) {
+        asio::post(pc.io, [c, what = std::string(e.what())] { c->on_error(what); });
+    }
+}
+
+template <class ChannelImpl>
+void send_message(const std::shared_ptr<ChannelImpl>& c, bool binary, ByteSpan data) {
     const auto state = c->record->state.load();
     if (state != DataChannelState::open)
         throw InvalidStateError("data channel '" + c->record->label + "' is " +
                                 std::string(to_string(state)) + ", not open");
+    if (c->close_requested.load())
+        throw InvalidStateError("data channel '" + c->record->label + "' is closing, not open");
     auto pc = c->pc.lock();
     if (!pc) throw InvalidStateError("the PeerConnection is gone");
+    // The session's check, on the limit it publishes for other threads (RFC 8831 §6.6).
+    pc->core.check_message_size(data.size());
     if (pc->rt->on_loop_thread()) {
         if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
-        pc->send(*c, binary, data);  // the session checks the size
+        deliver(*pc, c, binary, data);
         return;
     }
-    // From another thread: the caller learns now that the message is too large, as W3C wants
-    // (the session's check, on the limit it publishes for this); the posted send checks again.
-    pc->core.check_message_size(data.size());
     // Post a copy; buffered_amount counts it until the session has it.
     const std::size_t size = data.size();
     c->posted_bytes.fetch_add(size);
+    c->posted_messages.fetch_add(1);
     asio::post(pc->io, [pc, c, binary, bytes = Bytes(data.begin(), data.end()), size] {
         c->posted_bytes.fetch_sub(size);
-        if (pc->closed) return;
-        try {
-            pc->send(*c, binary, bytes);
-        } catch (const Error& e) {
-            c->on_error(std::string(e.what()));
-        }
+        c->posted_messages.fetch_sub(1);
+        deliver(*pc, c, binary, bytes);
     });
 }
 
@@ -109,11 +127,21 @@ void DataChannel::send(ByteSpan binary) {
 void DataChannel::close() {
     auto pc = impl_->pc.lock();
     if (!pc) return;
-    rtc::run_sync(*pc->rt, [&] {
+    // W3C closing procedure: what send() accepted before close() goes out first. Messages posted
+    // from other threads may still wait in the loop's queue when close() runs on the runtime
+    // thread (from a callback): the close then queues behind them (the loop runs posts in order),
+    // and send() refuses from now on.
+    impl_->close_requested.store(true);
+    const auto close_now = [pc, c = impl_] {
         if (pc->closed) return;
-        pc->core.close_channel(Clock::now(), impl_->handle);
+        pc->core.close_channel(Clock::now(), c->handle);
         pc->flush();
-    });
+    };
+    if (pc->rt->on_loop_thread() && impl_->posted_messages.load() > 0) {
+        asio::post(pc->io, close_now);
+        return;
+    }
+    rtc::run_sync(*pc->rt, close_now);
 }
 
 void DataChannel::on_open(std::function<void()> f) {

@@ -184,7 +184,8 @@ std::shared_ptr<DataChannel> PeerConnection::Impl::adopt_channel(session::Channe
     impl->pc = weak_from_this();
     impl->handle = handle;
     impl->record = core.channel(handle);
-    auto channel = std::make_shared<DataChannel>(impl);
+    // Not make_shared: the constructor is private to the façade.
+    std::shared_ptr<DataChannel> channel(new DataChannel(impl));
     channels.emplace(handle, channel);
     return channel;
 }
@@ -237,7 +238,7 @@ void PeerConnection::Impl::flush() {
                     auto it = channels.find(e.channel);
                     if (it == channels.end()) return;
                     auto channel = it->second;  // keeps it alive through the callback
-                    auto& c = channel->impl();
+                    auto& c = *channel->impl_;
                     if constexpr (std::is_same_v<E, ce::ChannelOpen>) {
                         if (c.on_open.get())
                             c.on_open();
@@ -297,7 +298,7 @@ void PeerConnection::Impl::close(bool notify) {
     // Every channel still here has not had its on_close (ChannelClosed removes it): its event,
     // if queued, is not dispatched any more, so it gets it now.
     for (auto& [handle, channel] : channels) {
-        auto& c = channel->impl();
+        auto& c = *channel->impl_;
         if (notify) c.on_close();
         c.clear_callbacks();
     }
@@ -371,7 +372,9 @@ PeerConnection::~PeerConnection() {
     })
 
 namespace {
-void require_open(const PeerConnection::Impl& pc) {
+// Generic because PeerConnection::Impl is private to the class (the lambdas may name it).
+template <class PeerConnectionImpl>
+void require_open(const PeerConnectionImpl& pc) {
     if (pc.closed) throw InvalidStateError("the PeerConnection is closed");
 }
 }  // namespace

@@ -63,6 +63,8 @@ struct DataChannel::Impl {
     session::ChannelHandle handle = 0;
     std::shared_ptr<session::ChannelRecord> record;
     std::atomic<std::size_t> posted_bytes{0};  // sent from another thread, not yet in the session
+    std::atomic<std::size_t> posted_messages{0};
+    std::atomic<bool> close_requested{false};  // close() was called: send() refuses
 
     CallbackSlot<> on_open;
     CallbackSlot<Message> on_message;

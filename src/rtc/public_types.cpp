@@ -3,20 +3,6 @@
 
 namespace floe {
 
-std::string_view to_string(SdpType type) {
-    switch (type) {
-        case SdpType::offer:
-            return "offer";
-        case SdpType::pranswer:
-            return "pranswer";
-        case SdpType::answer:
-            return "answer";
-        case SdpType::rollback:
-            return "rollback";
-    }
-    return "?";
-}
-
 std::string_view to_string(IceGatheringState state) {
     switch (state) {
         case IceGatheringState::new_:

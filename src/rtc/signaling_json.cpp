@@ -15,27 +15,14 @@ namespace {
 }  // namespace
 
 std::string SessionDescription::to_json() const {
-    return sdp::to_json(sdp::DescriptionInit{*sdp::parse_sdp_type(floe::to_string(type)), sdp});
+    return sdp::to_json(sdp::DescriptionInit{type, sdp});
 }
 
 SessionDescription SessionDescription::from_json(std::string_view json) {
     auto d = sdp::parse_description_json(json);
     if (!d) throw_json("session description", d.error());
     SessionDescription out;
-    switch (d->type) {
-        case sdp::SdpType::offer:
-            out.type = SdpType::offer;
-            break;
-        case sdp::SdpType::pranswer:
-            out.type = SdpType::pranswer;
-            break;
-        case sdp::SdpType::answer:
-            out.type = SdpType::answer;
-            break;
-        case sdp::SdpType::rollback:
-            out.type = SdpType::rollback;
-            break;
-    }
+    out.type = d->type;
     out.sdp = std::move(d->sdp);
     return out;
 }

@@ -25,9 +25,11 @@
 #include <variant>
 
 #include <floe/bytes.hpp>
+#include <floe/max_message_size.hpp>
 #include <floe/result.hpp>
 
 #include "common/buffer_pool.hpp"
+#include "common/dtls_role.hpp"
 #include "common/time.hpp"
 #include "sctp/data_channel.hpp"
 #include "sctp/dcep.hpp"
@@ -37,7 +39,7 @@ struct socket;  // usrsctp's
 namespace floe::sctp {
 
 // The DTLS role decides stream id parity (RFC 8832 §6): the client uses even ids.
-enum class Role { client, server };
+using Role = DtlsRole;
 
 struct Config {
     Role role = Role::client;
@@ -45,7 +47,7 @@ struct Config {
     std::uint16_t remote_port = 5000;  // a=sctp-port of the peer's
     // The a=max-message-size we advertise: larger incoming messages are dropped (and counted);
     // 0 means no limit (then only memory bounds a message).
-    std::size_t local_max_message_size = 262144;
+    std::size_t local_max_message_size = default_max_message_size;
     // The peer's a=max-message-size (RFC 8841 §6: 65,536 when absent; 0 means no limit). send()
     // refuses larger messages.
     std::size_t remote_max_message_size = 65536;

@@ -14,19 +14,6 @@ bool is_ice_chars(std::string_view s, std::size_t min, std::size_t max) {
     return s.size() >= min && s.size() <= max && text::all_of(s, text::is_ice_char);
 }
 
-struct HashName {
-    HashFunction hash;
-    std::string_view name;
-    std::size_t size;
-};
-constexpr std::array<HashName, 5> hash_names = {{
-    {HashFunction::sha1, "sha-1", 20},
-    {HashFunction::sha224, "sha-224", 28},
-    {HashFunction::sha256, "sha-256", 32},
-    {HashFunction::sha384, "sha-384", 48},
-    {HashFunction::sha512, "sha-512", 64},
-}};
-
 constexpr std::array<std::string_view, 4> setup_names = {"actpass", "active", "passive",
                                                          "holdconn"};
 
@@ -89,46 +76,6 @@ std::string IceOptions::to_string() const {
     if (ice2) add("ice2");
     for (const auto& o : others)
         add(o);
-    return out;
-}
-
-// ---- fingerprint -------------------------------------------------------------------------------
-
-std::string_view to_string(HashFunction hash) {
-    for (const auto& h : hash_names)
-        if (h.hash == hash) return h.name;
-    return "sha-256";
-}
-
-std::optional<HashFunction> parse_hash_function(std::string_view name) {
-    for (const auto& h : hash_names)
-        if (text::iequals(h.name, name)) return h.hash;
-    return std::nullopt;
-}
-
-std::size_t digest_size(HashFunction hash) {
-    for (const auto& h : hash_names)
-        if (h.hash == hash) return h.size;
-    return 0;
-}
-
-std::optional<Fingerprint> Fingerprint::parse(std::string_view value) {
-    text::Words words(value);
-    auto name = words.next();
-    const std::string_view hex = words.rest();  // RFC 8122 §5: one space; more are harmless
-    if (!name || hex.empty()) return std::nullopt;
-    auto hash = parse_hash_function(*name);
-    if (!hash) return std::nullopt;
-    auto digest = from_hex(hex, ':');
-    if (!digest || digest->size() != digest_size(*hash)) return std::nullopt;
-    return Fingerprint{*hash, std::move(*digest)};
-}
-
-std::string Fingerprint::to_string() const {
-    std::string out(sdp::to_string(algorithm));
-    out += ' ';
-    for (char c : to_hex(digest, ":"))
-        out += (c >= 'a' && c <= 'f') ? char(c - 'a' + 'A') : c;
     return out;
 }
 

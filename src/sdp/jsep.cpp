@@ -317,16 +317,6 @@ Media rejected_section(const Media& offered) {
 
 }  // namespace
 
-std::string_view to_string(SdpType type) {
-    return sdp_type_names.at(static_cast<std::size_t>(type));
-}
-
-std::optional<SdpType> parse_sdp_type(std::string_view name) {
-    for (std::size_t i = 0; i < sdp_type_names.size(); ++i)
-        if (sdp_type_names.at(i) == name) return static_cast<SdpType>(i);
-    return std::nullopt;
-}
-
 std::string_view to_string(Problem problem) {
     switch (problem) {
         case Problem::syntax:
@@ -513,3 +503,18 @@ bool is_dtls_client(Setup local, Setup remote) {
 }
 
 }  // namespace floe::sdp
+
+// floe::SdpType (floe/sdp/sdp_type.hpp) is the façade's and the codec's.
+namespace floe {
+
+std::string_view to_string(SdpType type) {
+    return sdp::sdp_type_names.at(static_cast<std::size_t>(type));
+}
+
+std::optional<SdpType> parse_sdp_type(std::string_view name) {
+    for (std::size_t i = 0; i < sdp::sdp_type_names.size(); ++i)
+        if (sdp::sdp_type_names.at(i) == name) return static_cast<SdpType>(i);
+    return std::nullopt;
+}
+
+}  // namespace floe

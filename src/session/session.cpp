@@ -5,6 +5,7 @@
 #include <floe/error.hpp>
 
 #include "common/log.hpp"
+#include "dtls/certificate.hpp"
 #include "session/observer.hpp"
 
 namespace floe::session {
@@ -31,7 +32,7 @@ sctp::Reliability reliability_of(const DataChannelInit& init) {
 Session::Session(Config config, Random& random)
     : config_(with_certificate(std::move(config))),
       credentials_(ice::random_credentials(random)),
-      signaling_(Signaling::Local{credentials_, config_.certificate->fingerprint(),
+      signaling_(Signaling::Local{credentials_, dtls::identity(*config_.certificate).fingerprint,
                                   config_.max_message_size,
                                   random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite}),
       pump_(*config_.certificate, config_.observer, random),
@@ -66,6 +67,11 @@ void Session::emit_signaling(SignalingState before) {
     if (signaling_.state() != before) events_.push_back(event::Signaling{signaling_.state()});
 }
 
+// Three roles meet here, and they are different facts: the ICE role (controlling: the offerer,
+// RFC 8445 §6.1.1; ice::Role), the a=setup negotiation (actpass/active/passive, RFC 8842 §5;
+// sdp::Setup, read by Signaling into `dtls_client`), and the DTLS role it decides (DtlsRole: the
+// client sends the ClientHello, and SCTP takes even stream ids, RFC 8832 §6). The answerer is
+// ICE-controlled yet usually the DTLS client (JSEP: actpass answered with active).
 void Session::apply_dtls_role(const Signaling::Applied& applied) {
     if (applied.dtls_client)
         pump_.set_dtls_role(*applied.dtls_client ? dtls::Role::client : dtls::Role::server);
@@ -99,10 +105,7 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
                                        ? std::size_t(1) << 30
                                        : std::min<std::size_t>(params.max_message_size, 1u << 30),
                                    std::memory_order_relaxed);
-    std::vector<std::string> fingerprints;
-    for (const auto& f : params.fingerprints)
-        fingerprints.push_back(f.to_string());
-    pump_.set_remote_fingerprints(std::move(fingerprints));
+    pump_.set_remote_fingerprints(params.fingerprints);
     auto& agent = *pump_.agent();
     agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
     if (config_.observer) config_.observer->ice_passwords(credentials_.pwd, params.ice_pwd);
@@ -154,7 +157,7 @@ ChannelHandle Session::create_data_channel(Instant now, std::string label, DataC
 void Session::start_sctp() {
     if (pump_.sctp()) return;
     sctp::Config c;
-    c.role = *pump_.dtls_role() == dtls::Role::client ? sctp::Role::client : sctp::Role::server;
+    c.role = *pump_.dtls_role();  // the same DtlsRole: stream id parity follows it
     const auto* remote = signaling_.remote();
     c.remote_port = remote ? remote->sctp_port : 5000;
     c.local_max_message_size = config_.max_message_size;

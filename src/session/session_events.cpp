@@ -9,6 +9,8 @@ namespace floe::session {
 
 namespace {
 
+// ice::IceState is the public IceConnectionState (RFC 8445's states as W3C names them); the ice
+// layer cannot see the façade's header, so the two meet here, in this one mapping.
 IceConnectionState to_public(ice::IceState s) {
     switch (s) {
         case ice::IceState::new_:

@@ -10,20 +10,6 @@ std::string in_state(SignalingState state) {
     return " in signaling state " + std::string(to_string(state));
 }
 
-sdp::SdpType to_sdp(SdpType type) {
-    switch (type) {
-        case SdpType::offer:
-            return sdp::SdpType::offer;
-        case SdpType::pranswer:
-            return sdp::SdpType::pranswer;
-        case SdpType::answer:
-            return sdp::SdpType::answer;
-        case SdpType::rollback:
-            return sdp::SdpType::rollback;
-    }
-    return sdp::SdpType::offer;
-}
-
 }  // namespace
 
 Signaling::Signaling(Local local) : local_(std::move(local)) {}
@@ -37,7 +23,7 @@ std::string Signaling::describe_local(SdpType type) const {
     sdp::LocalParameters p;
     p.ice_ufrag = local_.credentials.ufrag;
     p.ice_pwd = local_.credentials.pwd;
-    p.fingerprint = *sdp::Fingerprint::parse(local_.fingerprint);
+    p.fingerprint = local_.fingerprint;
     p.setup = type == SdpType::offer ? sdp::Setup::actpass : sdp::Setup::active;
     p.max_message_size = local_.max_message_size;
     p.candidates = local_candidates_;
@@ -140,7 +126,7 @@ Signaling::Applied Signaling::set_remote_description(const SessionDescription& d
     if (remote_params_ && state_ == SignalingState::stable)
         throw InvalidStateError("renegotiation is not supported yet");
     // Parsed once, and checked whole before any state changes (sdp::SdpError names the line).
-    auto read = sdp::read_remote(description.sdp, to_sdp(description.type));
+    auto read = sdp::read_remote(description.sdp, description.type);
     if (!read) throw sdp::SdpError(read.error());
     // RFC 8445 §6.1.1: one lite and one full agent is fine (the full one controls); two lite
     // agents would both wait for checks that never come.

@@ -23,7 +23,7 @@ class Signaling {
   public:
     struct Local {
         ice::Credentials credentials;
-        std::string fingerprint;  // "sha-256 AB:CD:..."
+        Fingerprint fingerprint;  // of our certificate, sha-256
         std::size_t max_message_size = 0;
         std::uint64_t session_id = 0;  // JSEP §5.2.1: random, below 2^63
         bool ice_lite = false;         // RFC 8839 §5.3: session-level a=ice-lite

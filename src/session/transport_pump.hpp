@@ -58,7 +58,7 @@ class TransportPump {
     // ---- DTLS
     void set_dtls_role(dtls::Role role) { dtls_role_ = role; }
     const std::optional<dtls::Role>& dtls_role() const { return dtls_role_; }
-    void set_remote_fingerprints(std::vector<std::string> fingerprints) {
+    void set_remote_fingerprints(std::vector<Fingerprint> fingerprints) {
         remote_fingerprints_ = std::move(fingerprints);
     }
     // Starts the handshake once the role is known and there is a path to send on.
@@ -116,7 +116,7 @@ class TransportPump {
 
     dtls::Transport dtls_;
     std::optional<dtls::Role> dtls_role_;
-    std::vector<std::string> remote_fingerprints_;  // every a=fingerprint, for dtls to choose
+    std::vector<Fingerprint> remote_fingerprints_;  // every a=fingerprint, for dtls to choose
     bool dtls_started_ = false;
 
     std::optional<sctp::Association> sctp_;

@@ -38,11 +38,9 @@ struct Config {
     PacketObserver* observer = nullptr;
 };
 
-struct Transmit {
-    ice::SocketId socket = 0;
-    SocketAddress destination;
-    Bytes data;
-};
+// A datagram to send from one of ICE's sockets: every datagram of a session (STUN, DTLS) leaves
+// through a socket ICE gathered on, so it is ICE's Transmit.
+using Transmit = ice::Transmit;
 
 namespace event {
 struct LocalCandidate {

@@ -99,6 +99,11 @@ std::string_view to_string(DecodeError error) {
 
 namespace {
 
+// trailer_ has a slot per rank after the body: integrity, integrity_sha256, fingerprint.
+std::size_t slot(AttributeRank rank) {
+    return static_cast<std::size_t>(rank) - 1;
+}
+
 // The checks beyond length that some layouts need (lengths were checked against the table).
 std::optional<DecodeError> check_shape(AttributeShape shape, ByteSpan value) {
     switch (shape) {
@@ -194,7 +199,7 @@ std::optional<DecodeError> Message::parse(ByteSpan bytes) {
                     return *error;
             if (rank != AttributeRank::body) {
                 last = rank;
-                trailer_[static_cast<std::size_t>(last) - 1] = static_cast<std::uint8_t>(count);
+                trailer_[slot(last)] = static_cast<std::uint8_t>(count);
             }
         }
         if (count == max_attributes) return DecodeError::too_many_attributes;
@@ -377,13 +382,13 @@ std::optional<ByteSpan> Message::message_integrity_sha256() const {
 
 // ---- checks -------------------------------------------------------------------------------------
 
-const RawAttribute* Message::trailer(AttributeRank rank) const {
-    const std::uint8_t index = trailer_[static_cast<std::size_t>(rank) - 1];
+const RawAttribute* Message::trailer(std::size_t which) const {
+    const std::uint8_t index = trailer_[which];
     return index < count_ ? &attributes_[index] : nullptr;
 }
 
 bool Message::check_fingerprint() const {
-    const RawAttribute* a = trailer(AttributeRank::fingerprint);
+    const RawAttribute* a = trailer(slot(AttributeRank::fingerprint));
     if (!a) return false;
     const std::uint32_t expected = crc32(raw_.first(a->offset)) ^ fingerprint_xor;
     return load_u32(value(*a), 0) == expected;
@@ -391,8 +396,8 @@ bool Message::check_fingerprint() const {
 
 bool Message::check_mac(std::uint16_t type, const IntegrityKey& key) const {
     const RawAttribute* a =
-        trailer(type == attr::message_integrity ? AttributeRank::integrity
-                                                : AttributeRank::integrity_sha256);
+        trailer(slot(type == attr::message_integrity ? AttributeRank::integrity
+                                                     : AttributeRank::integrity_sha256));
     if (!a) return false;
     // The MAC covers the message up to the attribute, with the header's length set as if the
     // attribute were the last one (RFC 8489 §14.5).

@@ -46,10 +46,10 @@ void connect(PeerConnection& a, PeerConnection& b) {
 
 // `c` re-signed with its notAfter an hour in the past.
 Certificate expired_copy(const Certificate& c) {
-    X509* x509 = X509_dup(c.impl().x509.get());
+    X509* x509 = X509_dup(dtls::identity(c).x509.get());
     REQUIRE(x509 != nullptr);
     REQUIRE(X509_gmtime_adj(X509_getm_notAfter(x509), -3600) != nullptr);
-    REQUIRE(X509_sign(x509, c.impl().key.get(), EVP_sha256()) > 0);
+    REQUIRE(X509_sign(x509, dtls::identity(c).key.get(), EVP_sha256()) > 0);
     BIO* bio = BIO_new(BIO_s_mem());
     REQUIRE(PEM_write_bio_X509(bio, x509) == 1);
     char* data = nullptr;

@@ -24,6 +24,7 @@
 
 #include <floe/certificate.hpp>
 
+#include "dtls/certificate.hpp"
 #include "dtls/transport.hpp"
 
 using namespace floe;
@@ -264,7 +265,7 @@ TEST_CASE("floe as DTLS client interoperates with openssl s_server -dtls1_2") {
     config.keylog = [&](std::string_view line) { our_keylog.emplace_back(line); };
     Session s(ours, config);
     s.set_peer(port);
-    s.t.start(Clock::now(), Role::client, theirs.fingerprint());
+    s.t.start(Clock::now(), Role::client, dtls::identity(theirs).fingerprint);
     REQUIRE_MESSAGE(s.drive(server, [&] { return s.t.state() != State::connecting; }),
                     server.output());
     REQUIRE_MESSAGE(s.t.state() == State::connected, server.output());
@@ -293,7 +294,7 @@ TEST_CASE("floe as DTLS server interoperates with openssl s_client -dtls1_2") {
     const Certificate ours = Certificate::generate();
     const Certificate theirs = Certificate::generate();
     Session s(ours);
-    s.t.start(Clock::now(), Role::server, theirs.fingerprint());
+    s.t.start(Clock::now(), Role::server, dtls::identity(theirs).fingerprint);
     Child client(s_client_command(dir, theirs, s.sock.port()));
     REQUIRE_MESSAGE(s.drive(client, [&] { return s.t.state() != State::connecting; }),
                     client.output());
@@ -326,7 +327,7 @@ TEST_CASE("openssl s_client with a certificate other than the announced one is r
     const Certificate announced = Certificate::generate();
     const Certificate presented = Certificate::generate();
     Session s(ours);
-    s.t.start(Clock::now(), Role::server, announced.fingerprint());
+    s.t.start(Clock::now(), Role::server, dtls::identity(announced).fingerprint);
     Child client(s_client_command(dir, presented, s.sock.port()));
     REQUIRE(s.drive(client, [&] { return s.t.state() != State::connecting; }));
     CHECK(s.t.state() == State::failed);
@@ -346,7 +347,7 @@ TEST_CASE("each browser cipher suite is negotiated with openssl s_client") {
         const Certificate ours = Certificate::generate();
         const Certificate theirs = Certificate::generate();
         Session s(ours);
-        s.t.start(Clock::now(), Role::server, theirs.fingerprint());
+        s.t.start(Clock::now(), Role::server, dtls::identity(theirs).fingerprint);
         Child client(s_client_command(dir, theirs, s.sock.port(), {"-cipher", suite}));
         REQUIRE_MESSAGE(s.drive(client, [&] { return s.t.state() != State::connecting; }),
                         client.output());
@@ -375,7 +376,7 @@ TEST_CASE("use_srtp is negotiated with openssl s_server -use_srtp, in each profi
         REQUIRE_MESSAGE(wait_for_output(server, "ACCEPT"), server.output());
         Session s(ours);
         s.set_peer(port);
-        s.t.start(Clock::now(), Role::client, theirs.fingerprint());
+        s.t.start(Clock::now(), Role::client, dtls::identity(theirs).fingerprint);
         REQUIRE_MESSAGE(s.drive(server, [&] { return s.t.state() != State::connecting; }),
                         server.output());
         REQUIRE_MESSAGE(s.t.state() == State::connected, server.output());
@@ -397,7 +398,7 @@ TEST_CASE("use_srtp is answered to openssl s_client -use_srtp") {
         const Certificate ours = Certificate::generate();
         const Certificate theirs = Certificate::generate();
         Session s(ours);
-        s.t.start(Clock::now(), Role::server, theirs.fingerprint());
+        s.t.start(Clock::now(), Role::server, dtls::identity(theirs).fingerprint);
         Child client(s_client_command(dir, theirs, s.sock.port(), {"-use_srtp", offer}));
         REQUIRE_MESSAGE(s.drive(client, [&] { return s.t.state() != State::connecting; }),
                         client.output());

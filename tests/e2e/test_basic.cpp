@@ -75,7 +75,7 @@ TEST_CASE("messages of 0 B, 1 B, 1200 B, 16 KiB, 64 KiB and the maximum size arr
     });
     signal_complete(a, b);
     REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
-    const std::size_t max = 262144;
+    const std::size_t max = default_max_message_size;
     const std::vector<std::size_t> sizes{0, 1, 1200, 16384, 65536, max};
     for (std::size_t n : sizes) {
         Bytes data(n);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <future>
+
 #include <floe/error.hpp>
 #include <floe/runtime.hpp>
 
@@ -446,4 +448,64 @@ TEST_CASE("max_message_size() is the peer's a=max-message-size, and send() obeys
     CHECK(dc->ready_state() == DataChannelState::open);  // the refusal changed nothing
     REQUIRE(eventually([&] { return inbox.size() == 1; }));
     CHECK(inbox.at(0).data.size() == exact.size());
+}
+
+TEST_CASE(
+    "send() from another thread, then close() on the runtime thread: the message arrives "
+    "before the channel closes, with no error") {
+    Connected c;
+    auto dc = c.a.create_data_channel("late");
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    auto remote = c.incoming_at(0);
+    Inbox at_b;
+    at_b.attach(remote);
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    std::atomic<int> errors{0};
+    dc->on_error([&](std::string) { ++errors; });
+    // The runtime thread waits inside a callback of `a` while this thread sends: the message is
+    // accepted and posted, and close() runs on the runtime thread before the post does.
+    std::promise<void> holding, sent;
+    auto sent_future = sent.get_future();
+    dc->on_message([&](Message) {
+        holding.set_value();
+        sent_future.wait();
+        dc->close();
+        CHECK_THROWS_AS(dc->send("after close"), InvalidStateError);
+    });
+    remote->send("go");
+    holding.get_future().wait();
+    dc->send("late");
+    sent.set_value();
+    REQUIRE(eventually([&] { return remote->ready_state() == DataChannelState::closed; }));
+    REQUIRE(at_b.size() == 1);
+    CHECK(at_b.at(0).text() == "late");
+    CHECK(errors.load() == 0);
+}
+
+TEST_CASE("send() misuse throws the same errors on the runtime thread and on another thread") {
+    Connected c;
+    auto dc = c.a.create_data_channel("rule");
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    auto remote = c.incoming_at(0);
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    const std::size_t too_large = default_max_message_size + 1;  // both sides' limit
+    CHECK_THROWS_AS(dc->send(Bytes(too_large)), InvalidArgumentError);
+    std::promise<std::string> on_runtime;
+    dc->on_message([&](Message) {
+        std::string what;
+        try {
+            dc->send(Bytes(too_large));
+            what = "none";
+        } catch (const InvalidArgumentError&) {
+            what = "InvalidArgumentError";
+        } catch (const std::exception& e) {
+            what = e.what();
+        }
+        on_runtime.set_value(what);
+    });
+    remote->send("go");
+    CHECK(on_runtime.get_future().get() == "InvalidArgumentError");
+    remote->close();
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::closed; }));
+    CHECK_THROWS_AS(dc->send("x"), InvalidStateError);
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <floe/bytes.hpp>
+#include <floe/fingerprint.hpp>
 #include <floe/ice/candidate.hpp>
 #include <floe/sdp/session_description.hpp>
 
@@ -39,22 +40,12 @@ struct IceOptions {
     friend bool operator==(const IceOptions&, const IceOptions&) = default;
 };
 
-// RFC 8122 §5 hash functions, by their SDP names ("sha-256").
-enum class HashFunction : std::uint8_t { sha1, sha224, sha256, sha384, sha512 };
-std::string_view to_string(HashFunction hash);
-std::optional<HashFunction> parse_hash_function(std::string_view name);  // case-insensitive
-std::size_t digest_size(HashFunction hash);                              // bytes
-
-// a=fingerprint:sha-256 AB:CD:... (RFC 8122): upper-case hex pairs separated by colons.
-struct Fingerprint {
-    HashFunction algorithm = HashFunction::sha256;
-    Bytes digest;
-
-    // nullopt for a malformed value or an unknown hash function.
-    static std::optional<Fingerprint> parse(std::string_view value);
-    std::string to_string() const;  // "sha-256 AB:CD:..."
-    friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
-};
+// a=fingerprint (RFC 8122): the one fingerprint type, shared with the DTLS transport.
+using floe::digest_size;
+using floe::Fingerprint;
+using floe::HashFunction;
+using floe::parse_hash_function;
+using floe::to_string;
 
 // a=setup (RFC 4145 / RFC 8842): who starts the DTLS handshake.
 enum class Setup : std::uint8_t { actpass, active, passive, holdconn };

@@ -21,8 +21,10 @@
 
 #include <floe/error.hpp>
 #include <floe/ice/candidate.hpp>
+#include <floe/max_message_size.hpp>
 #include <floe/result.hpp>
 #include <floe/sdp/attributes.hpp>
+#include <floe/sdp/sdp_type.hpp>
 #include <floe/sdp/session_description.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
@@ -30,9 +32,7 @@
 
 namespace floe::sdp {
 
-enum class SdpType : std::uint8_t { offer, pranswer, answer, rollback };
-std::string_view to_string(SdpType type);
-std::optional<SdpType> parse_sdp_type(std::string_view name);
+using floe::to_string;  // SdpType's (floe/sdp/sdp_type.hpp)
 
 // modern: m=application <port> UDP/DTLS/SCTP webrtc-datachannel + a=sctp-port (RFC 8841).
 // legacy: m=application <port> DTLS/SCTP 5000 + a=sctpmap:5000 webrtc-datachannel 65535.
@@ -51,7 +51,7 @@ struct LocalParameters {
     Setup setup = Setup::actpass;
     std::string mid = "0";  // offers only: an answer reuses the offer's mid
     std::uint16_t sctp_port = 5000;
-    std::uint64_t max_message_size = 262144;
+    std::uint64_t max_message_size = default_max_message_size;
     std::vector<ice::Candidate> candidates;  // gathered so far; none for a trickle description
     bool end_of_candidates = false;
     bool ice_lite = false;

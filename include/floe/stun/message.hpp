@@ -33,8 +33,6 @@
 
 namespace floe::stun {
 
-enum class AttributeRank : std::uint8_t;  // src/stun/attribute_table.hpp
-
 inline constexpr std::uint32_t magic_cookie = 0x2112A442;
 inline constexpr std::size_t header_size = 20;
 inline constexpr std::size_t attribute_header_size = 4;
@@ -193,7 +191,8 @@ class Message {
   private:
     std::optional<DecodeError> parse(ByteSpan bytes);
     bool check_mac(std::uint16_t type, const IntegrityKey& key) const;
-    const RawAttribute* trailer(AttributeRank rank) const;
+    // The attribute trailer_[which] points at, or null.
+    const RawAttribute* trailer(std::size_t which) const;
 
     ByteSpan raw_;
     std::uint16_t wire_type_ = 0;  // the type field as sent; type() splits it

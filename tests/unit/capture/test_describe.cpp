@@ -5,6 +5,7 @@
 #include <floe/stun/builder.hpp>
 
 #include "capture/describe.hpp"
+#include "dtls/certificate.hpp"
 #include "unit/dtls/dtls_harness.hpp"
 
 using namespace floe;
@@ -82,8 +83,8 @@ TEST_CASE("malformed STUN and other bytes are described, never misread") {
 
 TEST_CASE("a real DTLS handshake reads as named messages: hellos, suites, certificate") {
     Pair p(cert_a(), cert_b());
-    p.b.start(p.now, dtls::Role::server, cert_a().fingerprint());
-    p.a.start(p.now, dtls::Role::client, cert_b().fingerprint());
+    p.b.start(p.now, dtls::Role::server, dtls::identity(cert_a()).fingerprint);
+    p.a.start(p.now, dtls::Role::client, dtls::identity(cert_b()).fingerprint);
     p.pump();
     REQUIRE(p.a.state() == dtls::State::connected);
 

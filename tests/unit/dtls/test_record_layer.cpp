@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/byte_reader.hpp"
+#include "dtls/certificate.hpp"
 #include "dtls/record_protection.hpp"
 #include "dtls/transport.hpp"
 #include "dtls_harness.hpp"
@@ -30,11 +31,11 @@ Config config_for(const char* suite, RecordLayer layer) {
 
 void start(Pair& p, Role role_a) {
     if (role_a == Role::server) {
-        p.a.start(p.now, Role::server, cert_b().fingerprint());
-        p.b.start(p.now, Role::client, cert_a().fingerprint());
+        p.a.start(p.now, Role::server, dtls::identity(cert_b()).fingerprint);
+        p.b.start(p.now, Role::client, dtls::identity(cert_a()).fingerprint);
     } else {
-        p.b.start(p.now, Role::server, cert_a().fingerprint());
-        p.a.start(p.now, Role::client, cert_b().fingerprint());
+        p.b.start(p.now, Role::server, dtls::identity(cert_a()).fingerprint);
+        p.a.start(p.now, Role::client, dtls::identity(cert_b()).fingerprint);
     }
     p.pump();
 }
@@ -153,8 +154,8 @@ TEST_CASE("a lost final flight is retransmitted by OpenSSL, and floe seals after
     VirtualWallClock clock;
     Pair p(cert_a(), cert_b());
     clock.set(p.now);
-    p.a.start(p.now, Role::server, cert_b().fingerprint());
-    p.b.start(p.now, Role::client, cert_a().fingerprint());
+    p.a.start(p.now, Role::server, dtls::identity(cert_b()).fingerprint);
+    p.b.start(p.now, Role::client, dtls::identity(cert_a()).fingerprint);
     // Run the handshake by hand, dropping the server's first flight after it is connected (its
     // ChangeCipherSpec and Finished).
     bool dropped = false;

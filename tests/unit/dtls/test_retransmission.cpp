@@ -8,6 +8,7 @@
 
 #include <floe/error.hpp>
 
+#include "dtls/certificate.hpp"
 #include "dtls/transport.hpp"
 #include "dtls_harness.hpp"
 
@@ -33,8 +34,8 @@ Run handshake(const Config& config, Duration one_way, const std::function<bool()
     const Instant t0 = Instant{} + 1h;
     Instant now = t0;
     clock.set(now);
-    t[1].start(now, Role::server, cert_a().fingerprint());
-    t[0].start(now, Role::client, cert_b().fingerprint());
+    t[1].start(now, Role::server, dtls::identity(cert_a()).fingerprint);
+    t[0].start(now, Role::client, dtls::identity(cert_b()).fingerprint);
     for (int step = 0; step < 10000; ++step) {
         for (int i = 0; i < 2; ++i) {
             for (auto& d : drain_transmits(t[i], seen[i]))
@@ -88,7 +89,7 @@ TEST_CASE("a first wait of 50 ms doubles up to the cap: 50, 150, 350, 750, 1150 
     a.set_initial_retransmit(50ms);
     Observed seen;
     clock.set(t0);
-    a.start(t0, Role::client, cert_b().fingerprint());
+    a.start(t0, Role::client, dtls::identity(cert_b()).fingerprint);
     CHECK_THROWS_AS(a.set_initial_retransmit(10ms), InvalidStateError);
     std::vector<Duration> sent_at(drain_transmits(a, seen).size(), 0ms);
     while (auto deadline = a.poll_timeout()) {
@@ -151,7 +152,7 @@ TEST_CASE("a client whose peer never answers retransmits at 1, 3, 7 and 15 s and
     Transport a(cert_a());
     Observed seen;
     clock.set(t0);
-    a.start(t0, Role::client, cert_b().fingerprint());
+    a.start(t0, Role::client, dtls::identity(cert_b()).fingerprint);
     std::vector<Duration> sent_at;
     for (std::size_t i = 0; i < drain_transmits(a, seen).size(); ++i)
         sent_at.push_back(0s);
@@ -184,7 +185,7 @@ TEST_CASE("a server that never hears a ClientHello fails at the handshake timeou
     Transport a(cert_a(), config);
     Observed seen;
     clock.set(t0);
-    a.start(t0, Role::server, cert_b().fingerprint());
+    a.start(t0, Role::server, dtls::identity(cert_b()).fingerprint);
     REQUIRE(a.poll_timeout() == t0 + 10s);
     clock.set(t0 + 10s);
     a.handle_timeout(t0 + 10s);
@@ -213,8 +214,8 @@ TEST_CASE(
         const Instant t0 = Instant{} + 1h;
         Instant now = t0;
         clock.set(now);
-        t[1].start(now, Role::server, cert_a().fingerprint());
-        t[0].start(now, Role::client, cert_b().fingerprint());
+        t[1].start(now, Role::server, dtls::identity(cert_a()).fingerprint);
+        t[0].start(now, Role::client, dtls::identity(cert_b()).fingerprint);
         for (int step = 0; step < 10000; ++step) {
             for (int i = 0; i < 2; ++i) {
                 for (auto& d : drain_transmits(t[i], seen[i]))
@@ -277,7 +278,7 @@ TEST_CASE("when the caller's clock runs ahead of OpenSSL's, the deadline moves t
     const Instant t0 = Instant{} + 1h;
     Transport a(cert_a());
     Observed seen;
-    a.start(t0, Role::client, cert_b().fingerprint());
+    a.start(t0, Role::client, dtls::identity(cert_b()).fingerprint);
     REQUIRE(drain_transmits(a, seen).size() == 1);
     REQUIRE(a.poll_timeout() == t0 + 1s);
     a.handle_timeout(t0 + 1s);

@@ -27,8 +27,8 @@ Bytes message(std::string_view text) {
 
 // Starts a as `role_a`, b as the other role, each expecting the other's real fingerprint unless
 // told.
-void start(Pair& p, Role role_a, std::string fp_for_a = cert_b().fingerprint(),
-           std::string fp_for_b = cert_a().fingerprint()) {
+void start(Pair& p, Role role_a, Fingerprint fp_for_a = dtls::identity(cert_b()).fingerprint,
+           Fingerprint fp_for_b = dtls::identity(cert_a()).fingerprint) {
     const Role role_b = role_a == Role::client ? Role::server : Role::client;
     // Start the server first so that the ClientHello finds it ready.
     if (role_a == Role::server) {
@@ -97,7 +97,7 @@ TEST_CASE("no datagram of the handshake or of data is larger than the MTU") {
 TEST_CASE("a wrong remote fingerprint fails the handshake with a reason and no data flows") {
     Pair p(cert_a(), cert_b());
     // a expects cert_c's fingerprint but b presents cert_b.
-    start(p, Role::client, cert_c().fingerprint());
+    start(p, Role::client, dtls::identity(cert_c()).fingerprint);
     CHECK(p.a.state() == State::failed);
     REQUIRE(p.seen_a.failed.has_value());
     CHECK(p.seen_a.failed->find("certificate fingerprint mismatch") == 0);
@@ -116,7 +116,8 @@ TEST_CASE("a wrong remote fingerprint fails the handshake with a reason and no d
 
 TEST_CASE("the server also rejects a client whose certificate does not match") {
     Pair p(cert_a(), cert_b());
-    start(p, Role::server, cert_c().fingerprint());  // a is the server and expects cert_c
+    start(p, Role::server,
+          dtls::identity(cert_c()).fingerprint);  // a is the server and expects cert_c
     CHECK(p.a.state() == State::failed);
     REQUIRE(p.seen_a.failed.has_value());
     CHECK(p.seen_a.failed->find("certificate fingerprint mismatch") == 0);
@@ -129,7 +130,7 @@ TEST_CASE("the server also rejects a client whose certificate does not match") {
 TEST_CASE("a certificate swapped after signaling fails the connection") {
     // b announced cert_b in its description, then handshakes with cert_c.
     Pair p(cert_a(), cert_c());
-    start(p, Role::client, cert_b().fingerprint());
+    start(p, Role::client, dtls::identity(cert_b()).fingerprint);
     CHECK(p.a.state() == State::failed);
     REQUIRE(p.seen_a.failed.has_value());
     CHECK(p.seen_a.failed->find(cert_c().fingerprint()) != std::string::npos);
@@ -138,21 +139,22 @@ TEST_CASE("a certificate swapped after signaling fails the connection") {
     CHECK(p.seen_b.data.empty());
 }
 
-TEST_CASE("a fingerprint with an unsupported hash fails at start and sends nothing") {
+TEST_CASE("no remote fingerprint fails at start and sends nothing") {
     Pair p(cert_a(), cert_b());
-    p.a.start(p.now, Role::client, "md5 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF");
+    p.a.start(p.now, Role::client, std::span<const Fingerprint>{});
     CHECK(p.a.state() == State::failed);
     drain_events(p.a, p.seen_a);
     REQUIRE(p.seen_a.failed.has_value());
-    CHECK(*p.seen_a.failed == "unsupported fingerprint hash function 'md5'");
+    CHECK(*p.seen_a.failed == "no remote fingerprint");
     CHECK_FALSE(p.a.poll_transmit().has_value());
     CHECK_FALSE(p.a.poll_timeout().has_value());
 }
 
 TEST_CASE("a remote fingerprint in sha-512 is verified too") {
-    const Bytes digest = certificate_digest(cert_b().impl().x509.get(), HashAlgorithm::sha512);
+    const Bytes digest =
+        certificate_digest(dtls::identity(cert_b()).x509.get(), HashFunction::sha512);
     Pair p(cert_a(), cert_b());
-    start(p, Role::client, "sha-512 " + to_hex(digest, ":"));
+    start(p, Role::client, Fingerprint{HashFunction::sha512, digest});
     CHECK(p.a.state() == State::connected);
     CHECK(p.b.state() == State::connected);
 }
@@ -165,7 +167,8 @@ TEST_CASE("transports alive at once share one DTLS context yet each presents its
     Pair ab(cert_a(), cert_b());
     Pair ca(cert_c(), cert_a());  // cert_a in two transports at once
     start(ab, Role::client);
-    start(ca, Role::server, cert_a().fingerprint(), cert_c().fingerprint());
+    start(ca, Role::server, dtls::identity(cert_a()).fingerprint,
+          dtls::identity(cert_c()).fingerprint);
     REQUIRE(ab.a.state() == State::connected);
     REQUIRE(ca.a.state() == State::connected);
     CHECK(ab.a.peer_fingerprint() == cert_b().fingerprint());
@@ -177,7 +180,8 @@ TEST_CASE("transports alive at once share one DTLS context yet each presents its
 
     // b expects cert_a's fingerprint, which another live transport presents, but its peer is c.
     Pair cb(cert_c(), cert_b());
-    start(cb, Role::client, cert_b().fingerprint(), cert_a().fingerprint());
+    start(cb, Role::client, dtls::identity(cert_b()).fingerprint,
+          dtls::identity(cert_a()).fingerprint);
     CHECK(cb.b.state() == State::failed);
     REQUIRE(cb.seen_b.failed.has_value());
     CHECK(cb.seen_b.failed->find("certificate fingerprint mismatch: the peer presented " +
@@ -188,20 +192,21 @@ TEST_CASE("transports alive at once share one DTLS context yet each presents its
 
 TEST_CASE("start twice is a usage error") {
     Pair p(cert_a(), cert_b());
-    p.a.start(p.now, Role::server, cert_b().fingerprint());
-    CHECK_THROWS_AS(p.a.start(p.now, Role::server, cert_b().fingerprint()), InvalidStateError);
+    p.a.start(p.now, Role::server, dtls::identity(cert_b()).fingerprint);
+    CHECK_THROWS_AS(p.a.start(p.now, Role::server, dtls::identity(cert_b()).fingerprint),
+                    InvalidStateError);
 }
 
 TEST_CASE("a ClientHello that arrives before start() is kept and answered") {
     Pair p(cert_a(), cert_b());
-    p.b.start(p.now, Role::client, cert_a().fingerprint());
+    p.b.start(p.now, Role::client, dtls::identity(cert_a()).fingerprint);
     auto hello = drain_transmits(p.b, p.seen_b);
     REQUIRE_FALSE(hello.empty());
     for (auto& d : hello)
         p.a.handle_input(p.now, d);  // the answer has not been applied yet
     CHECK(p.a.stats().buffered_before_start == hello.size());
     CHECK_FALSE(p.a.poll_transmit().has_value());
-    p.a.start(p.now, Role::server, cert_b().fingerprint());
+    p.a.start(p.now, Role::server, dtls::identity(cert_b()).fingerprint);
     p.pump();
     CHECK(p.a.state() == State::connected);
     CHECK(p.b.state() == State::connected);
@@ -321,7 +326,7 @@ TEST_CASE("a second handshake with another certificate after connecting is refus
     REQUIRE(p.b.state() == State::connected);
     Transport intruder(cert_c());
     Observed seen_intruder;
-    intruder.start(p.now, Role::client, cert_b().fingerprint());
+    intruder.start(p.now, Role::client, dtls::identity(cert_b()).fingerprint);
     for (int round = 0; round < 10; ++round) {
         for (auto& d : drain_transmits(intruder, seen_intruder))
             p.b.handle_input(p.now, d);

@@ -17,15 +17,15 @@ using floe::session::Signaling;
 
 namespace {
 
-const std::string& fingerprint() {
-    static const std::string f = Certificate::generate().fingerprint();
+const Fingerprint& fingerprint() {
+    static const Fingerprint f = *Fingerprint::parse(Certificate::generate().fingerprint());
     return f;
 }
 
 Signaling make(std::uint64_t seed) {
     SeededRandom random(seed);
-    return Signaling(
-        Signaling::Local{ice::random_credentials(random), fingerprint(), 262144, seed});
+    return Signaling(Signaling::Local{ice::random_credentials(random), fingerprint(),
+                                      default_max_message_size, seed});
 }
 
 // An offerer and an answerer, and the descriptions they exchange.
