@@ -15,6 +15,7 @@
 #include "ice/host_policy.hpp"
 #include "rtc/ice_servers.hpp"
 #include "rtc/peer_connection_impl.hpp"
+#include "rtc/resolver.hpp"
 #include "rtc/trace.hpp"
 
 namespace floe {
@@ -38,19 +39,39 @@ std::vector<ice::InterfaceAddress> list_interfaces() {
     return out;
 }
 
+// The TURN servers resolved (a blocking lookup, like the STUN servers'; a literal needs none):
+// the first address of each; a host that does not resolve is logged and skipped.
+std::vector<session::TurnServer> turn_servers(const std::vector<rtc::TurnServer>& configured) {
+    std::vector<session::TurnServer> out;
+    for (const auto& t : configured) {
+        auto addresses = rtc::resolve(t.url.host, t.url.port, rtc::Families::any);
+        if (!addresses || addresses->empty()) {
+            FLOE_LOG(LogLevel::warn, kLog)
+                << "ICE server " << t.text << ": "
+                << (addresses ? std::string("no address") : addresses.error().message())
+                << "; no relay candidate from it";
+            continue;
+        }
+        session::TurnServer s;
+        s.url = t.text;
+        s.address = addresses->front();
+        s.username = t.username;
+        s.password = t.credential;
+        s.transport = t.url.secure()                               ? session::TurnTransport::tls
+                      : t.url.transport == stun::UrlTransport::tcp ? session::TurnTransport::tcp
+                                                                   : session::TurnTransport::udp;
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
 session::Config core_config(const Configuration& c, session::PacketObserver* observer) {
     session::Config core;
     auto servers = rtc::resolve_ice_servers(c.ice_servers);
     core.stun_servers = std::move(servers.stun);
     core.ice_lite = c.ice_lite;
     core.relay_only = c.ice_transport_policy == IceTransportPolicy::relay;
-    // Said once per process, not per PeerConnection: a server with thousands would flood.
-    static std::atomic<bool> told{false};
-    if ((!servers.turn.empty() || core.relay_only) && !told.exchange(true)) {
-        FLOE_LOG(LogLevel::warn, kLog)
-            << "relay candidates are not gathered yet (TURN servers are checked, not used)"
-            << (core.relay_only ? "; the relay policy therefore gathers no candidate at all" : "");
-    }
+    core.turn_servers = turn_servers(servers.turn);
     if (c.ice_lite && !core.stun_servers.empty()) {
         FLOE_LOG(LogLevel::info, kLog)
             << "ICE-lite gathers host candidates only: the STUN servers are not used";
@@ -230,6 +251,8 @@ void PeerConnection::Impl::flush() {
                     on_connection_state(e.state);
                 } else if constexpr (std::is_same_v<E, ce::Signaling>) {
                     on_signaling(e.state);
+                } else if constexpr (std::is_same_v<E, ce::IceCandidateError>) {
+                    // Logged by the session's relays (component "turn") with the reason.
                 } else if constexpr (std::is_same_v<E, ce::ChannelIncoming>) {
                     auto channel = adopt_channel(e.channel);
                     on_data_channel(channel);

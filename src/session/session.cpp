@@ -35,7 +35,10 @@ Session::Session(Config config, Random& random)
                                   config_.max_message_size,
                                   random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite}),
       pump_(*config_.certificate, config_.observer, random),
-      remote_max_message_size_(sdp::kDefaultMaxMessageSize) {}
+      remote_max_message_size_(sdp::kDefaultMaxMessageSize) {
+    // A lite agent gathers host candidates only (RFC 8445 §2.5): no relay either.
+    if (!config_.ice_lite) pump_.set_turn_servers(config_.turn_servers);
+}
 
 Session::~Session() = default;
 

@@ -104,6 +104,7 @@ class Session final : TransportPump::Handler {
     void ice_event(Instant now, ice::Event& event) override;
     void dtls_event(Instant now, dtls::Event& event) override;
     void sctp_event(Instant now, sctp::Event& event) override;
+    void relay_error(Instant now, const Relays::Event& event) override;
 
     void pump(Instant now);
     // The channels' published buffered amounts, after SCTP sent packets (or always: force).
