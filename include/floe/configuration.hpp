@@ -52,6 +52,9 @@ struct Configuration {
     // give server-reflexive candidates, turn: servers relay candidates (an allocation on each;
     // one that fails is logged with its reason, docs/turn.md "Relay candidates").
     std::vector<IceServer> ice_servers;
+    // turns: servers' certificates are verified (RFC 8656 §3.2) against the system's trust
+    // store, or, when set, against this PEM file's certificates (a self-signed server pinned).
+    std::string turn_tls_ca_file;
     // relay: only relay candidates are gathered and paired; no address of this host reaches
     // the peer. Without a TURN server that answers, no candidate at all (and no connection).
     IceTransportPolicy ice_transport_policy = IceTransportPolicy::all;

@@ -27,7 +27,7 @@ stun::RetransmissionConfig allocation_timing() {
 }  // namespace
 
 void Relays::start(Instant now, const std::vector<TurnServer>& servers,
-                   std::span<const LocalSocket> sockets, std::span<const ice::SocketId> streams) {
+                   std::span<const LocalSocket> sockets) {
     if (started_) return;
     started_ = true;
     for (std::size_t i = 0; i < servers.size(); ++i) {
@@ -44,12 +44,18 @@ void Relays::start(Instant now, const std::vector<TurnServer>& servers,
                 e.socket = it->id;
                 e.local = it->address;
             }
-        } else if (i < streams.size()) {
-            e.socket = streams[i];
+        } else {
+            e.socket = e.server.stream_socket;
         }
         entries_.push_back(std::move(e));
     }
     for (auto& e : entries_) {
+        auto broken = std::find_if(broken_streams_.begin(), broken_streams_.end(),
+                                   [&](const auto& b) { return b.first == e.socket; });
+        if (e.server.transport != TurnTransport::udp && broken != broken_streams_.end()) {
+            fail(e, kNoAnswer, broken->second);
+            continue;
+        }
         if (e.socket == 0) {
             fail(e, kNoAnswer,
                  e.server.transport == TurnTransport::udp
@@ -69,6 +75,23 @@ void Relays::start(Instant now, const std::vector<TurnServer>& servers,
             << "allocating on " << e.server.url << " (" << e.server.address.to_string()
             << ") from socket " << e.socket;
         drain(now, e);
+    }
+}
+
+void Relays::stream_failed(ice::SocketId socket, std::string reason) {
+    if (!started_) {
+        // Before gathering started: start() fails that relay at once.
+        broken_streams_.push_back({socket, std::move(reason)});
+        return;
+    }
+    for (auto& e : entries_) {
+        if (e.server.transport == TurnTransport::udp || e.socket != socket || !e.client) continue;
+        const auto state = e.client->state();
+        e.client.reset();  // nothing more can reach the server
+        // A relay that already failed, or is being closed, has nothing more to report.
+        if (state == turn::Client::State::allocating || state == turn::Client::State::allocated)
+            fail(e, kNoAnswer, std::move(reason));
+        return;
     }
 }
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <floe/bytes.hpp>
@@ -63,10 +64,14 @@ class Relays {
     explicit Relays(Random& random) : random_(random) {}
 
     // Starts one allocation per server that has a socket to reach it: for UDP the first socket
-    // of the server's family in `sockets`; for TCP/TLS `streams` names the stream socket per
-    // server (0: none). A server without a socket fails at once (Event::failed).
+    // of the server's family in `sockets`; for TCP/TLS the server's stream_socket (the runtime
+    // connects it; messages on it are framed, RFC 8656 §3.1). A server without one fails at once
+    // (Event::failed).
     void start(Instant now, const std::vector<TurnServer>& servers,
-               std::span<const LocalSocket> sockets, std::span<const ice::SocketId> streams = {});
+               std::span<const LocalSocket> sockets);
+    // The runtime's stream to a TCP/TLS server could not be opened, or broke: that relay fails
+    // (701, `reason`), and is lost if it was allocated.
+    void stream_failed(ice::SocketId socket, std::string reason);
     bool started() const { return started_; }
     // Every allocation succeeded or failed (gathering may complete).
     bool settled() const;
@@ -113,6 +118,7 @@ class Relays {
 
     Random& random_;
     bool started_ = false;
+    std::vector<std::pair<ice::SocketId, std::string>> broken_streams_;  // stream_failed() early
     std::vector<Entry> entries_;
     std::deque<Transmit> out_;
     std::deque<Event> events_;

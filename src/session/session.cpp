@@ -49,6 +49,12 @@ void Session::add_local_socket(Instant now, ice::SocketId socket, SocketAddress 
     pump(now);
 }
 
+void Session::turn_stream_failed(Instant now, ice::SocketId socket, std::string reason) {
+    if (finished()) return;
+    pump_.turn_stream_failed(socket, std::move(reason));
+    pump(now);
+}
+
 void Session::end_of_local_sockets(Instant now) {
     pump_.end_of_local_sockets(now);
     pump(now);

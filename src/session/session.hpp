@@ -39,6 +39,11 @@ class Session final : TransportPump::Handler {
     // Sockets the runtime opened; the agent gathers on them once a local description is set.
     void add_local_socket(Instant now, ice::SocketId socket, SocketAddress bound);
     void end_of_local_sockets(Instant now);
+    // The TURN servers to allocate relays on (resolved; TCP/TLS ones name the stream socket the
+    // runtime opens: its framed messages come to handle_datagram, transmits to it go on it).
+    const std::vector<TurnServer>& turn_servers() const { return config_.turn_servers; }
+    // The runtime's stream to a TCP/TLS TURN server failed to open or broke.
+    void turn_stream_failed(Instant now, ice::SocketId socket, std::string reason);
 
     SessionDescription create_offer() const { return signaling_.create_offer(); }
     SessionDescription create_answer() const { return signaling_.create_answer(); }

@@ -53,6 +53,9 @@ class TransportPump {
     // TURN servers to allocate a relay candidate on, once gathering starts (before it).
     void set_turn_servers(std::vector<TurnServer> servers) { turn_servers_ = std::move(servers); }
     const Relays& relays() const { return relays_; }
+    void turn_stream_failed(ice::SocketId socket, std::string reason) {
+        relays_.stream_failed(socket, std::move(reason));
+    }
     void start_gathering(Instant now);
     ice::Agent* agent() { return agent_ ? &*agent_ : nullptr; }
     const ice::Agent* agent() const { return agent_ ? &*agent_ : nullptr; }

@@ -33,6 +33,10 @@ struct TurnServer {
     std::string username;
     std::string password;
     TurnTransport transport = TurnTransport::udp;
+    // TCP/TLS: the runtime's id for its stream to the server (distinct from every UDP socket's
+    // and relay's), and the URL's host, which the server's TLS certificate must name.
+    ice::SocketId stream_socket = 0;
+    std::string host;
 };
 
 struct Config {

@@ -55,6 +55,13 @@ bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
 }
 
+std::size_t count_of(const std::string& text, std::string_view part) {
+    std::size_t n = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+        ++n;
+    return n;
+}
+
 // a offers, b answers, both trickle; a channel opens and a message goes each way.
 void connect_and_talk(PeerConnection& a, PeerConnection& b) {
     Inbox at_a, at_b;
@@ -84,38 +91,61 @@ void connect_and_talk(PeerConnection& a, PeerConnection& b) {
 }  // namespace
 
 TEST_CASE(
-    "two floe peers with the relay policy connect through coturn over UDP and exchange data") {
+    "two floe peers with the relay policy connect through coturn over UDP, TCP and TLS and "
+    "exchange data") {
     TurnCoturn coturn(false, true);
-    const std::string url = "turn:127.0.0.1:" + std::to_string(coturn.port);
-    PeerConnection a(relay_config(url));
-    PeerConnection b(relay_config(url));
-    connect_and_talk(a, b);
-    REQUIRE(eventually([&] { return a.ice_gathering_state() == IceGatheringState::complete; }));
-    // The relay policy gathered the relay candidate only (W3C RTCIceTransportPolicy).
-    const std::string sdp = a.local_description()->sdp;
-    CHECK(contains(sdp, " typ relay raddr "));
-    CHECK_FALSE(contains(sdp, " typ host"));
-    for (auto* pc : {&a, &b}) {
-        const auto stats = pc->get_stats();
-        REQUIRE(stats.selected_candidate_pair);
-        CAPTURE(*stats.selected_candidate_pair);
-        // Both ends relayed: each sends to the other's relayed address through its own relay.
-        CHECK(contains(*stats.selected_candidate_pair, "local 127.0.0.1:"));
-        CHECK(contains(*stats.selected_candidate_pair, "typ relay"));
-        CHECK(stats.selected_relay_url == url);
-        CHECK(stats.selected_relay_protocol == "udp");
+    const std::string host = "127.0.0.1:";
+    const std::pair<std::string, std::string> runs[] = {
+        {"turn:" + host + std::to_string(coturn.port), "udp"},
+        {"turn:" + host + std::to_string(coturn.port) + "?transport=tcp", "tcp"},
+        {"turns:" + host + std::to_string(coturn.tls_port), "tls"},
+    };
+    for (const auto& run : runs) {
+        const std::string& url = run.first;
+        const std::string& protocol = run.second;
+        CAPTURE(url);
+        Configuration config = relay_config(url);
+        config.turn_tls_ca_file = coturn.cert;  // coturn's self-signed certificate, pinned
+        PeerConnection a(config);
+        PeerConnection b(config);
+        connect_and_talk(a, b);
+        REQUIRE(eventually([&] { return a.ice_gathering_state() == IceGatheringState::complete; }));
+        // The relay policy gathered the relay candidate only (W3C RTCIceTransportPolicy).
+        const std::string sdp = a.local_description()->sdp;
+        CHECK(contains(sdp, " typ relay raddr "));
+        CHECK_FALSE(contains(sdp, " typ host"));
+        for (auto* pc : {&a, &b}) {
+            const auto stats = pc->get_stats();
+            REQUIRE(stats.selected_candidate_pair);
+            CAPTURE(*stats.selected_candidate_pair);
+            // Both ends relayed: each sends to the other's relayed address through its relay.
+            CHECK(contains(*stats.selected_candidate_pair, "local 127.0.0.1:"));
+            CHECK(contains(*stats.selected_candidate_pair, "typ relay udp <-> remote"));
+            CHECK(stats.selected_relay_url == url);
+            CHECK(stats.selected_relay_protocol == protocol);
+        }
+        a.close();
+        b.close();
     }
-    // coturn saw the allocations, the permissions and a channel (ChannelBind on the selected
-    // pair), not just Send indications.
+    // coturn saw the allocations, the permissions and channels (ChannelBind on the selected
+    // pair), not just Send indications, and the deallocations (Refresh with LIFETIME 0): best
+    // effort, but on loopback they arrive.
+    // Over TCP/TLS closing the connection ends the allocation as well (RFC 8656 §3.1): every
+    // one of the six sessions ends.
+    const bool seen = eventually([&] {
+        const std::string log = coturn.log();
+        return count_of(log, "ALLOCATE processed, success") >= 6 &&
+               count_of(log, "CHANNEL_BIND processed, success") >= 6 &&
+               count_of(log, "REFRESH processed, success") >= 2 &&
+               count_of(log, "closed (2nd stage), user <alice>") >= 6;
+    });
     const std::string log = coturn.log();
-    CHECK(contains(log, "ALLOCATE"));
-    CHECK(contains(log, "CREATE_PERMISSION"));
-    CHECK(contains(log, "CHANNEL_BIND"));
-    a.close();
-    b.close();
-    // Deallocation (Refresh with LIFETIME 0) reaches the server: best effort, but on loopback
-    // it arrives.
-    CHECK(eventually([&] { return contains(coturn.log(), "incoming packet REFRESH processed"); }));
+    CHECK_MESSAGE(seen, "allocations "
+                            << count_of(log, "ALLOCATE processed, success") << ", channels "
+                            << count_of(log, "CHANNEL_BIND processed, success") << ", refreshes "
+                            << count_of(log, "REFRESH processed, success") << ", sessions closed "
+                            << count_of(log, "closed (2nd stage), user <alice>"));
+    CHECK(contains(coturn.log(), "CREATE_PERMISSION processed, success"));
 }
 
 TEST_CASE("wrong TURN credentials: no relay candidate, and a reason naming 401 within seconds") {

@@ -174,6 +174,7 @@ CONF
         tls) url="turns:198.19.1.1:5349" ;;
     esac
     turn_flags=(--ice-server "$url" --ice-username lab --ice-credential lab)
+    [ "$turn" = tls ] && turn_flags+=(--tls-ca "$out/turn-cert.pem")
 fi
 
 common=(--signal "$out/signal" --timeout "$timeout" --ice-server stun:198.19.1.1:3478
