@@ -161,3 +161,21 @@ TEST_CASE("wrong TURN credentials: no relay candidate, and a reason naming 401 w
     CHECK(logs.has(url, "401"));
     CHECK_FALSE(contains(pc.local_description()->sdp, "a=candidate"));
 }
+
+TEST_CASE("a TURN server that goes away fails the relayed pair: ICE and the connection fail") {
+    // Over TCP the loss is seen at once (the connection breaks); over UDP it would take the
+    // next refresh's timeout.
+    TurnCoturn coturn(false);
+    const std::string url = "turn:127.0.0.1:" + std::to_string(coturn.port) + "?transport=tcp";
+    LogCapture logs;
+    PeerConnection a(relay_config(url));
+    PeerConnection b(relay_config(url));
+    connect_and_talk(a, b);
+    REQUIRE(a.ice_connection_state() != IceConnectionState::failed);
+    coturn.process->signal(SIGTERM);
+    REQUIRE(coturn.process->wait(10s));
+    CHECK(eventually([&] { return a.ice_connection_state() == IceConnectionState::failed; }));
+    CHECK(eventually([&] { return a.connection_state() == PeerConnectionState::failed; }));
+    CHECK(eventually([&] { return b.ice_connection_state() == IceConnectionState::failed; }));
+    CHECK(logs.has(url, "allocation lost"));
+}
