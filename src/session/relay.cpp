@@ -125,6 +125,7 @@ void Relays::fail(Entry& entry, int code, std::string reason) {
     entry.settled = true;
     entry.waiting.clear();
     entry.asked.clear();
+    entry.permitted.clear();
     FLOE_LOG(LogLevel::warn, kLog) << "TURN server " << entry.server.url << ": "
                                    << (entry.allocated ? "allocation lost: " : "no relay: ")
                                    << (code ? std::to_string(code) + " " : "") << reason;
@@ -161,6 +162,9 @@ void Relays::drain(Instant now, Entry& e) {
                 out.url = e.server.url;
                 out.local = e.local;
                 events_.push_back(std::move(out));
+                // The remote candidates known so far (its transmits are collected below).
+                for (const auto& peer : remotes_)
+                    permit(now, e, peer);
                 break;
             }
             case turn::Event::Kind::failed:
@@ -184,6 +188,7 @@ void Relays::drain(Instant now, Entry& e) {
                     << e.server.url << ": no permission for " << ev->peer.to_string() << ": "
                     << ev->code << " " << ev->reason;
                 std::erase(e.asked, ev->peer.ip());
+                std::erase(e.permitted, ev->peer.ip());
                 std::erase_if(e.waiting,
                               [&](const Waiting& w) { return w.peer.ip() == ev->peer.ip(); });
                 break;
@@ -211,10 +216,9 @@ void Relays::drain(Instant now, Entry& e) {
                 break;
         }
     }
-    // Sends of permission_created may have queued transmits.
+    // Sends of permission_created and new permissions may have queued transmits.
     while (auto t = e.client->poll_transmit())
         out_.push_back(Transmit{e.socket, t->destination, std::move(t->data)});
-    (void)now;
 }
 
 bool Relays::handle_input(Instant now, ice::SocketId socket, const SocketAddress& from,
@@ -247,11 +251,35 @@ void Relays::send(Instant now, ice::SocketId relay, const SocketAddress& peer, B
         // first datagram to it (the server drops what comes before); turn::Client refreshes it.
         if (e->client->create_permission(now, peer)) {
             e->asked.push_back(peer.ip());
+            e->permitted.push_back(peer.ip());
             if (e->waiting.size() < max_waiting)
                 e->waiting.push_back({peer, Bytes(data.begin(), data.end())});
         }
     }
     drain(now, *e);
+}
+
+void Relays::permit(Instant now, const SocketAddress& peer) {
+    if (std::find(remotes_.begin(), remotes_.end(), peer) == remotes_.end()) {
+        if (remotes_.size() >= max_remotes) return;
+        remotes_.push_back(peer);
+    }
+    for (auto& e : entries_) {
+        if (!e.allocated) continue;
+        permit(now, e, peer);
+        drain(now, e);
+    }
+}
+
+// RFC 8656 §9: a permission for a remote candidate ICE pairs the relay with, asked for as soon
+// as both are known, so that the peer's first check through our relay is let in.
+void Relays::permit(Instant now, Entry& e, const SocketAddress& peer) {
+    if (!e.client || peer.family() != e.server.address.family() ||
+        std::find(e.permitted.begin(), e.permitted.end(), peer.ip()) != e.permitted.end())
+        return;
+    if (!e.client->create_permission(now, peer)) return;
+    e.permitted.push_back(peer.ip());
+    e.asked.push_back(peer.ip());
 }
 
 void Relays::bind_channel(Instant now, ice::SocketId relay, const SocketAddress& peer) {

@@ -40,6 +40,8 @@ class Relays {
     static bool is_relay(ice::SocketId socket) { return socket >= first_relay_socket; }
     // Datagrams held per relay while their permission is being installed.
     static constexpr std::size_t max_waiting = 32;
+    // Remote candidate addresses remembered for relays allocated later (as the agent's bound).
+    static constexpr std::size_t max_remotes = 100;
 
     struct LocalSocket {
         ice::SocketId id = 0;
@@ -81,6 +83,9 @@ class Relays {
     bool handle_input(Instant now, ice::SocketId socket, const SocketAddress& from, ByteSpan data);
     // A datagram to `peer` through relay `relay` (a virtual socket id).
     void send(Instant now, ice::SocketId relay, const SocketAddress& peer, ByteSpan data);
+    // A remote candidate's address: every relay of its family asks for a permission for it
+    // (and relays allocated later do when they are).
+    void permit(Instant now, const SocketAddress& peer);
     // The selected pair runs on relay `relay` to `peer`: its traffic goes as ChannelData.
     void bind_channel(Instant now, ice::SocketId relay, const SocketAddress& peer);
     void close(Instant now);
@@ -109,17 +114,20 @@ class Relays {
         bool settled = false;
         bool allocated = false;
         std::vector<Waiting> waiting;
-        std::vector<IpAddress> asked;  // permissions asked for, not installed yet
+        std::vector<IpAddress> asked;      // permissions asked for, not installed yet
+        std::vector<IpAddress> permitted;  // every permission asked for (refreshed by the client)
     };
     Entry* find(ice::SocketId relay);
     const Entry* find(ice::SocketId relay) const;
     void drain(Instant now, Entry& entry);
+    void permit(Instant now, Entry& entry, const SocketAddress& peer);
     void fail(Entry& entry, int code, std::string reason);
 
     Random& random_;
     bool started_ = false;
     std::vector<std::pair<ice::SocketId, std::string>> broken_streams_;  // stream_failed() early
     std::vector<Entry> entries_;
+    std::vector<SocketAddress> remotes_;  // permit()ted
     std::deque<Transmit> out_;
     std::deque<Event> events_;
 };

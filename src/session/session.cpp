@@ -115,8 +115,10 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
     auto& agent = *pump_.agent();
     agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
     if (config_.observer) config_.observer->ice_passwords(credentials_.pwd, params.ice_pwd);
-    for (const auto& c : params.candidates)
+    for (const auto& c : params.candidates) {
         agent.add_remote_candidate(now, c);
+        pump_.remote_candidate(now, c);
+    }
     if (params.end_of_candidates) agent.end_of_remote_candidates(now);
     apply_dtls_role(applied);
     emit_signaling(before);
@@ -142,6 +144,7 @@ void Session::add_ice_candidate(Instant now, const std::optional<IceCandidate>& 
                              "\")");
     if (auto ufrag = parsed->extension("ufrag"); ufrag && *ufrag != remote->ice_ufrag)
         return;  // for another ICE generation: ignored, as browsers do
+    pump_.remote_candidate(now, *parsed);
     pump_.agent()->add_remote_candidate(now, std::move(*parsed));
     pump(now);
 }

@@ -53,6 +53,10 @@ class TransportPump {
     // TURN servers to allocate a relay candidate on, once gathering starts (before it).
     void set_turn_servers(std::vector<TurnServer> servers) { turn_servers_ = std::move(servers); }
     const Relays& relays() const { return relays_; }
+    // A remote candidate was given to the agent: relays ask for its permission (RFC 8656 §9).
+    void remote_candidate(Instant now, const ice::Candidate& candidate) {
+        if (auto address = candidate.socket_address()) relays_.permit(now, *address);
+    }
     void turn_stream_failed(ice::SocketId socket, std::string reason) {
         relays_.stream_failed(socket, std::move(reason));
     }
