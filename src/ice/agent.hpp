@@ -17,7 +17,8 @@
 // anything else on the socket is a stranger's and never reaches DTLS.
 //
 // API notes for the branches building on this (ice-sim, rtc):
-// - A local candidate is (transport, socket): `SocketId` is the runtime's handle; UDP only today.
+// - A local candidate is (transport, socket): `SocketId` is the runtime's handle, or a relay's
+//   virtual one (add_relay_socket); UDP only today.
 // - One component (rtcp-mux / BUNDLE data channel): every candidate is component 1.
 // - `Candidate::address` of a remote candidate may be an mDNS name ("….local"); it is kept and
 //   left to peer-reflexive discovery (RFC 8445 §7.3.1.3).
@@ -291,7 +292,8 @@ class Agent {
   private:
     // The agent holds its state directly: src/ice is internal, so a pimpl would hide nothing.
     // Its member functions are defined by job: agent.cpp (the verbs, drive(), shared helpers),
-    // gathering.cpp, checks.cpp, input.cpp and selection.cpp (docs/ice.md, "File layout").
+    // gathering.cpp, relay.cpp, checks.cpp, input.cpp and selection.cpp (docs/ice.md, "File
+    // layout").
 
     // ---- records --------------------------------------------------------------------------------
 
