@@ -122,19 +122,20 @@ const turn::Client* Relays::client(ice::SocketId relay) const {
 }
 
 void Relays::fail(Entry& entry, int code, std::string reason) {
+    if (code == 0) code = kNoAnswer;  // turn::Client's "no answer"
     entry.settled = true;
     entry.waiting.clear();
     entry.asked.clear();
     entry.permitted.clear();
-    FLOE_LOG(LogLevel::warn, kLog) << "TURN server " << entry.server.url << ": "
-                                   << (entry.allocated ? "allocation lost: " : "no relay: ")
-                                   << (code ? std::to_string(code) + " " : "") << reason;
+    FLOE_LOG(LogLevel::warn, kLog)
+        << "TURN server " << entry.server.url << ": "
+        << (entry.allocated ? "allocation lost: " : "no relay: ") << code << " " << reason;
     Event ev;
     ev.kind = Event::Kind::failed;
     ev.relay = entry.relay;
     ev.url = entry.server.url;
     ev.local = entry.local;
-    ev.code = code == 0 ? kNoAnswer : code;
+    ev.code = code;
     ev.reason = std::move(reason);
     ev.was_allocated = entry.allocated;
     entry.allocated = false;
