@@ -69,6 +69,7 @@ Configuration read_rtc_options(Args& args, const std::vector<std::string>& defau
         for (const auto& s : default_servers)
             c.ice_servers.emplace_back(s);
     if (args.flag("relay-only")) c.ice_transport_policy = IceTransportPolicy::relay;
+    if (auto file = args.value("tls-ca")) c.turn_tls_ca_file = *file;
     c.ice_lite = args.flag("ice-lite");
     c.interfaces = args.values("interface");
     // Both mean "only loopback": what a user trying two peers on one machine expects.

@@ -42,7 +42,7 @@ struct IceServer {
 
 // Which local candidates are gathered and paired (W3C RTCIceTransportPolicy).
 enum class IceTransportPolicy : std::uint8_t {
-    all,    // host, server-reflexive (and, once floe gathers them, relay) candidates
+    all,    // host, server-reflexive and relay candidates
     relay,  // relay candidates only: nothing reveals this host's addresses to the peer
 };
 
@@ -50,11 +50,14 @@ struct Configuration {
     // STUN and TURN servers; none by default, like browsers. Checked when the PeerConnection is
     // constructed: a bad URL, a TURN entry without username/credential, or a stuns: URL (STUN
     // over TLS is not supported) is an InvalidArgumentError naming the entry. stun: servers
-    // give server-reflexive candidates. TURN entries are checked and kept, but floe does not
-    // gather relay candidates from them yet (a warning is logged once; docs/ice.md).
+    // give server-reflexive candidates, turn: servers relay candidates (an allocation on each;
+    // one that fails is logged with its reason, docs/turn.md "Relay candidates").
     std::vector<IceServer> ice_servers;
-    // relay: only relay candidates are gathered and paired. Until floe gathers relay candidates
-    // this means no candidates at all (and no connection); docs/ice.md says so.
+    // turns: servers' certificates are verified (RFC 8656 §3.2) against the system's trust
+    // store, or, when set, against this PEM file's certificates (a self-signed server pinned).
+    std::string turn_tls_ca_file;
+    // relay: only relay candidates are gathered and paired; no address of this host reaches
+    // the peer. Without a TURN server that answers, no candidate at all (and no connection).
     IceTransportPolicy ice_transport_policy = IceTransportPolicy::all;
     // ICE-lite (RFC 8445 §2.5, a=ice-lite of RFC 8839 §5.3): host candidates only, always the
     // controlled agent; answers the peer's checks and sends none, and uses the pair the full

@@ -106,6 +106,10 @@ struct PeerConnectionStats {
     std::vector<DataChannelStats> channels;
     // "local 198.18.0.1:5000 typ host udp <-> remote 198.18.0.2:5001 typ host udp"
     std::optional<std::string> selected_candidate_pair;
+    // When the selected pair's local candidate is a relay (W3C RTCIceCandidateStats url,
+    // relayProtocol): the TURN server's URL as configured, and "udp", "tcp" or "tls".
+    std::optional<std::string> selected_relay_url;
+    std::optional<std::string> selected_relay_protocol;
     std::optional<double> round_trip_time_ms;  // from the latest ICE check / consent response
     std::string dtls_cipher;                   // OpenSSL name, e.g. "ECDHE-ECDSA-AES128-GCM-SHA256"
     std::string local_fingerprint;

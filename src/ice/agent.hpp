@@ -17,7 +17,8 @@
 // anything else on the socket is a stranger's and never reaches DTLS.
 //
 // API notes for the branches building on this (ice-sim, rtc):
-// - A local candidate is (transport, socket): `SocketId` is the runtime's handle; UDP only today.
+// - A local candidate is (transport, socket): `SocketId` is the runtime's handle, or a relay's
+//   virtual one (add_relay_socket); UDP only today.
 // - One component (rtcp-mux / BUNDLE data channel): every candidate is component 1.
 // - `Candidate::address` of a remote candidate may be an mDNS name ("….local"); it is kept and
 //   left to peer-reflexive discovery (RFC 8445 §7.3.1.3).
@@ -110,10 +111,9 @@ struct AgentConfig {
     // obliges the sender, the full peer, to ask every 4-6 s): disconnected after
     // `consent_interval` + `disconnected_after` without one, failed after `failed_after`.
     bool lite = false;
-    // ice_transport_policy relay (W3C): only relay candidates are gathered and paired. floe
-    // gathers none yet (no TURN client in the agent), so this agent gathers nothing, pairs
-    // nothing and leaves checks on its sockets unanswered (counted in refused_policy): none of
-    // this host's addresses is revealed to the peer.
+    // ice_transport_policy relay (W3C): only relay candidates (add_relay_socket) are gathered
+    // and paired; checks arriving on a plain socket are left unanswered (counted in
+    // refused_policy): none of this host's addresses is revealed to the peer.
     bool relay_only = false;
     Credentials local;                        // random_credentials() when empty
     std::vector<SocketAddress> stun_servers;  // resolved by the runtime; srflx gathering
@@ -148,10 +148,11 @@ struct AgentConfig {
 };
 
 struct SelectedPair {
-    Candidate local;   // host, or the prflx/srflx the peer saw
+    Candidate local;   // host, or the prflx/srflx the peer saw, or relay
     Candidate remote;  // as signalled, or the prflx an incoming check revealed
     SocketId socket = 0;
     SocketAddress remote_address;
+    std::string relay_url;  // the TURN server's URL when `local` is a relay candidate
     friend bool operator==(const SelectedPair&, const SelectedPair&) = default;
 };
 
@@ -220,7 +221,20 @@ class Agent {
     // ranked in the order added (the runtime's interface preference); at most 64 are used.
     void add_local_socket(Instant now, SocketId socket, SocketAddress bound_address);
     // No more sockets will come: gathering completes once the STUN servers have answered.
+    // (The caller that allocates relays says so once every allocation succeeded or failed.)
     void end_of_local_sockets(Instant now);
+    // A TURN allocation (RFC 8656) the caller made: `socket` is its own virtual id (distinct from
+    // every real socket's), `relayed` the XOR-RELAYED-ADDRESS, the relay candidate's address and
+    // base, `mapped` its XOR-MAPPED-ADDRESS (the related address, RFC 8445 §5.1.1.2). A relay
+    // candidate (type preference 0, RFC 8445 §5.1.2.2) is trickled and paired with every remote
+    // candidate of its family; checks and data on it go out as Transmits on `socket`, for the
+    // caller to send through the relay. The only kind the relay policy gathers.
+    void add_relay_socket(Instant now, SocketId socket, SocketAddress relayed, SocketAddress mapped,
+                          std::string server_url);
+    // The allocation behind relay socket `socket` was lost (refresh failed, server gone): its
+    // pairs fail, and if the selected pair was one of them ICE fails with it (consent could not
+    // come back through a relay that is gone), unless an ICE restart finds another path.
+    void relay_failed(Instant now, SocketId socket);
 
     void set_remote_credentials(Credentials remote);
     // The peer is an ICE-lite agent (its description says a=ice-lite): a full agent then takes
@@ -278,7 +292,8 @@ class Agent {
   private:
     // The agent holds its state directly: src/ice is internal, so a pimpl would hide nothing.
     // Its member functions are defined by job: agent.cpp (the verbs, drive(), shared helpers),
-    // gathering.cpp, checks.cpp, input.cpp and selection.cpp (docs/ice.md, "File layout").
+    // gathering.cpp, relay.cpp, checks.cpp, input.cpp and selection.cpp (docs/ice.md, "File
+    // layout").
 
     // ---- records --------------------------------------------------------------------------------
 
@@ -301,7 +316,10 @@ class Agent {
         SocketId id = 0;
         SocketAddress bound;
         std::uint16_t local_preference = 0;
-        std::optional<std::size_t> host;  // index of its host candidate
+        std::optional<std::size_t> host;  // index of its host (or relay) candidate
+        bool relay = false;               // a TURN allocation: `bound` is the relayed address
+        std::string relay_url;
+        bool failed = false;  // relay_failed()
     };
 
     enum class TxKind : std::uint8_t { check, consent, gather };

@@ -20,7 +20,11 @@ constexpr int max_nomination_attempts = 2;
 void Agent::form_pair(std::size_t local_index, std::size_t remote_index) {
     const LocalEntry& l = locals_[local_index];
     const RemoteEntry& r = remotes_[remote_index];
-    if (!r.address || l.candidate.type != CandidateType::host) return;
+    // Bases only (RFC 8445 §6.1.2.2): host and relay candidates; a srflx pairs through its base.
+    if (!r.address) return;
+    if (l.candidate.type != CandidateType::host && l.candidate.type != CandidateType::relay) return;
+    // The relay policy pairs relay candidates only (W3C RTCIceTransportPolicy).
+    if (config_.relay_only && l.candidate.type != CandidateType::relay) return;
     if (r.address->family() != l.address.family()) return;
     if (r.address->ip().is_loopback() != l.address.ip().is_loopback()) return;
     CandidatePair p;

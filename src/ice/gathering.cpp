@@ -32,7 +32,10 @@ void Agent::add_socket(Instant now, SocketId id, SocketAddress bound) {
     const std::size_t same_family = static_cast<std::size_t>(
         std::count_if(sockets_.begin(), sockets_.end(),
                       [&](const SocketEntry& s) { return s.bound.family() == bound.family(); }));
-    SocketEntry entry{id, bound, local_preference_for(bound.family(), same_family), {}};
+    SocketEntry entry;
+    entry.id = id;
+    entry.bound = bound;
+    entry.local_preference = local_preference_for(bound.family(), same_family);
     if (gathering_ == GatheringState::new_) gathering_ = GatheringState::gathering;
     // The relay policy gathers relay candidates only (W3C RTCIceTransportPolicy): none from a
     // plain socket. The socket is still recorded (a TURN allocation will live on one).
@@ -58,7 +61,7 @@ void Agent::add_socket(Instant now, SocketId id, SocketAddress bound) {
 // A Binding request from `socket` to every STUN server of its family: its srflx candidates.
 void Agent::ask_stun_servers(Instant now, const SocketEntry& socket) {
     // A lite agent has host candidates only (RFC 8445 §2.5); the relay policy wants none.
-    if (lite() || config_.relay_only) return;
+    if (lite() || config_.relay_only || socket.relay) return;
     for (std::size_t i = 0; i < config_.stun_servers.size(); ++i) {
         const SocketAddress& server = config_.stun_servers[i];
         if (server.family() != socket.bound.family()) continue;
@@ -78,8 +81,10 @@ void Agent::ask_stun_servers(Instant now, const SocketEntry& socket) {
 // copy of its candidates, so it is unaffected.
 void Agent::regather(Instant now) {
     std::erase_if(transactions_, [](const Transaction& t) { return t.kind == TxKind::gather; });
-    std::erase_if(locals_,
-                  [](const LocalEntry& l) { return l.candidate.type != CandidateType::host; });
+    // Relay candidates stay too: the allocation is still ours (RFC 8445 §9 keeps bases).
+    std::erase_if(locals_, [](const LocalEntry& l) {
+        return l.candidate.type != CandidateType::host && l.candidate.type != CandidateType::relay;
+    });
     for (auto& socket : sockets_) {
         socket.host.reset();
         for (std::size_t i = 0; i < locals_.size(); ++i)

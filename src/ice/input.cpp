@@ -74,9 +74,9 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
         ++stats_.refused_failed;
         return;
     }
-    // The relay policy pairs relay candidates only; every socket here is a plain host socket
-    // (no TURN allocation yet), so a check on it would open a non-relay path: not answered.
-    if (config_.relay_only) {
+    // The relay policy pairs relay candidates only: a check on a plain socket would open a
+    // non-relay path, so it is not answered.
+    if (config_.relay_only && !socket->relay) {
         ++stats_.refused_policy;
         return;
     }

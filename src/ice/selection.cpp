@@ -19,6 +19,8 @@ void Agent::nominate(Instant now, CandidatePair& pair) {
     s.pair.remote = remotes_[pair.remote].candidate;
     s.pair.socket = pair.socket;
     s.pair.remote_address = pair.remote_address;
+    if (const SocketEntry* socket = find_socket(pair.socket); socket && socket->relay)
+        s.pair.relay_url = socket->relay_url;
     s.pair_id = pair.id;
     s.generation = generation_;
     s.priority = pair.priority;

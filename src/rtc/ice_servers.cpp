@@ -48,7 +48,7 @@ IceServers resolve_ice_servers(const std::vector<IceServer>& servers) {
                             entry_name(i, text) + ": a TURN server needs a username and a " +
                             "credential (" + (server.username.empty() ? "username" : "credential") +
                             " is empty)");
-                    out.turn.push_back({*url, server.username, server.credential});
+                    out.turn.push_back({*url, text, server.username, server.credential});
                     break;
             }
         }

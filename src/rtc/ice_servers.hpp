@@ -16,6 +16,7 @@ namespace floe::rtc {
 // A turn: or turns: URL with the entry's long-term credentials (RFC 8489 §9.2).
 struct TurnServer {
     stun::Url url;
+    std::string text;  // the URL as configured
     std::string username;
     std::string credential;
 };

@@ -15,6 +15,7 @@
 #include "ice/host_policy.hpp"
 #include "rtc/ice_servers.hpp"
 #include "rtc/peer_connection_impl.hpp"
+#include "rtc/resolver.hpp"
 #include "rtc/trace.hpp"
 
 namespace floe {
@@ -38,19 +39,43 @@ std::vector<ice::InterfaceAddress> list_interfaces() {
     return out;
 }
 
+// The TURN servers resolved (a blocking lookup, like the STUN servers'; a literal needs none):
+// the first address of each; a host that does not resolve is logged and skipped.
+std::vector<session::TurnServer> turn_servers(const std::vector<rtc::TurnServer>& configured) {
+    std::vector<session::TurnServer> out;
+    for (const auto& t : configured) {
+        auto addresses = rtc::resolve(t.url.host, t.url.port, rtc::Families::any);
+        if (!addresses || addresses->empty()) {
+            FLOE_LOG(LogLevel::warn, kLog)
+                << "ICE server " << t.text << ": "
+                << (addresses ? std::string("no address") : addresses.error().message())
+                << "; no relay candidate from it";
+            continue;
+        }
+        session::TurnServer s;
+        s.url = t.text;
+        s.address = addresses->front();
+        s.username = t.username;
+        s.password = t.credential;
+        s.host = t.url.host;
+        s.transport = t.url.secure()                               ? session::TurnTransport::tls
+                      : t.url.transport == stun::UrlTransport::tcp ? session::TurnTransport::tcp
+                                                                   : session::TurnTransport::udp;
+        // Stream ids: above the UDP sockets' (from 1), below the relays' (session::Relays).
+        if (s.transport != session::TurnTransport::udp)
+            s.stream_socket = 0x20000000 + static_cast<ice::SocketId>(out.size());
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
 session::Config core_config(const Configuration& c, session::PacketObserver* observer) {
     session::Config core;
     auto servers = rtc::resolve_ice_servers(c.ice_servers);
     core.stun_servers = std::move(servers.stun);
     core.ice_lite = c.ice_lite;
     core.relay_only = c.ice_transport_policy == IceTransportPolicy::relay;
-    // Said once per process, not per PeerConnection: a server with thousands would flood.
-    static std::atomic<bool> told{false};
-    if ((!servers.turn.empty() || core.relay_only) && !told.exchange(true)) {
-        FLOE_LOG(LogLevel::warn, kLog)
-            << "relay candidates are not gathered yet (TURN servers are checked, not used)"
-            << (core.relay_only ? "; the relay policy therefore gathers no candidate at all" : "");
-    }
+    core.turn_servers = turn_servers(servers.turn);
     if (c.ice_lite && !core.stun_servers.empty()) {
         FLOE_LOG(LogLevel::info, kLog)
             << "ICE-lite gathers host candidates only: the STUN servers are not used";
@@ -136,10 +161,77 @@ void PeerConnection::Impl::start() {
     if (sockets.empty()) {
         FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
     }
+    open_turn_streams();
     const Instant now = Clock::now();
     for (auto& s : sockets)
         core.add_local_socket(now, s.id, s.socket->local_address());
     core.end_of_local_sockets(now);
+}
+
+void PeerConnection::Impl::open_turn_streams() {
+    for (const auto& server : core.turn_servers()) {
+        if (server.stream_socket == 0) continue;
+        const bool tls = server.transport == session::TurnTransport::tls;
+        if (!turn_tls) {
+            turn_tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+            try {
+                rtc::configure_tls(*turn_tls, config.turn_tls_ca_file, false);
+            } catch (const std::system_error& e) {
+                FLOE_LOG(LogLevel::warn, kLog)
+                    << "turn_tls_ca_file " << config.turn_tls_ca_file << ": " << e.what();
+            }
+        }
+        TurnStream& s = turn_streams.emplace_back();
+        s.id = server.stream_socket;
+        s.server = server.address;
+        s.deadline = std::make_unique<asio::steady_timer>(io);
+        const ice::SocketId id = s.id;
+        // As `floe turn` does: a connection (and TLS handshake) gets 10 s.
+        s.deadline->expires_after(std::chrono::seconds(10));
+        s.deadline->async_wait([weak = weak_from_this(), id, tls](std::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || self->released) return;
+            self->turn_stream_failed(id, tls ? "the TLS handshake with the TURN server timed out"
+                                             : "connecting to the TURN server timed out");
+        });
+        // The link's handlers run on this thread, and only while the Impl holds the link (it is
+        // closed in finish_linger): `this` outlives them, as for the UDP sockets.
+        s.link = rtc::connect_stream(
+            io, *turn_tls, {server.address, tls, server.host, false},
+            [this, id](std::string error) {
+                if (released) return;
+                if (!error.empty()) return turn_stream_failed(id, std::move(error));
+                auto it = std::find_if(turn_streams.begin(), turn_streams.end(),
+                                       [id](const TurnStream& t) { return t.id == id; });
+                if (it == turn_streams.end() || it->ready) return;
+                it->ready = true;
+                it->deadline->cancel();
+                const SocketAddress server = it->server;
+                it->link->start(
+                    [this, id, server](ByteSpan message) {
+                        core.handle_datagram(Clock::now(), id, server, message);
+                        flush();
+                    },
+                    [this, id](std::string why) { turn_stream_failed(id, std::move(why)); });
+                while (!it->queued.empty()) {
+                    it->link->send(std::move(it->queued.front()));
+                    it->queued.pop_front();
+                }
+            });
+    }
+}
+
+void PeerConnection::Impl::turn_stream_failed(ice::SocketId id, std::string reason) {
+    if (released) return;
+    for (auto& s : turn_streams) {
+        if (s.id != id || !s.link) continue;
+        s.deadline->cancel();
+        s.link->close();
+        s.ready = false;
+        s.queued.clear();
+    }
+    core.turn_stream_failed(Clock::now(), id, std::move(reason));
+    flush();
 }
 
 void PeerConnection::Impl::send_pending() {
@@ -154,6 +246,15 @@ void PeerConnection::Impl::send_pending() {
             batch.push_back({t.data, t.destination});
         }
         if (!batch.empty()) s.socket->send_batch(batch);
+    }
+    for (auto& s : turn_streams) {
+        for (const auto& t : pending) {
+            if (t.socket != s.id) continue;
+            if (s.ready)
+                s.link->send(t.data);
+            else if (s.link && s.queued.size() < 64)
+                s.queued.push_back(t.data);
+        }
     }
     for (auto& t : pending)
         core.recycle(std::move(t.data));
@@ -231,6 +332,8 @@ void PeerConnection::Impl::flush() {
                     on_connection_state(e.state);
                 } else if constexpr (std::is_same_v<E, ce::Signaling>) {
                     on_signaling(e.state);
+                } else if constexpr (std::is_same_v<E, ce::IceCandidateError>) {
+                    // Logged by the session's relays (component "turn") with the reason.
                 } else if constexpr (std::is_same_v<E, ce::ChannelIncoming>) {
                     auto channel = adopt_channel(e.channel);
                     on_data_channel(channel);
@@ -318,6 +421,10 @@ void PeerConnection::Impl::finish_linger() {
     timer.cancel();
     for (auto& s : sockets)
         s.socket->close();
+    for (auto& s : turn_streams) {
+        s.deadline->cancel();
+        if (s.link) s.link->close();
+    }
     released_promise.set_value();
     if (kept_by_runtime) {
         // Let go of ourselves in a handler of our own, not in the middle of the one running.

@@ -25,6 +25,7 @@
 #include <floe/peer_connection.hpp>
 
 #include "rtc/runtime.hpp"
+#include "rtc/turn_stream.hpp"
 #include "rtc/udp_socket.hpp"
 #include "session/observer.hpp"
 #include "session/session.hpp"
@@ -108,6 +109,18 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
         std::unique_ptr<rtc::UdpSocket> socket;
         ice::SocketId id = 0;
     };
+    // A TCP or TLS connection to a TURN server (RFC 8656 §3.1): the session sees it as a socket
+    // whose datagrams are the framed messages (docs/turn.md, "Relay candidates").
+    struct TurnStream {
+        ice::SocketId id = 0;
+        SocketAddress server;
+        std::unique_ptr<rtc::TurnLink> link;
+        bool ready = false;
+        std::deque<Bytes> queued;  // written once connected
+        std::unique_ptr<asio::steady_timer> deadline;
+    };
+    void open_turn_streams();
+    void turn_stream_failed(ice::SocketId id, std::string reason);
     // Sends everything the core has to send, in one batch per socket (see UdpSocket::send_batch).
     void send_pending();
     void arm_timer();
@@ -122,6 +135,8 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     std::unique_ptr<session::PacketObserver> observer;
     session::Session core;
     std::vector<Socket> sockets;
+    std::vector<TurnStream> turn_streams;
+    std::unique_ptr<asio::ssl::context> turn_tls;
     std::vector<session::Transmit> pending;    // send_pending's, kept for their capacity
     std::vector<rtc::OutgoingDatagram> batch;  // likewise
     asio::steady_timer timer;

@@ -16,6 +16,7 @@
 
 #include "common/random.hpp"
 #include "rtc/resolver.hpp"
+#include "rtc/turn_stream.hpp"
 #include "rtc/udp_socket.hpp"
 #include "stun/attribute_table.hpp"
 #include "stun/url.hpp"
@@ -62,119 +63,6 @@ std::string summarize(ByteSpan bytes) {
     return s;
 }
 
-// The server connection: datagrams over UDP, or a framed TCP/TLS stream.
-class Link {
-  public:
-    using OnMessage = std::function<void(ByteSpan)>;
-    using OnError = std::function<void(std::string)>;
-    virtual ~Link() = default;
-    virtual void start(OnMessage on_message, OnError on_error) = 0;
-    virtual void send(Bytes data) = 0;
-    virtual void close() = 0;
-    virtual SocketAddress local() const = 0;
-};
-
-class UdpLink final : public Link {
-  public:
-    UdpLink(asio::io_context& io, const SocketAddress& server)
-        : socket_(io, SocketAddress(IpAddress::any(server.family()), 0)), server_(server) {}
-    void start(OnMessage on_message, OnError on_error) override {
-        socket_.start_receive(
-            [this, on_message](const SocketAddress& from, ByteSpan data) {
-                if (from == server_) on_message(data);  // only the server speaks TURN to us
-            },
-            [on_error](std::error_code ec) { on_error("UDP receive failed: " + ec.message()); });
-    }
-    void send(Bytes data) override { socket_.send_to(data, server_); }
-    void close() override { socket_.close(); }
-    SocketAddress local() const override { return socket_.local_address(); }
-
-  private:
-    UdpSocket socket_;
-    SocketAddress server_;
-};
-
-// TCP, or TLS over TCP: RFC 8656 §3.1 frames STUN and ChannelData on the stream (StreamFramer).
-template <class Stream>
-class StreamLink final : public Link {
-  public:
-    template <class... Args>
-    explicit StreamLink(Args&&... args) : stream_(std::forward<Args>(args)...) {}
-    Stream& stream() { return stream_; }
-    void start(OnMessage on_message, OnError on_error) override {
-        on_message_ = std::move(on_message);
-        on_error_ = std::move(on_error);
-        read();
-    }
-    void send(Bytes data) override {
-        queue_.push_back(std::move(data));
-        if (queue_.size() == 1) write();
-    }
-    void close() override {
-        closed_ = true;
-        std::error_code ignored;
-        tcp().close(ignored);
-    }
-    SocketAddress local() const override {
-        std::error_code ec;
-        const auto ep = const_cast<StreamLink*>(this)->tcp().local_endpoint(ec);
-        return ec ? SocketAddress{} : from_endpoint({ep.address(), ep.port()});
-    }
-
-  private:
-    asio::ip::tcp::socket& tcp() {
-        if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>)
-            return stream_;
-        else
-            return stream_.next_layer();
-    }
-    void read() {
-        stream_.async_read_some(asio::buffer(buffer_), [this](std::error_code ec, std::size_t n) {
-            if (closed_) return;
-            if (ec) {
-                on_error_(ec == asio::error::eof ? "the server closed the connection"
-                                                 : "reading from the server: " + ec.message());
-                return;
-            }
-            if (!framer_.push(ByteSpan(buffer_.data(), n))) {
-                on_error_("the server's stream broke framing: " +
-                          std::string(turn::to_string(*framer_.error())));
-                return;
-            }
-            while (auto m = framer_.next())
-                on_message_(*m);
-            if (framer_.error()) {
-                on_error_("the server's stream broke framing: " +
-                          std::string(turn::to_string(*framer_.error())));
-                return;
-            }
-            read();
-        });
-    }
-    void write() {
-        asio::async_write(stream_, asio::buffer(queue_.front()),
-                          [this](std::error_code ec, std::size_t) {
-                              if (closed_) return;
-                              if (ec) {
-                                  on_error_("writing to the server: " + ec.message());
-                                  return;
-                              }
-                              queue_.pop_front();
-                              if (!queue_.empty()) write();
-                          });
-    }
-
-    Stream stream_;
-    std::array<std::uint8_t, 16384> buffer_{};
-    turn::StreamFramer framer_;
-    std::deque<Bytes> queue_;
-    OnMessage on_message_;
-    OnError on_error_;
-    bool closed_ = false;
-};
-
-using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
-
 class Probe {
   public:
     Probe(const TurnProbeTarget& target, const TurnProbeOptions& options)
@@ -194,71 +82,21 @@ class Probe {
 
   private:
     void connect() {
-        const auto endpoint =
-            asio::ip::tcp::endpoint(to_endpoint(target_.server).address(), target_.server.port());
-        switch (target_.transport) {
-            case TurnTransport::udp:
-                link_ = std::make_unique<UdpLink>(io_, target_.server);
-                begin();
-                return;
-            case TurnTransport::tcp: {
-                auto link = std::make_unique<StreamLink<asio::ip::tcp::socket>>(io_);
-                auto& socket = link->stream();
-                link_ = std::move(link);
-                arm_deadline(std::chrono::seconds(10), "connecting over TCP timed out");
-                socket.async_connect(endpoint, [this](std::error_code ec) {
-                    if (ec) return finish("cannot connect over TCP: " + ec.message());
-                    begin();
-                });
-                return;
-            }
-            case TurnTransport::tls: {
-                configure_tls();
-                auto link = std::make_unique<StreamLink<TlsStream>>(io_, tls_);
-                auto& stream = link->stream();
-                link_ = std::move(link);
-                SSL* ssl = stream.native_handle();
-                const auto ip = IpAddress::parse(target_.host);
-                if (!options_.tls_insecure) {
-                    // RFC 8656 §3.2 (RFC 6125): the certificate must name the host of the URL.
-                    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-                    if (ip)
-                        X509_VERIFY_PARAM_set1_ip_asc(param, target_.host.c_str());
-                    else
-                        X509_VERIFY_PARAM_set1_host(param, target_.host.c_str(), 0);
-                }
-                if (!ip) SSL_set_tlsext_host_name(ssl, target_.host.c_str());
-                arm_deadline(std::chrono::seconds(10), "the TLS handshake timed out");
-                stream.next_layer().async_connect(endpoint, [this, &stream](std::error_code ec) {
-                    if (ec) return finish("cannot connect over TCP: " + ec.message());
-                    stream.async_handshake(
-                        asio::ssl::stream_base::client, [this, &stream](std::error_code ec) {
-                            if (ec) {
-                                const long verify = SSL_get_verify_result(stream.native_handle());
-                                std::string why = "TLS handshake failed: " + ec.message();
-                                if (verify != X509_V_OK)
-                                    why += " (certificate: " +
-                                           std::string(X509_verify_cert_error_string(verify)) + ")";
-                                return finish(why);
-                            }
-                            begin();
-                        });
-                });
-                return;
-            }
-        }
-    }
-
-    void configure_tls() {
-        if (options_.tls_insecure) {
-            tls_.set_verify_mode(asio::ssl::verify_none);
+        if (target_.transport == TurnTransport::udp) {
+            link_ = make_udp_link(io_, target_.server);
+            begin();
             return;
         }
-        tls_.set_verify_mode(asio::ssl::verify_peer);
-        if (!options_.tls_ca_file.empty())
-            tls_.load_verify_file(options_.tls_ca_file);  // throws std::system_error if unreadable
-        else
-            tls_.set_default_verify_paths();
+        const bool tls = target_.transport == TurnTransport::tls;
+        if (tls) configure_tls(tls_, options_.tls_ca_file, options_.tls_insecure);
+        arm_deadline(std::chrono::seconds(10),
+                     tls ? "the TLS handshake timed out" : "connecting over TCP timed out");
+        link_ =
+            connect_stream(io_, tls_, {target_.server, tls, target_.host, options_.tls_insecure},
+                           [this](std::string error) {
+                               if (!error.empty()) return finish(std::move(error));
+                               begin();
+                           });
     }
 
     void begin() {
@@ -426,7 +264,7 @@ class Probe {
     asio::io_context io_;
     asio::steady_timer timer_;
     asio::ssl::context tls_;
-    std::unique_ptr<Link> link_;
+    std::unique_ptr<TurnLink> link_;
     std::optional<turn::Client> client_;
     TurnProbeResult result_;
     Instant started_{};

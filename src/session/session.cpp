@@ -36,7 +36,10 @@ Session::Session(Config config, Random& random)
                                   config_.max_message_size,
                                   random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite}),
       pump_(*config_.certificate, config_.observer, random),
-      remote_max_message_size_(sdp::kDefaultMaxMessageSize) {}
+      remote_max_message_size_(sdp::kDefaultMaxMessageSize) {
+    // A lite agent gathers host candidates only (RFC 8445 §2.5): no relay either.
+    if (!config_.ice_lite) pump_.set_turn_servers(config_.turn_servers);
+}
 
 Session::~Session() = default;
 
@@ -44,6 +47,12 @@ Session::~Session() = default;
 
 void Session::add_local_socket(Instant now, ice::SocketId socket, SocketAddress bound) {
     pump_.add_local_socket(now, socket, bound);
+    pump(now);
+}
+
+void Session::turn_stream_failed(Instant now, ice::SocketId socket, std::string reason) {
+    if (finished()) return;
+    pump_.turn_stream_failed(socket, std::move(reason));
     pump(now);
 }
 
@@ -109,8 +118,10 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
     auto& agent = *pump_.agent();
     agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
     if (config_.observer) config_.observer->ice_passwords(credentials_.pwd, params.ice_pwd);
-    for (const auto& c : params.candidates)
+    for (const auto& c : params.candidates) {
         agent.add_remote_candidate(now, c);
+        pump_.remote_candidate(now, c);
+    }
     if (params.end_of_candidates) agent.end_of_remote_candidates(now);
     apply_dtls_role(applied);
     emit_signaling(before);
@@ -136,6 +147,7 @@ void Session::add_ice_candidate(Instant now, const std::optional<IceCandidate>& 
                              "\")");
     if (auto ufrag = parsed->extension("ufrag"); ufrag && *ufrag != remote->ice_ufrag)
         return;  // for another ICE generation: ignored, as browsers do
+    pump_.remote_candidate(now, *parsed);
     pump_.agent()->add_remote_candidate(now, std::move(*parsed));
     pump(now);
 }

@@ -39,6 +39,11 @@ class Session final : TransportPump::Handler {
     // Sockets the runtime opened; the agent gathers on them once a local description is set.
     void add_local_socket(Instant now, ice::SocketId socket, SocketAddress bound);
     void end_of_local_sockets(Instant now);
+    // The TURN servers to allocate relays on (resolved; TCP/TLS ones name the stream socket the
+    // runtime opens: its framed messages come to handle_datagram, transmits to it go on it).
+    const std::vector<TurnServer>& turn_servers() const { return config_.turn_servers; }
+    // The runtime's stream to a TCP/TLS TURN server failed to open or broke.
+    void turn_stream_failed(Instant now, ice::SocketId socket, std::string reason);
 
     SessionDescription create_offer() const { return signaling_.create_offer(); }
     SessionDescription create_answer() const { return signaling_.create_answer(); }
@@ -104,6 +109,7 @@ class Session final : TransportPump::Handler {
     void ice_event(Instant now, ice::Event& event) override;
     void dtls_event(Instant now, dtls::Event& event) override;
     void sctp_event(Instant now, sctp::Event& event) override;
+    void relay_error(Instant now, const Relays::Event& event) override;
 
     void pump(Instant now);
     // The channels' published buffered amounts, after SCTP sent packets (or always: force).

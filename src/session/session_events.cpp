@@ -81,11 +81,25 @@ void Session::ice_event(Instant now, ice::Event& event) {
     } else if (auto* p = std::get_if<ice::event::SelectedPairChanged>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "selected pair local " << describe(p->pair.local)
                                         << " <-> remote " << describe(p->pair.remote);
-        pump_.select(p->pair);
+        pump_.select(now, p->pair);
         pump_.maybe_start_dtls(now);
     } else if (auto* r = std::get_if<ice::event::RoleChanged>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "role now " << ice::to_string(r->role);
     }
+}
+
+// W3C RTCPeerConnectionIceErrorEvent: the relay candidate could not be gathered (or was lost).
+void Session::relay_error(Instant, const Relays::Event& e) {
+    if (closed_) return;
+    event::IceCandidateError error;
+    if (e.local.port() != 0) {
+        error.address = e.local.ip().to_string();
+        error.port = e.local.port();
+    }
+    error.url = e.url;
+    error.error_code = e.code;
+    error.error_text = e.reason;
+    events_.push_back(std::move(error));
 }
 
 void Session::dtls_event(Instant now, dtls::Event& event) {
@@ -203,12 +217,27 @@ void Session::update_connection_state() {
     events_.push_back(event::ConnectionState{next});
 }
 
+namespace {
+
+// W3C RTCIceCandidateStats.relayProtocol: how we reach the TURN server (RFC 7065 URL).
+std::string relay_protocol(std::string_view url) {
+    if (url.starts_with("turns:")) return "tls";
+    return url.find("transport=tcp") != std::string_view::npos ? "tcp" : "udp";
+}
+
+}  // namespace
+
 PeerConnectionStats Session::stats() const {
     PeerConnectionStats s;
     channels_.add_stats(s);
-    if (const auto& pair = pump_.pair())
+    if (const auto& pair = pump_.pair()) {
         s.selected_candidate_pair =
             "local " + describe(pair->local) + " <-> remote " + describe(pair->remote);
+        if (!pair->relay_url.empty()) {
+            s.selected_relay_url = pair->relay_url;
+            s.selected_relay_protocol = relay_protocol(pair->relay_url);
+        }
+    }
     if (const auto* agent = pump_.agent()) {
         if (auto rtt = agent->round_trip_time()) s.round_trip_time_ms = to_ms(*rtt);
         const ice::AgentStats& a = agent->stats();

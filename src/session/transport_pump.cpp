@@ -21,7 +21,10 @@ dtls::Config dtls_config(PacketObserver* observer) {
 
 TransportPump::TransportPump(const Certificate& certificate, PacketObserver* observer,
                              Random& random)
-    : observer_(observer), random_(random), dtls_(certificate, dtls_config(observer)) {}
+    : observer_(observer),
+      random_(random),
+      relays_(random),
+      dtls_(certificate, dtls_config(observer)) {}
 
 // ---- ICE ---------------------------------------------------------------------------------------
 
@@ -32,7 +35,28 @@ void TransportPump::add_local_socket(Instant now, ice::SocketId socket, SocketAd
 
 void TransportPump::end_of_local_sockets(Instant now) {
     sockets_done_ = true;
-    if (gathering_started_) agent_->end_of_local_sockets(now);
+    maybe_start_relays(now);
+}
+
+void TransportPump::maybe_start_relays(Instant now) {
+    if (!gathering_started_ || !sockets_done_) return;
+    if (!relays_.started()) {
+        std::vector<Relays::LocalSocket> sockets;
+        for (const auto& s : sockets_)
+            sockets.push_back({s.id, s.address});
+        relays_.start(now, turn_servers_, sockets);
+    }
+    // Gathering completes once every relay is allocated or failed (RFC 8445 §5.1.1.2: relay
+    // candidates are gathered alongside the others and trickled as they come).
+    if (!agent_sockets_done_ && relays_.settled()) {
+        agent_sockets_done_ = true;
+        agent_->end_of_local_sockets(now);
+    }
+}
+
+void TransportPump::select(Instant now, const ice::SelectedPair& pair) {
+    pair_ = pair;
+    if (Relays::is_relay(pair.socket)) relays_.bind_channel(now, pair.socket, pair.remote_address);
 }
 
 void TransportPump::ensure_agent(ice::AgentConfig config) {
@@ -44,7 +68,7 @@ void TransportPump::start_gathering(Instant now) {
     gathering_started_ = true;
     for (const auto& s : sockets_)
         agent_->add_local_socket(now, s.id, s.address);
-    if (sockets_done_) agent_->end_of_local_sockets(now);
+    maybe_start_relays(now);
 }
 
 SocketAddress TransportPump::local_address(ice::SocketId socket) const {
@@ -105,11 +129,25 @@ void TransportPump::close(Instant now, bool abort_sctp) {
     if (dtls_started_) dtls_.close(now);
     send_dtls_datagrams(now);
     if (agent_) agent_->close();
+    // Deallocate (RFC 8656 §7: Refresh with LIFETIME 0), after the last DTLS datagrams went
+    // through the relay; best effort: nobody waits for the answer.
+    relays_.close(now);
+    while (auto t = relays_.poll_transmit())
+        queue(now, t->socket, t->destination, std::move(t->data));
 }
 
 // ---- sans-IO -----------------------------------------------------------------------------------
 
 void TransportPump::queue(Instant now, ice::SocketId socket, const SocketAddress& to, Bytes data) {
+    if (Relays::is_relay(socket)) {
+        // Through the relay: a Send indication or ChannelData to the server (the observer sees
+        // that datagram, as the wire does).
+        relays_.send(now, socket, to, data);
+        datagram_buffers_.give(std::move(data));
+        while (auto t = relays_.poll_transmit())
+            queue(now, t->socket, t->destination, std::move(t->data));
+        return;
+    }
     if (observer_)
         observer_->datagram(now, Direction::out, socket, local_address(socket), to, data);
     out_.push_back(Transmit{socket, to, std::move(data)});
@@ -119,6 +157,15 @@ void TransportPump::handle_datagram(Instant now, ice::SocketId socket, SocketAdd
                                     ByteSpan data, Handler& handler) {
     if (observer_)
         observer_->datagram(now, Direction::in, socket, local_address(socket), from, data);
+    // A TURN server's answers, indications and ChannelData (RFC 8656) on the socket that
+    // reaches it: the relays unwrap them (pump_relays hands peers' datagrams on).
+    if (relays_.handle_input(now, socket, from, data) || demux(now, socket, from, data))
+        pump(now, handler);
+}
+
+bool TransportPump::demux(Instant now, ice::SocketId socket, const SocketAddress& from,
+                          ByteSpan data) {
+    if (data.empty()) return false;
     const std::uint8_t first = data[0];
     if (first <= 3) {
         if (agent_) agent_->handle_input(now, socket, from, data);
@@ -131,7 +178,7 @@ void TransportPump::handle_datagram(Instant now, ice::SocketId socket, SocketAdd
                 FLOE_LOG(LogLevel::debug, kLog)
                     << "DTLS from " << from.to_string() << " before ICE started: dropped";
             }
-            return;
+            return false;
         }
         // The DTLS server answers on the validated path the peer's handshake arrived on, even
         // before its own nomination completed: the peer sends DTLS only once it selected a pair,
@@ -143,12 +190,39 @@ void TransportPump::handle_datagram(Instant now, ice::SocketId socket, SocketAdd
         }
         dtls_.handle_input(now, data);
     } else {
-        return;  // RFC 7983: not ours (no SRTP, TURN channels or ZRTP here)
+        return false;  // RFC 7983: not ours (no SRTP or ZRTP here; TURN went to the relays)
     }
-    pump(now, handler);
+    return true;
+}
+
+// What the relays produced: their transmits, the allocations for the agent, peers' datagrams
+// on the relays' virtual sockets. True when anything moved.
+bool TransportPump::pump_relays(Instant now, Handler& handler) {
+    bool moved = false;
+    while (auto t = relays_.poll_transmit())
+        queue(now, t->socket, t->destination, std::move(t->data));
+    while (auto e = relays_.poll_event()) {
+        moved = true;
+        switch (e->kind) {
+            case Relays::Event::Kind::allocated:
+                if (agent_) agent_->add_relay_socket(now, e->relay, e->relayed, e->mapped, e->url);
+                break;
+            case Relays::Event::Kind::failed:
+                if (agent_ && e->was_allocated) agent_->relay_failed(now, e->relay);
+                handler.relay_error(now, *e);
+                break;
+            case Relays::Event::Kind::data:
+                // The observer saw it arrive, wrapped, from the server.
+                demux(now, e->relay, e->peer, e->data);
+                break;
+        }
+    }
+    if (gathering_started_) maybe_start_relays(now);
+    return moved;
 }
 
 void TransportPump::handle_timeout(Instant now) {
+    relays_.handle_timeout(now);
     if (agent_) agent_->handle_timeout(now);
     if (dtls_started_) dtls_.handle_timeout(now);
     if (sctp_) sctp_->handle_timeout(now);
@@ -160,6 +234,7 @@ std::optional<Instant> TransportPump::poll_timeout() const {
         if (t && (!at || *t < *at)) at = t;
     };
     if (agent_) merge(agent_->poll_timeout());
+    merge(relays_.poll_timeout());
     if (dtls_started_) merge(dtls_.poll_timeout());
     if (sctp_) merge(sctp_->poll_timeout());
     return at;
@@ -175,7 +250,7 @@ std::optional<Transmit> TransportPump::poll_transmit() {
 // Flat loop: each layer is drained in turn, lower layers first.
 void TransportPump::pump(Instant now, Handler& handler) {
     for (bool moved = true; moved && !handler.stopped();) {
-        moved = false;
+        moved = pump_relays(now, handler);
         if (agent_) {
             while (auto t = agent_->poll_transmit())
                 queue(now, t->socket, t->destination, std::move(t->data));

@@ -20,6 +20,7 @@
 #include "dtls/transport.hpp"
 #include "ice/agent.hpp"
 #include "sctp/association.hpp"
+#include "session/relay.hpp"
 #include "session/types.hpp"
 
 namespace floe::session {
@@ -34,6 +35,8 @@ class TransportPump {
         // DataReceived included: the handler passes it on with deliver_to_sctp().
         virtual void dtls_event(Instant now, dtls::Event& event) = 0;
         virtual void sctp_event(Instant now, sctp::Event& event) = 0;
+        // A TURN allocation failed or was lost (the agent has been told already).
+        virtual void relay_error(Instant now, const Relays::Event& event) = 0;
 
       protected:
         ~Handler() = default;
@@ -47,10 +50,21 @@ class TransportPump {
     void add_local_socket(Instant now, ice::SocketId socket, SocketAddress bound);
     void end_of_local_sockets(Instant now);
     void ensure_agent(ice::AgentConfig config);
+    // TURN servers to allocate a relay candidate on, once gathering starts (before it).
+    void set_turn_servers(std::vector<TurnServer> servers) { turn_servers_ = std::move(servers); }
+    const Relays& relays() const { return relays_; }
+    // A remote candidate was given to the agent: relays ask for its permission (RFC 8656 §9).
+    void remote_candidate(Instant now, const ice::Candidate& candidate) {
+        if (auto address = candidate.socket_address()) relays_.permit(now, *address);
+    }
+    void turn_stream_failed(ice::SocketId socket, std::string reason) {
+        relays_.stream_failed(socket, std::move(reason));
+    }
     void start_gathering(Instant now);
     ice::Agent* agent() { return agent_ ? &*agent_ : nullptr; }
     const ice::Agent* agent() const { return agent_ ? &*agent_ : nullptr; }
-    void select(const ice::SelectedPair& pair) { pair_ = pair; }
+    // The selected pair; on a relay, its traffic goes as ChannelData from now on (RFC 8656 §12).
+    void select(Instant now, const ice::SelectedPair& pair);
     const std::optional<ice::SelectedPair>& pair() const { return pair_; }
     // DTLS runs on the path the peer's handshake came on while no pair is selected.
     bool on_peer_path() const { return dtls_path_ && !pair_; }
@@ -93,6 +107,11 @@ class TransportPump {
 
   private:
     void queue(Instant now, ice::SocketId socket, const SocketAddress& to, Bytes data);
+    // One datagram to the layer its first byte names (RFC 7983); false when it is nobody's.
+    bool demux(Instant now, ice::SocketId socket, const SocketAddress& from, ByteSpan data);
+    // Relays started once the sockets are known; the agent's end of sockets once they settled.
+    void maybe_start_relays(Instant now);
+    bool pump_relays(Instant now, Handler& handler);
     SocketAddress local_address(ice::SocketId socket) const;
 
     PacketObserver* observer_;
@@ -104,6 +123,9 @@ class TransportPump {
     std::vector<Socket> sockets_;
     bool sockets_done_ = false;
     bool gathering_started_ = false;
+    bool agent_sockets_done_ = false;  // end_of_local_sockets() told to the agent
+    std::vector<TurnServer> turn_servers_;
+    Relays relays_;
     std::optional<ice::Agent> agent_;
     std::optional<ice::SelectedPair> pair_;
     // Where a DTLS server answers before ICE selected a pair: the validated address the peer's

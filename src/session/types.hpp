@@ -23,8 +23,27 @@ class PacketObserver;
 // The session's handle for a data channel (stable before the stream id is known).
 using ChannelHandle = std::uint32_t;
 
+// How the session reaches a TURN server (the turn:/turns: URL's transport, RFC 7065).
+enum class TurnTransport : std::uint8_t { udp, tcp, tls };
+
+// A TURN server from Configuration::ice_servers, resolved by the runtime.
+struct TurnServer {
+    std::string url;  // as configured: for stats, logs and IceCandidateError
+    SocketAddress address;
+    std::string username;
+    std::string password;
+    TurnTransport transport = TurnTransport::udp;
+    // TCP/TLS: the runtime's id for its stream to the server (distinct from every UDP socket's
+    // and relay's), and the URL's host, which the server's TLS certificate must name.
+    ice::SocketId stream_socket = 0;
+    std::string host;
+};
+
 struct Config {
     std::vector<SocketAddress> stun_servers;  // resolved by the runtime
+    // One relay candidate is allocated on each (docs/turn.md, "Relay candidates"). Over UDP the
+    // allocation is made from the first host socket of the server's family.
+    std::vector<TurnServer> turn_servers;
     // Configuration::ice_lite and ice_transport_policy == relay (ice::AgentConfig says what
     // each does to the agent).
     bool ice_lite = false;
@@ -79,12 +98,22 @@ struct ChannelError {
 struct ChannelClosed {
     ChannelHandle channel;
 };
+// A candidate could not be gathered (W3C RTCPeerConnectionIceErrorEvent): a TURN allocation
+// failed or was lost. `address`/`port`: the local socket that spoke to the server; error_code
+// the STUN error (401, 403, 437, 486, 508...) or 701 when the server never answered.
+struct IceCandidateError {
+    std::string address;
+    std::optional<std::uint16_t> port;
+    std::string url;
+    int error_code = 0;
+    std::string error_text;
+};
 }  // namespace event
 
 using Event =
     std::variant<event::LocalCandidate, event::GatheringState, event::IceState,
                  event::ConnectionState, event::Signaling, event::ChannelIncoming,
                  event::ChannelOpen, event::ChannelMessage, event::ChannelBufferedAmountLow,
-                 event::ChannelError, event::ChannelClosed>;
+                 event::ChannelError, event::ChannelClosed, event::IceCandidateError>;
 
 }  // namespace floe::session

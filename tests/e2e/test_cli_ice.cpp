@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "coturn.hpp"
 #include "support/process.hpp"
 
 using namespace floe::test;
@@ -70,13 +71,15 @@ TEST_CASE("floe peer --ice-lite connects to a full floe peer as offerer and as a
     }
 }
 
-TEST_CASE("floe peer --relay-only gathers nothing and says why it cannot connect") {
+TEST_CASE("floe peer --relay-only with wrong TURN credentials gathers nothing and says 401") {
+    TurnCoturn coturn(false);
     TempDir dir;
+    const std::string url = "turn:127.0.0.1:" + std::to_string(coturn.port);
     auto r = run({FLOE_CLI_PATH, "peer", "--role", "offer", "--signal", dir.path(), "--timeout",
-                  "3", "--loopback", "--relay-only", "--ice-server", "turn:127.0.0.1",
-                  "--ice-username", "u", "--ice-credential", "p", "--log-level", "warn"},
+                  "3", "--loopback", "--relay-only", "--ice-server", url, "--ice-username", "alice",
+                  "--ice-credential", "wrong", "--log-level", "warn"},
                  30s);
     REQUIRE(r.status);
     CHECK(*r.status != 0);  // nothing to connect with (and no answerer)
-    CHECK_MESSAGE(r.err.find("relay candidates are not gathered yet") != std::string::npos, r.err);
+    CHECK_MESSAGE(r.err.find(url + ": no relay: 401") != std::string::npos, r.err);
 }

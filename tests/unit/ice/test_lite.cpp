@@ -1,5 +1,6 @@
 // ICE-lite (RFC 8445 §2.5) against a full agent, in both offer/answer roles, and the relay
-// transport policy (W3C RTCIceTransportPolicy "relay") with no relay candidates to gather yet.
+// transport policy (W3C RTCIceTransportPolicy "relay") before any relay candidate is added
+// (test_relay.cpp has the relay candidates).
 #include <doctest/doctest.h>
 
 #include <floe/stun/builder.hpp>
