@@ -48,6 +48,7 @@ class TransportPump {
     void end_of_local_sockets(Instant now);
     void ensure_agent(ice::AgentConfig config);
     void start_gathering(Instant now);
+    bool gathering_started() const { return gathering_started_; }
     ice::Agent* agent() { return agent_ ? &*agent_ : nullptr; }
     const ice::Agent* agent() const { return agent_ ? &*agent_ : nullptr; }
     void select(const ice::SelectedPair& pair) { pair_ = pair; }
