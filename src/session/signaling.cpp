@@ -221,9 +221,9 @@ void Signaling::check_subsequent(const sdp::RemoteDescription& read, bool offer)
         client = sdp::is_dtls_client(sdp::Setup::actpass, read.setup);
     }
     if (client != *dtls_client_)
-        throw OperationError(std::string(what) + ": a=setup:" +
-                             std::string(sdp::to_string(read.setup)) +
-                             " would change the DTLS role of the running association (RFC 8842 §5)");
+        throw OperationError(
+            std::string(what) + ": a=setup:" + std::string(sdp::to_string(read.setup)) +
+            " would change the DTLS role of the running association (RFC 8842 §5)");
 }
 
 // The transitions of W3C webrtc §4.3.1 (setRemoteDescription), RFC 8829 §3.2.

@@ -48,6 +48,12 @@ void PeerNode::offer(Instant now) {
     drain(now);
 }
 
+void PeerNode::restart_ice(Instant now) {
+    enter(now);
+    core_.restart_ice();
+    offer(now);
+}
+
 session::ChannelHandle PeerNode::open_channel(Instant now, std::string label,
                                               DataChannelInit init) {
     enter(now);
@@ -107,6 +113,8 @@ void PeerNode::handle_event(Instant now, session::Event& event) {
         connection_states.emplace_back(now, s->state);
     } else if (auto* i = std::get_if<ce::IceState>(&event)) {
         ice_states.emplace_back(now, i->state);
+    } else if (auto* g = std::get_if<ce::GatheringState>(&event)) {
+        gathering_states.emplace_back(now, g->state);
     } else if (auto* in = std::get_if<ce::ChannelIncoming>(&event)) {
         auto& record = channels[in->channel];
         record.incoming = true;

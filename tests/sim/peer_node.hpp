@@ -48,6 +48,9 @@ class PeerNode final : public Node {
     // The application: create_offer + set_local_description; the offer goes to the peer, which
     // answers (set_remote_description, create_answer, set_local_description) when it arrives.
     void offer(Instant now);
+    // The application's restartIce(): Session::restart_ice, then a new offer (offer()), as an
+    // application does without a negotiationneeded event. Either side may; the peer answers.
+    void restart_ice(Instant now);
     session::ChannelHandle open_channel(Instant now, std::string label, DataChannelInit init = {});
     void send(Instant now, session::ChannelHandle channel, ByteSpan data, bool binary = true);
     // Session::close; the node keeps running the session until finished().
@@ -68,6 +71,7 @@ class PeerNode final : public Node {
     // What happened, in order.
     std::vector<std::pair<Instant, PeerConnectionState>> connection_states;
     std::vector<std::pair<Instant, IceConnectionState>> ice_states;
+    std::vector<std::pair<Instant, IceGatheringState>> gathering_states;
     std::map<session::ChannelHandle, ChannelRecord> channels;
     std::vector<session::ChannelHandle> incoming;  // channels the peer opened, in order
     std::uint64_t candidates_signalled = 0;
