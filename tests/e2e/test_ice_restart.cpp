@@ -38,7 +38,8 @@ std::string numbered(int i) {
 
 }  // namespace
 
-TEST_CASE("restart_ice mid-transfer, by each side in turn: new credentials, every message arrives") {
+TEST_CASE(
+    "restart_ice mid-transfer, by each side in turn: new credentials, every message arrives") {
     PeerConnection a{loopback_config()};
     PeerConnection b{loopback_config()};
     Inbox inbox;
