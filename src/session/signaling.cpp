@@ -56,7 +56,7 @@ sdp::Setup Signaling::answer_preference() const {
 }
 
 std::string Signaling::describe_local(SdpType type, const ice::Credentials& credentials,
-                                      std::uint64_t version) const {
+                                      std::uint64_t version, bool applied) const {
     sdp::LocalParameters p;
     p.ice_ufrag = credentials.ufrag;
     p.ice_pwd = credentials.pwd;
@@ -74,7 +74,10 @@ std::string Signaling::describe_local(SdpType type, const ice::Credentials& cred
     p.session_id = local_.session_id;
     p.session_version = version;
     p.ice_lite = local_.ice_lite;
-    auto d = type == SdpType::offer ? sdp::create_offer(p) : sdp::create_answer(*remote_offer_, p);
+    // The applied answer answers the agreed offer, also while a newer remote offer is pending.
+    const bool agreed = applied && state_ == SignalingState::have_remote_offer;
+    const auto& answered = agreed && agreed_.remote_offer ? *agreed_.remote_offer : *remote_offer_;
+    auto d = type == SdpType::offer ? sdp::create_offer(p) : sdp::create_answer(answered, p);
     if (!d) throw sdp::SdpError(d.error());
     return sdp::write(*d);
 }
@@ -294,8 +297,8 @@ Signaling::Applied Signaling::set_remote_description(const SessionDescription& d
 
 std::optional<SessionDescription> Signaling::local_description() const {
     if (!local_type_) return std::nullopt;
-    return SessionDescription{*local_type_,
-                              describe_local(*local_type_, local_.credentials, session_version_)};
+    return SessionDescription{
+        *local_type_, describe_local(*local_type_, local_.credentials, session_version_, true)};
 }
 
 void Signaling::add_local_candidate(const ice::Candidate& candidate) {

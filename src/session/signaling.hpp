@@ -93,8 +93,9 @@ class Signaling {
         std::optional<sdp::SessionDescription> remote_offer;
     };
 
+    // `applied`: the local description as applied (local_description()), not a new one.
     std::string describe_local(SdpType type, const ice::Credentials& credentials,
-                               std::uint64_t version) const;
+                               std::uint64_t version, bool applied = false) const;
     // The credentials a new offer or answer carries.
     const ice::Credentials& credentials_for(SdpType type) const;
     sdp::Setup answer_preference() const;

@@ -382,6 +382,19 @@ TEST_CASE("the answerer restarts: its re-offer says actpass, the first offerer a
     CHECK(attribute(offer2, "ice-ufrag") == attribute(answer, "ice-ufrag"));
 }
 
+TEST_CASE("while a re-offer is pending, the local description is still the applied answer") {
+    Pair p;
+    negotiate(p);
+    const auto applied = p.b.local_description();
+    // A re-offer with one more (audio) section, which an answer to it would reject in place.
+    auto offer = p.a.create_offer();
+    offer.sdp += "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n";
+    p.b.set_remote_description(offer);
+    REQUIRE(p.b.state() == S::have_remote_offer);
+    CHECK(p.b.create_answer().sdp.find("m=audio 0") != std::string::npos);
+    CHECK(same(p.b.local_description(), applied));
+}
+
 TEST_CASE("restart_ice while an offer is pending applies to the next offer") {
     Pair p;
     negotiate(p);
