@@ -151,9 +151,13 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
         // RFC 8839 §4.4.1.1.1: the peer restarts ICE. The agent restarts with our answer, which
         // brings our new credentials (set_local_description); the old generation runs until then.
         FLOE_LOG(LogLevel::info, kLog) << "the remote offer restarts ICE: ufrag " << remote.ufrag;
+        // (Candidates trickled for an earlier pending offer with the same credentials stay.)
+        if (!remote_waits_for_answer_ || waiting_ufrag_ != remote.ufrag) {
+            waiting_candidates_.clear();
+            waiting_end_of_candidates_ = false;
+        }
         remote_waits_for_answer_ = true;
-        waiting_candidates_.clear();
-        waiting_end_of_candidates_ = false;
+        waiting_ufrag_ = remote.ufrag;
     } else {
         // New remote credentials in an answer to an offer that kept ours (the peer answered
         // with new ones anyway, e.g. after we rolled back a restarting offer): the agent moves

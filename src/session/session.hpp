@@ -138,6 +138,7 @@ class Session final : TransportPump::Handler {
     // A remote offer restarted ICE: the agent restarts with our answer, and takes the offer's
     // credentials and candidates then; candidates trickled for it wait here until then.
     bool remote_waits_for_answer_ = false;
+    std::string waiting_ufrag_;  // that offer's
     std::vector<ice::Candidate> waiting_candidates_;
     bool waiting_end_of_candidates_ = false;
 

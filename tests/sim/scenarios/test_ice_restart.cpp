@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -36,7 +37,8 @@ std::size_t count(const Record& record, State state) {
 // a sends `total` bytes to b; once half arrived, the NAT of `rebound` (the only side behind one)
 // rebinds. The other side's consent checks then go to the dead mapping: it notices, restarts
 // ICE and offers; its peer answers.
-void rebinding_then_restart(std::uint64_t seed, bool rebind_a) {
+void rebinding_then_restart(std::uint64_t seed, bool rebind_a, Duration answer_delay = {},
+                            std::function<void(PeerTopology&)> also = {}) {
     const Path path = Path::symmetric({.delay = 20ms});
     PeerSide natted{.nat = full_cone, .path = path};
     PeerSide open{.path = path};
@@ -45,6 +47,7 @@ void rebinding_then_restart(std::uint64_t seed, bool rebind_a) {
     PeerNode& noticer = rebind_a ? t.b : t.a;
     INFO("seed " << seed << ", " << t.describe() << ", " << noticer.name() << " restarts");
     const auto channel = connect_and_open(t);
+    t.a.answer_delay = t.b.answer_delay = answer_delay;
     const std::uint64_t total = 8u << 20;
     Transfer transfer(t.a, t.b, channel, total);
     transfer.attach();
@@ -104,6 +107,7 @@ void rebinding_then_restart(std::uint64_t seed, bool rebind_a) {
     CHECK((last == IceConnectionState::connected || last == IceConnectionState::completed));
     MESSAGE(noticer.name() << " " << to_string(last) << " " << to_ms(last_at - restart)
                            << " ms after the restart");
+    if (also) also(t);
 }
 
 }  // namespace
@@ -117,6 +121,16 @@ TEST_CASE("a NAT rebinding mid-transfer: the answerer restarts ICE and no messag
     // a's NAT rebinds; b (the first answerer, DTLS client, ICE controlled) notices and re-offers:
     // a answers with a=setup:passive, keeping its DTLS server role.
     rebinding_then_restart(22, true);
+}
+
+TEST_CASE("candidates trickled for a restarting offer before the answer wait for it") {
+    // a answers 300 ms after the offer arrives: b's new candidates come first. Were they dropped,
+    // a would learn b only as peer-reflexive from b's checks; kept, they are b's host candidate.
+    rebinding_then_restart(25, true, 300ms, [](PeerTopology& t) {
+        const auto pair = t.a.core().stats().selected_candidate_pair;
+        REQUIRE(pair.has_value());
+        CHECK(pair->find("remote 203.0.113.12:5000 typ host") != std::string::npos);
+    });
 }
 
 TEST_CASE("a restart on a healthy path and a re-offer without one lose nothing either") {
