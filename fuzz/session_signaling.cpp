@@ -1,7 +1,8 @@
 // The JSEP signaling state machine (session::Signaling) under any sequence of calls: each input
 // byte is one set_local/set_remote_description of some type with a well-formed offer, answer or
-// (last) the rest of the input as the description text. A refused call must leave the state and
-// both descriptions exactly as they were; nothing may throw anything but floe::Error.
+// (last) the rest of the input as the description text; 0xfe also asks for an ICE restart. A
+// refused call must leave the state and both descriptions exactly as they were; nothing may throw
+// anything but floe::Error.
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -20,9 +21,11 @@ using floe::session::Signaling;
 Signaling make(std::uint64_t seed) {
     static const floe::Fingerprint fingerprint =
         *floe::Fingerprint::parse(floe::Certificate::generate().fingerprint());
+    static floe::SeededRandom restarts(99);  // the credentials of ICE restarts
     floe::SeededRandom random(seed);
     return Signaling(Signaling::Local{floe::ice::random_credentials(random), fingerprint,
-                                      floe::default_max_message_size, seed});
+                                      floe::default_max_message_size, seed},
+                     restarts);
 }
 
 struct Texts {
@@ -66,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 !same(s.remote_description(), remote_before))
                 std::abort();
         }
+        if (op == 0xfe) s.restart_ice();
         if (op == 0xff) s.close();
         if (text == 2) break;
     }

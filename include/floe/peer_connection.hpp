@@ -129,8 +129,15 @@ class PeerConnection {
     void set_local_description(std::optional<SessionDescription> description = std::nullopt);
     // SdpType::rollback returns to stable from have-local-offer / have-remote-offer.
     void set_remote_description(const SessionDescription& description);
-    // nullopt or an empty candidate: end of remote candidates.
+    // nullopt or an empty candidate: end of remote candidates. A candidate whose "ufrag" names
+    // another ICE generation than the remote description's (one from before a restart) is ignored.
     void add_ice_candidate(const std::optional<IceCandidate>& candidate);
+    // W3C restartIce(): the next create_offer() carries new ICE credentials; applying it restarts
+    // ICE (gathering again, new checks) while DTLS, SCTP and the data channels carry on over the
+    // current pair until a new one is selected. Renegotiate after it (create_offer,
+    // set_local_description, signal it, set_remote_description(answer)): floe has no
+    // negotiationneeded event. Does nothing when closed or before the first local description.
+    void restart_ice();
 
     // With the candidates gathered so far (and a=end-of-candidates once gathering completed).
     std::optional<SessionDescription> local_description() const;

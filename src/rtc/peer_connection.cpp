@@ -509,6 +509,11 @@ void PeerConnection::add_ice_candidate(const std::optional<IceCandidate>& candid
                     pc.flush());
 }
 
+void PeerConnection::restart_ice() {
+    // W3C webrtc §4.4.1.6: after close() it does nothing (and throws nothing).
+    FLOE_ON_RUNTIME(if (pc.closed) return; pc.core.restart_ice());
+}
+
 std::optional<SessionDescription> PeerConnection::local_description() const {
     return FLOE_ON_RUNTIME(return pc.core.local_description());
 }

@@ -13,6 +13,9 @@ namespace floe::session {
 namespace {
 
 constexpr const char* kLog = "session";
+// Remote candidates trickled for a restarting remote offer before our answer: bounded, as the
+// agent bounds its own (a peer cannot grow our memory by trickling before we answer).
+constexpr std::size_t kMaxWaitingCandidates = 64;
 
 Config with_certificate(Config config) {
     if (!config.certificate) config.certificate = Certificate::generate();
@@ -31,10 +34,11 @@ sctp::Reliability reliability_of(const DataChannelInit& init) {
 
 Session::Session(Config config, Random& random)
     : config_(with_certificate(std::move(config))),
-      credentials_(ice::random_credentials(random)),
-      signaling_(Signaling::Local{credentials_, dtls::identity(*config_.certificate).fingerprint,
+      signaling_(Signaling::Local{ice::random_credentials(random),
+                                  dtls::identity(*config_.certificate).fingerprint,
                                   config_.max_message_size,
-                                  random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite}),
+                                  random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite},
+                 random),
       pump_(*config_.certificate, config_.observer, random),
       remote_max_message_size_(sdp::kDefaultMaxMessageSize) {
     // A lite agent gathers host candidates only (RFC 8445 §2.5): no relay either.
@@ -65,7 +69,7 @@ void Session::ensure_agent(bool controlling) {
     if (pump_.agent()) return;
     ice::AgentConfig c;
     c.controlling = controlling;
-    c.local = credentials_;
+    c.local = signaling_.local_credentials();
     c.stun_servers = config_.stun_servers;
     c.lite = config_.ice_lite;
     c.relay_only = config_.relay_only;
@@ -93,19 +97,64 @@ void Session::set_local_description(Instant now, std::optional<SessionDescriptio
     apply_dtls_role(applied);
     emit_signaling(before);
     if (applied.rollback) return;
-    if (gathering_ == IceGatheringState::new_) {
+    if (applied.local_restart && pump_.gathering_started()) {
+        restart_agent(now, *applied.local_restart);
+    } else if (gathering_ == IceGatheringState::new_) {
         gathering_ = IceGatheringState::gathering;
         events_.push_back(event::GatheringState{gathering_});
     }
     pump_.start_gathering(now);
+    // Our answer to a restarting offer: the new generation's remote side (RFC 8445 §9).
+    if (remote_waits_for_answer_ && applied.local_restart) {
+        remote_waits_for_answer_ = false;
+        apply_remote_ice(now, *signaling_.remote());
+    }
     pump_.maybe_start_dtls(now);
     pump(now);
+}
+
+// RFC 8445 §9: new local credentials, the remote side forgotten until the new generation's
+// remote description, gathering again. The selected pair, and DTLS and SCTP over it, keep going
+// until checks with the new credentials select a pair (the agent's restart()).
+void Session::restart_agent(Instant now, const ice::Credentials& local) {
+    FLOE_LOG(LogLevel::info, kLog) << "ICE restart: local ufrag " << local.ufrag;
+    pump_.agent()->restart(now, local);
+    agent_remote_.reset();
+    gathering_ = IceGatheringState::gathering;
+    events_.push_back(event::GatheringState{gathering_});
+}
+
+void Session::apply_remote_ice(Instant now, const sdp::RemoteDataParameters& params) {
+    auto& agent = *pump_.agent();
+    ice::Credentials remote{params.ice_ufrag, params.ice_pwd};
+    agent.set_remote_credentials(remote);
+    agent_remote_ = std::move(remote);
+    if (config_.observer)
+        config_.observer->ice_passwords(signaling_.local_credentials().pwd, params.ice_pwd);
+    // The relays ask for a permission for each remote candidate (RFC 8656 §9).
+    for (const auto& c : params.candidates) {
+        agent.add_remote_candidate(now, c);
+        pump_.remote_candidate(now, c);
+    }
+    for (auto& c : waiting_candidates_) {
+        pump_.remote_candidate(now, c);
+        agent.add_remote_candidate(now, std::move(c));
+    }
+    waiting_candidates_.clear();
+    if (params.end_of_candidates || waiting_end_of_candidates_) agent.end_of_remote_candidates(now);
+    waiting_end_of_candidates_ = false;
 }
 
 void Session::set_remote_description(Instant now, const SessionDescription& description) {
     const auto before = signaling_.state();
     const auto applied = signaling_.set_remote_description(description);
-    if (applied.rollback) return emit_signaling(before);
+    if (applied.rollback) {
+        // A rolled-back restarting offer never reached the agent.
+        remote_waits_for_answer_ = false;
+        waiting_candidates_.clear();
+        waiting_end_of_candidates_ = false;
+        return emit_signaling(before);
+    }
     ensure_agent(*applied.ice_controlling);
     const sdp::RemoteDataParameters& params = *signaling_.remote();
     if (params.ice_lite) pump_.agent()->set_remote_lite();
@@ -115,14 +164,28 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
                                        : std::min<std::size_t>(params.max_message_size, 1u << 30),
                                    std::memory_order_relaxed);
     pump_.set_remote_fingerprints(params.fingerprints);
-    auto& agent = *pump_.agent();
-    agent.set_remote_credentials(ice::Credentials{params.ice_ufrag, params.ice_pwd});
-    if (config_.observer) config_.observer->ice_passwords(credentials_.pwd, params.ice_pwd);
-    for (const auto& c : params.candidates) {
-        agent.add_remote_candidate(now, c);
-        pump_.remote_candidate(now, c);
+    const ice::Credentials remote{params.ice_ufrag, params.ice_pwd};
+    if (applied.remote_restart && description.type == SdpType::offer) {
+        // RFC 8839 §4.4.1.1.1: the peer restarts ICE. The agent restarts with our answer, which
+        // brings our new credentials (set_local_description); the old generation runs until then.
+        FLOE_LOG(LogLevel::info, kLog) << "the remote offer restarts ICE: ufrag " << remote.ufrag;
+        // (Candidates trickled for an earlier pending offer with the same credentials stay.)
+        if (!remote_waits_for_answer_ || waiting_ufrag_ != remote.ufrag) {
+            waiting_candidates_.clear();
+            waiting_end_of_candidates_ = false;
+        }
+        remote_waits_for_answer_ = true;
+        waiting_ufrag_ = remote.ufrag;
+    } else {
+        // New remote credentials in an answer to an offer that kept ours (the peer answered
+        // with new ones anyway, e.g. after we rolled back a restarting offer): the agent moves
+        // to a new generation with the credentials it has, so that it takes the new ones.
+        if (agent_remote_ && *agent_remote_ != remote)
+            restart_agent(now, signaling_.local_credentials());
+        // First description, the new generation after our restart, or the same credentials
+        // again (a renegotiation that changes nothing: known candidates are ignored).
+        apply_remote_ice(now, params);
     }
-    if (params.end_of_candidates) agent.end_of_remote_candidates(now);
     apply_dtls_role(applied);
     emit_signaling(before);
     pump_.maybe_start_dtls(now);
@@ -134,6 +197,10 @@ void Session::add_ice_candidate(Instant now, const std::optional<IceCandidate>& 
     const sdp::RemoteDataParameters* remote = signaling_.remote();
     if (!remote) throw InvalidStateError("add_ice_candidate before set_remote_description");
     if (!candidate || candidate->candidate.empty()) {
+        if (remote_waits_for_answer_) {
+            waiting_end_of_candidates_ = true;
+            return;
+        }
         pump_.agent()->end_of_remote_candidates(now);
         pump(now);
         return;
@@ -145,8 +212,14 @@ void Session::add_ice_candidate(Instant now, const std::optional<IceCandidate>& 
         throw OperationError("add_ice_candidate: field " + std::to_string(parsed.error().field) +
                              ": " + parsed.error().reason + " (in \"" + candidate->candidate +
                              "\")");
-    if (auto ufrag = parsed->extension("ufrag"); ufrag && *ufrag != remote->ice_ufrag)
-        return;  // for another ICE generation: ignored, as browsers do
+    // RFC 8838 §4: a candidate names its ICE generation by its ufrag. One for another
+    // generation (trickled before a restart and delivered after it) is ignored, as browsers do.
+    if (auto ufrag = parsed->extension("ufrag"); ufrag && *ufrag != remote->ice_ufrag) return;
+    if (remote_waits_for_answer_) {
+        if (waiting_candidates_.size() < kMaxWaitingCandidates)
+            waiting_candidates_.push_back(std::move(*parsed));
+        return;
+    }
     pump_.remote_candidate(now, *parsed);
     pump_.agent()->add_remote_candidate(now, std::move(*parsed));
     pump(now);

@@ -50,6 +50,12 @@ class Session final : TransportPump::Handler {
     void set_local_description(Instant now, std::optional<SessionDescription> description);
     void set_remote_description(Instant now, const SessionDescription& description);
     void add_ice_candidate(Instant now, const std::optional<IceCandidate>& candidate);
+    // W3C restartIce(): the next offer carries new ICE credentials; the agent restarts when it is
+    // applied (set_local_description), and DTLS, SCTP and the channels carry on. Nothing once
+    // closed, or before the first local description (that one has fresh credentials anyway).
+    void restart_ice() {
+        if (!closed_) signaling_.restart_ice();
+    }
     std::optional<SessionDescription> local_description() const {
         return signaling_.local_description();
     }
@@ -116,6 +122,10 @@ class Session final : TransportPump::Handler {
     void refresh_buffered(bool force);
     void emit_signaling(SignalingState before);
     void ensure_agent(bool controlling);
+    // ICE restart (RFC 8445 §9) of the agent with these local credentials: gathering again.
+    void restart_agent(Instant now, const ice::Credentials& local);
+    // The remote description's credentials and candidates (and those trickled meanwhile).
+    void apply_remote_ice(Instant now, const sdp::RemoteDataParameters& params);
     void apply_dtls_role(const Signaling::Applied& applied);
     void start_sctp();
     void open_in_sctp(ChannelHandle handle);
@@ -124,11 +134,19 @@ class Session final : TransportPump::Handler {
     void finish_close(Instant now, bool abort);
 
     Config config_;
-    ice::Credentials credentials_;
     Signaling signaling_;
     TransportPump pump_;
     ChannelRegistry channels_;
     std::deque<Event> events_;
+    // The remote credentials the agent has; none before the first remote description and after a
+    // restart until the remote description of the new generation.
+    std::optional<ice::Credentials> agent_remote_;
+    // A remote offer restarted ICE: the agent restarts with our answer, and takes the offer's
+    // credentials and candidates then; candidates trickled for it wait here until then.
+    bool remote_waits_for_answer_ = false;
+    std::string waiting_ufrag_;  // that offer's
+    std::vector<ice::Candidate> waiting_candidates_;
+    bool waiting_end_of_candidates_ = false;
 
     IceGatheringState gathering_ = IceGatheringState::new_;
     IceConnectionState ice_state_ = IceConnectionState::new_;

@@ -62,7 +62,12 @@ void Session::ice_event(Instant now, ice::Event& event) {
     if (auto* c = std::get_if<ice::event::LocalCandidate>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "local candidate " << c->candidate.to_string();
         signaling_.add_local_candidate(c->candidate);
-        events_.push_back(event::LocalCandidate{to_public(c->candidate, signaling_.remote())});
+        // Trickled with its ICE generation's ufrag (RFC 8838 §4, as browsers write it), so that
+        // the peer can tell a candidate from before an ICE restart from one after it.
+        ice::Candidate trickled = c->candidate;
+        if (!trickled.extension("ufrag"))
+            trickled.extensions.emplace_back("ufrag", pump_.agent()->local_credentials().ufrag);
+        events_.push_back(event::LocalCandidate{to_public(trickled, signaling_.remote())});
     } else if (std::holds_alternative<ice::event::GatheringComplete>(event)) {
         FLOE_LOG(LogLevel::info, "ice") << "gathering complete";
         signaling_.end_of_local_candidates();

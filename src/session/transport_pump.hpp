@@ -61,6 +61,7 @@ class TransportPump {
         relays_.stream_failed(socket, std::move(reason));
     }
     void start_gathering(Instant now);
+    bool gathering_started() const { return gathering_started_; }
     ice::Agent* agent() { return agent_ ? &*agent_ : nullptr; }
     const ice::Agent* agent() const { return agent_ ? &*agent_ : nullptr; }
     // The selected pair; on a relay, its traffic goes as ChannelData from now on (RFC 8656 §12).

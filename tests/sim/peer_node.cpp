@@ -48,6 +48,12 @@ void PeerNode::offer(Instant now) {
     drain(now);
 }
 
+void PeerNode::restart_ice(Instant now) {
+    enter(now);
+    core_.restart_ice();
+    offer(now);
+}
+
 session::ChannelHandle PeerNode::open_channel(Instant now, std::string label,
                                               DataChannelInit init) {
     enter(now);
@@ -78,7 +84,9 @@ std::optional<Instant> PeerNode::reached(PeerConnectionState state) const {
 
 void PeerNode::send_signal(Instant now, Signal signal) {
     if (peer_ == nullptr) throw std::logic_error("PeerNode: pair_up() first");
-    peer_->inbox_.push_back(Pending{now + signalling_delay_, std::move(signal)});
+    const Instant at = now + signalling_delay_;
+    const auto place = std::ranges::upper_bound(peer_->inbox_, at, {}, &Pending::at);
+    peer_->inbox_.insert(place, Pending{at, std::move(signal)});
 }
 
 void PeerNode::receive_signal(Instant now, Signal signal) {
@@ -86,14 +94,22 @@ void PeerNode::receive_signal(Instant now, Signal signal) {
     if (closed_) return;
     if (auto* description = std::get_if<SessionDescription>(&signal)) {
         core_.set_remote_description(now, *description);
-        if (description->type == SdpType::offer) {
-            auto answer = core_.create_answer();
-            core_.set_local_description(now, answer);
-            send_signal(now, answer);
-        }
+        if (description->type != SdpType::offer) return;
+        if (answer_delay <= Duration::zero()) return answer(now);
+        const Instant at = now + answer_delay;
+        const auto place = std::ranges::upper_bound(inbox_, at, {}, &Pending::at);
+        inbox_.insert(place, Pending{at, AnswerNow{}});
+    } else if (std::holds_alternative<AnswerNow>(signal)) {
+        answer(now);
     } else {
         core_.add_ice_candidate(now, std::get<std::optional<IceCandidate>>(signal));
     }
+}
+
+void PeerNode::answer(Instant now) {
+    auto answer = core_.create_answer();
+    core_.set_local_description(now, answer);
+    send_signal(now, answer);
 }
 
 void PeerNode::handle_event(Instant now, session::Event& event) {
@@ -107,6 +123,8 @@ void PeerNode::handle_event(Instant now, session::Event& event) {
         connection_states.emplace_back(now, s->state);
     } else if (auto* i = std::get_if<ce::IceState>(&event)) {
         ice_states.emplace_back(now, i->state);
+    } else if (auto* g = std::get_if<ce::GatheringState>(&event)) {
+        gathering_states.emplace_back(now, g->state);
     } else if (auto* in = std::get_if<ce::ChannelIncoming>(&event)) {
         auto& record = channels[in->channel];
         record.incoming = true;

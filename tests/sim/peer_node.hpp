@@ -48,6 +48,9 @@ class PeerNode final : public Node {
     // The application: create_offer + set_local_description; the offer goes to the peer, which
     // answers (set_remote_description, create_answer, set_local_description) when it arrives.
     void offer(Instant now);
+    // The application's restartIce(): Session::restart_ice, then a new offer (offer()), as an
+    // application does without a negotiationneeded event. Either side may; the peer answers.
+    void restart_ice(Instant now);
     session::ChannelHandle open_channel(Instant now, std::string label, DataChannelInit init = {});
     void send(Instant now, session::ChannelHandle channel, ByteSpan data, bool binary = true);
     // Session::close; the node keeps running the session until finished().
@@ -64,10 +67,14 @@ class PeerNode final : public Node {
     // after every drain (a sender refilling its buffer). Both may call send().
     std::function<void(Instant, session::ChannelHandle, Message&)> on_message;
     std::function<void(Instant)> on_idle;
+    // The application answers an offer this long after it arrived (default: at once); the
+    // peer's trickled candidates may come in between.
+    Duration answer_delay{};
 
     // What happened, in order.
     std::vector<std::pair<Instant, PeerConnectionState>> connection_states;
     std::vector<std::pair<Instant, IceConnectionState>> ice_states;
+    std::vector<std::pair<Instant, IceGatheringState>> gathering_states;
     std::map<session::ChannelHandle, ChannelRecord> channels;
     std::vector<session::ChannelHandle> incoming;  // channels the peer opened, in order
     std::uint64_t candidates_signalled = 0;
@@ -82,7 +89,8 @@ class PeerNode final : public Node {
     std::optional<Datagram> poll_transmit() override;
 
   private:
-    using Signal = std::variant<SessionDescription, std::optional<IceCandidate>>;
+    struct AnswerNow {};  // answer_delay has passed since the offer arrived
+    using Signal = std::variant<SessionDescription, std::optional<IceCandidate>, AnswerNow>;
     struct Pending {
         Instant at;
         Signal signal;
@@ -91,6 +99,7 @@ class PeerNode final : public Node {
     void enter(Instant now);
     void send_signal(Instant now, Signal signal);
     void receive_signal(Instant now, Signal signal);
+    void answer(Instant now);
     // Drains the core's events into the records and the peer's signalling inbox, then lets the
     // application act (on_idle) until it has nothing more to do.
     void drain(Instant now);
@@ -102,7 +111,7 @@ class PeerNode final : public Node {
     std::vector<SocketAddress> sockets_;  // ice::SocketId = index + 1, as the runtime numbers them
     PeerNode* peer_ = nullptr;
     Duration signalling_delay_{};
-    std::deque<Pending> inbox_;  // arrival times never decrease: one fixed delay, FIFO
+    std::deque<Pending> inbox_;  // by arrival time, FIFO among equal times
     bool closed_ = false;
     bool draining_ = false;
     // core_.poll_timeout(), asked for at every step of the Network, until the core is next called.
