@@ -148,9 +148,12 @@ void Chat::attach(const std::shared_ptr<DataChannel>& dc) {
     }
     dc->on_open([this] {
         open_ = true;
-        auto stats = pc_.get_stats();
-        status("connected: " + stats.selected_candidate_pair.value_or("?"));
-        status("DTLS " + stats.dtls_cipher + ", peer " + stats.remote_fingerprint);
+        const auto stats = pc_.get_stats();
+        const auto* pair = stats.selected_candidate_pair();
+        const auto* peer = stats.remote_certificate();
+        status("connected: " + (pair ? stats.describe(*pair) : std::string("?")));
+        status("DTLS " + (stats.transport ? stats.transport->dtls_cipher : std::string()) +
+               ", peer " + (peer ? describe(*peer) : std::string("?")));
         status("channel open: type a line and press enter");
     });
     dc->on_message([](Message m) {
@@ -290,9 +293,9 @@ int Chat::run() {
             status(std::string("not sent: ") + e.what());
         }
     }
-    auto stats = pc_.get_stats();
-    status("sent " + std::to_string(stats.messages_sent) + " messages, received " +
-           std::to_string(stats.messages_received));
+    const auto stats = pc_.get_stats();
+    status("sent " + std::to_string(stats.floe.messages_sent) + " messages, received " +
+           std::to_string(stats.floe.messages_received));
     closing_ = true;
     pc_.close();
     return 0;

@@ -24,6 +24,7 @@
 
 #include <floe/configuration.hpp>
 #include <floe/data_channel.hpp>
+#include <floe/stats.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
 #pragma GCC visibility push(default)
@@ -79,41 +80,6 @@ std::string_view to_string(IceConnectionState state);
 std::string_view to_string(PeerConnectionState state);
 std::string_view to_string(SignalingState state);
 
-struct DataChannelStats {
-    std::string label;
-    std::optional<std::uint16_t> id;
-    DataChannelState state = DataChannelState::connecting;
-    std::uint64_t messages_sent = 0;
-    std::uint64_t bytes_sent = 0;
-    std::uint64_t messages_received = 0;
-    std::uint64_t bytes_received = 0;
-};
-
-struct PeerConnectionStats {
-    std::uint64_t messages_sent = 0;
-    std::uint64_t bytes_sent = 0;  // data-channel payload bytes
-    std::uint64_t messages_received = 0;
-    std::uint64_t bytes_received = 0;
-    // W3C RTCPeerConnectionStats: channels that reached "open", and that closed after it. The
-    // totals above include closed channels; `channels` lists those not closed yet (a closed
-    // channel is forgotten, so that a peer opening and closing channels uses no memory).
-    std::uint32_t data_channels_opened = 0;
-    std::uint32_t data_channels_closed = 0;
-    // Wire input dropped and counted, never an error: datagrams other than STUN from addresses
-    // ICE has not validated, STUN that was malformed, unauthenticated or answered no request of
-    // ours, and the peer's DATA_CHANNEL_OPENs refused (our id parity, or over the label budget).
-    std::uint64_t datagrams_refused = 0;
-    std::uint64_t stun_dropped = 0;
-    std::uint64_t data_channels_refused = 0;
-    std::vector<DataChannelStats> channels;
-    // "local 198.18.0.1:5000 typ host udp <-> remote 198.18.0.2:5001 typ host udp"
-    std::optional<std::string> selected_candidate_pair;
-    std::optional<double> round_trip_time_ms;  // from the latest ICE check / consent response
-    std::string dtls_cipher;                   // OpenSSL name, e.g. "ECDHE-ECDSA-AES128-GCM-SHA256"
-    std::string local_fingerprint;
-    std::string remote_fingerprint;
-};
-
 class PeerConnection {
   public:
     explicit PeerConnection(Configuration configuration = {});
@@ -146,7 +112,9 @@ class PeerConnection {
     // Idempotent; safe from inside any callback. Channels close, no event fires afterwards.
     void close();
 
-    PeerConnectionStats get_stats() const;
+    // The W3C stats report (floe/stats.hpp): candidates, pairs, transport, certificates,
+    // channels; StatsReport::to_json() gives a browser's JSON shape.
+    StatsReport get_stats() const;
 
     void on_ice_candidate(std::function<void(std::optional<IceCandidate>)> callback);
     void on_ice_gathering_state_change(std::function<void(IceGatheringState)> callback);

@@ -274,6 +274,16 @@ class Agent {
     // Every local candidate gathered so far (for non-trickle descriptions).
     std::vector<event::LocalCandidate> local_candidates() const;
     const AgentStats& stats() const;
+    // Every candidate and pair as the agent keeps them, for stats and traces (W3C
+    // RTCIceCandidateStats, RTCIceCandidatePairStats). CandidatePair::local and valid_local index
+    // the local records (peer-reflexive ones included), CandidatePair::remote the remote ones.
+    std::size_t local_count() const { return locals_.size(); }
+    const Candidate& local_candidate(std::size_t index) const { return locals_[index].candidate; }
+    SocketId local_socket(std::size_t index) const { return locals_[index].socket; }
+    std::size_t remote_count() const { return remotes_.size(); }
+    const Candidate& remote_candidate(std::size_t index) const { return remotes_[index].candidate; }
+    // Highest priority first.
+    const std::vector<CandidatePair>& pairs() const { return checklist_.pairs(); }
 
   private:
     // The agent holds its state directly: src/ice is internal, so a pimpl would hide nothing.

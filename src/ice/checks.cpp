@@ -170,6 +170,8 @@ void Agent::start_check(Instant now, CandidatePair& pair, bool use_candidate) {
         start_transaction(now, TxKind::check, pair.socket, pair.remote_address, std::move(request));
     tx.pair = pair.id;
     tx.key = remote_key_;
+    ++pair.counters.requests_sent;
+    pair.counters.last_request_sent = now;
     tx.use_candidate = use_candidate;
     tx.controlling = controlling();
     tx.priority = priority;

@@ -371,6 +371,13 @@ PeerConnection::~PeerConnection() {
     })
 
 namespace {
+// W3C DOMHighResTimeStamp for stats: milliseconds since the Unix epoch.
+double wall_clock_ms() {
+    using Ms = std::chrono::duration<double, std::milli>;
+    return std::chrono::duration_cast<Ms>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 void require_open(const PeerConnection::Impl& pc) {
     if (pc.closed) throw InvalidStateError("the PeerConnection is closed");
 }
@@ -439,8 +446,8 @@ void PeerConnection::close() {
         released.wait_for(impl_->config.close_linger + std::chrono::seconds(1));
 }
 
-PeerConnectionStats PeerConnection::get_stats() const {
-    return FLOE_ON_RUNTIME(return pc.core.stats());
+StatsReport PeerConnection::get_stats() const {
+    return FLOE_ON_RUNTIME(return pc.core.stats(Clock::now(), wall_clock_ms()));
 }
 
 void PeerConnection::on_ice_candidate(std::function<void(std::optional<IceCandidate>)> f) {

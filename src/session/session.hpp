@@ -96,7 +96,9 @@ class Session final : TransportPump::Handler {
     void recycle(Bytes buffer) { pump_.recycle(std::move(buffer)); }
     std::optional<Event> poll_event();
 
-    PeerConnectionStats stats() const;
+    // The W3C stats report (stats.cpp); `wall_ms` is `now` on the wall clock, in milliseconds
+    // since the Unix epoch, for the W3C timestamps.
+    StatsReport stats(Instant now, double wall_ms) const;
 
   private:
     // TransportPump::Handler: the layers' events (session_events.cpp).
@@ -133,6 +135,8 @@ class Session final : TransportPump::Handler {
     bool dtls_connected_ = false;
     bool dtls_failed_ = false;
     std::string cipher_;
+    std::uint32_t selected_pair_changes_ = 0;
+    std::uint64_t ice_candidate_errors_ = 0;
     bool sctp_up_ = false;
     bool sctp_failed_ = false;
     bool closed_by_peer_ = false;

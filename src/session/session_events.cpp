@@ -1,5 +1,5 @@
 // The session's half that listens: the layers' events translated into the session's, the
-// connection state aggregated from the three transports (W3C webrtc §4.3.3), and the stats.
+// connection state aggregated from the three transports (W3C webrtc §4.3.3).
 #include <algorithm>
 
 #include "common/log.hpp"
@@ -79,6 +79,7 @@ void Session::ice_event(Instant now, ice::Event& event) {
     } else if (auto* p = std::get_if<ice::event::SelectedPairChanged>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "selected pair local " << describe(p->pair.local)
                                         << " <-> remote " << describe(p->pair.remote);
+        if (pump_.pair() != p->pair) ++selected_pair_changes_;
         pump_.select(p->pair);
         pump_.maybe_start_dtls(now);
     } else if (auto* r = std::get_if<ice::event::RoleChanged>(&event)) {
@@ -199,25 +200,6 @@ void Session::update_connection_state() {
     if (next == connection_) return;
     connection_ = next;
     events_.push_back(event::ConnectionState{next});
-}
-
-PeerConnectionStats Session::stats() const {
-    PeerConnectionStats s;
-    channels_.add_stats(s);
-    if (const auto& pair = pump_.pair())
-        s.selected_candidate_pair =
-            "local " + describe(pair->local) + " <-> remote " + describe(pair->remote);
-    if (const auto* agent = pump_.agent()) {
-        if (auto rtt = agent->round_trip_time()) s.round_trip_time_ms = to_ms(*rtt);
-        const ice::AgentStats& a = agent->stats();
-        s.datagrams_refused = a.data_refused;
-        s.stun_dropped = a.malformed + a.unknown_transaction + a.unauthenticated + a.misdirected;
-    }
-    if (const auto* sctp = pump_.sctp()) s.data_channels_refused = sctp->stats().refused_channels;
-    s.dtls_cipher = cipher_;
-    s.local_fingerprint = config_.certificate->fingerprint();
-    s.remote_fingerprint = pump_.dtls().peer_fingerprint();
-    return s;
 }
 
 }  // namespace floe::session

@@ -109,9 +109,36 @@ void TransportPump::close(Instant now, bool abort_sctp) {
 
 // ---- sans-IO -----------------------------------------------------------------------------------
 
+const TransportPump::Counters* TransportPump::path_counters(ice::SocketId socket,
+                                                            const SocketAddress& remote) const {
+    for (const auto& p : paths_)
+        if (p.socket == socket && p.remote == remote) return &p.counters;
+    return nullptr;
+}
+
+TransportPump::Counters& TransportPump::path_counters(ice::SocketId socket,
+                                                      const SocketAddress& remote) {
+    // Most recent first: the selected path is found at once.
+    for (auto& p : paths_)
+        if (p.socket == socket && p.remote == remote) return p.counters;
+    constexpr std::size_t max_paths = 8;
+    if (paths_.size() == max_paths) paths_.pop_back();
+    paths_.push_front(PathCounters{socket, remote, {}});
+    return paths_.front().counters;
+}
+
 void TransportPump::queue(Instant now, ice::SocketId socket, const SocketAddress& to, Bytes data) {
     if (observer_)
         observer_->datagram(now, Direction::out, socket, local_address(socket), to, data);
+    ++totals_.packets_sent;
+    totals_.bytes_sent += data.size();
+    totals_.last_sent = now;
+    if (!data.empty() && data[0] >= 20 && data[0] <= 63) {  // DTLS (RFC 7983)
+        Counters& c = path_counters(socket, to);
+        ++c.packets_sent;
+        c.bytes_sent += data.size();
+        c.last_sent = now;
+    }
     out_.push_back(Transmit{socket, to, std::move(data)});
 }
 
@@ -119,6 +146,9 @@ void TransportPump::handle_datagram(Instant now, ice::SocketId socket, SocketAdd
                                     ByteSpan data, Handler& handler) {
     if (observer_)
         observer_->datagram(now, Direction::in, socket, local_address(socket), from, data);
+    ++totals_.packets_received;
+    totals_.bytes_received += data.size();
+    totals_.last_received = now;
     const std::uint8_t first = data[0];
     if (first <= 3) {
         if (agent_) agent_->handle_input(now, socket, from, data);
@@ -141,6 +171,10 @@ void TransportPump::handle_datagram(Instant now, ice::SocketId socket, SocketAdd
             dtls_path_ = Path{socket, from};
             maybe_start_dtls(now);
         }
+        Counters& c = path_counters(socket, from);
+        ++c.packets_received;
+        c.bytes_received += data.size();
+        c.last_received = now;
         dtls_.handle_input(now, data);
     } else {
         return;  // RFC 7983: not ours (no SRTP, TURN channels or ZRTP here)
