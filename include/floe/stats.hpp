@@ -183,6 +183,14 @@ struct StatsReport {
     // "local 127.0.0.1:50000 typ host udp <-> remote 127.0.0.1:50001 typ host udp"
     std::string describe(const IceCandidatePairStats& pair) const;
 
+    // The candidate-pair table as webrtc-internals shows it, one line per pair after a header,
+    // each line starting with `indent`: local, remote, state, nominated, priority, RTT, requests
+    // and responses sent/received.
+    std::string candidate_pair_table(std::string_view indent = "  ") const;
+    // The whole report as short readable sections (candidates, pairs, transport, certificates,
+    // channels, floe's counters), for a terminal (`floe chat`'s /stats).
+    std::string to_text() const;
+
     // A JSON object keyed by stats id, each value a W3C stats object with "id", "timestamp",
     // "type" and the camelCase members (what JSON.stringify(Object.fromEntries(report)) gives
     // in a browser); absent optional members are left out.

@@ -292,6 +292,7 @@ void Session::finish_close(Instant now, bool abort) {
 void Session::pump(Instant now) {
     pump_.pump(now, *this);
     refresh_buffered(false);
+    if (config_.observer) watch_pairs(now);
 }
 
 void Session::refresh_buffered(bool force) {
@@ -307,6 +308,7 @@ void Session::handle_datagram(Instant now, ice::SocketId socket, SocketAddress f
     if (finished() || data.empty()) return;
     pump_.handle_datagram(now, socket, from, data, *this);
     refresh_buffered(false);
+    if (config_.observer) watch_pairs(now);
 }
 
 void Session::handle_timeout(Instant now) {

@@ -110,6 +110,8 @@ class Session final : TransportPump::Handler {
     void pump(Instant now);
     // The channels' published buffered amounts, after SCTP sent packets (or always: force).
     void refresh_buffered(bool force);
+    // Tells the observer about the candidate-pair table when it changed (stats.cpp).
+    void watch_pairs(Instant now);
     void emit_signaling(SignalingState before);
     void ensure_agent(bool controlling);
     void apply_dtls_role(const Signaling::Applied& applied);
@@ -136,6 +138,17 @@ class Session final : TransportPump::Handler {
     bool dtls_failed_ = false;
     std::string cipher_;
     std::uint32_t selected_pair_changes_ = 0;
+    // What the observer last saw of the pairs: (id, state, nominated) each, and a digest of
+    // their counters.
+    struct PairSeen {
+        ice::PairId id;
+        ice::PairState state;
+        bool nominated;
+        friend bool operator==(const PairSeen&, const PairSeen&) = default;
+    };
+    std::vector<PairSeen> pairs_seen_;
+    std::uint64_t pair_counters_seen_ = 0;
+    std::optional<Instant> pairs_reported_at_;
     std::uint64_t ice_candidate_errors_ = 0;
     bool sctp_up_ = false;
     bool sctp_failed_ = false;

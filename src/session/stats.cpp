@@ -2,6 +2,7 @@
 // candidates and pairs, both certificates, the channels, and floe's own counters.
 #include <string>
 
+#include "session/observer.hpp"
 #include "session/session.hpp"
 
 namespace floe::session {
@@ -9,12 +10,13 @@ namespace floe::session {
 namespace {
 
 // Stats ids are stable for as long as the object lives and say what it is (webrtc-stats §5:
-// any unique string): "T01", "IL-host-127.0.0.1:50000", "CP<local>_<remote>", "CF<fingerprint>".
+// any unique string): "T01", "IL127.0.0.1:50000", "CP<local>_<remote>", "CF<fingerprint>".
 constexpr std::string_view transport_id = "T01";
 
+// By address, not type: a peer-reflexive remote candidate that the signalled one later replaces
+// (RFC 8445 §7.3.1.3) keeps its id, and so does its pair.
 std::string candidate_id(bool remote, const ice::Candidate& c) {
-    return std::string(remote ? "IR-" : "IL-") + std::string(ice::to_string(c.type)) + "-" +
-           c.address + ":" + std::to_string(c.port);
+    return std::string(remote ? "IR" : "IL") + c.address + ":" + std::to_string(c.port);
 }
 
 // "sha-256 AB:CD:..." → ("sha-256", "AB:CD:...").
@@ -180,6 +182,30 @@ StatsReport Session::stats(Instant now, double wall_ms) const {
         r.candidate_pairs.push_back(std::move(s));
     }
     return r;
+}
+
+void Session::watch_pairs(Instant now) {
+    const ice::Agent* agent = pump_.agent();
+    if (!agent) return;
+    std::vector<PairSeen> seen;
+    seen.reserve(agent->pairs().size());
+    std::uint64_t counters = 0;
+    for (const ice::CandidatePair& p : agent->pairs()) {
+        seen.push_back({p.id, p.state, p.nominated});
+        const ice::PairCounters& c = p.counters;
+        counters += c.requests_sent + c.requests_received + c.responses_sent +
+                    c.responses_received + c.consent_requests_sent + c.round_trips;
+    }
+    const bool changed = seen != pairs_seen_;
+    // Counters alone move with every check and consent request: once a second is enough to
+    // watch them, where every state change is shown at once.
+    const bool counted =
+        counters != pair_counters_seen_ && (!pairs_reported_at_ || now - *pairs_reported_at_ >= 1s);
+    if (!changed && !counted) return;
+    pairs_seen_ = std::move(seen);
+    pair_counters_seen_ = counters;
+    pairs_reported_at_ = now;
+    if (!pairs_seen_.empty()) config_.observer->ice_pairs(now, stats(now, 0));
 }
 
 }  // namespace floe::session
