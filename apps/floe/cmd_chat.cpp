@@ -252,6 +252,10 @@ int Chat::run() {
         if (s == PeerConnectionState::failed || s == PeerConnectionState::closed) ended_ = true;
     });
     pc_.on_data_channel([this](std::shared_ptr<DataChannel> dc) { attach(dc); });
+    pc_.on_ice_candidate_error([](const IceCandidateError& e) {
+        status("ICE candidate error " + std::to_string(e.error_code) +
+               (e.url.empty() ? "" : " (" + e.url + ")") + ": " + e.error_text);
+    });
 
     std::string line;
     if (offer_) {

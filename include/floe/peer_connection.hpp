@@ -80,6 +80,17 @@ std::string_view to_string(IceConnectionState state);
 std::string_view to_string(PeerConnectionState state);
 std::string_view to_string(SignalingState state);
 
+// RTCPeerConnectionIceErrorEvent (W3C webrtc §4.8.2): an ICE server or a configured interface
+// that could not be used. error_code is a STUN error code (300-699) from the server, or 701 when
+// the server could not be reached or resolved (W3C).
+struct IceCandidateError {
+    std::string address;                // the local address the request went from, if any
+    std::optional<std::uint16_t> port;  // and its port
+    std::string url;                    // the ICE server's URL, as configured
+    int error_code = 0;
+    std::string error_text;
+};
+
 class PeerConnection {
   public:
     explicit PeerConnection(Configuration configuration = {});
@@ -122,6 +133,10 @@ class PeerConnection {
     void on_connection_state_change(std::function<void(PeerConnectionState)> callback);
     void on_signaling_state_change(std::function<void(SignalingState)> callback);
     void on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> callback);
+    // An ICE server that failed gathering (no answer, an error response, a name that does not
+    // resolve) or an interface named in the configuration that does not exist. Gathering goes on
+    // with what works; each error is also counted in get_stats().floe.ice_candidate_errors.
+    void on_ice_candidate_error(std::function<void(const IceCandidateError&)> callback);
 
     struct Impl;
 

@@ -180,10 +180,19 @@ struct SelectedPairChanged {
 struct RoleChanged {
     Role role;
 };
+// A STUN server (AgentConfig::stun_servers[server]) gave no candidate on `socket`: it never
+// answered (code 701, as W3C RTCPeerConnectionIceErrorEvent has it) or answered with an error
+// response (its ERROR-CODE and reason). Gathering goes on without it.
+struct ServerError {
+    SocketId socket = 0;
+    std::size_t server = 0;
+    int code = 0;
+    std::string reason;
+};
 }  // namespace event
 
 using Event = std::variant<event::LocalCandidate, event::GatheringComplete, event::StateChanged,
-                           event::SelectedPairChanged, event::RoleChanged>;
+                           event::SelectedPairChanged, event::RoleChanged, event::ServerError>;
 
 // What the agent dropped or refused, for tests and `--trace` (bad input is counted, never fatal).
 struct AgentStats {

@@ -208,6 +208,14 @@ void Agent::expire_transactions(Instant now) {
         if (tx.kind == TxKind::check && !tx.cancelled) {
             FLOE_LOG(LogLevel::debug, "ice") << "check " << tx.pair << " timed out";
             check_failed(tx.pair, tx.use_candidate);
+        } else if (tx.kind == TxKind::gather) {
+            // W3C webrtc §4.8.2 (RTCPeerConnectionIceErrorEvent): 701, the server unreachable.
+            FLOE_LOG(LogLevel::info, "ice")
+                << "STUN server " << tx.destination.to_string() << " never answered";
+            emit(event::ServerError{tx.socket, tx.server, 701,
+                                    "no answer from STUN server " + tx.destination.to_string() +
+                                        " (" + std::to_string(tx.client.transmissions()) +
+                                        " requests)"});
         }
     }
 }

@@ -1,6 +1,7 @@
 #include "session/session.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <floe/error.hpp>
 
@@ -35,9 +36,26 @@ Session::Session(Config config, Random& random)
                                   config_.max_message_size,
                                   random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite}),
       pump_(*config_.certificate, config_.observer, random),
-      remote_max_message_size_(sdp::kDefaultMaxMessageSize) {}
+      remote_max_message_size_(sdp::kDefaultMaxMessageSize),
+      pending_errors_(std::move(config_.candidate_errors)) {}
 
 Session::~Session() = default;
+
+void Session::report_candidate_error(IceCandidateError error) {
+    if (gathering_ == IceGatheringState::new_)
+        pending_errors_.push_back(std::move(error));
+    else
+        candidate_error(std::move(error));
+}
+
+void Session::candidate_error(IceCandidateError error) {
+    if (closed_) return;
+    FLOE_LOG(LogLevel::warn, "ice")
+        << "ICE candidate error " << error.error_code << " ("
+        << (error.url.empty() ? "configuration" : error.url) << "): " << error.error_text;
+    ++ice_candidate_errors_;
+    events_.push_back(event::CandidateError{std::move(error)});
+}
 
 // ---- sockets and signaling ---------------------------------------------------------------------
 
@@ -81,6 +99,9 @@ void Session::set_local_description(Instant now, std::optional<SessionDescriptio
     if (gathering_ == IceGatheringState::new_) {
         gathering_ = IceGatheringState::gathering;
         events_.push_back(event::GatheringState{gathering_});
+        // W3C webrtc §4.8.2: icecandidateerror is an event of gathering.
+        for (auto& e : std::exchange(pending_errors_, {}))
+            candidate_error(std::move(e));
     }
     pump_.start_gathering(now);
     pump_.maybe_start_dtls(now);

@@ -96,6 +96,10 @@ class Session final : TransportPump::Handler {
     void recycle(Bytes buffer) { pump_.recycle(std::move(buffer)); }
     std::optional<Event> poll_event();
 
+    // A configuration error the runtime found (an interface that does not exist): reported with
+    // Config::candidate_errors once gathering starts, at once if it started.
+    void report_candidate_error(IceCandidateError error);
+
     // The W3C stats report (stats.cpp); `wall_ms` is `now` on the wall clock, in milliseconds
     // since the Unix epoch, for the W3C timestamps.
     StatsReport stats(Instant now, double wall_ms) const;
@@ -110,6 +114,8 @@ class Session final : TransportPump::Handler {
     void pump(Instant now);
     // The channels' published buffered amounts, after SCTP sent packets (or always: force).
     void refresh_buffered(bool force);
+    // An ICE candidate error event, counted in the stats.
+    void candidate_error(IceCandidateError error);
     // Tells the observer about the candidate-pair table when it changed (stats.cpp).
     void watch_pairs(Instant now);
     void emit_signaling(SignalingState before);
@@ -150,6 +156,7 @@ class Session final : TransportPump::Handler {
     std::uint64_t pair_counters_seen_ = 0;
     std::optional<Instant> pairs_reported_at_;
     std::uint64_t ice_candidate_errors_ = 0;
+    std::vector<IceCandidateError> pending_errors_;  // until gathering starts
     bool sctp_up_ = false;
     bool sctp_failed_ = false;
     bool closed_by_peer_ = false;

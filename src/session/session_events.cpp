@@ -84,6 +84,18 @@ void Session::ice_event(Instant now, ice::Event& event) {
         pump_.maybe_start_dtls(now);
     } else if (auto* r = std::get_if<ice::event::RoleChanged>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "role now " << ice::to_string(r->role);
+    } else if (auto* e = std::get_if<ice::event::ServerError>(&event)) {
+        IceCandidateError error;
+        const SocketAddress local = pump_.local_address(e->socket);
+        error.address = local.ip().to_string();
+        error.port = local.port();
+        if (e->server < config_.stun_server_urls.size())
+            error.url = config_.stun_server_urls[e->server];
+        else if (e->server < config_.stun_servers.size())
+            error.url = "stun:" + config_.stun_servers[e->server].to_string();
+        error.error_code = e->code;
+        error.error_text = std::move(e->reason);
+        candidate_error(std::move(error));
     }
 }
 

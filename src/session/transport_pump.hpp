@@ -47,6 +47,8 @@ class TransportPump {
     void add_local_socket(Instant now, ice::SocketId socket, SocketAddress bound);
     void end_of_local_sockets(Instant now);
     void ensure_agent(ice::AgentConfig config);
+    // The bound address of `socket` (empty until the socket was added).
+    SocketAddress local_address(ice::SocketId socket) const;
     void start_gathering(Instant now);
     ice::Agent* agent() { return agent_ ? &*agent_ : nullptr; }
     const ice::Agent* agent() const { return agent_ ? &*agent_ : nullptr; }
@@ -107,7 +109,6 @@ class TransportPump {
 
   private:
     void queue(Instant now, ice::SocketId socket, const SocketAddress& to, Bytes data);
-    SocketAddress local_address(ice::SocketId socket) const;
 
     PacketObserver* observer_;
     Random& random_;

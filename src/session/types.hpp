@@ -25,6 +25,11 @@ using ChannelHandle = std::uint32_t;
 
 struct Config {
     std::vector<SocketAddress> stun_servers;  // resolved by the runtime
+    // The URL each of stun_servers came from ("stun:host:port"), for on_ice_candidate_error.
+    std::vector<std::string> stun_server_urls;
+    // Configuration errors found before gathering (an ICE server name that does not resolve, an
+    // interface that does not exist): reported as CandidateError events once gathering starts.
+    std::vector<IceCandidateError> candidate_errors;
     // Configuration::ice_lite and ice_transport_policy == relay (ice::AgentConfig says what
     // each does to the agent).
     bool ice_lite = false;
@@ -81,12 +86,16 @@ struct ChannelError {
 struct ChannelClosed {
     ChannelHandle channel;
 };
+// W3C icecandidateerror: an ICE server or a configured interface that could not be used.
+struct CandidateError {
+    IceCandidateError error;
+};
 }  // namespace event
 
 using Event =
     std::variant<event::LocalCandidate, event::GatheringState, event::IceState,
                  event::ConnectionState, event::Signaling, event::ChannelIncoming,
                  event::ChannelOpen, event::ChannelMessage, event::ChannelBufferedAmountLow,
-                 event::ChannelError, event::ChannelClosed>;
+                 event::ChannelError, event::ChannelClosed, event::CandidateError>;
 
 }  // namespace floe::session
