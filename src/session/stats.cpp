@@ -144,6 +144,18 @@ StatsReport Session::stats(Instant now, double wall_ms) const {
     for (std::size_t i = 0; i < agent->remote_count(); ++i)
         r.remote_candidates.push_back(candidate(true, agent->remote_candidate(i)));
 
+    // DTLS over the pair's path (socket, remote address), as the pump counted it.
+    const auto add_path = [&](IceCandidatePairStats& s, ice::SocketId socket,
+                              const SocketAddress& remote) {
+        const auto* d = pump_.path_counters(socket, remote);
+        if (!d) return;
+        s.packets_sent = d->packets_sent;
+        s.packets_received = d->packets_received;
+        s.bytes_sent = d->bytes_sent;
+        s.bytes_received = d->bytes_received;
+        if (d->last_sent) s.last_packet_sent_timestamp = wall(*d->last_sent);
+        if (d->last_received) s.last_packet_received_timestamp = wall(*d->last_received);
+    };
     const auto& selected = pump_.pair();
     for (const ice::CandidatePair& p : agent->pairs()) {
         IceCandidatePairStats s;
@@ -168,17 +180,30 @@ StatsReport Session::stats(Instant now, double wall_ms) const {
         s.total_round_trip_time = seconds(c.total_round_trip_time);
         if (c.current_round_trip_time)
             s.current_round_trip_time = seconds(*c.current_round_trip_time);
-        if (const auto* d = pump_.path_counters(p.socket, p.remote_address)) {
-            s.packets_sent = d->packets_sent;
-            s.packets_received = d->packets_received;
-            s.bytes_sent = d->bytes_sent;
-            s.bytes_received = d->bytes_received;
-            if (d->last_sent) s.last_packet_sent_timestamp = wall(*d->last_sent);
-            if (d->last_received) s.last_packet_received_timestamp = wall(*d->last_received);
-        }
+        add_path(s, p.socket, p.remote_address);
         if (selected && selected->socket == p.socket &&
             selected->remote_address == p.remote_address)
             t.selected_candidate_pair_id = s.id;
+        r.candidate_pairs.push_back(std::move(s));
+    }
+    // After an ICE restart the selected pair of the previous generation carries the data until
+    // a new one is selected, but the checklist no longer holds it: listed from its own record.
+    if (selected && t.selected_candidate_pair_id.empty()) {
+        IceCandidatePairStats s;
+        const std::string local_id = candidate_id(false, selected->local);
+        const std::string remote_id = candidate_id(true, selected->remote);
+        if (!r.candidate(local_id)) r.local_candidates.push_back(candidate(false, selected->local));
+        if (!r.candidate(remote_id))
+            r.remote_candidates.push_back(candidate(true, selected->remote));
+        s.id = "CP" + local_id.substr(1) + "_" + remote_id.substr(1);
+        s.timestamp = wall_ms;
+        s.transport_id = transport_id;
+        s.local_candidate_id = local_id;
+        s.remote_candidate_id = remote_id;
+        s.state = "succeeded";
+        s.nominated = true;
+        add_path(s, selected->socket, selected->remote_address);
+        t.selected_candidate_pair_id = s.id;
         r.candidate_pairs.push_back(std::move(s));
     }
     return r;
