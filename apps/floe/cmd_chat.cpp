@@ -1,7 +1,8 @@
 // `floe chat --offer | --answer`: serverless copy-paste chat. Descriptions travel as one line of
 // JSON each (as a browser's JSON.stringify(RTCSessionDescription) writes them), so the other side
 // may be another `floe chat` or apps/floe/web/chat.html in a browser. Afterwards every input line
-// is a message and every received message is printed. Status goes to standard error.
+// is a message and every received message is printed (but "/stats" and "/stats json", which print
+// the W3C stats report). Status goes to standard error.
 #include <poll.h>
 #include <unistd.h>
 
@@ -65,6 +66,9 @@ class Chat {
     // A line that is JSON signaling (a description or a candidate) is applied; false otherwise.
     bool apply_signaling(const std::string& line);
     void apply_pending_candidates();
+    // "/stats" prints the W3C stats report as a few short tables, "/stats json" as JSON (one
+    // line); false for any other line (a message).
+    bool show_stats(const std::string& line);
 
     bool offer_;
     bool trickle_;
@@ -148,9 +152,12 @@ void Chat::attach(const std::shared_ptr<DataChannel>& dc) {
     }
     dc->on_open([this] {
         open_ = true;
-        auto stats = pc_.get_stats();
-        status("connected: " + stats.selected_candidate_pair.value_or("?"));
-        status("DTLS " + stats.dtls_cipher + ", peer " + stats.remote_fingerprint);
+        const auto stats = pc_.get_stats();
+        const auto* pair = stats.selected_candidate_pair();
+        const auto* peer = stats.remote_certificate();
+        status("connected: " + (pair ? stats.describe(*pair) : std::string("?")));
+        status("DTLS " + (stats.transport ? stats.transport->dtls_cipher : std::string()) +
+               ", peer " + (peer ? describe(*peer) : std::string("?")));
         status("channel open: type a line and press enter");
     });
     dc->on_message([](Message m) {
@@ -210,6 +217,19 @@ void Chat::apply_pending_candidates() {
     pending_remote_.clear();
 }
 
+bool Chat::show_stats(const std::string& line) {
+    if (line != "/stats" && line != "/stats json") return false;
+    const StatsReport report = pc_.get_stats();
+    if (line == "/stats") {
+        std::string text = report.to_text();
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        print_line(text);
+    } else {
+        print_line(report.to_json());
+    }
+    return true;
+}
+
 int Chat::run() {
     pc_.on_ice_candidate([this](std::optional<IceCandidate> c) {
         if (c) status("local candidate " + c->candidate);
@@ -232,6 +252,10 @@ int Chat::run() {
         if (s == PeerConnectionState::failed || s == PeerConnectionState::closed) ended_ = true;
     });
     pc_.on_data_channel([this](std::shared_ptr<DataChannel> dc) { attach(dc); });
+    pc_.on_ice_candidate_error([](const IceCandidateError& e) {
+        status("ICE candidate error " + std::to_string(e.error_code) +
+               (e.url.empty() ? "" : " (" + e.url + ")") + ": " + e.error_text);
+    });
 
     std::string line;
     if (offer_) {
@@ -275,6 +299,7 @@ int Chat::run() {
     while (!ended_ && read_line(line)) {
         if (line.empty()) continue;
         if (line.front() == '{' && apply_signaling(line)) continue;
+        if (show_stats(line)) continue;
         if (!open_) {
             status("not connected yet; message not sent");
             continue;
@@ -290,9 +315,9 @@ int Chat::run() {
             status(std::string("not sent: ") + e.what());
         }
     }
-    auto stats = pc_.get_stats();
-    status("sent " + std::to_string(stats.messages_sent) + " messages, received " +
-           std::to_string(stats.messages_received));
+    const auto stats = pc_.get_stats();
+    status("sent " + std::to_string(stats.floe.messages_sent) + " messages, received " +
+           std::to_string(stats.floe.messages_received));
     closing_ = true;
     pc_.close();
     return 0;
@@ -322,6 +347,9 @@ FLOE_COMMAND("chat",
              "  --offer                 make the offer (the other side runs --answer)\n"
              "  --answer                wait for an offer on stdin and answer it\n"
              "  --trickle               send candidates as they come, one JSON line "
-             "each\n" FLOE_RTC_OPTIONS_HELP);
+             "each\n" FLOE_RTC_OPTIONS_HELP
+             "Once connected, each input line is a message, except:\n"
+             "  /stats                  print the W3C stats (candidates, pairs, transport, ...)\n"
+             "  /stats json             the same as one line of JSON, as a browser's getStats()\n");
 
 }  // namespace floe::cli

@@ -132,12 +132,18 @@ int run(Args& args) {
         const auto sb = bob.get_stats();
         std::printf("4. connected, channel \"%s\" open %.1f ms after the peers were created\n",
                     channel->label().c_str(), open_ms);
-        std::printf("   selected pair: %s\n", sa.selected_candidate_pair.value_or("?").c_str());
-        std::printf("   DTLS cipher:   %s\n", sa.dtls_cipher.c_str());
-        std::printf("   alice's certificate %s\n", sa.local_fingerprint.c_str());
-        std::printf("   bob's certificate   %s\n", sb.local_fingerprint.c_str());
-        const bool verified = sa.remote_fingerprint == sb.local_fingerprint &&
-                              sb.remote_fingerprint == sa.local_fingerprint;
+        const auto* pair = sa.selected_candidate_pair();
+        std::printf("   selected pair: %s\n", pair ? sa.describe(*pair).c_str() : "?");
+        std::printf("   DTLS cipher:   %s\n",
+                    sa.transport ? sa.transport->dtls_cipher.c_str() : "");
+        const auto fingerprint = [](const CertificateStats* c) {
+            return c ? describe(*c) : std::string("(none)");
+        };
+        std::printf("   alice's certificate %s\n", fingerprint(sa.local_certificate()).c_str());
+        std::printf("   bob's certificate   %s\n", fingerprint(sb.local_certificate()).c_str());
+        const bool verified =
+            fingerprint(sa.remote_certificate()) == fingerprint(sb.local_certificate()) &&
+            fingerprint(sb.remote_certificate()) == fingerprint(sa.local_certificate());
         std::printf("   fingerprints %s the descriptions\n", verified ? "match" : "DO NOT match");
         if (!verified) status = 1;
 
@@ -175,9 +181,9 @@ int run(Args& args) {
 
         const auto stats = alice.get_stats();
         std::printf("7. alice sent %llu messages (%llu bytes), received %llu\n",
-                    static_cast<unsigned long long>(stats.messages_sent),
-                    static_cast<unsigned long long>(stats.bytes_sent),
-                    static_cast<unsigned long long>(stats.messages_received));
+                    static_cast<unsigned long long>(stats.floe.messages_sent),
+                    static_cast<unsigned long long>(stats.floe.bytes_sent),
+                    static_cast<unsigned long long>(stats.floe.messages_received));
         remote->on_close([&] { closed.set(); });
         channel->close();
         if (!closed.wait()) return fail("the channel did not close on the other side");

@@ -1,4 +1,5 @@
-// floe stun [URL]: asks a STUN server for our mapped address (a Binding request, retransmitted).
+// floe stun [URL]: asks a STUN server for our mapped address (a Binding request, retransmitted),
+// saying on stderr while it waits, and ending at once when the server's port is closed (ICMP).
 #include <chrono>
 #include <cstdio>
 
@@ -29,6 +30,13 @@ int run(Args& args) {
     if (auto rm = args.integer("rm", 1, 1000))
         options.final_wait_multiplier = static_cast<int>(*rm);
     options.software = "floe " FLOE_VERSION;
+    // What it is doing while the user waits, on stderr (stdout keeps the result alone).
+    options.progress = [](const std::string& line) {
+        std::fprintf(stderr, "floe stun: %s\n", line.c_str());
+    };
+    if (args.flag("trace"))
+        options.trace = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    if (auto pcap = args.value("pcap")) options.pcap_file = *pcap;
     auto positionals = args.positionals();
     args.finish();
     if (positionals.size() > 1) throw UsageError("one URL at most");
@@ -57,7 +65,9 @@ int run(Args& args) {
 
 }  // namespace
 
-FLOE_COMMAND("stun", "stun [URL] [--json] [--family any|4|6] [--rto-ms N] [--rc N] [--rm N]",
+FLOE_COMMAND("stun",
+             "stun [URL] [--json] [--family any|4|6] [--rto-ms N] [--rc N] [--rm N] [--trace] "
+             "[--pcap FILE]",
              "ask a STUN server for this host's mapped address (default "
              "stun:stun.l.google.com:19302)",
              &run,
@@ -66,6 +76,8 @@ FLOE_COMMAND("stun", "stun [URL] [--json] [--family any|4|6] [--rto-ms N] [--rc 
              "  --family any|4|6        which address family of the server to use\n"
              "  --rto-ms N              first retransmission timeout (500)\n"
              "  --rc N                  requests sent at most (7)\n"
-             "  --rm N                  the last wait, in RTOs (16)\n");
+             "  --rm N                  the last wait, in RTOs (16)\n"
+             "  --trace                 print each datagram out and in, decoded, on stderr\n"
+             "  --pcap FILE             write the datagrams to FILE (pcapng, docs/capture.md)\n");
 
 }  // namespace floe::cli

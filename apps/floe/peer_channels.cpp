@@ -137,11 +137,11 @@ void Peer::open_answerer_channel() {
 
 void Peer::report_pair() {
     if (!selected_pair_.empty()) return;
-    auto stats = pc_->get_stats();
-    if (stats.selected_candidate_pair) {
-        selected_pair_ = *stats.selected_candidate_pair;
+    const auto stats = pc_->get_stats();
+    if (const auto* pair = stats.selected_candidate_pair()) {
+        selected_pair_ = stats.describe(*pair);
         say("SELECTED PAIR: " + selected_pair_);
-        say("DTLS cipher " + stats.dtls_cipher);
+        say("DTLS cipher " + stats.transport->dtls_cipher);
     }
 }
 

@@ -27,6 +27,16 @@ int report_binding(const std::string& url, const tools::StunBindingResult& r, bo
                      server.c_str(), r.transmissions, ms(r.elapsed) / 1000);
         return 1;
     }
+    if (r.outcome == Outcome::refused) {
+        if (json)
+            std::printf(
+                "{\"url\":%s,\"server\":\"%s\",\"error\":\"refused\",\"reason\":%s,"
+                "\"transmissions\":%d}\n",
+                json::quote(url).c_str(), server.c_str(), json::quote(r.error_reason).c_str(),
+                r.transmissions);
+        std::fprintf(stderr, "floe stun: %s refused: %s\n", server.c_str(), r.error_reason.c_str());
+        return 1;
+    }
     if (r.outcome == Outcome::error_response) {
         if (json)
             std::printf(

@@ -66,7 +66,8 @@ struct Configuration {
     bool ice_lite = false;
 
     // Interfaces to gather host candidates on, by name ("eth0") or address ("192.0.2.1").
-    // Empty: every interface that is up, except loopback (see include_loopback).
+    // Empty: every interface that is up, except loopback (see include_loopback). An entry that
+    // matches nothing on this host is reported through PeerConnection::on_ice_candidate_error.
     std::vector<std::string> interfaces;
     // Also gather on loopback interfaces (127.0.0.1, ::1). Off by default, like browsers.
     bool include_loopback = false;

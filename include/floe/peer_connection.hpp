@@ -25,6 +25,7 @@
 #include <floe/configuration.hpp>
 #include <floe/data_channel.hpp>
 #include <floe/sdp/sdp_type.hpp>
+#include <floe/stats.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
 #pragma GCC visibility push(default)
@@ -77,43 +78,15 @@ std::string_view to_string(IceConnectionState state);
 std::string_view to_string(PeerConnectionState state);
 std::string_view to_string(SignalingState state);
 
-struct DataChannelStats {
-    std::string label;
-    std::optional<std::uint16_t> id;
-    DataChannelState state = DataChannelState::connecting;
-    std::uint64_t messages_sent = 0;
-    std::uint64_t bytes_sent = 0;
-    std::uint64_t messages_received = 0;
-    std::uint64_t bytes_received = 0;
-};
-
-struct PeerConnectionStats {
-    std::uint64_t messages_sent = 0;
-    std::uint64_t bytes_sent = 0;  // data-channel payload bytes
-    std::uint64_t messages_received = 0;
-    std::uint64_t bytes_received = 0;
-    // W3C RTCPeerConnectionStats: channels that reached "open", and that closed after it. The
-    // totals above include closed channels; `channels` lists those not closed yet (a closed
-    // channel is forgotten, so that a peer opening and closing channels uses no memory).
-    std::uint32_t data_channels_opened = 0;
-    std::uint32_t data_channels_closed = 0;
-    // Wire input dropped and counted, never an error: datagrams other than STUN from addresses
-    // ICE has not validated, STUN that was malformed, unauthenticated or answered no request of
-    // ours, and the peer's DATA_CHANNEL_OPENs refused (our id parity, or over the label budget).
-    std::uint64_t datagrams_refused = 0;
-    std::uint64_t stun_dropped = 0;
-    std::uint64_t data_channels_refused = 0;
-    std::vector<DataChannelStats> channels;
-    // "local 198.18.0.1:5000 typ host udp <-> remote 198.18.0.2:5001 typ host udp"
-    std::optional<std::string> selected_candidate_pair;
-    // When the selected pair's local candidate is a relay (W3C RTCIceCandidateStats url,
-    // relayProtocol): the TURN server's URL as configured, and "udp", "tcp" or "tls".
-    std::optional<std::string> selected_relay_url;
-    std::optional<std::string> selected_relay_protocol;
-    std::optional<double> round_trip_time_ms;  // from the latest ICE check / consent response
-    std::string dtls_cipher;                   // OpenSSL name, e.g. "ECDHE-ECDSA-AES128-GCM-SHA256"
-    std::string local_fingerprint;
-    std::string remote_fingerprint;
+// RTCPeerConnectionIceErrorEvent (W3C webrtc §4.8.2): an ICE server or a configured interface
+// that could not be used. error_code is a STUN error code (300-699) from the server, or 701 when
+// the server could not be reached or resolved (W3C).
+struct IceCandidateError {
+    std::string address;                // the local address the request went from, if any
+    std::optional<std::uint16_t> port;  // and its port
+    std::string url;                    // the ICE server's URL, as configured
+    int error_code = 0;
+    std::string error_text;
 };
 
 class PeerConnection {
@@ -155,7 +128,9 @@ class PeerConnection {
     // Idempotent; safe from inside any callback. Channels close, no event fires afterwards.
     void close();
 
-    PeerConnectionStats get_stats() const;
+    // The W3C stats report (floe/stats.hpp): candidates, pairs, transport, certificates,
+    // channels; StatsReport::to_json() gives a browser's JSON shape.
+    StatsReport get_stats() const;
     // The largest message DataChannel::send() accepts now (W3C `RTCSctpTransport.maxMessageSize`):
     // the peer's a=max-message-size once a remote description is set (65536 when it gave none,
     // RFC 8841 §6; "0", no limit, reads as 1 GiB), 65536 before. Any thread, never blocks.
@@ -167,6 +142,10 @@ class PeerConnection {
     void on_connection_state_change(std::function<void(PeerConnectionState)> callback);
     void on_signaling_state_change(std::function<void(SignalingState)> callback);
     void on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> callback);
+    // An ICE server that failed gathering (no answer, an error response, a name that does not
+    // resolve) or an interface named in the configuration that does not exist. Gathering goes on
+    // with what works; each error is also counted in get_stats().floe.ice_candidate_errors.
+    void on_ice_candidate_error(std::function<void(const IceCandidateError&)> callback);
 
   private:
     // The runtime side, defined in src/rtc; a channel reaches its connection through it.

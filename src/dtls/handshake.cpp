@@ -35,6 +35,18 @@ unsigned int Transport::Callbacks::timer(SSL* ssl, unsigned int previous_us) {
     return static_cast<unsigned int>(std::clamp<long long>(us, 1, UINT_MAX));
 }
 
+// The certificate's DER in base64, without line breaks (as PEM's body, joined).
+static std::string base64_der(X509* certificate) {
+    unsigned char* der = nullptr;
+    const int length = i2d_X509(certificate, &der);
+    if (length <= 0) return {};
+    std::string out(4 * ((static_cast<std::size_t>(length) + 2) / 3) + 1, '\0');
+    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), der, length);
+    OPENSSL_free(der);
+    out.resize(written > 0 ? static_cast<std::size_t>(written) : 0);
+    return out;
+}
+
 // Replaces chain verification: the peer's certificate is self-signed; what makes it trusted is
 // that its digest equals the fingerprint from the remote description.
 int Transport::Callbacks::verify(X509_STORE_CTX* store, void*) {
@@ -48,6 +60,7 @@ int Transport::Callbacks::verify(X509_STORE_CTX* store, void*) {
         return 0;
     }
     t.peer_fingerprint_ = fingerprint_of(certificate, HashFunction::sha256).to_string();
+    t.peer_certificate_base64_ = base64_der(certificate);
     // RFC 8122 §5: only the strongest hash function counts; a match in a weaker one the
     // description also lists proves nothing (start() kept only the strongest).
     const auto& expected = t.remote_fingerprints_;
@@ -120,6 +133,7 @@ void Transport::advance() {
         after_openssl_call();
         const char* name = SSL_get_cipher_name(ssl_.get());
         cipher_name_ = name ? name : "";
+        version_ = SSL_version(ssl_.get());
         const SRTP_PROTECTION_PROFILE* srtp = SSL_get_selected_srtp_profile(ssl_.get());
         srtp_profile_ = srtp && srtp->name ? srtp->name : "";
         max_payload_ = DTLS_get_data_mtu(ssl_.get());

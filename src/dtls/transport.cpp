@@ -305,6 +305,16 @@ std::string Transport::cipher() const {
     return state_ == State::connected ? cipher_name_ : "";
 }
 
+std::string Transport::tls_version() const {
+    if (state_ != State::connected) return {};
+    const int version = version_;
+    constexpr std::string_view hex = "0123456789ABCDEF";
+    std::string out;
+    for (int shift = 12; shift >= 0; shift -= 4)
+        out += hex[(version >> shift) & 0xF];
+    return out;
+}
+
 void Transport::fail(std::string reason) {
     if (state_ == State::failed || state_ == State::closed) return;
     FLOE_LOG(LogLevel::info, "dtls") << "failed: " << reason;

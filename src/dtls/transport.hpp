@@ -164,7 +164,13 @@ class Transport {
     std::size_t max_payload() const;
     // Once connected: the negotiated cipher suite and the peer's sha-256 fingerprint.
     std::string cipher() const;
+    // Once connected: the protocol version as four upper-case hex digits, "FEFD" for DTLS 1.2
+    // (W3C webrtc-stats RTCTransportStats tlsVersion); empty before.
+    std::string tls_version() const;
     const std::string& peer_fingerprint() const { return peer_fingerprint_; }
+    // The peer's certificate, DER in base64 (W3C webrtc-stats RTCCertificateStats
+    // base64Certificate); empty before the handshake saw it.
+    const std::string& peer_certificate_base64() const { return peer_certificate_base64_; }
     const std::string& local_fingerprint() const { return certificate_.fingerprint(); }
     std::optional<Role> role() const { return role_; }
     // Once connected: the DTLS-SRTP profile negotiated, empty when the peer offered none.
@@ -205,6 +211,8 @@ class Transport {
     std::vector<Fingerprint> remote_fingerprints_;  // of one hash function, the strongest
     std::string verify_failure_;
     std::string peer_fingerprint_;
+    std::string peer_certificate_base64_;
+    int version_ = 0;  // SSL_version() once connected
     std::string alert_received_;
     std::string alert_sent_;
     BufferPool pool_{16, 32 * 1024};  // recycled DataReceived buffers

@@ -367,4 +367,11 @@ void Agent::drive(Instant now) {
     maybe_complete_gathering();
 }
 
+const std::string& Agent::local_relay_url(std::size_t index) const {
+    static const std::string none;
+    for (const auto& s : sockets_)
+        if (s.id == locals_[index].socket) return s.relay ? s.relay_url : none;
+    return none;
+}
+
 }  // namespace floe::ice

@@ -181,10 +181,19 @@ struct SelectedPairChanged {
 struct RoleChanged {
     Role role;
 };
+// A STUN server (AgentConfig::stun_servers[server]) gave no candidate on `socket`: it never
+// answered (code 701, as W3C RTCPeerConnectionIceErrorEvent has it) or answered with an error
+// response (its ERROR-CODE and reason). Gathering goes on without it.
+struct ServerError {
+    SocketId socket = 0;
+    std::size_t server = 0;
+    int code = 0;
+    std::string reason;
+};
 }  // namespace event
 
 using Event = std::variant<event::LocalCandidate, event::GatheringComplete, event::StateChanged,
-                           event::SelectedPairChanged, event::RoleChanged>;
+                           event::SelectedPairChanged, event::RoleChanged, event::ServerError>;
 
 // What the agent dropped or refused, for tests and `--trace` (bad input is counted, never fatal).
 struct AgentStats {
@@ -288,6 +297,18 @@ class Agent {
     // Every local candidate gathered so far (for non-trickle descriptions).
     std::vector<event::LocalCandidate> local_candidates() const;
     const AgentStats& stats() const;
+    // Every candidate and pair as the agent keeps them, for stats and traces (W3C
+    // RTCIceCandidateStats, RTCIceCandidatePairStats). CandidatePair::local and valid_local index
+    // the local records (peer-reflexive ones included), CandidatePair::remote the remote ones.
+    std::size_t local_count() const { return locals_.size(); }
+    const Candidate& local_candidate(std::size_t index) const { return locals_[index].candidate; }
+    // The TURN server's URL when local candidate `index` is a relay candidate, else empty.
+    const std::string& local_relay_url(std::size_t index) const;
+    SocketId local_socket(std::size_t index) const { return locals_[index].socket; }
+    std::size_t remote_count() const { return remotes_.size(); }
+    const Candidate& remote_candidate(std::size_t index) const { return remotes_[index].candidate; }
+    // Highest priority first.
+    const std::vector<CandidatePair>& pairs() const { return checklist_.pairs(); }
 
   private:
     // The agent holds its state directly: src/ice is internal, so a pimpl would hide nothing.

@@ -13,12 +13,30 @@
 
 #include <floe/socket_address.hpp>
 
+#include "common/time.hpp"
+
 namespace floe::ice {
 
 enum class PairState : std::uint8_t { frozen, waiting, in_progress, succeeded, failed };
 std::string_view to_string(PairState state);
 
 using PairId = std::uint32_t;
+
+// What went over a pair, for stats (W3C webrtc-stats RTCIceCandidatePairStats) and traces.
+struct PairCounters {
+    std::uint64_t requests_sent =
+        0;  // connectivity checks, one per transaction (no retransmissions)
+    std::uint64_t requests_received = 0;  // authenticated checks from the pair's remote address
+    std::uint64_t responses_sent = 0;
+    std::uint64_t responses_received = 0;     // authenticated answers, checks and consent
+    std::uint64_t consent_requests_sent = 0;  // RFC 7675 requests on the selected pair
+    // Round trips of requests answered without a retransmission (Karn's rule, RFC 6298 §3).
+    Duration total_round_trip_time{};
+    std::uint64_t round_trips = 0;
+    std::optional<Duration> current_round_trip_time;
+    std::optional<Instant> last_request_sent;
+    std::optional<Instant> last_response_received;
+};
 
 struct CandidatePair {
     PairId id = 0;
@@ -40,6 +58,7 @@ struct CandidatePair {
     int nominations_failed = 0;
     // After success: the local candidate the peer saw (the base itself, or a srflx/prflx).
     std::optional<std::size_t> valid_local;
+    PairCounters counters;
 };
 
 class CheckList {

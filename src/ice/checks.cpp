@@ -174,6 +174,8 @@ void Agent::start_check(Instant now, CandidatePair& pair, bool use_candidate) {
         start_transaction(now, TxKind::check, pair.socket, pair.remote_address, std::move(request));
     tx.pair = pair.id;
     tx.key = remote_key_;
+    ++pair.counters.requests_sent;
+    pair.counters.last_request_sent = now;
     tx.use_candidate = use_candidate;
     tx.controlling = controlling();
     tx.priority = priority;
@@ -210,6 +212,14 @@ void Agent::expire_transactions(Instant now) {
         if (tx.kind == TxKind::check && !tx.cancelled) {
             FLOE_LOG(LogLevel::debug, "ice") << "check " << tx.pair << " timed out";
             check_failed(tx.pair, tx.use_candidate);
+        } else if (tx.kind == TxKind::gather) {
+            // W3C webrtc §4.8.2 (RTCPeerConnectionIceErrorEvent): 701, the server unreachable.
+            FLOE_LOG(LogLevel::info, "ice")
+                << "STUN server " << tx.destination.to_string() << " never answered";
+            emit(event::ServerError{tx.socket, tx.server, 701,
+                                    "no answer from STUN server " + tx.destination.to_string() +
+                                        " (" + std::to_string(tx.client.transmissions()) +
+                                        " requests)"});
         }
     }
 }

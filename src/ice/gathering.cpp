@@ -149,7 +149,15 @@ void Agent::handle_server_response(SocketId socket, const SocketAddress& from,
     transactions_.erase(it);
     auto mapped = success ? msg.xor_mapped_address() : std::nullopt;
     if (!mapped && success) mapped = msg.mapped_address();
-    if (mapped) add_server_reflexive(tx, *mapped);
+    if (mapped) {
+        add_server_reflexive(tx, *mapped);
+    } else if (!success) {
+        // W3C webrtc §4.8.2: the server's STUN error code and reason phrase.
+        const auto error = msg.error_code();
+        emit(event::ServerError{
+            tx.socket, tx.server, error ? error->code : 0,
+            error ? std::string(error->reason) : std::string("error response without ERROR-CODE")});
+    }
     maybe_complete_gathering();
 }
 

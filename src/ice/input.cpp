@@ -175,6 +175,8 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
     }
     CandidatePair* pair = checklist_.find(socket_id, from);
     if (!pair) return;  // pruned, or the families/scopes do not pair
+    ++pair->counters.requests_received;
+    ++pair->counters.responses_sent;  // answered above
     if (lite()) {
         // RFC 8445 §2.5, §8.2: a lite agent checks nothing itself. The full peer's check
         // reached us and was answered, so the pair works as far as we can know; the pair it
@@ -239,9 +241,18 @@ void Agent::handle_response(Instant now, SocketId socket, const SocketAddress& f
     if (success && on_selected_path) consent_refreshed(now);
     if (success && tx.client.transmissions() == 1 && (!selected_ || on_selected_path))
         round_trip_ = now - tx.started;
-    if (tx.kind == TxKind::consent) return;
     CandidatePair* pair = checklist_.find(tx.pair);
-    if (!pair) return;
+    if (pair) {
+        PairCounters& c = pair->counters;
+        ++c.responses_received;
+        c.last_response_received = now;
+        if (success && tx.client.transmissions() == 1) {
+            c.current_round_trip_time = now - tx.started;
+            c.total_round_trip_time += now - tx.started;
+            ++c.round_trips;
+        }
+    }
+    if (tx.kind == TxKind::consent || !pair) return;
     if (!success) {
         const auto error = msg.error_code();
         if (error && error->code == stun::error::role_conflict) {

@@ -111,6 +111,10 @@ void Agent::send_consent(Instant now) {
                                         std::move(request));
     tx.pair = s.pair_id;
     tx.key = s.remote_key;
+    if (CandidatePair* p = checklist_.find(s.pair_id)) {
+        ++p->counters.consent_requests_sent;
+        p->counters.last_request_sent = now;
+    }
     tx.controlling = controlling();
 }
 

@@ -57,12 +57,17 @@ IceServers resolve_ice_servers(const std::vector<IceServer>& servers) {
         // Blocking lookup, once per PeerConnection; literals resolve without one.
         auto addresses = resolve(url.host, url.port, Families::any);
         if (!addresses) {
-            FLOE_LOG(LogLevel::warn, "rtc")
+            // (Warned about by the session when it reports the candidate error.)
+            FLOE_LOG(LogLevel::debug, "rtc")
                 << "ICE server " << url.to_string() << ": " << addresses.error().message();
+            out.unresolved.push_back({url.to_string(), "cannot resolve " + url.host + ": " +
+                                                           addresses.error().message()});
             continue;
         }
-        for (const auto& a : *addresses)
+        for (const auto& a : *addresses) {
             out.stun.push_back(a);
+            out.stun_urls.push_back(url.to_string());
+        }
     }
     return out;
 }

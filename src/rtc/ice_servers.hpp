@@ -22,12 +22,20 @@ struct TurnServer {
 };
 
 struct IceServers {
-    std::vector<SocketAddress> stun;  // every address each stun: host resolved to
-    std::vector<TurnServer> turn;     // checked, not resolved: the TURN client does that
+    std::vector<SocketAddress> stun;     // every address each stun: host resolved to
+    std::vector<std::string> stun_urls;  // the URL each of `stun` came from
+    // stun: servers whose host did not resolve, with the resolver's reason.
+    struct Unresolved {
+        std::string url;
+        std::string error;
+    };
+    std::vector<Unresolved> unresolved;
+    std::vector<TurnServer> turn;  // checked, not resolved: the TURN client does that
 };
 
 // Checks every entry first (throws before any DNS lookup), then resolves the stun: hosts (a
-// blocking lookup; a host that does not resolve is logged and skipped, as browsers do).
+// blocking lookup; a host that does not resolve is logged, listed in `unresolved` and skipped,
+// as browsers do).
 IceServers resolve_ice_servers(const std::vector<IceServer>& servers);
 
 }  // namespace floe::rtc

@@ -73,6 +73,11 @@ session::Config core_config(const Configuration& c, session::PacketObserver* obs
     session::Config core;
     auto servers = rtc::resolve_ice_servers(c.ice_servers);
     core.stun_servers = std::move(servers.stun);
+    core.stun_server_urls = std::move(servers.stun_urls);
+    // W3C webrtc §4.8.2: a server name that does not resolve is error 701, with the reason.
+    for (auto& u : servers.unresolved)
+        core.candidate_errors.push_back(
+            {{}, std::nullopt, std::move(u.url), 701, std::move(u.error)});
     core.ice_lite = c.ice_lite;
     core.relay_only = c.ice_transport_policy == IceTransportPolicy::relay;
     core.turn_servers = turn_servers(servers.turn);
@@ -130,6 +135,22 @@ void PeerConnection::Impl::start() {
     ice::SocketId next_id = 1;
     const unsigned first = config.port_range_begin;
     const unsigned last = std::max<unsigned>(first, config.port_range_end);
+    // An interface named in the configuration that this host does not have is a configuration
+    // error, reported through on_ice_candidate_error (701: nothing to gather from) as well as
+    // logged: gathering goes on with the others.
+    for (const auto& name : config.interfaces) {
+        const bool known = std::any_of(available.begin(), available.end(), [&](const auto& a) {
+            return a.interface == name || a.address.to_string() == name;
+        });
+        if (!known)
+            core.report_candidate_error({{},
+                                         std::nullopt,
+                                         {},
+                                         701,
+                                         "no interface or local address \"" + name +
+                                             "\" is up on this host" +
+                                             (config.loopback_only ? " (loopback only)" : "")});
+    }
     for (const auto& host : ice::select_host_addresses(available, policy)) {
         std::unique_ptr<rtc::UdpSocket> socket;
         std::string error;
@@ -332,8 +353,8 @@ void PeerConnection::Impl::flush() {
                     on_connection_state(e.state);
                 } else if constexpr (std::is_same_v<E, ce::Signaling>) {
                     on_signaling(e.state);
-                } else if constexpr (std::is_same_v<E, ce::IceCandidateError>) {
-                    // Logged by the session's relays (component "turn") with the reason.
+                } else if constexpr (std::is_same_v<E, ce::CandidateError>) {
+                    on_candidate_error(e.error);
                 } else if constexpr (std::is_same_v<E, ce::ChannelIncoming>) {
                     auto channel = adopt_channel(e.channel);
                     on_data_channel(channel);
@@ -413,6 +434,7 @@ void PeerConnection::Impl::close(bool notify) {
     on_connection_state.reset();
     on_signaling.reset();
     on_data_channel.reset();
+    on_candidate_error.reset();
 }
 
 void PeerConnection::Impl::finish_linger() {
@@ -479,6 +501,13 @@ PeerConnection::~PeerConnection() {
     })
 
 namespace {
+// W3C DOMHighResTimeStamp for stats: milliseconds since the Unix epoch.
+double wall_clock_ms() {
+    using Ms = std::chrono::duration<double, std::milli>;
+    return std::chrono::duration_cast<Ms>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // Generic because PeerConnection::Impl is private to the class (the lambdas may name it).
 template <class PeerConnectionImpl>
 void require_open(const PeerConnectionImpl& pc) {
@@ -554,8 +583,8 @@ void PeerConnection::close() {
         released.wait_for(impl_->config.close_linger + std::chrono::seconds(1));
 }
 
-PeerConnectionStats PeerConnection::get_stats() const {
-    return FLOE_ON_RUNTIME(return pc.core.stats());
+StatsReport PeerConnection::get_stats() const {
+    return FLOE_ON_RUNTIME(return pc.core.stats(Clock::now(), wall_clock_ms()));
 }
 
 std::size_t PeerConnection::max_message_size() const {
@@ -579,6 +608,9 @@ void PeerConnection::on_signaling_state_change(std::function<void(SignalingState
 }
 void PeerConnection::on_data_channel(std::function<void(std::shared_ptr<DataChannel>)> f) {
     impl_->on_data_channel.set(std::move(f));
+}
+void PeerConnection::on_ice_candidate_error(std::function<void(const IceCandidateError&)> f) {
+    impl_->on_candidate_error.set(std::move(f));
 }
 
 }  // namespace floe

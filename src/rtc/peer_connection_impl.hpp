@@ -156,6 +156,7 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     CallbackSlot<PeerConnectionState> on_connection_state;
     CallbackSlot<SignalingState> on_signaling;
     CallbackSlot<std::shared_ptr<DataChannel>> on_data_channel;
+    CallbackSlot<const IceCandidateError&> on_candidate_error;
 };
 
 }  // namespace floe

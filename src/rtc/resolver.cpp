@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
 #include "rtc/udp_socket.hpp"
 
 namespace floe::rtc {
@@ -32,6 +33,17 @@ Result<Addresses, std::error_code> collect(const asio::ip::udp::resolver::result
     return out;
 }
 
+// RFC 6761 §6.4: "invalid" and the names below it never exist; resolvers answer that at once
+// rather than asking a DNS server. (glibc asks; so this does, and no query leaves the host.)
+bool special_invalid(std::string_view name) {
+    if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+    constexpr std::string_view tld = "invalid";
+    if (name.size() < tld.size()) return false;
+    const std::string_view tail = name.substr(name.size() - tld.size());
+    return text::iequals(tail, tld) &&
+           (name.size() == tld.size() || name[name.size() - tld.size() - 1] == '.');
+}
+
 }  // namespace
 
 Result<Addresses, std::error_code> resolve(std::string_view host, std::uint16_t port,
@@ -40,6 +52,7 @@ Result<Addresses, std::error_code> resolve(std::string_view host, std::uint16_t 
     asio::ip::udp::resolver resolver(io);
     std::error_code ec;
     const std::string name = strip_brackets(host);
+    if (special_invalid(name)) return fail(std::error_code(asio::error::host_not_found));
     const std::string service = std::to_string(port);
     auto results =
         families == Families::any
@@ -60,6 +73,12 @@ void Resolver::async_resolve(std::string_view host, std::uint16_t port, Families
             handler(collect(results, families));
     };
     const std::string name = strip_brackets(host);
+    if (special_invalid(name)) {
+        // Answered on the io_context like a lookup, never from inside this call.
+        asio::post(resolver_.get_executor(),
+                   [done = std::move(done)]() mutable { done(asio::error::host_not_found, {}); });
+        return;
+    }
     const std::string service = std::to_string(port);
     if (families == Families::any)
         resolver_.async_resolve(name, service, asio::ip::udp::resolver::numeric_service,

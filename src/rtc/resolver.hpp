@@ -1,5 +1,6 @@
 // Host name resolution to SocketAddresses with Asio (getaddrinfo underneath), IPv4 and/or IPv6.
-// Literal addresses ("127.0.0.1", "::1", "[::1]") resolve without a lookup.
+// Literal addresses ("127.0.0.1", "::1", "[::1]") resolve without a lookup, and names under
+// "invalid" (RFC 6761 §6.4) fail without one.
 //
 //   auto addresses = rtc::resolve("stun.example.org", 3478, rtc::Families::any);
 //   rtc::Resolver r(io);  r.async_resolve("host", 3478, rtc::Families::ipv6, handler);

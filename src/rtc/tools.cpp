@@ -7,12 +7,16 @@
 
 #include <asio.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <future>
 #include <thread>
 
 #include <floe/stun/message.hpp>
 
+#include "capture/describe.hpp"
 #include "common/random.hpp"
+#include "rtc/pcap_file.hpp"
 #include "rtc/resolver.hpp"
 #include "rtc/stun_binding_client.hpp"
 #include "rtc/stun_binding_server.hpp"
@@ -39,11 +43,20 @@ rtc::Families to_families(AddressFamilies families) {
     return rtc::Families::any;
 }
 
-StunBindingResult to_result(const rtc::BindingClient::Event& event, const SocketAddress& server,
-                            const SocketAddress& local) {
+StunBindingResult to_result(const rtc::BindingClient::Outcome& outcome, int sent,
+                            const SocketAddress& server, const SocketAddress& local) {
     StunBindingResult r;
     r.server = server;
     r.local = local;
+    r.transmissions = sent;
+    if (!outcome.event) {
+        r.outcome = StunBindingResult::Outcome::refused;
+        r.error_reason = outcome.error == asio::error::connection_refused
+                             ? "port unreachable (ICMP)"
+                             : outcome.error.message();
+        return r;
+    }
+    const auto& event = *outcome.event;
     r.transmissions = event.transmissions;
     r.rtt = event.rtt;
     r.elapsed = event.elapsed;
@@ -88,18 +101,57 @@ Result<StunBindingResult, StunBindingError> stun_binding(std::string_view text,
     config.max_transmissions = options.max_transmissions;
     config.final_wait_multiplier = options.final_wait_multiplier;
 
-    asio::io_context io;
-    std::optional<rtc::UdpSocket> socket;
-    try {
-        socket.emplace(io, SocketAddress(IpAddress::any(server.family()), 0));
-    } catch (const std::system_error& e) {
-        return binding_error(Kind::socket, std::string("cannot open a UDP socket: ") + e.what());
+    const Instant started = Clock::now();
+    std::shared_ptr<rtc::PcapFile> pcap;
+    if (!options.pcap_file.empty()) {
+        try {
+            pcap = rtc::PcapFile::open(options.pcap_file);
+        } catch (const std::exception& e) {
+            return binding_error(Kind::socket, e.what());
+        }
     }
-    rtc::BindingClient client(io, *socket, server, config, crypto_random(), options.software);
+    rtc::BindingClient::Hooks hooks;
+    if (options.trace || pcap) {
+        hooks.datagram = [&](capture::Direction direction, const SocketAddress& local,
+                             const SocketAddress& remote, ByteSpan data) {
+            const bool out = direction == capture::Direction::outbound;
+            if (pcap)
+                pcap->datagram(capture::View::wire, direction, Clock::now(), out ? local : remote,
+                               out ? remote : local, data);
+            if (options.trace) {
+                // Stamped like the log's lines: seconds since the command started.
+                char at[32];
+                std::snprintf(at, sizeof at, "%9.3f ", to_ms(Clock::now() - started) / 1000);
+                options.trace(at + std::string(out ? "out " : "in  ") + remote.to_string() + " " +
+                              capture::describe_datagram(data));
+            }
+        };
+    }
+    if (options.progress) {
+        hooks.retransmitted = [&](int requests, Duration next) {
+            char wait[32];
+            std::snprintf(wait, sizeof wait, "%.1f s", to_ms(next) / 1000);
+            options.progress(
+                "no answer yet from " + server.to_string() + ", " +
+                (requests < options.max_transmissions
+                     ? "retransmitting (" + std::to_string(requests) + "/" +
+                           std::to_string(options.max_transmissions) + ", next in " + wait + ")"
+                     : "sent the last request (" + std::to_string(requests) + "/" +
+                           std::to_string(options.max_transmissions) + "), giving up in " + wait));
+        };
+    }
+
+    asio::io_context io;
+    std::optional<rtc::BindingClient> client;
+    try {
+        client.emplace(io, server, config, crypto_random(), options.software, std::move(hooks));
+    } catch (const std::system_error& e) {
+        return binding_error(Kind::socket, std::string("cannot open a UDP socket to ") +
+                                               server.to_string() + ": " + e.what());
+    }
     StunBindingResult result;
-    client.start([&](const rtc::BindingClient::Event& event) {
-        result = to_result(event, server, socket->local_address());
-        socket->close();
+    client->start([&](const rtc::BindingClient::Outcome& outcome) {
+        result = to_result(outcome, client->requests_sent(), server, client->local_address());
     });
     io.run();
     return result;

@@ -72,6 +72,18 @@ void CaptureObserver::ice_passwords(std::string_view local, std::string_view rem
     ice_keys_ = {stun::IntegrityKey::short_term(local), stun::IntegrityKey::short_term(remote)};
 }
 
+std::string trace_pair_table(const StatsReport& report) {
+    std::string table = report.candidate_pair_table("      ");
+    if (!table.empty() && table.back() == '\n') table.pop_back();
+    return "ICE candidate pairs (" + std::to_string(report.candidate_pairs.size()) +
+           "; * selected; requests include consent):\n" + table;
+}
+
+void CaptureObserver::ice_pairs(Instant, const StatsReport& report) {
+    if (!trace_) return;
+    FLOE_LOG(LogLevel::trace, "ice") << trace_pair_table(report);
+}
+
 std::unique_ptr<session::PacketObserver> make_observer(const Configuration& c) {
     const bool trace = log_enabled(LogLevel::trace);
     if (c.keylog_file.empty() && c.pcap_file.empty() && !trace) return nullptr;

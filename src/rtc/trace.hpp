@@ -3,7 +3,8 @@
 //   --trace   every datagram in and out decoded to readable lines (capture/describe.hpp: STUN with
 //             its attributes and whether integrity verifies, DTLS records and handshake
 //             messages), stamped by the log with the time since the start; the SCTP packets are
-//             traced by the association itself (sctp/packet_trace.hpp);
+//             traced by the association itself (sctp/packet_trace.hpp); and the ICE
+//             candidate-pair table whenever it changes (trace_pair_table);
 //   --keylog  the NSS key log lines appended to a file;
 //   --pcap    a pcapng file (rtc/pcap_file.hpp): the datagrams, the DTLS secrets, and the
 //             decrypted SCTP packets as SCTP over UDP port 9899 between the same addresses.
@@ -38,6 +39,7 @@ class CaptureObserver final : public session::PacketObserver {
     void sctp_packet(Instant now, session::Direction direction, ByteSpan packet) override;
     void key_log(std::string_view line) override;
     void ice_passwords(std::string_view local, std::string_view remote) override;
+    void ice_pairs(Instant now, const StatsReport& report) override;
 
   private:
     struct Packet {
@@ -64,6 +66,9 @@ class CaptureObserver final : public session::PacketObserver {
     // The addresses of the latest DTLS datagram: the decrypted view's packets go between them.
     SocketAddress dtls_local_, dtls_remote_;
 };
+
+// The `--trace` lines of a candidate-pair table: a heading, then the table indented under it.
+std::string trace_pair_table(const StatsReport& report);
 
 // The observer a PeerConnection with this configuration needs: none unless it writes a key log or
 // a capture, or trace logging is on when it is created (`floe ... --trace` sets it first). Throws

@@ -8,10 +8,13 @@
 
 namespace floe::session {
 
-DataChannelStats ChannelRecord::stats() const {
+DataChannelStats ChannelRecord::stats(ChannelHandle handle, double timestamp) const {
     DataChannelStats s;
+    s.id = "D" + std::to_string(handle);
+    s.timestamp = timestamp;
     s.label = label;
-    s.id = stream();
+    s.protocol = protocol();
+    s.data_channel_identifier = stream();
     s.state = state.load(std::memory_order_relaxed);
     s.messages_sent = messages_sent;
     s.bytes_sent = bytes_sent;
@@ -121,20 +124,21 @@ void ChannelRegistry::refresh_buffered(const sctp::Association* association) {
     });
 }
 
-void ChannelRegistry::add_stats(PeerConnectionStats& s) const {
-    s.messages_sent += forgotten_.messages_sent;
-    s.bytes_sent += forgotten_.bytes_sent;
-    s.messages_received += forgotten_.messages_received;
-    s.bytes_received += forgotten_.bytes_received;
-    s.data_channels_opened += forgotten_.data_channels_opened;
-    s.data_channels_closed += forgotten_.data_channels_closed;
+void ChannelRegistry::add_stats(StatsReport& r, double timestamp) const {
+    FloeStats& f = r.floe;
+    f.messages_sent += forgotten_.messages_sent;
+    f.bytes_sent += forgotten_.bytes_sent;
+    f.messages_received += forgotten_.messages_received;
+    f.bytes_received += forgotten_.bytes_received;
+    r.peer_connection.data_channels_opened += forgotten_.data_channels_opened;
+    r.peer_connection.data_channels_closed += forgotten_.data_channels_closed;
     for (const auto& [h, record] : channels_) {
-        auto c = record->stats();
-        s.messages_sent += c.messages_sent;
-        s.bytes_sent += c.bytes_sent;
-        s.messages_received += c.messages_received;
-        s.bytes_received += c.bytes_received;
-        s.channels.push_back(std::move(c));
+        auto c = record->stats(h, timestamp);
+        f.messages_sent += c.messages_sent;
+        f.bytes_sent += c.bytes_sent;
+        f.messages_received += c.messages_received;
+        f.bytes_received += c.bytes_received;
+        r.data_channels.push_back(std::move(c));
     }
 }
 

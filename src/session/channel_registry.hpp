@@ -17,6 +17,7 @@
 
 #include <floe/data_channel.hpp>
 #include <floe/peer_connection.hpp>
+#include <floe/stats.hpp>
 
 #include "session/types.hpp"
 
@@ -56,7 +57,7 @@ struct ChannelRecord {
         if (i < 0) return std::nullopt;
         return static_cast<std::uint16_t>(i);
     }
-    DataChannelStats stats() const;
+    DataChannelStats stats(ChannelHandle handle, double timestamp) const;
 };
 
 class ChannelRegistry {
@@ -96,7 +97,8 @@ class ChannelRegistry {
     }
     void refresh_buffered(const sctp::Association* association);
 
-    void add_stats(PeerConnectionStats& stats) const;
+    // The channels' W3C stats, the peer connection's channel counts and floe's totals.
+    void add_stats(StatsReport& report, double timestamp) const;
 
   private:
     std::map<ChannelHandle, std::shared_ptr<ChannelRecord>> channels_;
@@ -104,7 +106,15 @@ class ChannelRegistry {
     std::vector<ChannelHandle> unopened_;
     std::vector<ChannelHandle> sending_;  // may hold a forgotten one
     ChannelHandle next_handle_ = 1;
-    PeerConnectionStats forgotten_;  // the counts of closed channels, and opened/closed totals
+    struct Totals {
+        std::uint64_t messages_sent = 0;
+        std::uint64_t bytes_sent = 0;
+        std::uint64_t messages_received = 0;
+        std::uint64_t bytes_received = 0;
+        std::uint32_t data_channels_opened = 0;
+        std::uint32_t data_channels_closed = 0;
+    };
+    Totals forgotten_;  // the counts of closed channels, and opened/closed totals
 };
 
 }  // namespace floe::session

@@ -11,6 +11,7 @@
 
 #include <floe/bytes.hpp>
 #include <floe/socket_address.hpp>
+#include <floe/stats.hpp>
 
 #include "common/time.hpp"
 #include "ice/agent.hpp"
@@ -41,6 +42,10 @@ class PacketObserver {
     virtual void ice_passwords(std::string_view local, std::string_view remote) {
         (void)local, (void)remote;
     }
+    // ICE as it happens: the stats report (its candidates and candidate pairs are what matter;
+    // timestamps are 0) whenever a pair was added or changed state or nomination, and at most
+    // once a second when only a pair's counters or round trip changed.
+    virtual void ice_pairs(Instant now, const StatsReport& report) { (void)now, (void)report; }
 };
 
 }  // namespace floe::session

@@ -1,6 +1,7 @@
 #include "session/session.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <floe/error.hpp>
 
@@ -40,12 +41,29 @@ Session::Session(Config config, Random& random)
                                   random.next_u64() & 0x7fffffffffffffffULL, config_.ice_lite},
                  random),
       pump_(*config_.certificate, config_.observer, random),
-      remote_max_message_size_(sdp::kDefaultMaxMessageSize) {
+      remote_max_message_size_(sdp::kDefaultMaxMessageSize),
+      pending_errors_(std::move(config_.candidate_errors)) {
     // A lite agent gathers host candidates only (RFC 8445 §2.5): no relay either.
     if (!config_.ice_lite) pump_.set_turn_servers(config_.turn_servers);
 }
 
 Session::~Session() = default;
+
+void Session::report_candidate_error(IceCandidateError error) {
+    if (gathering_ == IceGatheringState::new_)
+        pending_errors_.push_back(std::move(error));
+    else
+        candidate_error(std::move(error));
+}
+
+void Session::candidate_error(IceCandidateError error) {
+    if (closed_) return;
+    FLOE_LOG(LogLevel::warn, "ice")
+        << "ICE candidate error " << error.error_code << " ("
+        << (error.url.empty() ? "configuration" : error.url) << "): " << error.error_text;
+    ++ice_candidate_errors_;
+    events_.push_back(event::CandidateError{std::move(error)});
+}
 
 // ---- sockets and signaling ---------------------------------------------------------------------
 
@@ -102,6 +120,9 @@ void Session::set_local_description(Instant now, std::optional<SessionDescriptio
     } else if (gathering_ == IceGatheringState::new_) {
         gathering_ = IceGatheringState::gathering;
         events_.push_back(event::GatheringState{gathering_});
+        // W3C webrtc §4.8.2: icecandidateerror is an event of gathering.
+        for (auto& e : std::exchange(pending_errors_, {}))
+            candidate_error(std::move(e));
     }
     pump_.start_gathering(now);
     // Our answer to a restarting offer: the new generation's remote side (RFC 8445 §9).
@@ -380,6 +401,7 @@ void Session::finish_close(Instant now, bool abort) {
 void Session::pump(Instant now) {
     pump_.pump(now, *this);
     refresh_buffered(false);
+    if (config_.observer) watch_pairs(now);
 }
 
 void Session::refresh_buffered(bool force) {
@@ -395,6 +417,7 @@ void Session::handle_datagram(Instant now, ice::SocketId socket, SocketAddress f
     if (finished() || data.empty()) return;
     pump_.handle_datagram(now, socket, from, data, *this);
     refresh_buffered(false);
+    if (config_.observer) watch_pairs(now);
 }
 
 void Session::handle_timeout(Instant now) {

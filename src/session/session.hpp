@@ -107,7 +107,13 @@ class Session final : TransportPump::Handler {
     void recycle(Bytes buffer) { pump_.recycle(std::move(buffer)); }
     std::optional<Event> poll_event();
 
-    PeerConnectionStats stats() const;
+    // A configuration error the runtime found (an interface that does not exist): reported with
+    // Config::candidate_errors once gathering starts, at once if it started.
+    void report_candidate_error(IceCandidateError error);
+
+    // The W3C stats report (stats.cpp); `wall_ms` is `now` on the wall clock, in milliseconds
+    // since the Unix epoch, for the W3C timestamps.
+    StatsReport stats(Instant now, double wall_ms) const;
 
   private:
     // TransportPump::Handler: the layers' events (session_events.cpp).
@@ -120,6 +126,10 @@ class Session final : TransportPump::Handler {
     void pump(Instant now);
     // The channels' published buffered amounts, after SCTP sent packets (or always: force).
     void refresh_buffered(bool force);
+    // An ICE candidate error event, counted in the stats.
+    void candidate_error(IceCandidateError error);
+    // Tells the observer about the candidate-pair table when it changed (stats.cpp).
+    void watch_pairs(Instant now);
     void emit_signaling(SignalingState before);
     void ensure_agent(bool controlling);
     // ICE restart (RFC 8445 §9) of the agent with these local credentials: gathering again.
@@ -157,6 +167,20 @@ class Session final : TransportPump::Handler {
     bool dtls_connected_ = false;
     bool dtls_failed_ = false;
     std::string cipher_;
+    std::uint32_t selected_pair_changes_ = 0;
+    // What the observer last saw of the pairs: (id, state, nominated) each, and a digest of
+    // their counters.
+    struct PairSeen {
+        ice::PairId id;
+        ice::PairState state;
+        bool nominated;
+        friend bool operator==(const PairSeen&, const PairSeen&) = default;
+    };
+    std::vector<PairSeen> pairs_seen_;
+    std::uint64_t pair_counters_seen_ = 0;
+    std::optional<Instant> pairs_reported_at_;
+    std::uint64_t ice_candidate_errors_ = 0;
+    std::vector<IceCandidateError> pending_errors_;  // until gathering starts
     bool sctp_up_ = false;
     bool sctp_failed_ = false;
     bool closed_by_peer_ = false;

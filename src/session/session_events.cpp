@@ -1,5 +1,5 @@
 // The session's half that listens: the layers' events translated into the session's, the
-// connection state aggregated from the three transports (W3C webrtc §4.3.3), and the stats.
+// connection state aggregated from the three transports (W3C webrtc §4.3.3).
 #include <algorithm>
 
 #include "common/log.hpp"
@@ -86,17 +86,30 @@ void Session::ice_event(Instant now, ice::Event& event) {
     } else if (auto* p = std::get_if<ice::event::SelectedPairChanged>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "selected pair local " << describe(p->pair.local)
                                         << " <-> remote " << describe(p->pair.remote);
+        if (pump_.pair() != p->pair) ++selected_pair_changes_;
         pump_.select(now, p->pair);
         pump_.maybe_start_dtls(now);
     } else if (auto* r = std::get_if<ice::event::RoleChanged>(&event)) {
         FLOE_LOG(LogLevel::info, "ice") << "role now " << ice::to_string(r->role);
+    } else if (auto* e = std::get_if<ice::event::ServerError>(&event)) {
+        IceCandidateError error;
+        const SocketAddress local = pump_.local_address(e->socket);
+        error.address = local.ip().to_string();
+        error.port = local.port();
+        if (e->server < config_.stun_server_urls.size())
+            error.url = config_.stun_server_urls[e->server];
+        else if (e->server < config_.stun_servers.size())
+            error.url = "stun:" + config_.stun_servers[e->server].to_string();
+        error.error_code = e->code;
+        error.error_text = std::move(e->reason);
+        candidate_error(std::move(error));
     }
 }
 
 // W3C RTCPeerConnectionIceErrorEvent: the relay candidate could not be gathered (or was lost).
 void Session::relay_error(Instant, const Relays::Event& e) {
     if (closed_) return;
-    event::IceCandidateError error;
+    IceCandidateError error;
     if (e.local.port() != 0) {
         error.address = e.local.ip().to_string();
         error.port = e.local.port();
@@ -104,7 +117,7 @@ void Session::relay_error(Instant, const Relays::Event& e) {
     error.url = e.url;
     error.error_code = e.code;
     error.error_text = e.reason;
-    events_.push_back(std::move(error));
+    candidate_error(std::move(error));
 }
 
 void Session::dtls_event(Instant now, dtls::Event& event) {
@@ -220,40 +233,6 @@ void Session::update_connection_state() {
     if (next == connection_) return;
     connection_ = next;
     events_.push_back(event::ConnectionState{next});
-}
-
-namespace {
-
-// W3C RTCIceCandidateStats.relayProtocol: how we reach the TURN server (RFC 7065 URL).
-std::string relay_protocol(std::string_view url) {
-    if (url.starts_with("turns:")) return "tls";
-    return url.find("transport=tcp") != std::string_view::npos ? "tcp" : "udp";
-}
-
-}  // namespace
-
-PeerConnectionStats Session::stats() const {
-    PeerConnectionStats s;
-    channels_.add_stats(s);
-    if (const auto& pair = pump_.pair()) {
-        s.selected_candidate_pair =
-            "local " + describe(pair->local) + " <-> remote " + describe(pair->remote);
-        if (!pair->relay_url.empty()) {
-            s.selected_relay_url = pair->relay_url;
-            s.selected_relay_protocol = relay_protocol(pair->relay_url);
-        }
-    }
-    if (const auto* agent = pump_.agent()) {
-        if (auto rtt = agent->round_trip_time()) s.round_trip_time_ms = to_ms(*rtt);
-        const ice::AgentStats& a = agent->stats();
-        s.datagrams_refused = a.data_refused;
-        s.stun_dropped = a.malformed + a.unknown_transaction + a.unauthenticated + a.misdirected;
-    }
-    if (const auto* sctp = pump_.sctp()) s.data_channels_refused = sctp->stats().refused_channels;
-    s.dtls_cipher = cipher_;
-    s.local_fingerprint = config_.certificate->fingerprint();
-    s.remote_fingerprint = pump_.dtls().peer_fingerprint();
-    return s;
 }
 
 }  // namespace floe::session

@@ -138,10 +138,34 @@ void TransportPump::close(Instant now, bool abort_sctp) {
 
 // ---- sans-IO -----------------------------------------------------------------------------------
 
+const TransportPump::Counters* TransportPump::path_counters(ice::SocketId socket,
+                                                            const SocketAddress& remote) const {
+    for (const auto& p : paths_)
+        if (p.socket == socket && p.remote == remote) return &p.counters;
+    return nullptr;
+}
+
+TransportPump::Counters& TransportPump::path_counters(ice::SocketId socket,
+                                                      const SocketAddress& remote) {
+    // Most recent first: the selected path is found at once.
+    for (auto& p : paths_)
+        if (p.socket == socket && p.remote == remote) return p.counters;
+    constexpr std::size_t max_paths = 8;
+    if (paths_.size() == max_paths) paths_.pop_back();
+    paths_.push_front(PathCounters{socket, remote, {}});
+    return paths_.front().counters;
+}
+
 void TransportPump::queue(Instant now, ice::SocketId socket, const SocketAddress& to, Bytes data) {
+    if (!data.empty() && data[0] >= 20 && data[0] <= 63) {  // DTLS (RFC 7983), per path
+        Counters& c = path_counters(socket, to);
+        ++c.packets_sent;
+        c.bytes_sent += data.size();
+        c.last_sent = now;
+    }
     if (Relays::is_relay(socket)) {
         // Through the relay: a Send indication or ChannelData to the server (the observer sees
-        // that datagram, as the wire does).
+        // that datagram, as the wire does, and the totals count it).
         relays_.send(now, socket, to, data);
         datagram_buffers_.give(std::move(data));
         while (auto t = relays_.poll_transmit())
@@ -150,6 +174,9 @@ void TransportPump::queue(Instant now, ice::SocketId socket, const SocketAddress
     }
     if (observer_)
         observer_->datagram(now, Direction::out, socket, local_address(socket), to, data);
+    ++totals_.packets_sent;
+    totals_.bytes_sent += data.size();
+    totals_.last_sent = now;
     out_.push_back(Transmit{socket, to, std::move(data)});
 }
 
@@ -157,6 +184,9 @@ void TransportPump::handle_datagram(Instant now, ice::SocketId socket, SocketAdd
                                     ByteSpan data, Handler& handler) {
     if (observer_)
         observer_->datagram(now, Direction::in, socket, local_address(socket), from, data);
+    ++totals_.packets_received;
+    totals_.bytes_received += data.size();
+    totals_.last_received = now;
     // A TURN server's answers, indications and ChannelData (RFC 8656) on the socket that
     // reaches it: the relays unwrap them (pump_relays hands peers' datagrams on).
     if (relays_.handle_input(now, socket, from, data) || demux(now, socket, from, data))
@@ -188,6 +218,10 @@ bool TransportPump::demux(Instant now, ice::SocketId socket, const SocketAddress
             dtls_path_ = Path{socket, from};
             maybe_start_dtls(now);
         }
+        Counters& c = path_counters(socket, from);
+        ++c.packets_received;
+        c.bytes_received += data.size();
+        c.last_received = now;
         dtls_.handle_input(now, data);
     } else {
         return false;  // RFC 7983: not ours (no SRTP or ZRTP here; TURN went to the relays)

@@ -96,6 +96,20 @@ class TransportPump {
     // Aborts the association (or not, when it already ended), says close_notify, stops ICE.
     void close(Instant now, bool abort_sctp);
 
+    // ---- counters (W3C RTCTransportStats, RTCIceCandidatePairStats)
+    struct Counters {
+        std::uint64_t packets_sent = 0;
+        std::uint64_t bytes_sent = 0;
+        std::uint64_t packets_received = 0;
+        std::uint64_t bytes_received = 0;
+        std::optional<Instant> last_sent;
+        std::optional<Instant> last_received;
+    };
+    // Every datagram in and out.
+    const Counters& totals() const { return totals_; }
+    // DTLS datagrams sent to, and accepted from, `remote` on `socket` (null: none yet).
+    const Counters* path_counters(ice::SocketId socket, const SocketAddress& remote) const;
+
     // ---- sans-IO
     void handle_datagram(Instant now, ice::SocketId socket, SocketAddress from, ByteSpan data,
                          Handler& handler);
@@ -144,6 +158,17 @@ class TransportPump {
 
     std::optional<sctp::Association> sctp_;
     std::uint64_t sctp_packets_out_ = 0;
+
+    Counters& path_counters(ice::SocketId socket, const SocketAddress& remote);
+    Counters totals_;
+    struct PathCounters {
+        ice::SocketId socket;
+        SocketAddress remote;
+        Counters counters;
+    };
+    // The paths DTLS went over: one, or a few when the selected pair changed. Bounded, the
+    // oldest forgotten first.
+    std::deque<PathCounters> paths_;
 
     std::deque<Transmit> out_;
     BufferPool datagram_buffers_{64, 2048};  // recycle()d Transmit buffers

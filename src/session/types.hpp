@@ -44,6 +44,11 @@ struct Config {
     // One relay candidate is allocated on each (docs/turn.md, "Relay candidates"). Over UDP the
     // allocation is made from the first host socket of the server's family.
     std::vector<TurnServer> turn_servers;
+    // The URL each of stun_servers came from ("stun:host:port"), for on_ice_candidate_error.
+    std::vector<std::string> stun_server_urls;
+    // Configuration errors found before gathering (an ICE server name that does not resolve, an
+    // interface that does not exist): reported as CandidateError events once gathering starts.
+    std::vector<IceCandidateError> candidate_errors;
     // Configuration::ice_lite and ice_transport_policy == relay (ice::AgentConfig says what
     // each does to the agent).
     bool ice_lite = false;
@@ -98,15 +103,9 @@ struct ChannelError {
 struct ChannelClosed {
     ChannelHandle channel;
 };
-// A candidate could not be gathered (W3C RTCPeerConnectionIceErrorEvent): a TURN allocation
-// failed or was lost. `address`/`port`: the local socket that spoke to the server; error_code
-// the STUN error (401, 403, 437, 486, 508...) or 701 when the server never answered.
-struct IceCandidateError {
-    std::string address;
-    std::optional<std::uint16_t> port;
-    std::string url;
-    int error_code = 0;
-    std::string error_text;
+// W3C icecandidateerror: an ICE server or a configured interface that could not be used.
+struct CandidateError {
+    IceCandidateError error;
 };
 }  // namespace event
 
@@ -114,6 +113,6 @@ using Event =
     std::variant<event::LocalCandidate, event::GatheringState, event::IceState,
                  event::ConnectionState, event::Signaling, event::ChannelIncoming,
                  event::ChannelOpen, event::ChannelMessage, event::ChannelBufferedAmountLow,
-                 event::ChannelError, event::ChannelClosed, event::IceCandidateError>;
+                 event::ChannelError, event::ChannelClosed, event::CandidateError>;
 
 }  // namespace floe::session

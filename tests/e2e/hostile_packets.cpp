@@ -258,8 +258,8 @@ TEST_CASE(
         CHECK_FALSE(log->saw(PeerConnectionState::closed));
     }
     // Every forged datagram was dropped and counted (the stranger's address was never validated).
-    CHECK(a.get_stats().datagrams_refused > 0);
-    CHECK(b.get_stats().datagrams_refused > 0);
+    CHECK(a.get_stats().floe.datagrams_refused > 0);
+    CHECK(b.get_stats().floe.datagrams_refused > 0);
     a.close();
     b.close();
 }

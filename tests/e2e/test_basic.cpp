@@ -45,15 +45,18 @@ TEST_CASE("two peers on loopback connect, open a channel, exchange text and bina
     CHECK(at_a.at(0).text() == "back");
 
     auto stats = a.get_stats();
-    CHECK(stats.messages_sent == 2);
-    CHECK(stats.bytes_sent == 8);
-    CHECK(stats.messages_received == 1);
-    CHECK(stats.selected_candidate_pair.has_value());
-    REQUIRE(stats.round_trip_time_ms.has_value());
-    CHECK(*stats.round_trip_time_ms >= 0.0);
-    CHECK(*stats.round_trip_time_ms < 1000.0);  // loopback
-    CHECK_FALSE(stats.dtls_cipher.empty());
-    CHECK(stats.remote_fingerprint == b.get_stats().local_fingerprint);
+    CHECK(stats.floe.messages_sent == 2);
+    CHECK(stats.floe.bytes_sent == 8);
+    CHECK(stats.floe.messages_received == 1);
+    const auto* pair = stats.selected_candidate_pair();
+    REQUIRE(pair != nullptr);
+    REQUIRE(pair->current_round_trip_time.has_value());
+    CHECK(*pair->current_round_trip_time >= 0.0);
+    CHECK(*pair->current_round_trip_time < 1.0);  // loopback, in seconds
+    REQUIRE(stats.transport.has_value());
+    CHECK_FALSE(stats.transport->dtls_cipher.empty());
+    REQUIRE(stats.remote_certificate() != nullptr);
+    CHECK(describe(*stats.remote_certificate()) == describe(*b.get_stats().local_certificate()));
 
     dc->close();
     REQUIRE(eventually([&] { return at_b.closes.load() == 1 && at_a.closes.load() == 1; }));

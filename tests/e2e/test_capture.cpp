@@ -104,7 +104,9 @@ TEST_CASE("floe demo --pcap: the session of docs/walkthrough.md, step by step an
           std::vector<std::string>{"1", "1"});
 }
 
-TEST_CASE("floe peer --trace decodes STUN attributes, integrity and the DTLS handshake") {
+TEST_CASE(
+    "floe peer --trace decodes STUN attributes, integrity and the DTLS handshake, and shows the "
+    "ICE candidate-pair table as it changes") {
     TempDir dir;
     const std::vector<std::string> common{"--signal",  dir.path(), "--loopback-only", "--no-ipv6",
                                           "--timeout", "30",       "--trace"};
@@ -127,4 +129,14 @@ TEST_CASE("floe peer --trace decodes STUN attributes, integrity and the DTLS han
     CHECK(log.find("ClientHello: DTLS 1.2") != std::string::npos);
     CHECK(log.find("Certificate: fingerprint sha-256 ") != std::string::npos);
     CHECK(log.find("DATA_CHANNEL_OPEN") != std::string::npos);  // the association's own line
+    // The pair table, printed when a pair appears or changes: its header, then at the end the
+    // selected pair succeeded and nominated.
+    const auto table = log.find("ICE candidate pairs (");
+    REQUIRE(table != std::string::npos);
+    CHECK(log.find("local", table) != std::string::npos);
+    CHECK(log.find("responses s/r", table) != std::string::npos);
+    CHECK(log.find("waiting", table) != std::string::npos);  // before the first check
+    const auto selected = log.rfind("succeeded *  yes");
+    CHECK(selected != std::string::npos);
+    CHECK(selected > table);
 }

@@ -79,7 +79,7 @@ TEST_CASE("a channel created after connecting opens, and 100 channels share one 
     }));
     for (std::size_t i = 0; i < 100; ++i)
         CHECK(inboxes[i].at(0).text() == c.incoming_at(i)->label());
-    CHECK(c.a.get_stats().channels.size() == 100);
+    CHECK(c.a.get_stats().data_channels.size() == 100);
 }
 
 TEST_CASE("max_streams bounds the channel ids, and a connection with few streams still talks") {
@@ -186,7 +186,7 @@ TEST_CASE("messages that arrive before on_message is set are delivered when it i
     REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
     auto remote = c.incoming_at(0);
     // Give the messages time to arrive with nobody listening.
-    REQUIRE(eventually([&] { return c.b.get_stats().messages_received == 10; }));
+    REQUIRE(eventually([&] { return c.b.get_stats().floe.messages_received == 10; }));
     Inbox in;
     in.attach(remote);
     REQUIRE(eventually([&] { return in.size() == 10; }));

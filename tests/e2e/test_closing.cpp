@@ -164,12 +164,12 @@ TEST_CASE("a peer that opens and closes 200 channels leaves no channel record be
         REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::closed; }));
     }
     REQUIRE(eventually([&] { return seen == 201; }));
-    REQUIRE(eventually([&] { return a.get_stats().channels.size() == 1; }));  // "first" only
+    REQUIRE(eventually([&] { return a.get_stats().data_channels.size() == 1; }));  // "first" only
     const auto stats = a.get_stats();
-    CHECK(stats.data_channels_opened == 201);
-    CHECK(stats.data_channels_closed == 200);
-    CHECK(b.get_stats().channels.size() == 1);
-    CHECK(stats.data_channels_refused == 0);
+    CHECK(stats.peer_connection.data_channels_opened == 201);
+    CHECK(stats.peer_connection.data_channels_closed == 200);
+    CHECK(b.get_stats().data_channels.size() == 1);
+    CHECK(stats.floe.data_channels_refused == 0);
 }
 
 TEST_CASE("1,000 create-connect-exchange-close cycles leave fds, threads and memory flat") {

@@ -1,8 +1,18 @@
 // The tools API (floe/tools/stun.hpp) the CLI is built on: its STUN client and server on loopback,
-// and the errors a caller gets for URLs it cannot use.
+// its progress lines, a closed port refused at once, and the errors a caller gets for URLs it
+// cannot use.
+#include <cstddef>  // before asio (doctest.h includes no std header): see rtc/udp_socket.hpp
+
 #include <doctest/doctest.h>
 
+#include <asio.hpp>
+
+#include <string>
+#include <vector>
+
 #include <floe/tools/stun.hpp>
+
+#include "rtc/udp_socket.hpp"
 
 using namespace floe;
 using namespace std::chrono_literals;
@@ -37,18 +47,39 @@ TEST_CASE("tools::stun_binding gets its mapped address from a tools::StunServer 
 }
 
 TEST_CASE("tools::stun_binding times out after the configured transmissions") {
-    // A server that was stopped: its port is free and nothing answers.
-    SocketAddress silent;
-    {
-        tools::StunServer server({*SocketAddress::parse("127.0.0.1:0")});
-        silent = server.local_addresses().front();
-    }
+    // A socket that holds the port and never answers (a closed port would answer with ICMP).
+    asio::io_context io;
+    rtc::UdpSocket mute(io, *SocketAddress::parse("127.0.0.1:0"));
+    const SocketAddress silent = mute.local_address();
+    std::vector<std::string> progress;
     auto r = tools::stun_binding(
         "stun:" + silent.to_string(),
-        {.initial_rto = 10ms, .max_transmissions = 2, .final_wait_multiplier = 2});
+        {.initial_rto = 10ms,
+         .max_transmissions = 2,
+         .final_wait_multiplier = 2,
+         .progress = [&](const std::string& line) { progress.push_back(line); }});
     REQUIRE(r.ok());
     CHECK(r->outcome == tools::StunBindingResult::Outcome::timed_out);
     CHECK(r->transmissions == 2);
+    REQUIRE(progress.size() == 1);  // after the one retransmission
+    CHECK(progress[0].starts_with("no answer yet from " + silent.to_string() +
+                                  ", sent the last request (2/2), giving up in "));
+}
+
+TEST_CASE("tools::stun_binding to a port nothing listens on is refused at once (ICMP)") {
+    // A server that was stopped: its port is free, and the kernel answers port unreachable.
+    SocketAddress closed;
+    {
+        tools::StunServer server({*SocketAddress::parse("127.0.0.1:0")});
+        closed = server.local_addresses().front();
+    }
+    auto r = tools::stun_binding(
+        "stun:" + closed.to_string(),
+        {.initial_rto = 10ms, .max_transmissions = 2, .final_wait_multiplier = 2});
+    REQUIRE(r.ok());
+    CHECK(r->outcome == tools::StunBindingResult::Outcome::refused);
+    CHECK(r->error_reason == "port unreachable (ICMP)");
+    CHECK(r->transmissions == 1);
     CHECK_FALSE(r->mapped);
 }
 

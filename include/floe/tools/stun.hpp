@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,10 +35,20 @@ struct StunBindingOptions {
     int max_transmissions = 7;
     int final_wait_multiplier = 16;
     std::string software = {};  // SOFTWARE in the request; empty: none
+    // While the user waits: one line after each retransmission ("no answer yet from
+    // 127.0.0.1:3478, retransmitting (2/7, next in 1.0 s)"). Empty: silent.
+    std::function<void(const std::string&)> progress = {};
+    // Each datagram out and in decoded (the `--trace` lines: class, method, transaction id,
+    // attributes, FINGERPRINT checked), "\n    "-indented detail lines. Empty: none.
+    std::function<void(const std::string&)> trace = {};
+    // A pcapng capture of the datagrams (docs/capture.md). Empty: none.
+    std::string pcap_file = {};
 };
 
 struct StunBindingResult {
-    enum class Outcome : std::uint8_t { success, error_response, timed_out };
+    // refused: the server's host answered with an ICMP port unreachable (nothing listens on
+    // that port), seen at once on the connected socket; `error_reason` says so.
+    enum class Outcome : std::uint8_t { success, error_response, timed_out, refused };
     Outcome outcome = Outcome::timed_out;
     SocketAddress server;                 // the address asked (the first the name resolved to)
     SocketAddress local;                  // our socket
@@ -55,7 +66,7 @@ struct StunBindingError {
         bad_url,             // not a STUN URI (RFC 7064)
         unsupported_scheme,  // stuns:, turn:, turns:
         unresolved,          // no address of the wanted family
-        socket,              // the local socket could not be opened
+        socket,              // the local socket could not be opened (or the capture file)
     };
     Kind kind = Kind::bad_url;
     std::string message;  // a sentence fragment for the user

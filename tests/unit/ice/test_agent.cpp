@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
+
 #include <floe/stun/builder.hpp>
 #include <floe/stun/message.hpp>
 
@@ -569,6 +572,49 @@ TEST_CASE("gathering completes even when the STUN server never answers") {
     REQUIRE(
         net.run_until([&] { return a.agent.gathering_state() == GatheringState::complete; }, 30s));
     CHECK(net.now - start == 7900ms);
+    CHECK(a.count<event::GatheringComplete>() == 1);
+    // W3C icecandidateerror: the unreachable server is error 701, reported before gathering
+    // completes, naming the socket the requests went from.
+    REQUIRE(a.count<event::ServerError>() == 1);
+    const auto error = std::find_if(a.events.begin(), a.events.end(), [](const Event& e) {
+        return std::holds_alternative<event::ServerError>(e);
+    });
+    const auto& e = std::get<event::ServerError>(*error);
+    CHECK(e.code == 701);
+    CHECK(e.server == 0);
+    CHECK(e.socket == 1);
+    CHECK(e.reason == "no answer from STUN server 203.0.113.1:3478 (7 requests)");
+    CHECK(std::find_if(a.events.begin(), a.events.end(), [](const Event& ev) {
+              return std::holds_alternative<event::GatheringComplete>(ev);
+          }) > error);
+}
+
+TEST_CASE(
+    "a STUN server's error response to gathering is an error event with its code and reason") {
+    Gatherer g({"10.0.0.5:5000"});
+    auto& [a, net] = g;
+    std::optional<Transmit> request;
+    while (auto t = a.agent.poll_transmit())
+        if (t->destination == Gatherer::server) request = std::move(*t);
+    REQUIRE(request);
+    auto req = stun::Message::decode(request->data);
+    REQUIRE(req);
+    Bytes out;
+    stun::MessageBuilder b(out, {stun::method::binding, stun::MessageClass::error_response},
+                           req->transaction_id());
+    b.add_error_code(403, "Forbidden here");
+    b.add_fingerprint();
+    REQUIRE(b.finish());
+    a.agent.handle_input(net.now, request->socket, Gatherer::server, out);
+    net.pump();
+    REQUIRE(a.count<event::ServerError>() == 1);
+    for (const auto& ev : a.events)
+        if (const auto* e = std::get_if<event::ServerError>(&ev)) {
+            CHECK(e->code == 403);
+            CHECK(e->reason == "Forbidden here");
+            CHECK(e->socket == request->socket);
+        }
+    CHECK(a.agent.gathering_state() == GatheringState::complete);  // nothing else to wait for
     CHECK(a.count<event::GatheringComplete>() == 1);
 }
 
