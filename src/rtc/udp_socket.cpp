@@ -4,6 +4,7 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -71,6 +72,16 @@ UdpSocket::UdpSocket(asio::io_context& io, const SocketAddress& local) : socket_
     int segment = 0;
     socklen_t length = sizeof segment;
     gso_ = ::getsockopt(socket_.native_handle(), SOL_UDP, UDP_SEGMENT, &segment, &length) == 0;
+}
+
+UdpSocket::UdpSocket(asio::io_context& io, UdpSocket& other)
+    : socket_(io), local_(other.local_), gso_(other.gso_) {
+    const int fd = ::dup(other.socket_.native_handle());
+    if (fd < 0) throw std::system_error(last_error(), "dup");
+    const auto protocol = local_.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6();
+    socket_.assign(protocol, fd);
+    std::error_code ignored;
+    socket_.non_blocking(true, ignored);
 }
 
 UdpSocket::~UdpSocket() {

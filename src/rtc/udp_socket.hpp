@@ -60,6 +60,10 @@ class UdpSocket {
 
     // Binds to `local`. Throws std::system_error (address in use, family unavailable, ...).
     UdpSocket(asio::io_context& io, const SocketAddress& local);
+    // Another handle, on `io`, to `other`'s socket (a dup'd descriptor: the same port, the same
+    // kernel queues), for sending from another thread without sharing an object between threads.
+    // Throws std::system_error when the system has no descriptor left.
+    UdpSocket(asio::io_context& io, UdpSocket& other);
     ~UdpSocket();
     UdpSocket(const UdpSocket&) = delete;
     UdpSocket& operator=(const UdpSocket&) = delete;
