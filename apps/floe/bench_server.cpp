@@ -213,9 +213,15 @@ std::uint64_t get_u64(const std::uint8_t* p) {
 
 // ---- the server ------------------------------------------------------------------------------
 
-int w6_server(const std::string& socket_path, unsigned threads) {
+int w6_server(const std::string& socket_path, unsigned threads, bool shared_port) {
     raise_fd_limit();
-    auto runtime = std::make_shared<Runtime>(threads);
+    RuntimeOptions options;
+    options.threads = threads;
+    if (shared_port) {
+        options.shared_udp_port = 0;  // one port, picked by the system
+        options.shared_addresses = {"127.0.0.1"};
+    }
+    auto runtime = std::make_shared<Runtime>(options);
     std::atomic<long long> echoed{0};
     std::mutex mutex;
     std::vector<std::unique_ptr<PeerConnection>> peers;
@@ -276,6 +282,14 @@ int w6_server(const std::string& socket_path, unsigned threads) {
         t.join();
     std::printf("echoed %lld\n", echoed.load());
     std::fflush(stdout);
+    for (const auto& port : runtime->shared_ports())
+        std::fprintf(stderr,
+                     "W6 server: shared port %s: %llu datagrams, %llu handed to another thread, "
+                     "%llu dropped\n",
+                     port.local_address.to_string().c_str(),
+                     static_cast<unsigned long long>(port.datagrams_received),
+                     static_cast<unsigned long long>(port.handed_off),
+                     static_cast<unsigned long long>(port.dropped()));
     peers.clear();
     ::unlink(socket_path.c_str());
     return 0;
@@ -421,7 +435,8 @@ ServerResult server_workload(const ServerWorkload& w) {
                                     std::to_string(Clock::now().time_since_epoch().count()) +
                                     ".sock";
     Child server({"bench", "W6", "--w6-role", "server", "--w6-socket", socket_path, "--threads",
-                  std::to_string(w.threads)});
+                  std::to_string(w.threads), "--server-sockets",
+                  w.shared_port ? "shared" : "per-peer"});
     server.expect("ready", 30s);
     const double rss_before = proc_status("VmRSS", std::to_string(server.pid()));
 
