@@ -479,22 +479,28 @@ ServerResult server_workload(const ServerWorkload& w) {
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - m0).count();
     r.server_cpu_seconds = process_cpu_seconds(server.pid()) - cpu0;
+    std::sort(rtt_ms.begin(), rtt_ms.end());
+    const auto at = [&](double p) {
+        if (rtt_ms.empty()) return 0.0;
+        return rtt_ms[std::min(rtt_ms.size() - 1,
+                               static_cast<std::size_t>(p * static_cast<double>(rtt_ms.size())))];
+    };
+    // Said before waiting for the children (which close their PeerConnections gracefully, slow
+    // when the server is behind), with what was measured up to there.
+    if (wrong || late || received != sent || sent == 0) {
+        std::ostringstream what;
+        what.precision(3);
+        what << "W6: " << sent << " sent, " << received << " echoed back, " << wrong << " wrong, "
+             << late << " later than 1 s (connected in " << r.connect_seconds << " s, RSS "
+             << r.server_rss_per_client_kb << " kB per client, round trip of "
+             << "those echoed p50 " << at(0.5) << " ms p99 " << at(0.99) << " ms)";
+        throw std::runtime_error(what.str());
+    }
     for (auto& c : clients)
         if (c->wait(30s) != 0) throw std::runtime_error("W6: a client process failed");
     server.send("quit");
     server.expect("echoed", 60s);
     server.wait(60s);
-
-    if (wrong || late || received != sent || sent == 0)
-        throw std::runtime_error("W6: " + std::to_string(sent) + " sent, " +
-                                 std::to_string(received) + " echoed back, " +
-                                 std::to_string(wrong) + " wrong, " + std::to_string(late) +
-                                 " later than 1 s");
-    std::sort(rtt_ms.begin(), rtt_ms.end());
-    const auto at = [&](double p) {
-        return rtt_ms[std::min(rtt_ms.size() - 1,
-                               static_cast<std::size_t>(p * static_cast<double>(rtt_ms.size())))];
-    };
     r.rtt_p50_ms = at(0.5);
     r.rtt_p99_ms = at(0.99);
     r.messages = received;

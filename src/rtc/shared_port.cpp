@@ -12,9 +12,10 @@ namespace floe::rtc {
 
 namespace {
 constexpr const char* kLog = "rtc";
-// Every PeerConnection of the Runtime receives through this one socket's queue: give it room for
-// a burst of many peers (the kernel may cap it at net.core.rmem_max).
-constexpr int kSharedBufferBytes = 16 << 20;
+// Every PeerConnection of the Runtime receives through this one socket's queue, where each had a
+// queue of its own: give it room for a burst of many peers. W6 with 1,000 clients on a loaded
+// machine overflowed 8 MiB (net.core.rmem_max of 4 MiB, doubled by the kernel) at once.
+constexpr int kSharedBufferBytes = 64 << 20;
 }  // namespace
 
 void SharedPort::Queue::push(Owner owner, const SocketAddress& from, ByteSpan data) {
@@ -32,8 +33,10 @@ SharedPort::SharedPort(std::vector<std::shared_ptr<Loop>> loops, const SocketAdd
         loops_.push_back(std::move(p));
     }
     reader_ = std::make_unique<UdpSocket>(loops_.front()->loop->io, local);
-    reader_->set_buffer_sizes(kSharedBufferBytes);
+    const int granted = reader_->set_buffer_sizes(kSharedBufferBytes, true);
     local_ = reader_->local_address();
+    FLOE_LOG(LogLevel::info, kLog)
+        << "shared port " << local_.to_string() << ": receive buffer " << granted / 1024 << " KiB";
     for (std::size_t i = 1; i < loops_.size(); ++i)
         loops_[i]->sender = std::make_unique<UdpSocket>(loops_[i]->loop->io, *reader_);
 }

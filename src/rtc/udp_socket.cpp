@@ -204,10 +204,18 @@ void UdpSocket::wait_next() {
     });
 }
 
-void UdpSocket::set_buffer_sizes(int bytes) {
+int UdpSocket::set_buffer_sizes(int bytes, bool force) {
+    const int fd = socket_.native_handle();
+    const bool forced_receive =
+        force && ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == 0;
+    const bool forced_send =
+        force && ::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) == 0;
     std::error_code ignored;
-    socket_.set_option(asio::socket_base::receive_buffer_size(bytes), ignored);
-    socket_.set_option(asio::socket_base::send_buffer_size(bytes), ignored);
+    if (!forced_receive) socket_.set_option(asio::socket_base::receive_buffer_size(bytes), ignored);
+    if (!forced_send) socket_.set_option(asio::socket_base::send_buffer_size(bytes), ignored);
+    asio::socket_base::receive_buffer_size granted;
+    socket_.get_option(granted, ignored);
+    return granted.value();
 }
 
 std::error_code UdpSocket::send_to(ByteSpan data, const SocketAddress& to) {
