@@ -113,9 +113,9 @@ void SharedPort::on_datagram(const SocketAddress& from, ByteSpan data) {
 }
 
 void SharedPort::on_batch_end() {
-    end_batch(*loops_.front());
     // One hand-off per loop and batch: the staged datagrams join the loop's inbox under its lock,
-    // and a drain is posted unless one is already on its way.
+    // and a drain is posted unless one is already on its way. Before this loop's own flushes, so
+    // that the other loops work on theirs meanwhile.
     for (std::size_t i = 1; i < loops_.size(); ++i) {
         PerLoop& p = *loops_[i];
         if (p.staging.count == 0) continue;
@@ -137,6 +137,7 @@ void SharedPort::on_batch_end() {
         // `this` outlives the handler: the port goes with the Runtime, after its loops stopped.
         if (post) asio::post(p.loop->io, [this, i] { drain(i); });
     }
+    end_batch(*loops_.front());
 }
 
 // ---- any loop, on its own thread ---------------------------------------------------------------
