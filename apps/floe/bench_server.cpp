@@ -213,9 +213,15 @@ std::uint64_t get_u64(const std::uint8_t* p) {
 
 // ---- the server ------------------------------------------------------------------------------
 
-int w6_server(const std::string& socket_path, unsigned threads) {
+int w6_server(const std::string& socket_path, unsigned threads, bool shared_port) {
     raise_fd_limit();
-    auto runtime = std::make_shared<Runtime>(threads);
+    RuntimeOptions options;
+    options.threads = threads;
+    if (shared_port) {
+        options.shared_udp_port = 0;  // one port, picked by the system
+        options.shared_addresses = {"127.0.0.1"};
+    }
+    auto runtime = std::make_shared<Runtime>(options);
     std::atomic<long long> echoed{0};
     std::mutex mutex;
     std::vector<std::unique_ptr<PeerConnection>> peers;
@@ -276,6 +282,14 @@ int w6_server(const std::string& socket_path, unsigned threads) {
         t.join();
     std::printf("echoed %lld\n", echoed.load());
     std::fflush(stdout);
+    for (const auto& port : runtime->shared_ports())
+        std::fprintf(stderr,
+                     "W6 server: shared port %s: %llu datagrams, %llu handed to another thread, "
+                     "%llu dropped\n",
+                     port.local_address.to_string().c_str(),
+                     static_cast<unsigned long long>(port.datagrams_received),
+                     static_cast<unsigned long long>(port.handed_off),
+                     static_cast<unsigned long long>(port.dropped()));
     peers.clear();
     ::unlink(socket_path.c_str());
     return 0;
@@ -421,7 +435,8 @@ ServerResult server_workload(const ServerWorkload& w) {
                                     std::to_string(Clock::now().time_since_epoch().count()) +
                                     ".sock";
     Child server({"bench", "W6", "--w6-role", "server", "--w6-socket", socket_path, "--threads",
-                  std::to_string(w.threads)});
+                  std::to_string(w.threads), "--server-sockets",
+                  w.shared_port ? "shared" : "per-peer"});
     server.expect("ready", 30s);
     const double rss_before = proc_status("VmRSS", std::to_string(server.pid()));
 
@@ -464,22 +479,28 @@ ServerResult server_workload(const ServerWorkload& w) {
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - m0).count();
     r.server_cpu_seconds = process_cpu_seconds(server.pid()) - cpu0;
+    std::sort(rtt_ms.begin(), rtt_ms.end());
+    const auto at = [&](double p) {
+        if (rtt_ms.empty()) return 0.0;
+        return rtt_ms[std::min(rtt_ms.size() - 1,
+                               static_cast<std::size_t>(p * static_cast<double>(rtt_ms.size())))];
+    };
+    // Said before waiting for the children (which close their PeerConnections gracefully, slow
+    // when the server is behind), with what was measured up to there.
+    if (wrong || late || received != sent || sent == 0) {
+        std::ostringstream what;
+        what.precision(3);
+        what << "W6: " << sent << " sent, " << received << " echoed back, " << wrong << " wrong, "
+             << late << " later than 1 s (connected in " << r.connect_seconds << " s, RSS "
+             << r.server_rss_per_client_kb << " kB per client, round trip of "
+             << "those echoed p50 " << at(0.5) << " ms p99 " << at(0.99) << " ms)";
+        throw std::runtime_error(what.str());
+    }
     for (auto& c : clients)
         if (c->wait(30s) != 0) throw std::runtime_error("W6: a client process failed");
     server.send("quit");
     server.expect("echoed", 60s);
     server.wait(60s);
-
-    if (wrong || late || received != sent || sent == 0)
-        throw std::runtime_error("W6: " + std::to_string(sent) + " sent, " +
-                                 std::to_string(received) + " echoed back, " +
-                                 std::to_string(wrong) + " wrong, " + std::to_string(late) +
-                                 " later than 1 s");
-    std::sort(rtt_ms.begin(), rtt_ms.end());
-    const auto at = [&](double p) {
-        return rtt_ms[std::min(rtt_ms.size() - 1,
-                               static_cast<std::size_t>(p * static_cast<double>(rtt_ms.size())))];
-    };
     r.rtt_p50_ms = at(0.5);
     r.rtt_p99_ms = at(0.99);
     r.messages = received;

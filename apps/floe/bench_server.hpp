@@ -18,9 +18,12 @@ namespace floe::cli::bench {
 struct ServerWorkload {
     int clients = 100;
     int client_processes = 2;
-    int rate = 20;            // messages per second per client
-    int seconds = 5;          // of messages, after every client is connected
-    unsigned threads = 1;     // the server Runtime's threads
+    int rate = 20;         // messages per second per client
+    int seconds = 5;       // of messages, after every client is connected
+    unsigned threads = 1;  // the server Runtime's threads
+    // The server's PeerConnections on one UDP port (RuntimeOptions::shared_udp_port), as the
+    // issue's server is; false: a socket per PeerConnection, to compare.
+    bool shared_port = true;
     std::size_t size = 1024;  // message bytes
 };
 
@@ -39,7 +42,7 @@ struct ServerResult {
 ServerResult server_workload(const ServerWorkload& w);
 
 // The children's entry points (`floe bench W6 --w6-role server|client ...`): exit status.
-int w6_server(const std::string& socket_path, unsigned threads);
+int w6_server(const std::string& socket_path, unsigned threads, bool shared_port);
 int w6_client(const std::string& socket_path, int clients, int rate, int seconds, std::size_t size);
 
 }  // namespace floe::cli::bench

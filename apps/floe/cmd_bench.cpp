@@ -156,20 +156,22 @@ void print_server(const Settings& s, const bench::ServerWorkload& w, const bench
     if (s.json)
         std::printf(
             "{\"workload\":\"W6\",\"name\":\"%s\",\"clients\":%d,\"threads\":%u,"
+            "\"server_sockets\":\"%s\","
             "\"rate_per_client\":%d,\"connect_s\":%.3f,\"server_cpu_s_per_million\":%.2f,"
             "\"rtt_p50_ms\":%.3f,\"rtt_p99_ms\":%.3f,\"server_rss_kb_per_client\":%.1f,"
             "\"server_threads\":%d,\"messages\":%lld,\"messages_per_s\":%.0f}\n",
-            name, w.clients, w.threads, w.rate, r.connect_seconds, r.server_cpu_per_million,
-            r.rtt_p50_ms, r.rtt_p99_ms, r.server_rss_per_client_kb, r.server_threads, r.messages,
-            r.rate);
+            name, w.clients, w.threads, w.shared_port ? "shared" : "per-peer", w.rate,
+            r.connect_seconds, r.server_cpu_per_million, r.rtt_p50_ms, r.rtt_p99_ms,
+            r.server_rss_per_client_kb, r.server_threads, r.messages, r.rate);
     else
         std::printf(
-            "W6 %-10s %d clients, %u server thread(s), %d msg/s each: connected in %.3f s; server "
-            "%.2f CPU-s per million messages, RSS %.1f kB per client, %d threads; round trip p50 "
-            "%.3f ms p99 %.3f ms; %lld messages (%.0f/s), every one checked\n",
-            name, w.clients, w.threads, w.rate, r.connect_seconds, r.server_cpu_per_million,
-            r.server_rss_per_client_kb, r.server_threads, r.rtt_p50_ms, r.rtt_p99_ms, r.messages,
-            r.rate);
+            "W6 %-10s %d clients, %u server thread(s), %s, %d msg/s each: connected in %.3f s; "
+            "server %.2f CPU-s per million messages, RSS %.1f kB per client, %d threads; round "
+            "trip p50 %.3f ms p99 %.3f ms; %lld messages (%.0f/s), every one checked\n",
+            name, w.clients, w.threads,
+            w.shared_port ? "one shared server port" : "a server socket per peer", w.rate,
+            r.connect_seconds, r.server_cpu_per_million, r.server_rss_per_client_kb,
+            r.server_threads, r.rtt_p50_ms, r.rtt_p99_ms, r.messages, r.rate);
     std::fflush(stdout);
 }
 
@@ -250,6 +252,11 @@ int run(Args& args) {
     if (auto n = args.integer("rate", 1, 100000)) server.rate = static_cast<int>(*n);
     if (auto n = args.integer("seconds", 1, 3600)) server.seconds = static_cast<int>(*n);
     if (s.message) server.size = s.message;
+    if (auto sockets = args.value("server-sockets")) {
+        if (*sockets != "shared" && *sockets != "per-peer")
+            throw UsageError("--server-sockets shared|per-peer");
+        server.shared_port = *sockets == "shared";
+    }
     const bool saturate = args.flag("saturate");
     const auto role = args.value("w6-role");
     const auto socket = args.value("w6-socket");
@@ -262,7 +269,7 @@ int run(Args& args) {
     args.finish();
     if (role) {  // a child of W6
         if (!socket) throw UsageError("--w6-role needs --w6-socket");
-        if (*role == "server") return bench::w6_server(*socket, threads);
+        if (*role == "server") return bench::w6_server(*socket, threads, server.shared_port);
         if (*role == "client")
             return bench::w6_client(*socket, server.clients, server.rate, server.seconds,
                                     server.size);
@@ -345,7 +352,8 @@ FLOE_COMMAND(
     "bench",
     "bench W1|W2|W3|W4|W5|W6|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
     "[--streams N] [--threads N] [--clients N] [--client-processes N] [--rate N] [--seconds N] "
-    "[--saturate] [--rates P,P,...] [--certificate FILE] [--json] [--smoke]  (W7: root; not in "
+    "[--saturate] [--server-sockets shared|per-peer] [--rates P,P,...] [--certificate FILE] "
+    "[--json] [--smoke]  (W7: root; not in "
     "all)",
     "the performance workloads on loopback (docs/performance.md)", &run,
     "  W1..W7|all              the workload(s) to run (docs/performance.md)\n"
@@ -360,6 +368,9 @@ FLOE_COMMAND(
     "  --rate N                W6: messages per second per client (20)\n"
     "  --seconds N             W6: seconds of messages once every client is connected (5)\n"
     "  --saturate              W6: double the rate until the round trip's p99 reaches 50 ms\n"
+    "  --server-sockets shared|per-peer\n"
+    "                          W6: the server's PeerConnections on one UDP port (shared, the\n"
+    "                          default) or on a socket each\n"
     "  --w6-role server|client W6 internal: what a child process of W6 runs\n"
     "  --w6-socket PATH        W6 internal: the server's signaling socket\n"
     "  --rates P,P,...         W7: loss rates in percent (as root, in network namespaces)\n"

@@ -2,18 +2,16 @@
 
 #include <atomic>
 
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <sys/socket.h>
-
 #include <asio/ip/address.hpp>
 #include <asio/post.hpp>
 
 #include <floe/error.hpp>
+#include <floe/stun/message.hpp>
 
 #include "common/log.hpp"
 #include "ice/host_policy.hpp"
 #include "rtc/ice_servers.hpp"
+#include "rtc/interfaces.hpp"
 #include "rtc/peer_connection_impl.hpp"
 #include "rtc/resolver.hpp"
 #include "rtc/trace.hpp"
@@ -24,20 +22,6 @@ namespace {
 
 constexpr const char* kLog = "rtc";
 constexpr int kSocketBufferBytes = 4 << 20;
-
-std::vector<ice::InterfaceAddress> list_interfaces() {
-    std::vector<ice::InterfaceAddress> out;
-    ifaddrs* list = nullptr;
-    if (getifaddrs(&list) != 0) return out;
-    for (ifaddrs* i = list; i; i = i->ifa_next) {
-        if (!i->ifa_addr || !(i->ifa_flags & IFF_UP)) continue;
-        if (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6) continue;
-        if (auto a = SocketAddress::from_sockaddr(i->ifa_addr))
-            out.push_back({i->ifa_name, a->ip()});
-    }
-    freeifaddrs(list);
-    return out;
-}
 
 // The TURN servers resolved (a blocking lookup, like the STUN servers'; a literal needs none):
 // the first address of each; a host that does not resolve is logged and skipped.
@@ -125,11 +109,62 @@ PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime>
 PeerConnection::Impl::~Impl() = default;
 
 void PeerConnection::Impl::start() {
+    if (runtime) {
+        const auto& shared = rtc::RuntimeAccess::impl(*runtime).shared_ports;
+        if (!shared.empty())
+            join_shared_ports(shared);
+        else
+            open_own_sockets();
+    } else {
+        open_own_sockets();
+    }
+    if (sockets.empty()) {
+        FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
+    }
+    open_turn_streams();
+    const Instant now = Clock::now();
+    for (auto& s : sockets)
+        core.add_local_socket(now, s.id, s.local_address());
+    core.end_of_local_sockets(now);
+}
+
+void PeerConnection::Impl::join_shared_ports(
+    const std::vector<std::shared_ptr<rtc::SharedPort>>& ports) {
+    ice::SocketId next_id = 1;
+    for (const auto& port : ports) {
+        const ice::SocketId id = next_id++;
+        rtc::SharedPort::Handlers handlers;
+        // The lease belongs to this Impl and goes before it: `this` outlives the handlers.
+        handlers.on_datagram = [this, id](const SocketAddress& from, ByteSpan data) {
+            core.handle_datagram(Clock::now(), id, from, data);
+            // A check answered or a response matched may have validated `from` (RFC 8445
+            // §7.2.5.3, §7.3.1.4): from now on its DTLS reaches us through the shared socket.
+            if (stun::looks_like_stun(data) && core.validated(id, from))
+                sockets[id - 1].shared->validated(from);
+        };
+        handlers.on_batch_end = [this] { flush(); };
+        auto lease = port->attach(*rt, std::move(handlers));
+        // RFC 8445 §7.2.2: requests to us carry our ufrag first in USERNAME.
+        lease->add_ufrag(core.local_ufrag());
+        FLOE_LOG(LogLevel::debug, kLog)
+            << "socket " << id << " shared " << lease->local_address().to_string();
+        sockets.push_back({nullptr, std::move(lease), id});
+    }
+}
+
+// After an ICE restart (RFC 8445 §9) checks name the new ufrag: the shared sockets route it here
+// too. The old one stays registered: the old generation's pair runs until a new one is selected.
+void PeerConnection::Impl::register_ufrag() {
+    for (auto& s : sockets)
+        if (s.shared) s.shared->add_ufrag(core.local_ufrag());
+}
+
+void PeerConnection::Impl::open_own_sockets() {
     ice::HostPolicy policy;
     policy.ipv6 = config.enable_ipv6;
     policy.loopback = config.include_loopback || config.loopback_only;
     policy.allow = config.interfaces;
-    auto available = list_interfaces();
+    auto available = rtc::list_interfaces();
     if (config.loopback_only)
         std::erase_if(available, [](const auto& a) { return !a.address.is_loopback(); });
     ice::SocketId next_id = 1;
@@ -177,16 +212,8 @@ void PeerConnection::Impl::start() {
                 core.handle_datagram(Clock::now(), id, from, data);  // (nothing once finished)
             },
             [this] { flush(); });
-        sockets.push_back({std::move(socket), id});
+        sockets.push_back({std::move(socket), nullptr, id});
     }
-    if (sockets.empty()) {
-        FLOE_LOG(LogLevel::warn, kLog) << "no usable interface to gather on";
-    }
-    open_turn_streams();
-    const Instant now = Clock::now();
-    for (auto& s : sockets)
-        core.add_local_socket(now, s.id, s.socket->local_address());
-    core.end_of_local_sockets(now);
 }
 
 void PeerConnection::Impl::open_turn_streams() {
@@ -266,7 +293,11 @@ void PeerConnection::Impl::send_pending() {
             if (t.socket != s.id) continue;
             batch.push_back({t.data, t.destination});
         }
-        if (!batch.empty()) s.socket->send_batch(batch);
+        if (batch.empty()) continue;
+        if (s.socket)
+            s.socket->send_batch(batch);
+        else
+            s.shared->send_batch(batch);
     }
     for (auto& s : turn_streams) {
         for (const auto& t : pending) {
@@ -441,11 +472,6 @@ void PeerConnection::Impl::finish_linger() {
     if (released) return;
     released = true;
     timer.cancel();
-    for (auto& s : sockets)
-        s.socket->close();
-    for (auto& s : turn_streams) {
-        s.deadline->cancel();
-        if (s.link) s.link->close();
     }
     released_promise.set_value();
     if (kept_by_runtime) {
@@ -461,7 +487,8 @@ void PeerConnection::Impl::finish_linger() {
 
 PeerConnection::PeerConnection(Configuration configuration) {
     auto rt = configuration.runtime ? configuration.runtime : Runtime::default_runtime();
-    auto loop = rt->impl().assign_loop();  // this PeerConnection's thread, for its whole life
+    auto loop = rtc::RuntimeAccess::impl(*rt)
+                    .assign_loop();  // this PeerConnection's thread, for its whole life
     impl_ = rtc::run_sync(*loop, [&] {
         auto impl = std::make_shared<Impl>(std::move(configuration), rt, loop);
         impl->start();
@@ -525,7 +552,7 @@ SessionDescription PeerConnection::create_answer() {
 
 void PeerConnection::set_local_description(std::optional<SessionDescription> description) {
     FLOE_ON_RUNTIME(require_open(pc); pc.core.set_local_description(Clock::now(), description);
-                    pc.flush());
+                    pc.register_ufrag(); pc.flush());
 }
 
 void PeerConnection::set_remote_description(const SessionDescription& description) {

@@ -25,6 +25,7 @@
 #include <floe/peer_connection.hpp>
 
 #include "rtc/runtime.hpp"
+#include "rtc/shared_port.hpp"
 #include "rtc/turn_stream.hpp"
 #include "rtc/udp_socket.hpp"
 #include "session/observer.hpp"
@@ -94,7 +95,7 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     ~Impl();
 
     // Runtime thread only from here on.
-    void start();  // opens the sockets
+    void start();  // opens the sockets (or joins the Runtime's shared ones)
     void flush();  // sends, dispatches events, re-arms the timer
     // notify: run each open channel's on_close (close()); the destructor runs no callback.
     // The association may go on shutting down (Configuration::close_linger): the sockets and
@@ -105,9 +106,15 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     void send(DataChannel::Impl& channel, bool binary, ByteSpan data);
     std::shared_ptr<DataChannel> adopt_channel(session::ChannelHandle handle);
 
+    // A socket of its own, or its registration on one of the Runtime's shared sockets
+    // (RuntimeOptions::shared_udp_port): the core sees either as an ordinary local socket.
     struct Socket {
         std::unique_ptr<rtc::UdpSocket> socket;
+        std::unique_ptr<rtc::SharedPort::Lease> shared;
         ice::SocketId id = 0;
+        const SocketAddress& local_address() const {
+            return socket ? socket->local_address() : shared->local_address();
+        }
     };
     // A TCP or TLS connection to a TURN server (RFC 8656 §3.1): the session sees it as a socket
     // whose datagrams are the framed messages (docs/turn.md, "Relay candidates").
@@ -121,6 +128,9 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     };
     void open_turn_streams();
     void turn_stream_failed(ice::SocketId id, std::string reason);
+    void open_own_sockets();
+    void register_ufrag();
+    void join_shared_ports(const std::vector<std::shared_ptr<rtc::SharedPort>>& ports);
     // Sends everything the core has to send, in one batch per socket (see UdpSocket::send_batch).
     void send_pending();
     void arm_timer();

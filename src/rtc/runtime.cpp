@@ -2,17 +2,77 @@
 
 #include <algorithm>
 
+#include <floe/error.hpp>
+
 #include <openssl/ssl.h>
 
 #include "common/log.hpp"
+#include "ice/host_policy.hpp"
+#include "rtc/interfaces.hpp"
+#include "rtc/shared_port.hpp"
 
 namespace floe {
 
-Runtime::Runtime(unsigned threads) : impl_(std::make_shared<Impl>()) {
-    const unsigned count = std::max(1u, threads);
-    for (unsigned i = 0; i < count; ++i) {
-        auto loop = std::make_shared<rtc::Loop>();
-        impl_->loops.push_back(loop);
+namespace {
+
+RuntimeOptions with_threads(unsigned threads) {
+    RuntimeOptions options;
+    options.threads = threads;
+    return options;
+}
+
+// The addresses of RuntimeOptions::shared_addresses, or a PeerConnection's default ones.
+std::vector<IpAddress> shared_addresses(const RuntimeOptions& options) {
+    std::vector<IpAddress> out;
+    if (options.shared_addresses.empty()) {
+        for (const auto& host : ice::select_host_addresses(rtc::list_interfaces(), {}))
+            out.push_back(host.address);
+        if (out.empty())
+            throw InvalidArgumentError(
+                "RuntimeOptions::shared_udp_port: no usable interface address (name one in "
+                "shared_addresses)");
+        return out;
+    }
+    for (const auto& text : options.shared_addresses) {
+        auto ip = IpAddress::parse(text);
+        if (!ip || ip->is_unspecified())
+            throw InvalidArgumentError("RuntimeOptions::shared_addresses: \"" + text +
+                                       "\" is not a local IP address (a literal, not 0.0.0.0/::)");
+        if (std::find(out.begin(), out.end(), *ip) == out.end()) out.push_back(*ip);
+    }
+    return out;
+}
+
+}  // namespace
+
+Runtime::Runtime(unsigned threads) : Runtime(with_threads(threads)) {}
+
+Runtime::Runtime(RuntimeOptions options) : impl_(std::make_shared<Impl>()) {
+    const unsigned count = std::max(1u, options.threads);
+    for (unsigned i = 0; i < count; ++i)
+        impl_->loops.push_back(std::make_shared<rtc::Loop>());
+    // The shared sockets before the threads: a port that cannot be bound fails the constructor
+    // with nothing to stop.
+    if (options.shared_udp_port) {
+        std::uint16_t port = *options.shared_udp_port;
+        for (const auto& ip : shared_addresses(options)) {
+            std::shared_ptr<rtc::SharedPort> shared;
+            try {
+                shared = std::make_shared<rtc::SharedPort>(impl_->loops, SocketAddress(ip, port));
+            } catch (const std::system_error&) {
+                // Port 0: the first address's port where it is free on the others too.
+                if (*options.shared_udp_port != 0) throw;
+                shared = std::make_shared<rtc::SharedPort>(impl_->loops, SocketAddress(ip, 0));
+            }
+            if (*options.shared_udp_port == 0 && impl_->shared_ports.empty())
+                port = shared->local_address().port();
+            FLOE_LOG(LogLevel::info, "rtc")
+                << "shared UDP port on " << shared->local_address().to_string();
+            shared->start();
+            impl_->shared_ports.push_back(std::move(shared));
+        }
+    }
+    for (auto& loop : impl_->loops) {
         // The thread shares the loop so that a Runtime released from inside one of its own
         // callbacks (the thread is then detached) outlives that callback.
         loop->thread = std::thread([loop] {
@@ -49,6 +109,8 @@ Runtime::~Runtime() {
         auto lingering = std::move(loop->lingering);
         lingering.clear();
     }
+    // Then the shared sockets (their last Lease went with the PeerConnections).
+    impl_->shared_ports.clear();
 }
 
 std::shared_ptr<Runtime> Runtime::default_runtime() {
@@ -67,6 +129,13 @@ unsigned Runtime::threads() const {
 
 bool Runtime::on_runtime_thread() const {
     return impl_->on_runtime_thread();
+}
+
+std::vector<SharedPortStats> Runtime::shared_ports() const {
+    std::vector<SharedPortStats> out;
+    for (const auto& port : impl_->shared_ports)
+        out.push_back(port->stats());
+    return out;
 }
 
 void Runtime::post(std::function<void()> task) {

@@ -21,6 +21,8 @@
 namespace floe {
 namespace rtc {
 
+class SharedPort;
+
 // One event loop on one thread. A PeerConnection lives on exactly one.
 struct Loop {
     asio::io_context io{1};
@@ -39,6 +41,10 @@ struct Loop {
 struct Runtime::Impl {
     std::vector<std::shared_ptr<rtc::Loop>> loops;
     std::atomic<std::size_t> next_loop{0};
+    // RuntimeOptions::shared_udp_port's sockets, one per local address (set before the threads
+    // start, then only read). Released after the loops stopped (~Runtime), which their hand-off
+    // handlers rely on.
+    std::vector<std::shared_ptr<rtc::SharedPort>> shared_ports;
 
     // The loop for a new PeerConnection: each in turn, so N PeerConnections on N threads get one
     // thread each.
@@ -53,6 +59,11 @@ struct Runtime::Impl {
 };
 
 namespace rtc {
+
+// The internals' way to a Runtime's Impl (private in the public header).
+struct RuntimeAccess {
+    static Runtime::Impl& impl(Runtime& runtime) { return *runtime.impl_; }
+};
 
 // Runs `f` on the loop's thread and returns its result (or rethrows its exception). On that thread
 // itself it runs at once, so it never deadlocks when called from a callback.

@@ -4,6 +4,7 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -71,6 +72,16 @@ UdpSocket::UdpSocket(asio::io_context& io, const SocketAddress& local) : socket_
     int segment = 0;
     socklen_t length = sizeof segment;
     gso_ = ::getsockopt(socket_.native_handle(), SOL_UDP, UDP_SEGMENT, &segment, &length) == 0;
+}
+
+UdpSocket::UdpSocket(asio::io_context& io, UdpSocket& other)
+    : socket_(io), local_(other.local_), gso_(other.gso_) {
+    const int fd = ::dup(other.socket_.native_handle());
+    if (fd < 0) throw std::system_error(last_error(), "dup");
+    const auto protocol = local_.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6();
+    socket_.assign(protocol, fd);
+    std::error_code ignored;
+    socket_.non_blocking(true, ignored);
 }
 
 UdpSocket::~UdpSocket() {
@@ -193,10 +204,18 @@ void UdpSocket::wait_next() {
     });
 }
 
-void UdpSocket::set_buffer_sizes(int bytes) {
+int UdpSocket::set_buffer_sizes(int bytes, bool force) {
+    const int fd = socket_.native_handle();
+    const bool forced_receive =
+        force && ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == 0;
+    const bool forced_send =
+        force && ::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) == 0;
     std::error_code ignored;
-    socket_.set_option(asio::socket_base::receive_buffer_size(bytes), ignored);
-    socket_.set_option(asio::socket_base::send_buffer_size(bytes), ignored);
+    if (!forced_receive) socket_.set_option(asio::socket_base::receive_buffer_size(bytes), ignored);
+    if (!forced_send) socket_.set_option(asio::socket_base::send_buffer_size(bytes), ignored);
+    asio::socket_base::receive_buffer_size granted;
+    socket_.get_option(granted, ignored);
+    return granted.value();
 }
 
 std::error_code UdpSocket::send_to(ByteSpan data, const SocketAddress& to) {

@@ -60,6 +60,10 @@ class UdpSocket {
 
     // Binds to `local`. Throws std::system_error (address in use, family unavailable, ...).
     UdpSocket(asio::io_context& io, const SocketAddress& local);
+    // Another handle, on `io`, to `other`'s socket (a dup'd descriptor: the same port, the same
+    // kernel queues), for sending from another thread without sharing an object between threads.
+    // Throws std::system_error when the system has no descriptor left.
+    UdpSocket(asio::io_context& io, UdpSocket& other);
     ~UdpSocket();
     UdpSocket(const UdpSocket&) = delete;
     UdpSocket& operator=(const UdpSocket&) = delete;
@@ -77,8 +81,10 @@ class UdpSocket {
     // handed to `on_datagram` one by one as they were sent.
     void start_receive_batch(ReceiveHandler on_datagram, std::function<void()> on_batch_end,
                              ErrorHandler on_error = {}, int max_batch = 64);
-    // SO_RCVBUF / SO_SNDBUF (the kernel may cap them; errors are ignored).
-    void set_buffer_sizes(int bytes);
+    // SO_RCVBUF / SO_SNDBUF (the kernel caps them at net.core.rmem_max / wmem_max; errors are
+    // ignored). With `force`, first SO_RCVBUFFORCE / SO_SNDBUFFORCE, which go past those caps for
+    // a process with CAP_NET_ADMIN. Returns the receive buffer the kernel granted.
+    int set_buffer_sizes(int bytes, bool force = false);
     // Sends now (UDP sends do not block in practice). Errors (unreachable, wrong family) are
     // returned, never thrown: a peer going away must not take the runtime down.
     std::error_code send_to(ByteSpan data, const SocketAddress& to);

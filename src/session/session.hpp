@@ -115,6 +115,15 @@ class Session final : TransportPump::Handler {
     // since the Unix epoch, for the W3C timestamps.
     StatsReport stats(Instant now, double wall_ms) const;
 
+    // For a runtime that shares one port among sessions (src/rtc/shared_port.hpp): the ufrag
+    // the peer's checks name first (RFC 8445 §7.2.2), and whether ICE validated `from` on
+    // `socket`, i.e. whether its non-STUN datagrams are this session's.
+    const std::string& local_ufrag() const { return signaling_.local_credentials().ufrag; }
+    bool validated(ice::SocketId socket, const SocketAddress& from) const {
+        const ice::Agent* agent = pump_.agent();
+        return agent && agent->validated(socket, from);
+    }
+
   private:
     // TransportPump::Handler: the layers' events (session_events.cpp).
     bool stopped() const override { return finished(); }

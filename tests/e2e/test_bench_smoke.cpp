@@ -30,5 +30,17 @@ TEST_CASE("floe bench W6 on a two-thread server checks every echo of its clients
     REQUIRE(status.has_value());
     CHECK(*status == 0);
     CHECK(bench.out().find("\"threads\":2,") != std::string::npos);
+    CHECK(bench.out().find("\"server_sockets\":\"shared\",") != std::string::npos);  // default
     CHECK(bench.out().find("\"messages\":120,") != std::string::npos);  // 6 clients x 20/s x 1 s
+}
+
+TEST_CASE("floe bench W6 --server-sockets per-peer runs the server without the shared port") {
+    auto bench = Process::spawn({FLOE_CLI_PATH, "bench", "W6", "--clients", "4", "--seconds", "1",
+                                 "--server-sockets", "per-peer", "--json"});
+    const auto status = bench.wait(60s);
+    INFO("stdout: " << bench.out() << "\nstderr: " << bench.err());
+    REQUIRE(status.has_value());
+    CHECK(*status == 0);
+    CHECK(bench.out().find("\"server_sockets\":\"per-peer\",") != std::string::npos);
+    CHECK(bench.out().find("\"messages\":80,") != std::string::npos);
 }
