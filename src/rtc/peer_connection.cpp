@@ -472,6 +472,14 @@ void PeerConnection::Impl::finish_linger() {
     if (released) return;
     released = true;
     timer.cancel();
+    for (auto& s : sockets) {
+        if (s.socket) s.socket->close();
+        // A shared socket's registration goes with this Impl (a lease must not go inside the
+        // batch that may be calling us): the finished core ignores what still arrives.
+    }
+    for (auto& s : turn_streams) {
+        s.deadline->cancel();
+        if (s.link) s.link->close();
     }
     released_promise.set_value();
     if (kept_by_runtime) {

@@ -62,6 +62,8 @@ class TransportPump {
     }
     void start_gathering(Instant now);
     bool gathering_started() const { return gathering_started_; }
+    // The bound address of `socket` (empty until the socket was added).
+    SocketAddress local_address(ice::SocketId socket) const;
     ice::Agent* agent() { return agent_ ? &*agent_ : nullptr; }
     const ice::Agent* agent() const { return agent_ ? &*agent_ : nullptr; }
     // The selected pair; on a relay, its traffic goes as ChannelData from now on (RFC 8656 §12).
@@ -127,7 +129,6 @@ class TransportPump {
     // Relays started once the sockets are known; the agent's end of sockets once they settled.
     void maybe_start_relays(Instant now);
     bool pump_relays(Instant now, Handler& handler);
-    SocketAddress local_address(ice::SocketId socket) const;
 
     PacketObserver* observer_;
     Random& random_;

@@ -116,13 +116,19 @@ TEST_CASE(
         CHECK_FALSE(contains(sdp, " typ host"));
         for (auto* pc : {&a, &b}) {
             const auto stats = pc->get_stats();
-            REQUIRE(stats.selected_candidate_pair);
-            CAPTURE(*stats.selected_candidate_pair);
+            const auto* pair = stats.selected_candidate_pair();
+            REQUIRE(pair);
+            const std::string line = stats.describe(*pair);
+            CAPTURE(line);
             // Both ends relayed: each sends to the other's relayed address through its relay.
-            CHECK(contains(*stats.selected_candidate_pair, "local 127.0.0.1:"));
-            CHECK(contains(*stats.selected_candidate_pair, "typ relay udp <-> remote"));
-            CHECK(stats.selected_relay_url == url);
-            CHECK(stats.selected_relay_protocol == protocol);
+            CHECK(contains(line, "local 127.0.0.1:"));
+            CHECK(contains(line, "typ relay udp <-> remote"));
+            // W3C RTCIceCandidateStats url and relayProtocol on the local relay candidate.
+            const auto* local = stats.candidate(pair->local_candidate_id);
+            REQUIRE(local);
+            CHECK(local->candidate_type == "relay");
+            CHECK(local->url == url);
+            CHECK(local->relay_protocol == protocol);
         }
         a.close();
         b.close();

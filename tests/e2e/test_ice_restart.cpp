@@ -96,7 +96,11 @@ TEST_CASE(
         }));
         CHECK(a.connection_state() == PeerConnectionState::connected);
         CHECK(b.connection_state() == PeerConnectionState::connected);
-        CHECK(a.get_stats().selected_candidate_pair.has_value());
+        const auto stats = a.get_stats();
+        CHECK(stats.selected_candidate_pair() != nullptr);
+        // The transport runs the new generation (W3C RTCTransportStats).
+        REQUIRE(stats.transport);
+        CHECK(stats.transport->ice_local_username_fragment == ufrag_of(a.local_description()));
         // Trickled candidates name their generation (RFC 8838 §4): the new ufrag.
         std::lock_guard lock(mutex);
         REQUIRE_FALSE(a_candidates.empty());
@@ -108,7 +112,7 @@ TEST_CASE(
         REQUIRE(std::string(inbox.at(static_cast<std::size_t>(i)).text()) == numbered(i));
     }
     CHECK(inbox.closes == 0);
-    CHECK(a.get_stats().data_channels_opened == 1);
+    CHECK(a.get_stats().peer_connection.data_channels_opened == 1);
 }
 
 TEST_CASE("restart_ice after close() does nothing and throws nothing (W3C)") {
