@@ -20,6 +20,18 @@
 
 namespace floe::test {
 
+inline bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+// How often `part` occurs in `text` (overlaps counted).
+inline std::size_t count_of(const std::string& text, std::string_view part) {
+    std::size_t n = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+        ++n;
+    return n;
+}
+
 inline Configuration loopback_config() {
     Configuration c;
     c.loopback_only = true;

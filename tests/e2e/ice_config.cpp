@@ -13,17 +13,6 @@ using namespace floe::test;
 
 namespace {
 
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::size_t count_of(const std::string& text, std::string_view part) {
-    std::size_t n = 0;
-    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-        ++n;
-    return n;
-}
-
 // Connects a and b (a offers), opens a channel and sends one message each way.
 void connect_and_talk(PeerConnection& a, PeerConnection& b, bool trickle) {
     auto dc = a.create_data_channel("lite");

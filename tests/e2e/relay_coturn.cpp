@@ -51,17 +51,6 @@ Configuration relay_config(const std::string& url, const std::string& credential
     return c;
 }
 
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::size_t count_of(const std::string& text, std::string_view part) {
-    std::size_t n = 0;
-    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-        ++n;
-    return n;
-}
-
 // a offers, b answers, both trickle; a channel opens and a message goes each way.
 void connect_and_talk(PeerConnection& a, PeerConnection& b) {
     Inbox at_a, at_b;
