@@ -135,11 +135,11 @@ IOP_LOSS=5 run $peer $peer bulk --bulk-mib 4
 IOP_TURN=1 IOP_RELAY_ONLY=1 run $peer $peer send-check
 if [ $quick = 0 ]; then
     for transport in udp tcp; do
-        IOP_TURN=1 IOP_TURN_TRANSPORT=$transport IOP_RELAY_ONLY=1 run $peer chromium send-check
-        IOP_TURN=1 IOP_TURN_TRANSPORT=$transport IOP_RELAY_ONLY=1 run chromium $peer send-check
+        for other in chromium aiortc; do
+            IOP_TURN=1 IOP_TURN_TRANSPORT=$transport IOP_RELAY_ONLY=1 run $peer $other send-check
+            IOP_TURN=1 IOP_TURN_TRANSPORT=$transport IOP_RELAY_ONLY=1 run $other $peer send-check
+        done
     done
-    IOP_TURN=1 IOP_RELAY_ONLY=1 run $peer aiortc send-check
-    IOP_TURN=1 IOP_RELAY_ONLY=1 run aiortc $peer send-check
 fi
 
 echo "interop: $((total - failed))/$total passed (runs and SDP checks) in $((SECONDS - start)) s"

@@ -148,6 +148,12 @@ TEST_CASE("wrong TURN credentials: no relay candidate, and a reason naming 401 w
     const std::string url = "turn:127.0.0.1:" + std::to_string(coturn.port);
     LogCapture logs;
     PeerConnection pc(relay_config(url, "not-the-secret"));
+    std::mutex mutex;
+    std::vector<IceCandidateError> errors;
+    pc.on_ice_candidate_error([&](const IceCandidateError& e) {
+        std::lock_guard lock(mutex);
+        errors.push_back(e);
+    });
     pc.create_data_channel("x");
     pc.set_local_description(pc.create_offer());
     // Within eventually()'s 10 s, long before the ICE timeout (40 s): the server answers 401 at
@@ -155,6 +161,19 @@ TEST_CASE("wrong TURN credentials: no relay candidate, and a reason naming 401 w
     REQUIRE(eventually([&] { return pc.ice_gathering_state() == IceGatheringState::complete; }));
     CHECK(logs.has(url, "401"));
     CHECK_FALSE(contains(pc.local_description()->sdp, "a=candidate"));
+    // The application hears it as W3C's icecandidateerror, and the stats count it.
+    REQUIRE(eventually([&] {
+        std::lock_guard lock(mutex);
+        return !errors.empty();
+    }));
+    {
+        std::lock_guard lock(mutex);
+        CHECK(errors.front().url == url);
+        CHECK(errors.front().error_code == 401);
+        CHECK_FALSE(errors.front().error_text.empty());
+        CHECK(errors.front().address == "127.0.0.1");
+    }
+    CHECK(pc.get_stats().floe.ice_candidate_errors >= 1);
 }
 
 TEST_CASE("a TURN server that goes away fails the relayed pair: ICE and the connection fail") {
