@@ -302,6 +302,8 @@ class Agent {
     // the local records (peer-reflexive ones included), CandidatePair::remote the remote ones.
     std::size_t local_count() const { return locals_.size(); }
     const Candidate& local_candidate(std::size_t index) const { return locals_[index].candidate; }
+    // The STUN servers (indices into AgentConfig::stun_servers) gathering still waits on.
+    std::vector<std::size_t> pending_stun_servers() const;
     // The TURN server's URL when local candidate `index` is a relay candidate, else empty.
     const std::string& local_relay_url(std::size_t index) const;
     SocketId local_socket(std::size_t index) const { return locals_[index].socket; }

@@ -118,6 +118,15 @@ void Agent::add_server_reflexive(const Transaction& tx, const SocketAddress& map
     emit(event::LocalCandidate{c, tx.socket});
 }
 
+std::vector<std::size_t> Agent::pending_stun_servers() const {
+    std::vector<std::size_t> servers;
+    for (const auto& t : transactions_)
+        if (t.kind == TxKind::gather &&
+            std::find(servers.begin(), servers.end(), t.server) == servers.end())
+            servers.push_back(t.server);
+    return servers;
+}
+
 bool Agent::gathering_busy() const {
     return std::any_of(transactions_.begin(), transactions_.end(),
                        [](const Transaction& t) { return t.kind == TxKind::gather; });

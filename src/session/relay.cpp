@@ -99,6 +99,13 @@ bool Relays::settled() const {
     return std::all_of(entries_.begin(), entries_.end(), [](const Entry& e) { return e.settled; });
 }
 
+std::vector<std::string> Relays::pending_urls() const {
+    std::vector<std::string> urls;
+    for (const auto& e : entries_)
+        if (!e.settled) urls.push_back(e.server.url);
+    return urls;
+}
+
 Relays::Entry* Relays::find(ice::SocketId relay) {
     for (auto& e : entries_)
         if (e.relay == relay) return &e;

@@ -77,6 +77,8 @@ class Relays {
     bool started() const { return started_; }
     // Every allocation succeeded or failed (gathering may complete).
     bool settled() const;
+    // The URLs of the TURN servers whose allocation has not succeeded or failed yet.
+    std::vector<std::string> pending_urls() const;
 
     // Bytes that arrived on `socket` from `from`: true when they were a relay server's (then
     // they are consumed here), false when they are for the caller to demultiplex.

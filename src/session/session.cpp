@@ -120,6 +120,7 @@ void Session::set_local_description(Instant now, std::optional<SessionDescriptio
     } else if (gathering_ == IceGatheringState::new_) {
         gathering_ = IceGatheringState::gathering;
         events_.push_back(event::GatheringState{gathering_});
+        gathering_wait_check_ = now + kGatheringWaitReport;
         // W3C webrtc §4.8.2: icecandidateerror is an event of gathering.
         for (auto& e : std::exchange(pending_errors_, {}))
             candidate_error(std::move(e));
@@ -143,6 +144,7 @@ void Session::restart_agent(Instant now, const ice::Credentials& local) {
     agent_remote_.reset();
     gathering_ = IceGatheringState::gathering;
     events_.push_back(event::GatheringState{gathering_});
+    gathering_wait_check_ = now + kGatheringWaitReport;
 }
 
 void Session::apply_remote_ice(Instant now, const sdp::RemoteDataParameters& params) {
@@ -424,6 +426,7 @@ void Session::handle_timeout(Instant now) {
     if (finished()) return;
     pump_.handle_timeout(now);
     pump(now);
+    if (gathering_wait_check_ && now >= *gathering_wait_check_) report_gathering_wait();
     if (lingering_ && now >= linger_until_) {
         FLOE_LOG(LogLevel::info, kLog) << "close: the peer did not complete the shutdown in time";
         finish_close(now, true);
@@ -434,7 +437,27 @@ std::optional<Instant> Session::poll_timeout() const {
     if (finished()) return std::nullopt;
     auto at = pump_.poll_timeout();
     if (lingering_ && (!at || linger_until_ < *at)) at = linger_until_;
+    if (gathering_wait_check_ && gathering_ == IceGatheringState::gathering &&
+        (!at || *gathering_wait_check_ < *at))
+        at = gathering_wait_check_;
     return at;
+}
+
+// A user waiting for gathering (a non-trickle offer waits for all of it) hears what it waits on:
+// a STUN server that does not answer retransmits for 39.5 s (RFC 8489 §6.2.1), a TURN server
+// over UDP for about 6 s. Said once per gathering round, at warn so that the CLI shows it.
+void Session::report_gathering_wait() {
+    gathering_wait_check_.reset();
+    if (gathering_ != IceGatheringState::gathering) return;
+    const auto waits = pump_.gathering_waits_for(config_.stun_server_urls);
+    if (waits.empty()) return;
+    std::string list;
+    for (const auto& w : waits)
+        list += (list.empty() ? "" : ", ") + w;
+    FLOE_LOG(LogLevel::warn, kLog)
+        << "ICE gathering is waiting for " << list << " (no answer after "
+        << std::chrono::duration_cast<std::chrono::seconds>(kGatheringWaitReport).count()
+        << " s; gathering completes when each answers or gives up)";
 }
 
 std::optional<Event> Session::poll_event() {

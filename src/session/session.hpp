@@ -189,6 +189,10 @@ class Session final : TransportPump::Handler {
     std::uint64_t pair_counters_seen_ = 0;
     std::optional<Instant> pairs_reported_at_;
     std::uint64_t ice_candidate_errors_ = 0;
+    // When to say which servers gathering still waits on (report_gathering_wait).
+    static constexpr Duration kGatheringWaitReport = std::chrono::seconds(2);
+    std::optional<Instant> gathering_wait_check_;
+    void report_gathering_wait();
     std::vector<IceCandidateError> pending_errors_;  // until gathering starts
     bool sctp_up_ = false;
     bool sctp_failed_ = false;

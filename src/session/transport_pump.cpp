@@ -193,6 +193,18 @@ void TransportPump::handle_datagram(Instant now, ice::SocketId socket, SocketAdd
         pump(now, handler);
 }
 
+std::vector<std::string> TransportPump::gathering_waits_for(
+    const std::vector<std::string>& stun_urls) const {
+    std::vector<std::string> waits;
+    if (agent_)
+        for (std::size_t i : agent_->pending_stun_servers())
+            waits.push_back(i < stun_urls.size() ? stun_urls[i]
+                                                 : "STUN server " + std::to_string(i));
+    for (auto& url : relays_.pending_urls())
+        waits.push_back(std::move(url));
+    return waits;
+}
+
 bool TransportPump::demux(Instant now, ice::SocketId socket, const SocketAddress& from,
                           ByteSpan data) {
     if (data.empty()) return false;

@@ -53,6 +53,8 @@ class TransportPump {
     // TURN servers to allocate a relay candidate on, once gathering starts (before it).
     void set_turn_servers(std::vector<TurnServer> servers) { turn_servers_ = std::move(servers); }
     const Relays& relays() const { return relays_; }
+    // What gathering still waits on: STUN servers' and TURN servers' URLs (or addresses).
+    std::vector<std::string> gathering_waits_for(const std::vector<std::string>& stun_urls) const;
     // A remote candidate was given to the agent: relays ask for its permission (RFC 8656 §9).
     void remote_candidate(Instant now, const ice::Candidate& candidate) {
         if (auto address = candidate.socket_address()) relays_.permit(now, *address);

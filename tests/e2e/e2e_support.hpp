@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <floe/error.hpp>
+#include <floe/log.hpp>
 #include <floe/peer_connection.hpp>
 
 namespace floe::test {
@@ -23,6 +24,31 @@ namespace floe::test {
 inline bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
 }
+
+// Collects log lines of some components while alive (restores the stderr sink after).
+struct LogCapture {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+    LogLevel before = log_level();
+
+    LogCapture() {
+        set_log_level(LogLevel::info);
+        set_log_sink([this](LogLevel, std::string_view component, std::string_view message) {
+            std::lock_guard lock(mutex);
+            lines.push_back(std::string(component) + ": " + std::string(message));
+        });
+    }
+    ~LogCapture() {
+        set_log_sink({});
+        set_log_level(before);
+    }
+    bool has(std::string_view a, std::string_view b = {}) {
+        std::lock_guard lock(mutex);
+        for (const auto& l : lines)
+            if (l.find(a) != std::string::npos && l.find(b) != std::string::npos) return true;
+        return false;
+    }
+};
 
 // How often `part` occurs in `text` (overlaps counted).
 inline std::size_t count_of(const std::string& text, std::string_view part) {

@@ -19,31 +19,6 @@ using namespace floe::test;
 
 namespace {
 
-// Collects log lines of some components while alive (restores the stderr sink after).
-struct LogCapture {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-    LogLevel before = log_level();
-
-    LogCapture() {
-        set_log_level(LogLevel::info);
-        set_log_sink([this](LogLevel, std::string_view component, std::string_view message) {
-            std::lock_guard lock(mutex);
-            lines.push_back(std::string(component) + ": " + std::string(message));
-        });
-    }
-    ~LogCapture() {
-        set_log_sink({});
-        set_log_level(before);
-    }
-    bool has(std::string_view a, std::string_view b = {}) {
-        std::lock_guard lock(mutex);
-        for (const auto& l : lines)
-            if (l.find(a) != std::string::npos && l.find(b) != std::string::npos) return true;
-        return false;
-    }
-};
-
 Configuration relay_config(const std::string& url, const std::string& credential = "secret") {
     Configuration c = loopback_config();
     c.ice_transport_policy = IceTransportPolicy::relay;

@@ -3,6 +3,11 @@
 // only a warning in the log.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <mutex>
 #include <vector>
 
@@ -75,4 +80,29 @@ TEST_CASE("an interface the configuration names and the host lacks is a candidat
     CHECK(pc.get_stats().floe.ice_candidate_errors == 1);
     REQUIRE(eventually([&] { return pc.ice_gathering_state() == IceGatheringState::complete; }));
     CHECK(pc.local_description()->sdp.find("127.0.0.1") != std::string::npos);  // "lo" is used
+}
+
+TEST_CASE("gathering that waits on a STUN server says which, while it waits") {
+    // A UDP socket on loopback that never answers: the Binding request retransmits for 39.5 s.
+    const int mute = ::socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(mute >= 0);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(mute, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0);
+    socklen_t length = sizeof at;
+    REQUIRE(::getsockname(mute, reinterpret_cast<sockaddr*>(&at), &length) == 0);
+    const std::string url = "stun:127.0.0.1:" + std::to_string(ntohs(at.sin_port));
+
+    LogCapture logs;
+    Configuration config = loopback_config();
+    config.ice_servers = {url};
+    PeerConnection pc(config);
+    pc.create_data_channel("x");
+    pc.set_local_description(pc.create_offer());
+    // Said 2 s into gathering, naming the server, while gathering still runs.
+    REQUIRE(eventually([&] { return logs.has("ICE gathering is waiting for", url); }));
+    CHECK(pc.ice_gathering_state() == IceGatheringState::gathering);
+    pc.close();
+    ::close(mute);
 }
