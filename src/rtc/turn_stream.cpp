@@ -7,6 +7,8 @@
 
 #include <array>
 #include <deque>
+#include <memory>
+#include <type_traits>
 
 #include "rtc/udp_socket.hpp"
 #include "turn/stream_framer.hpp"
@@ -36,82 +38,96 @@ class UdpLink final : public TurnLink {
 };
 
 // TCP, or TLS over TCP: RFC 8656 §3.1 frames STUN and ChannelData on the stream (StreamFramer).
+// The stream and its buffers live in a shared State that every pending operation holds: Asio runs
+// a cancelled operation's handler later (operation_aborted), and an SSL stream's operations touch
+// the stream itself before that, so the State must outlive them, not the link. Once the link is
+// closed or gone, handlers return without calling back.
 template <class Stream>
 class StreamLink final : public TurnLink {
   public:
+    struct State {
+        template <class... Args>
+        explicit State(Args&&... args) : stream(std::forward<Args>(args)...) {}
+        asio::ip::tcp::socket& tcp() {
+            if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>)
+                return stream;
+            else
+                return stream.next_layer();
+        }
+        Stream stream;
+        std::array<std::uint8_t, 16384> buffer{};
+        turn::StreamFramer framer;
+        std::deque<Bytes> queue;
+        OnMessage on_message;
+        OnError on_error;
+        bool open = true;
+    };
+
     template <class... Args>
-    explicit StreamLink(Args&&... args) : stream_(std::forward<Args>(args)...) {}
-    Stream& stream() { return stream_; }
+    explicit StreamLink(Args&&... args)
+        : state_(std::make_shared<State>(std::forward<Args>(args)...)) {}
+    ~StreamLink() override { close(); }
+    const std::shared_ptr<State>& state() const { return state_; }
     void start(OnMessage on_message, OnError on_error) override {
-        on_message_ = std::move(on_message);
-        on_error_ = std::move(on_error);
-        read();
+        state_->on_message = std::move(on_message);
+        state_->on_error = std::move(on_error);
+        read(state_);
     }
     void send(Bytes data) override {
-        queue_.push_back(std::move(data));
-        if (queue_.size() == 1) write();
+        state_->queue.push_back(std::move(data));
+        if (state_->queue.size() == 1) write(state_);
     }
     void close() override {
-        closed_ = true;
+        state_->open = false;
         std::error_code ignored;
-        tcp().close(ignored);
+        state_->tcp().close(ignored);
     }
     SocketAddress local() const override {
         std::error_code ec;
-        const auto ep = const_cast<StreamLink*>(this)->tcp().local_endpoint(ec);
+        const auto ep = state_->tcp().local_endpoint(ec);
         return ec ? SocketAddress{} : from_endpoint({ep.address(), ep.port()});
     }
 
   private:
-    asio::ip::tcp::socket& tcp() {
-        if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>)
-            return stream_;
-        else
-            return stream_.next_layer();
-    }
-    void read() {
-        stream_.async_read_some(asio::buffer(buffer_), [this](std::error_code ec, std::size_t n) {
-            if (closed_) return;
+    static void read(const std::shared_ptr<State>& s) {
+        s->stream.async_read_some(asio::buffer(s->buffer), [s](std::error_code ec, std::size_t n) {
+            if (!s->open) return;
             if (ec) {
-                on_error_(ec == asio::error::eof ? "the server closed the connection"
-                                                 : "reading from the server: " + ec.message());
+                s->on_error(ec == asio::error::eof ? "the server closed the connection"
+                                                   : "reading from the server: " + ec.message());
                 return;
             }
-            if (!framer_.push(ByteSpan(buffer_.data(), n))) {
-                on_error_("the server's stream broke framing: " +
-                          std::string(turn::to_string(*framer_.error())));
+            if (!s->framer.push(ByteSpan(s->buffer.data(), n))) {
+                s->on_error("the server's stream broke framing: " +
+                            std::string(turn::to_string(*s->framer.error())));
                 return;
             }
-            while (auto m = framer_.next())
-                on_message_(*m);
-            if (framer_.error()) {
-                on_error_("the server's stream broke framing: " +
-                          std::string(turn::to_string(*framer_.error())));
+            while (auto m = s->framer.next()) {
+                s->on_message(*m);
+                if (!s->open) return;  // the callback closed the link
+            }
+            if (s->framer.error()) {
+                s->on_error("the server's stream broke framing: " +
+                            std::string(turn::to_string(*s->framer.error())));
                 return;
             }
-            read();
+            read(s);
         });
     }
-    void write() {
-        asio::async_write(stream_, asio::buffer(queue_.front()),
-                          [this](std::error_code ec, std::size_t) {
-                              if (closed_) return;
+    static void write(const std::shared_ptr<State>& s) {
+        asio::async_write(s->stream, asio::buffer(s->queue.front()),
+                          [s](std::error_code ec, std::size_t) {
+                              if (!s->open) return;
                               if (ec) {
-                                  on_error_("writing to the server: " + ec.message());
+                                  s->on_error("writing to the server: " + ec.message());
                                   return;
                               }
-                              queue_.pop_front();
-                              if (!queue_.empty()) write();
+                              s->queue.pop_front();
+                              if (!s->queue.empty()) write(s);
                           });
     }
 
-    Stream stream_;
-    std::array<std::uint8_t, 16384> buffer_{};
-    turn::StreamFramer framer_;
-    std::deque<Bytes> queue_;
-    OnMessage on_message_;
-    OnError on_error_;
-    bool closed_ = false;
+    std::shared_ptr<State> state_;
 };
 
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
@@ -141,14 +157,16 @@ std::unique_ptr<TurnLink> connect_stream(asio::io_context& io, asio::ssl::contex
         asio::ip::tcp::endpoint(to_endpoint(target.server).address(), target.server.port());
     if (!target.tls) {
         auto link = std::make_unique<StreamLink<asio::ip::tcp::socket>>(io);
-        link->stream().async_connect(endpoint, [on_ready](std::error_code ec) {
-            on_ready(ec ? "cannot connect over TCP: " + ec.message() : std::string());
-        });
+        link->state()->stream.async_connect(
+            endpoint, [on_ready, s = link->state()](std::error_code ec) {
+                if (!s->open) return;
+                on_ready(ec ? "cannot connect over TCP: " + ec.message() : std::string());
+            });
         return link;
     }
     auto link = std::make_unique<StreamLink<TlsStream>>(io, tls);
-    auto& stream = link->stream();
-    SSL* ssl = stream.native_handle();
+    const auto state = link->state();
+    SSL* ssl = state->stream.native_handle();
     const auto ip = IpAddress::parse(target.host);
     if (!target.insecure) {
         // RFC 8656 §3.2 (RFC 6125): the certificate must name the host of the URL.
@@ -159,13 +177,15 @@ std::unique_ptr<TurnLink> connect_stream(asio::io_context& io, asio::ssl::contex
             X509_VERIFY_PARAM_set1_host(param, target.host.c_str(), 0);
     }
     if (!ip) SSL_set_tlsext_host_name(ssl, target.host.c_str());
-    // The link owns the stream; its handlers run only while the link lives (close() cancels).
-    stream.next_layer().async_connect(endpoint, [&stream, on_ready](std::error_code ec) {
+    // The handlers hold the stream's state; they act only while the link is open.
+    state->tcp().async_connect(endpoint, [state, on_ready](std::error_code ec) {
+        if (!state->open) return;
         if (ec) return on_ready("cannot connect over TCP: " + ec.message());
-        stream.async_handshake(asio::ssl::stream_base::client, [&stream,
-                                                                on_ready](std::error_code ec) {
+        state->stream.async_handshake(asio::ssl::stream_base::client, [state, on_ready](
+                                                                          std::error_code ec) {
+            if (!state->open) return;
             if (!ec) return on_ready(std::string());
-            const long verify = SSL_get_verify_result(stream.native_handle());
+            const long verify = SSL_get_verify_result(state->stream.native_handle());
             std::string why = "TLS handshake failed: " + ec.message();
             if (verify != X509_V_OK)
                 why += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
