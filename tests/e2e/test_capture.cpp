@@ -91,7 +91,10 @@ TEST_CASE("floe demo --pcap: the session of docs/walkthrough.md, step by step an
         {"close_notify", "dtls.alert_message.desc == 0"},
     };
     long previous = 0;
-    for (const auto& [step, filter] : steps) {
+    for (const auto& entry : steps) {
+        // (Not a structured binding: clang cannot capture one in INFO's lambda.)
+        const std::string& step = entry.first;
+        const std::string& filter = entry.second;
         INFO(step << ": " << filter);
         const auto frames = tshark(file, filter, {"frame.number"});
         REQUIRE_FALSE(frames.empty());
