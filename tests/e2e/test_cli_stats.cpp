@@ -13,20 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "chat_support.hpp"
 #include "support/process.hpp"
 
 using namespace floe::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string first_line(std::string_view out) {
-    return std::string(out.substr(0, out.find('\n') + 1));
-}
-
-void write_all(int fd, const std::string& text) {
-    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-}
 
 // Checks a W3C stats JSON (an object keyed by id) with Python: every value has id, timestamp and
 // type; the transport's selected pair exists, is succeeded and nominated, and its candidates
@@ -60,18 +53,10 @@ TEST_CASE("floe chat prints the W3C stats on /stats, and as JSON on /stats json"
     REQUIRE_MESSAGE(find_program("python3"), "python3 is needed to read the JSON back");
     TempDir dir;
     const std::string a_in = dir.path() + "/a_in", b_in = dir.path() + "/b_in";
-    REQUIRE(::mkfifo(a_in.c_str(), 0600) == 0);
-    REQUIRE(::mkfifo(b_in.c_str(), 0600) == 0);
-    const std::string floe = FLOE_CLI_PATH;
-    const std::string opts = " --ice-server none --loopback-only --no-ipv6";
-    auto a =
-        Process::spawn({"/bin/sh", "-c", "exec " + floe + " chat --offer" + opts + " < " + a_in});
-    auto b =
-        Process::spawn({"/bin/sh", "-c", "exec " + floe + " chat --answer" + opts + " < " + b_in});
-    const int to_a = ::open(a_in.c_str(), O_WRONLY);
-    const int to_b = ::open(b_in.c_str(), O_WRONLY);
-    REQUIRE(to_a >= 0);
-    REQUIRE(to_b >= 0);
+    auto a = spawn_chat("--offer", a_in);
+    auto b = spawn_chat("--answer", b_in);
+    const int to_a = open_input(a_in);
+    const int to_b = open_input(b_in);
     const auto has = [](std::string_view what) {
         return [what](std::string_view out) { return out.find(what) != std::string_view::npos; };
     };
