@@ -274,6 +274,23 @@ void Agent::set_state(IceState s) {
     emit(event::StateChanged{s});
 }
 
+Candidate Agent::make_candidate(CandidateType type, const SocketAddress& at, std::string foundation,
+                                std::uint32_t priority,
+                                const std::optional<SocketAddress>& related) {
+    Candidate c;
+    c.foundation = std::move(foundation);
+    c.component = component_id;
+    c.priority = priority;
+    c.address = at.ip().to_string();
+    c.port = at.port();
+    c.type = type;
+    if (related) {
+        c.related_address = related->ip().to_string();
+        c.related_port = related->port();
+    }
+    return c;
+}
+
 std::string Agent::foundation_for(std::string_view type, const IpAddress& base,
                                   const std::optional<SocketAddress>& server) {
     std::string key = std::string(type) + "|" + base.to_string() + "|" +

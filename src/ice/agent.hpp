@@ -437,6 +437,10 @@ class Agent {
     void set_state(IceState s);
     std::string foundation_for(std::string_view type, const IpAddress& base,
                                const std::optional<SocketAddress>& server);
+    // A component-1 UDP candidate at `at` (with its related address, for srflx/prflx/relay).
+    static Candidate make_candidate(CandidateType type, const SocketAddress& at,
+                                    std::string foundation, std::uint32_t priority,
+                                    const std::optional<SocketAddress>& related = std::nullopt);
     bool is_validated(SocketId socket, const SocketAddress& address) const;
     void validate(SocketId socket, const SocketAddress& address);
     SocketEntry* find_socket(SocketId id);

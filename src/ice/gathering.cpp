@@ -40,13 +40,9 @@ void Agent::add_socket(Instant now, SocketId id, SocketAddress bound) {
     // The relay policy gathers relay candidates only (W3C RTCIceTransportPolicy): none from a
     // plain socket. The socket is still recorded (a TURN allocation will live on one).
     if (!config_.relay_only && !bound.ip().is_unspecified() && bound.port() != 0) {
-        Candidate c;
-        c.foundation = foundation_for("host", bound.ip(), std::nullopt);
-        c.component = component_id;
-        c.priority = compute_priority(CandidateType::host, entry.local_preference, component_id);
-        c.address = bound.ip().to_string();
-        c.port = bound.port();
-        c.type = CandidateType::host;
+        const Candidate c = make_candidate(
+            CandidateType::host, bound, foundation_for("host", bound.ip(), std::nullopt),
+            compute_priority(CandidateType::host, entry.local_preference, component_id));
         entry.host = locals_.size();
         locals_.push_back({c, id, bound, entry.local_preference});
         emit(event::LocalCandidate{c, id});
@@ -105,15 +101,11 @@ void Agent::add_server_reflexive(const Transaction& tx, const SocketAddress& map
     // Redundant (RFC 8445 §5.1.3): same address as the host (no NAT) or as another srflx.
     for (const auto& l : locals_)
         if (l.socket == tx.socket && l.address == mapped) return;
-    Candidate c;
-    c.foundation = foundation_for("srflx", socket->bound.ip(), config_.stun_servers[tx.server]);
-    c.component = component_id;
-    c.priority = compute_priority(CandidateType::srflx, socket->local_preference, component_id);
-    c.address = mapped.ip().to_string();
-    c.port = mapped.port();
-    c.type = CandidateType::srflx;
-    c.related_address = socket->bound.ip().to_string();
-    c.related_port = socket->bound.port();
+    const Candidate c = make_candidate(
+        CandidateType::srflx, mapped,
+        foundation_for("srflx", socket->bound.ip(), config_.stun_servers[tx.server]),
+        compute_priority(CandidateType::srflx, socket->local_preference, component_id),
+        socket->bound);
     locals_.push_back({c, tx.socket, mapped, socket->local_preference});
     emit(event::LocalCandidate{c, tx.socket});
 }

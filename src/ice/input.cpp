@@ -163,14 +163,9 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
     std::optional<std::size_t> remote_index = find_remote(from);
     if (!remote_index) {
         // Peer-reflexive remote candidate (RFC 8445 §7.3.1.3).
-        Candidate c;
-        c.foundation = random_->string(8, ice_chars);
-        c.component = component_id;
-        c.priority = *priority;
-        c.address = from.ip().to_string();
-        c.port = from.port();
-        c.type = CandidateType::prflx;
-        remote_index = add_remote(std::move(c), from);
+        remote_index = add_remote(
+            make_candidate(CandidateType::prflx, from, random_->string(8, ice_chars), *priority),
+            from);
         if (!remote_index) return;
     }
     CandidatePair* pair = checklist_.find(socket_id, from);
@@ -283,15 +278,9 @@ void Agent::handle_response(Instant now, SocketId socket, const SocketAddress& f
         valid_local = pair->local;
     if (!valid_local) {
         const LocalEntry& base = locals_[pair->local];
-        Candidate c;
-        c.foundation = foundation_for("prflx", base.address.ip(), std::nullopt);
-        c.component = component_id;
-        c.priority = tx.priority;
-        c.address = mapped->ip().to_string();
-        c.port = mapped->port();
-        c.type = CandidateType::prflx;
-        c.related_address = base.address.ip().to_string();
-        c.related_port = base.address.port();
+        const Candidate c = make_candidate(CandidateType::prflx, *mapped,
+                                           foundation_for("prflx", base.address.ip(), std::nullopt),
+                                           tx.priority, base.address);
         valid_local = locals_.size();
         locals_.push_back({c, socket, *mapped, base.local_preference});
     }

@@ -37,18 +37,12 @@ void Agent::add_relay_socket(Instant now, SocketId socket, SocketAddress relayed
     entry.relay = true;
     entry.relay_url = std::move(server_url);
     if (gathering_ == GatheringState::new_) gathering_ = GatheringState::gathering;
-    Candidate c;
     // RFC 8445 §5.1.1.3: same type, base and server → same foundation. The relayed address
-    // stands for both the base and the server (each allocation has its own).
-    c.foundation = foundation_for("relay", relayed.ip(), std::nullopt);
-    c.component = component_id;
-    // RFC 8445 §5.1.2.2: type preference 0 for relayed candidates.
-    c.priority = compute_priority(CandidateType::relay, entry.local_preference, component_id);
-    c.address = relayed.ip().to_string();
-    c.port = relayed.port();
-    c.type = CandidateType::relay;
-    c.related_address = mapped.ip().to_string();
-    c.related_port = mapped.port();
+    // stands for both the base and the server (each allocation has its own). §5.1.2.2: type
+    // preference 0 for relayed candidates (compute_priority).
+    const Candidate c = make_candidate(
+        CandidateType::relay, relayed, foundation_for("relay", relayed.ip(), std::nullopt),
+        compute_priority(CandidateType::relay, entry.local_preference, component_id), mapped);
     entry.host = locals_.size();
     locals_.push_back({c, socket, relayed, entry.local_preference});
     FLOE_LOG(LogLevel::debug, "ice") << "relay candidate " << c.to_string() << " via "
