@@ -74,14 +74,15 @@ std::string_view to_string(ChannelState state) {
     return "?";
 }
 
-Association::Association(const Config& config) : config_(config) {
+Association::Association(const Config& config)
+    : config_(config), conn_id_(UsrsctpGlobal::get().next_conn_id.fetch_add(1)) {
     if (config_.max_streams == 0) config_.max_streams = 1;
     UsrsctpGlobal& g = UsrsctpGlobal::get();
     {
         std::lock_guard lock(g.registry_mutex);
-        g.live.insert(this);
+        g.live.emplace(conn_id_, this);
     }
-    usrsctp_register_address(this);
+    usrsctp_register_address(conn_addr());
     sock_ = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr);
     if (!sock_) {
         on_ended(true, "usrsctp_socket failed");
@@ -92,7 +93,7 @@ Association::Association(const Config& config) : config_(config) {
     sockaddr_conn local{};
     local.sconn_family = AF_CONN;
     local.sconn_port = htons(config_.local_port);
-    local.sconn_addr = this;
+    local.sconn_addr = conn_addr();
     if (usrsctp_bind(sock_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
         on_ended(true, "bind failed");
         return;
@@ -110,10 +111,10 @@ Association::Association(const Config& config) : config_(config) {
 
 Association::~Association() {
     release_socket(true);
-    usrsctp_deregister_address(this);
+    usrsctp_deregister_address(conn_addr());
     UsrsctpGlobal& g = UsrsctpGlobal::get();
     std::lock_guard lock(g.registry_mutex);
-    g.live.erase(this);
+    g.live.erase(conn_id_);
 }
 
 void Association::configure_socket() {
@@ -207,7 +208,7 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     // (usrsctp checks the tag); lost anywhere else, its retransmissions ran out.
     input_has_abort_ = has_chunk(packet, kAbortChunk);
     UsrsctpGlobal::get().advance(now);  // the timers this packet starts count from now
-    usrsctp_conninput(this, packet.data(), packet.size(), 0);
+    usrsctp_conninput(conn_addr(), packet.data(), packet.size(), 0);
     after_usrsctp();  // (reads the notifications this packet caused)
     input_has_abort_ = false;
     active_until_ = now + kActiveWindow;

@@ -294,6 +294,13 @@ class Association {
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's
     // handle_timeout can retransmit for this one), so outgoing packets have their own lock.
+    // usrsctp's name for this association (sconn_addr, conn_output's `addr`): a number never
+    // used twice in the process, not `this`. A new association may be allocated where a destroyed
+    // one was while usrsctp still holds the old one's endpoint or timers (an association whose
+    // retransmissions ran out): with `this`, its bind would fail and its stray output would reach
+    // the newcomer.
+    const std::uintptr_t conn_id_;
+    void* conn_addr() const { return reinterpret_cast<void*>(conn_id_); }
     mutable std::mutex out_mutex_;
     std::deque<Bytes> out_;
     // Packets at the back of out_ not yet account_transmitted(): written under out_mutex_, read

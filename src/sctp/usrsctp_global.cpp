@@ -146,8 +146,9 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
                                 std::uint8_t) {
     UsrsctpGlobal& g = UsrsctpGlobal::get();
     std::lock_guard lock(g.registry_mutex);
-    auto* self = static_cast<Association*>(addr);
-    if (!g.live.contains(self)) return 0;
+    const auto it = g.live.find(reinterpret_cast<std::uintptr_t>(addr));
+    if (it == g.live.end()) return 0;  // a destroyed association's late output goes nowhere
+    Association* self = it->second;
     const auto* bytes = static_cast<const std::uint8_t*>(buffer);
     std::lock_guard out_lock(self->out_mutex_);
     self->activity_ = true;

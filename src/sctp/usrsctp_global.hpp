@@ -3,12 +3,13 @@
 // the small helpers they all use. Implemented in usrsctp_global.cpp.
 #pragma once
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "common/log.hpp"
 #include "common/time.hpp"
@@ -31,7 +32,9 @@ void set_option(struct socket* sock, int level, int name, const T& value, const 
 
 struct UsrsctpGlobal {
     std::mutex registry_mutex;
-    std::unordered_set<const Association*> live;
+    // Live associations by their usrsctp address (Association::conn_id_).
+    std::unordered_map<std::uintptr_t, Association*> live;
+    std::atomic<std::uintptr_t> next_conn_id{1};
     std::mutex timer_mutex;
     std::optional<Instant> last_advance;
 
