@@ -77,13 +77,19 @@ namespace {
 // reaches on_error, from the runtime loop.
 // Generic because DataChannel::Impl is private to the class.
 template <class PeerConnectionImpl, class ChannelImpl>
+void report_refusal(PeerConnectionImpl& pc, const std::shared_ptr<ChannelImpl>& c, const Error& e) {
+    asio::post(pc.io, [c, what = std::string(e.what())] { c->on_error(what); });
+}
+
+// A message posted from another thread, on the runtime thread.
+template <class PeerConnectionImpl, class ChannelImpl>
 void deliver(PeerConnectionImpl& pc, const std::shared_ptr<ChannelImpl>& c, bool binary,
              ByteSpan data) {
     if (pc.closed) return;  // PeerConnection::close() after the message was accepted
     try {
         pc.send(*c, binary, data);
     } catch (const Error& e) {
-        asio::post(pc.io, [c, what = std::string(e.what())] { c->on_error(what); });
+        report_refusal(pc, c, e);
     }
 }
 
@@ -97,13 +103,24 @@ void send_message(const std::shared_ptr<ChannelImpl>& c, bool binary, ByteSpan d
         throw InvalidStateError("data channel '" + c->record->label + "' is closing, not open");
     auto pc = c->pc.lock();
     if (!pc) throw InvalidStateError("the PeerConnection is gone");
-    // The session's check, on the limit it publishes for other threads (RFC 8831 §6.6).
-    pc->core.check_message_size(data.size());
     if (pc->rt->on_loop_thread()) {
         if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
-        deliver(*pc, c, binary, data);
+        // The session checks the peer's max-message-size (RFC 8831 §6.6) before it takes the
+        // message and throws InvalidArgumentError: that reaches the caller. Anything else it
+        // refuses goes to on_error, as for a message posted from another thread.
+        try {
+            pc->send(*c, binary, data);
+        } catch (const InvalidArgumentError&) {
+            throw;
+        } catch (const Error& e) {
+            report_refusal(*pc, c, e);
+        }
         return;
     }
+    // From another thread the caller learns it here, before the message is posted; the session
+    // checks again when it arrives (a renegotiation in between may have lowered the limit: then
+    // on_error says so).
+    pc->core.check_message_size(data.size());
     // Post a copy; buffered_amount counts it until the session has it.
     const std::size_t size = data.size();
     c->posted_bytes.fetch_add(size);
