@@ -436,7 +436,8 @@ ServerResult server_workload(const ServerWorkload& w) {
                                     ".sock";
     Child server({"bench", "W6", "--w6-role", "server", "--w6-socket", socket_path, "--threads",
                   std::to_string(w.threads), "--server-sockets",
-                  w.shared_port ? "shared" : "per-peer"});
+                  w.shared_port ? "shared" : "per-peer", "--streams",
+                  std::to_string(w.server_streams)});
     server.expect("ready", 30s);
     const double rss_before = proc_status("VmRSS", std::to_string(server.pid()));
 

@@ -10,8 +10,11 @@
 // Only the public API is used: this is also an example of a server and of a client.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include <floe/configuration.hpp>
 
 namespace floe::cli::bench {
 
@@ -25,6 +28,8 @@ struct ServerWorkload {
     // issue's server is; false: a socket per PeerConnection, to compare.
     bool shared_port = true;
     std::size_t size = 1024;  // message bytes
+    // The server's Configuration::max_streams (--streams); its clients open one channel each.
+    std::uint16_t server_streams = Configuration{}.max_streams;
 };
 
 struct ServerResult {

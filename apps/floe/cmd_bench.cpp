@@ -156,22 +156,25 @@ void print_server(const Settings& s, const bench::ServerWorkload& w, const bench
     if (s.json)
         std::printf(
             "{\"workload\":\"W6\",\"name\":\"%s\",\"clients\":%d,\"threads\":%u,"
-            "\"server_sockets\":\"%s\","
+            "\"server_sockets\":\"%s\",\"server_streams\":%u,"
             "\"rate_per_client\":%d,\"connect_s\":%.3f,\"server_cpu_s_per_million\":%.2f,"
             "\"rtt_p50_ms\":%.3f,\"rtt_p99_ms\":%.3f,\"server_rss_kb_per_client\":%.1f,"
             "\"server_threads\":%d,\"messages\":%lld,\"messages_per_s\":%.0f}\n",
-            name, w.clients, w.threads, w.shared_port ? "shared" : "per-peer", w.rate,
-            r.connect_seconds, r.server_cpu_per_million, r.rtt_p50_ms, r.rtt_p99_ms,
-            r.server_rss_per_client_kb, r.server_threads, r.messages, r.rate);
+            name, w.clients, w.threads, w.shared_port ? "shared" : "per-peer",
+            unsigned{w.server_streams}, w.rate, r.connect_seconds, r.server_cpu_per_million,
+            r.rtt_p50_ms, r.rtt_p99_ms, r.server_rss_per_client_kb, r.server_threads, r.messages,
+            r.rate);
     else
         std::printf(
-            "W6 %-10s %d clients, %u server thread(s), %s, %d msg/s each: connected in %.3f s; "
+            "W6 %-10s %d clients, %u server thread(s), %s, %u streams, %d msg/s each: connected "
+            "in %.3f s; "
             "server %.2f CPU-s per million messages, RSS %.1f kB per client, %d threads; round "
             "trip p50 %.3f ms p99 %.3f ms; %lld messages (%.0f/s), every one checked\n",
             name, w.clients, w.threads,
-            w.shared_port ? "one shared server port" : "a server socket per peer", w.rate,
-            r.connect_seconds, r.server_cpu_per_million, r.server_rss_per_client_kb,
-            r.server_threads, r.rtt_p50_ms, r.rtt_p99_ms, r.messages, r.rate);
+            w.shared_port ? "one shared server port" : "a server socket per peer",
+            unsigned{w.server_streams}, w.rate, r.connect_seconds, r.server_cpu_per_million,
+            r.server_rss_per_client_kb, r.server_threads, r.rtt_p50_ms, r.rtt_p99_ms, r.messages,
+            r.rate);
     std::fflush(stdout);
 }
 
@@ -240,8 +243,11 @@ int run(Args& args) {
             pos = comma + 1;
         }
     }
-    if (auto n = args.integer("streams", 1, 1024))
-        bench::set_max_streams(static_cast<std::uint16_t>(*n));
+    std::optional<std::uint16_t> streams;
+    if (auto n = args.integer("streams", 1, 1024)) {
+        streams = static_cast<std::uint16_t>(*n);
+        bench::set_max_streams(*streams);
+    }
     if (auto m = args.integer("message", 16, 256 * 1024)) s.message = static_cast<std::size_t>(*m);
     const auto threads = static_cast<unsigned>(args.integer("threads", 1, 64).value_or(1));
     bench::ServerWorkload server;
@@ -252,6 +258,7 @@ int run(Args& args) {
     if (auto n = args.integer("rate", 1, 100000)) server.rate = static_cast<int>(*n);
     if (auto n = args.integer("seconds", 1, 3600)) server.seconds = static_cast<int>(*n);
     if (s.message) server.size = s.message;
+    if (streams) server.server_streams = *streams;
     if (auto sockets = args.value("server-sockets")) {
         if (*sockets != "shared" && *sockets != "per-peer")
             throw UsageError("--server-sockets shared|per-peer");
@@ -361,7 +368,8 @@ FLOE_COMMAND(
     "  --pairs N               W4: PeerConnection pairs (one size instead of 50 then 1,000)\n"
     "  --mib N                 W1/W5/W7: MiB to move\n"
     "  --message BYTES         W5/W6: message size\n"
-    "  --streams N             SCTP streams each way (Configuration::max_streams)\n"
+    "  --streams N             SCTP streams each way (Configuration::max_streams; W6: the "
+    "server's)\n"
     "  --threads N             the Runtime's threads (1); with 2, each end of a pair has its own\n"
     "  --clients N             W6: clients of the server (100)\n"
     "  --client-processes N    W6: processes the clients are spread over (2)\n"

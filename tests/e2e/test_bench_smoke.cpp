@@ -35,12 +35,15 @@ TEST_CASE("floe bench W6 on a two-thread server checks every echo of its clients
 }
 
 TEST_CASE("floe bench W6 --server-sockets per-peer runs the server without the shared port") {
+    // With --streams the server's PeerConnections ask for 16 SCTP streams, as a server whose
+    // clients open a channel or two may (Configuration::max_streams); the clients keep 1,024.
     auto bench = Process::spawn({FLOE_CLI_PATH, "bench", "W6", "--clients", "4", "--seconds", "1",
-                                 "--server-sockets", "per-peer", "--json"});
+                                 "--server-sockets", "per-peer", "--streams", "16", "--json"});
     const auto status = bench.wait(60s);
     INFO("stdout: " << bench.out() << "\nstderr: " << bench.err());
     REQUIRE(status.has_value());
     CHECK(*status == 0);
     CHECK(bench.out().find("\"server_sockets\":\"per-peer\",") != std::string::npos);
+    CHECK(bench.out().find("\"server_streams\":16,") != std::string::npos);
     CHECK(bench.out().find("\"messages\":80,") != std::string::npos);
 }
