@@ -90,6 +90,8 @@ Configuration read_rtc_options(Args& args, const std::vector<std::string>& defau
     }
     if (auto size = args.integer("max-message-size", 1, 1 << 30))
         c.max_message_size = static_cast<std::size_t>(*size);
+    if (auto ms = args.integer("close-linger", 0, 600000))
+        c.close_linger = std::chrono::milliseconds(*ms);
     if (args.flag("trace")) set_log_level(LogLevel::trace);
     if (auto file = args.value("keylog")) c.keylog_file = *file;
     if (auto file = args.value("pcap")) c.pcap_file = *file;

@@ -32,6 +32,8 @@ namespace floe::cli {
     "  --no-ipv6               gather on IPv4 addresses only\n"                                  \
     "  --port-range LOW-HIGH   bind local UDP ports in this range\n"                             \
     "  --max-message-size N    the largest message we accept (a=max-message-size), bytes\n"      \
+    "  --close-linger MS       how long close() lets the peer acknowledge what was sent\n"       \
+    "                          before aborting (Configuration::close_linger, 3000)\n"            \
     "  --trace                 log every datagram in and out, decoded (log level trace)\n"       \
     "  --keylog FILE           append the DTLS secrets as an NSS key log, for Wireshark\n"       \
     "  --pcap FILE             write every datagram to FILE (pcapng) with the DTLS secrets\n"    \

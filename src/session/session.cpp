@@ -428,7 +428,10 @@ void Session::handle_timeout(Instant now) {
     pump(now);
     if (gathering_wait_check_ && now >= *gathering_wait_check_) report_gathering_wait();
     if (lingering_ && now >= linger_until_) {
-        FLOE_LOG(LogLevel::info, kLog) << "close: the peer did not complete the shutdown in time";
+        // What the peer had not acknowledged is lost: say so where it shows by default.
+        FLOE_LOG(LogLevel::warn, kLog)
+            << "close: the peer did not complete the shutdown within close_linger; aborting "
+               "the association (data it had not acknowledged is lost)";
         finish_close(now, true);
     }
 }
