@@ -24,7 +24,7 @@
 
 #include <floe/configuration.hpp>
 #include <floe/data_channel.hpp>
-#include <floe/sdp/sdp_type.hpp>
+#include <floe/signaling.hpp>
 #include <floe/stats.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
@@ -32,27 +32,7 @@
 
 namespace floe {
 
-// RTCSessionDescriptionInit.
-struct SessionDescription {
-    SdpType type = SdpType::offer;
-    std::string sdp;
-
-    // {"type":"offer","sdp":"..."}, exactly as a browser's JSON.stringify writes it.
-    std::string to_json() const;
-    // Throws InvalidArgumentError naming what is wrong.
-    static SessionDescription from_json(std::string_view json);
-};
-
-// RTCIceCandidateInit. An empty `candidate` means end-of-candidates.
-struct IceCandidate {
-    std::string candidate;  // "candidate:..." (without "a=")
-    std::string sdp_mid = "0";
-    int sdp_mline_index = 0;
-
-    // {"candidate":"candidate:...","sdpMid":"0","sdpMLineIndex":0}
-    std::string to_json() const;
-    static IceCandidate from_json(std::string_view json);
-};
+// The descriptions and candidates signaled (SessionDescription, IceCandidate): floe/signaling.hpp.
 
 enum class IceGatheringState { new_, gathering, complete };
 enum class IceConnectionState {

@@ -228,9 +228,9 @@ void Session::add_ice_candidate(Instant now, const std::optional<IceCandidate>& 
         pump(now);
         return;
     }
-    if (!candidate->sdp_mid.empty() && candidate->sdp_mid != remote->mid)
-        throw OperationError("add_ice_candidate: unknown sdpMid '" + candidate->sdp_mid + "'");
-    auto parsed = ice::Candidate::parse(candidate->candidate);
+    if (candidate->sdp_mid && *candidate->sdp_mid != remote->mid)
+        throw OperationError("add_ice_candidate: unknown sdpMid '" + *candidate->sdp_mid + "'");
+    auto parsed = candidate->parse();
     if (!parsed)
         throw OperationError("add_ice_candidate: field " + std::to_string(parsed.error().field) +
                              ": " + parsed.error().reason + " (in \"" + candidate->candidate +
