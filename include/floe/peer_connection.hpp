@@ -82,8 +82,11 @@ class PeerConnection {
     void set_local_description(std::optional<SessionDescription> description = std::nullopt);
     // SdpType::rollback returns to stable from have-local-offer / have-remote-offer.
     void set_remote_description(const SessionDescription& description);
-    // nullopt or an empty candidate: end of remote candidates. A candidate whose "ufrag" names
-    // another ICE generation than the remote description's (one from before a restart) is ignored.
+    // nullopt or an empty candidate: end of remote candidates. W3C addIceCandidate: neither
+    // sdp_mid nor sdp_mline_index throws InvalidArgumentError; one that names no data section
+    // (the mid first, else the index) OperationError. A candidate whose username_fragment or
+    // "ufrag" names another ICE generation than the remote description's (one from before a
+    // restart) is ignored.
     void add_ice_candidate(const std::optional<IceCandidate>& candidate);
     // W3C restartIce(): the next create_offer() carries new ICE credentials; applying it restarts
     // ICE (gathering again, new checks) while DTLS, SCTP and the data channels carry on over the
