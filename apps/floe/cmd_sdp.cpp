@@ -14,7 +14,7 @@
 #include <floe/sdp/attributes.hpp>
 #include <floe/sdp/jsep.hpp>
 #include <floe/sdp/session_description.hpp>
-#include <floe/sdp/signaling.hpp>
+#include <floe/signaling.hpp>
 
 #include "command.hpp"
 
@@ -267,7 +267,7 @@ int print_local(const std::string& source, sdp::SdpType type,
     if (!description) return fail_with(source, description.error(), json);
     const std::string text = sdp::write(*description);
     if (json)
-        std::printf("%s\n", sdp::to_json(sdp::DescriptionInit{type, text}).c_str());
+        std::printf("%s\n", SessionDescription{type, text}.to_json().c_str());
     else
         std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;

@@ -24,7 +24,7 @@
 
 #include <floe/configuration.hpp>
 #include <floe/data_channel.hpp>
-#include <floe/sdp/sdp_type.hpp>
+#include <floe/signaling.hpp>
 #include <floe/stats.hpp>
 
 // Public API: exported from libfloe.so, which hides everything else (cmake/install.cmake).
@@ -32,27 +32,7 @@
 
 namespace floe {
 
-// RTCSessionDescriptionInit.
-struct SessionDescription {
-    SdpType type = SdpType::offer;
-    std::string sdp;
-
-    // {"type":"offer","sdp":"..."}, exactly as a browser's JSON.stringify writes it.
-    std::string to_json() const;
-    // Throws InvalidArgumentError naming what is wrong.
-    static SessionDescription from_json(std::string_view json);
-};
-
-// RTCIceCandidateInit. An empty `candidate` means end-of-candidates.
-struct IceCandidate {
-    std::string candidate;  // "candidate:..." (without "a=")
-    std::string sdp_mid = "0";
-    int sdp_mline_index = 0;
-
-    // {"candidate":"candidate:...","sdpMid":"0","sdpMLineIndex":0}
-    std::string to_json() const;
-    static IceCandidate from_json(std::string_view json);
-};
+// The descriptions and candidates signaled (SessionDescription, IceCandidate): floe/signaling.hpp.
 
 enum class IceGatheringState { new_, gathering, complete };
 enum class IceConnectionState {
@@ -102,8 +82,11 @@ class PeerConnection {
     void set_local_description(std::optional<SessionDescription> description = std::nullopt);
     // SdpType::rollback returns to stable from have-local-offer / have-remote-offer.
     void set_remote_description(const SessionDescription& description);
-    // nullopt or an empty candidate: end of remote candidates. A candidate whose "ufrag" names
-    // another ICE generation than the remote description's (one from before a restart) is ignored.
+    // nullopt or an empty candidate: end of remote candidates. W3C addIceCandidate: neither
+    // sdp_mid nor sdp_mline_index throws InvalidArgumentError; one that names no data section
+    // (the mid first, else the index) OperationError. A candidate whose username_fragment or
+    // "ufrag" names another ICE generation than the remote description's (one from before a
+    // restart) is ignored.
     void add_ice_candidate(const std::optional<IceCandidate>& candidate);
     // W3C restartIce(): the next create_offer() carries new ICE credentials; applying it restarts
     // ICE (gathering again, new checks) while DTLS, SCTP and the data channels carry on over the

@@ -1,9 +1,14 @@
-#include <floe/sdp/signaling.hpp>
+// The W3C signaling dictionaries (floe/signaling.hpp): their JSON, and the way to their parsed
+// forms.
+#include <floe/signaling.hpp>
 
+#include <floe/error.hpp>
 #include <floe/json.hpp>
 #include "common/text.hpp"
 
-namespace floe::sdp {
+namespace floe {
+
+namespace sdp {
 
 namespace {
 
@@ -25,20 +30,7 @@ bool has_kind_or_null(const json::Object& object, std::string_view name, json::K
 
 }  // namespace
 
-Result<ice::Candidate, ice::CandidateError> CandidateInit::parse_candidate() const {
-    return ice::Candidate::parse(candidate);
-}
-
-std::string to_json(const DescriptionInit& description) {
-    std::string out = "{\"type\":";
-    json::append_string(out, to_string(description.type));
-    out += ",\"sdp\":";
-    json::append_string(out, description.sdp);
-    out += '}';
-    return out;
-}
-
-Result<DescriptionInit, SignalingError> parse_description_json(std::string_view text) {
+Result<floe::SessionDescription, SignalingError> parse_description_json(std::string_view text) {
     auto object = parse_object(text);
     if (!object) return fail(object.error());
     auto type_name = object->get("type", json::Kind::string);
@@ -46,34 +38,18 @@ Result<DescriptionInit, SignalingError> parse_description_json(std::string_view 
     if (!type) return error("\"type\": \"offer\", \"pranswer\", \"answer\" or \"rollback\"");
     auto sdp = object->get("sdp", json::Kind::string);
     if (!sdp && *type != SdpType::rollback) return error("\"sdp\": a string");
-    return DescriptionInit{*type, std::string(sdp.value_or(""))};
+    return floe::SessionDescription{*type, std::string(sdp.value_or(""))};
 }
 
-std::string to_json(const CandidateInit& c) {
-    std::string out = "{\"candidate\":";
-    json::append_string(out, c.candidate);
-    out += ",\"sdpMid\":";
-    if (c.sdp_mid)
-        json::append_string(out, *c.sdp_mid);
-    else
-        out += "null";
-    out += ",\"sdpMLineIndex\":";
-    out += c.sdp_mline_index ? std::to_string(*c.sdp_mline_index) : "null";
-    if (c.username_fragment) {
-        out += ",\"usernameFragment\":";
-        json::append_string(out, *c.username_fragment);
-    }
-    out += '}';
-    return out;
-}
-
-Result<CandidateInit, SignalingError> parse_candidate_json(std::string_view text) {
+Result<floe::IceCandidate, SignalingError> parse_candidate_json(std::string_view text) {
     auto object = parse_object(text);
     if (!object) return fail(object.error());
-    CandidateInit out;
+    floe::IceCandidate out;
     auto candidate = object->get("candidate", json::Kind::string);
     if (!candidate) return error("\"candidate\": a string");
     out.candidate = std::string(*candidate);
+    // W3C RTCIceCandidateInit: sdpMid, sdpMLineIndex and usernameFragment are nullable; null
+    // and absent both stay null (addIceCandidate treats a null differently from "0" or 0).
     if (!has_kind_or_null(*object, "sdpMid", json::Kind::string))
         return error("\"sdpMid\": a string or null");
     if (auto mid = object->get("sdpMid", json::Kind::string)) out.sdp_mid = std::string(*mid);
@@ -91,9 +67,67 @@ Result<CandidateInit, SignalingError> parse_candidate_json(std::string_view text
     return out;
 }
 
-CandidateInit make_candidate_init(const ice::Candidate& candidate, std::string mid,
-                                  std::uint16_t mline_index) {
-    return CandidateInit{candidate.to_string(), std::move(mid), mline_index, std::nullopt};
+floe::IceCandidate make_ice_candidate(const ice::Candidate& candidate, std::string mid,
+                                      std::uint16_t mline_index, std::string ufrag) {
+    return floe::IceCandidate{candidate.to_string(), std::move(mid), mline_index, std::move(ufrag)};
 }
 
-}  // namespace floe::sdp
+}  // namespace sdp
+
+namespace {
+
+[[noreturn]] void throw_json(std::string_view what, const sdp::SignalingError& e) {
+    throw InvalidArgumentError(std::string(what) + " JSON: expected " + e.expected + " at offset " +
+                               std::to_string(e.offset));
+}
+
+}  // namespace
+
+std::string SessionDescription::to_json() const {
+    std::string out = "{\"type\":";
+    json::append_string(out, floe::to_string(type));
+    out += ",\"sdp\":";
+    json::append_string(out, sdp);
+    out += '}';
+    return out;
+}
+
+SessionDescription SessionDescription::from_json(std::string_view json) {
+    auto d = sdp::parse_description_json(json);
+    if (!d) throw_json("session description", d.error());
+    return std::move(*d);
+}
+
+Result<sdp::SessionDescription, sdp::ParseError> SessionDescription::parse() const {
+    return sdp::parse(sdp);
+}
+
+std::string IceCandidate::to_json() const {
+    std::string out = "{\"candidate\":";
+    json::append_string(out, candidate);
+    out += ",\"sdpMid\":";
+    if (sdp_mid)
+        json::append_string(out, *sdp_mid);
+    else
+        out += "null";
+    out += ",\"sdpMLineIndex\":";
+    out += sdp_mline_index ? std::to_string(*sdp_mline_index) : "null";
+    if (username_fragment) {
+        out += ",\"usernameFragment\":";
+        json::append_string(out, *username_fragment);
+    }
+    out += '}';
+    return out;
+}
+
+IceCandidate IceCandidate::from_json(std::string_view json) {
+    auto c = sdp::parse_candidate_json(json);
+    if (!c) throw_json("ICE candidate", c.error());
+    return std::move(*c);
+}
+
+Result<ice::Candidate, ice::CandidateError> IceCandidate::parse() const {
+    return ice::Candidate::parse(candidate);
+}
+
+}  // namespace floe

@@ -216,10 +216,21 @@ void Session::set_remote_description(Instant now, const SessionDescription& desc
 }
 
 void Session::add_ice_candidate(Instant now, const std::optional<IceCandidate>& candidate) {
+    // W3C addIceCandidate: a candidate that names no section (neither sdpMid nor sdpMLineIndex)
+    // is a TypeError, before anything else is looked at.
+    if (candidate && !candidate->is_end_of_candidates() && !candidate->sdp_mid &&
+        !candidate->sdp_mline_index)
+        throw InvalidArgumentError("add_ice_candidate: sdpMid and sdpMLineIndex are both null");
     if (closed_) throw InvalidStateError("add_ice_candidate: closed");
     const sdp::RemoteDataParameters* remote = signaling_.remote();
     if (!remote) throw InvalidStateError("add_ice_candidate before set_remote_description");
-    if (!candidate || candidate->candidate.empty()) {
+    // RFC 8838 §4: a candidate, or an end-of-candidates, names its ICE generation by its ufrag.
+    // One for another generation (trickled before a restart and delivered after it) is ignored,
+    // as browsers do.
+    if (candidate && candidate->username_fragment &&
+        *candidate->username_fragment != remote->ice_ufrag)
+        return;
+    if (!candidate || candidate->is_end_of_candidates()) {
         if (remote_waits_for_answer_) {
             waiting_end_of_candidates_ = true;
             return;
@@ -228,15 +239,19 @@ void Session::add_ice_candidate(Instant now, const std::optional<IceCandidate>& 
         pump(now);
         return;
     }
-    if (!candidate->sdp_mid.empty() && candidate->sdp_mid != remote->mid)
-        throw OperationError("add_ice_candidate: unknown sdpMid '" + candidate->sdp_mid + "'");
-    auto parsed = ice::Candidate::parse(candidate->candidate);
+    // W3C addIceCandidate: the mid names the section, else the m-line index does.
+    if (!sdp::is_for_data_section(*remote, candidate->sdp_mid, candidate->sdp_mline_index))
+        throw OperationError(
+            "add_ice_candidate: " +
+            (candidate->sdp_mid
+                 ? "unknown sdpMid '" + *candidate->sdp_mid + "'"
+                 : "unknown sdpMLineIndex " + std::to_string(*candidate->sdp_mline_index)));
+    auto parsed = candidate->parse();
     if (!parsed)
         throw OperationError("add_ice_candidate: field " + std::to_string(parsed.error().field) +
                              ": " + parsed.error().reason + " (in \"" + candidate->candidate +
                              "\")");
-    // RFC 8838 §4: a candidate names its ICE generation by its ufrag. One for another
-    // generation (trickled before a restart and delivered after it) is ignored, as browsers do.
+    // The same rule for the ufrag extension of the line itself.
     if (auto ufrag = parsed->extension("ufrag"); ufrag && *ufrag != remote->ice_ufrag) return;
     if (remote_waits_for_answer_) {
         if (waiting_candidates_.size() < kMaxWaitingCandidates)

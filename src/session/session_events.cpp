@@ -31,11 +31,14 @@ IceConnectionState to_public(ice::IceState s) {
     return IceConnectionState::new_;
 }
 
-IceCandidate to_public(const ice::Candidate& c, const sdp::RemoteDataParameters* remote) {
-    // The offerer's data section is "0" at index 0; an answerer uses the offer's.
+// A local candidate as trickled: the offerer's data section is "0" at index 0; an answerer
+// uses the offer's.
+IceCandidate to_public(const ice::Candidate& c, const sdp::RemoteDataParameters* remote,
+                       std::string ufrag) {
     if (remote && !remote->mid.empty())
-        return IceCandidate{c.to_string(), remote->mid, static_cast<int>(remote->media_index)};
-    return IceCandidate{c.to_string(), "0", 0};
+        return sdp::make_ice_candidate(
+            c, remote->mid, static_cast<std::uint16_t>(remote->media_index), std::move(ufrag));
+    return sdp::make_ice_candidate(c, "0", 0, std::move(ufrag));
 }
 
 std::string describe(const ice::Candidate& c) {
@@ -64,10 +67,11 @@ void Session::ice_event(Instant now, ice::Event& event) {
         signaling_.add_local_candidate(c->candidate);
         // Trickled with its ICE generation's ufrag (RFC 8838 §4, as browsers write it), so that
         // the peer can tell a candidate from before an ICE restart from one after it.
+        // The ufrag goes both in the line and in usernameFragment (W3C RTCIceCandidateInit).
+        const std::string& ufrag = pump_.agent()->local_credentials().ufrag;
         ice::Candidate trickled = c->candidate;
-        if (!trickled.extension("ufrag"))
-            trickled.extensions.emplace_back("ufrag", pump_.agent()->local_credentials().ufrag);
-        events_.push_back(event::LocalCandidate{to_public(trickled, signaling_.remote())});
+        if (!trickled.extension("ufrag")) trickled.extensions.emplace_back("ufrag", ufrag);
+        events_.push_back(event::LocalCandidate{to_public(trickled, signaling_.remote(), ufrag)});
     } else if (std::holds_alternative<ice::event::GatheringComplete>(event)) {
         FLOE_LOG(LogLevel::info, "ice") << "gathering complete";
         signaling_.end_of_local_candidates();

@@ -58,7 +58,7 @@ class Stranger {
 };
 
 std::optional<SocketAddress> address_of(const IceCandidate& c) {
-    auto parsed = ice::Candidate::parse(c.candidate);
+    auto parsed = c.parse();
     if (!parsed) return std::nullopt;
     return parsed->socket_address();
 }

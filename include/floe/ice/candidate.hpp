@@ -34,6 +34,8 @@ struct CandidateError {
     std::string reason;
 };
 
+// The parsed form of a candidate line; the candidate signaled (trickled) is floe::IceCandidate
+// (floe/signaling.hpp), whose parse() gives this.
 struct Candidate {
     std::string foundation;  // 1-32 ice-chars
     std::uint16_t component = 1;

@@ -117,6 +117,8 @@ struct Media : AttributeList {
     friend bool operator==(const Media&, const Media&) = default;
 };
 
+// The parsed form of a description; the text signaled is floe::SessionDescription
+// (floe/signaling.hpp), whose parse() gives this.
 struct SessionDescription : AttributeList {
     std::uint32_t version = 0;  // v=0, the only version there is
     Origin origin;

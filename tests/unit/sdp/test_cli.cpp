@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <floe/sdp/jsep.hpp>
-#include <floe/sdp/signaling.hpp>
+#include <floe/signaling.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>

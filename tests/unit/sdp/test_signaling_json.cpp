@@ -1,15 +1,17 @@
 // The browser's JSON forms of descriptions and candidates, and the JSON strings inside them.
 #include <doctest/doctest.h>
 
+#include <floe/error.hpp>
 #include <floe/json.hpp>
 #include <floe/sdp/jsep.hpp>
-#include <floe/sdp/signaling.hpp>
+#include <floe/signaling.hpp>
 
 using namespace floe::sdp;
+using floe::IceCandidate;
 
 TEST_CASE("a description survives JSON with its CRLFs, quotes and backslashes") {
-    DescriptionInit d{SdpType::answer, "v=0\r\ns=\"quoted\" \\ back\tslash\x01\r\n"};
-    const std::string json = to_json(d);
+    floe::SessionDescription d{SdpType::answer, "v=0\r\ns=\"quoted\" \\ back\tslash\x01\r\n"};
+    const std::string json = d.to_json();
     CHECK(json ==
           "{\"type\":\"answer\",\"sdp\":\"v=0\\r\\ns=\\\"quoted\\\" \\\\ "
           "back\\tslash\\u0001\\r\\n\"}");
@@ -66,8 +68,8 @@ TEST_CASE("RTCIceCandidateInit JSON round-trips, with null and absent members") 
     CHECK(!c->sdp_mid);
     CHECK(c->sdp_mline_index == 0);
     CHECK(c->username_fragment == "abcd");
-    CHECK(c->parse_candidate().ok());
-    auto again = parse_candidate_json(to_json(*c));
+    CHECK(c->parse().ok());
+    auto again = parse_candidate_json(c->to_json());
     REQUIRE(again.ok());
     CHECK(*again == *c);
 
@@ -75,7 +77,31 @@ TEST_CASE("RTCIceCandidateInit JSON round-trips, with null and absent members") 
     REQUIRE(end.ok());
     CHECK(end->is_end_of_candidates());
     CHECK(!end->sdp_mline_index);
-    CHECK(!end->parse_candidate().ok());
+    CHECK(!end->parse().ok());
+}
+
+TEST_CASE("IceCandidate::from_json keeps null members null and the usernameFragment") {
+    // A browser's JSON.stringify(event.candidate) for a candidate of a section without a mid:
+    // null must not come back as "" or 0 (addIceCandidate reads those as a mid and an index).
+    const std::string json =
+        R"({"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":null,"sdpMLineIndex":null,"usernameFragment":"Ys3t"})";
+    const IceCandidate c = IceCandidate::from_json(json);
+    CHECK(!c.sdp_mid);
+    CHECK(!c.sdp_mline_index);
+    CHECK(c.username_fragment == "Ys3t");
+    CHECK(c.to_json() == json);
+    CHECK(IceCandidate::from_json(c.to_json()) == c);
+
+    // Absent members are null too, and written as null (usernameFragment left out).
+    const IceCandidate bare = IceCandidate::from_json(R"({"candidate":""})");
+    CHECK(bare.is_end_of_candidates());
+    CHECK(bare.to_json() == R"({"candidate":"","sdpMid":null,"sdpMLineIndex":null})");
+    CHECK(IceCandidate::from_json(bare.to_json()) == bare);
+
+    CHECK_THROWS_AS(IceCandidate::from_json(R"({"candidate":"","sdpMLineIndex":"0"})"),
+                    floe::InvalidArgumentError);
+    CHECK_THROWS_AS(floe::SessionDescription::from_json(R"({"type":"offer"})"),
+                    floe::InvalidArgumentError);
 }
 
 TEST_CASE("RTCIceCandidateInit members of the wrong kind are refused") {
@@ -88,13 +114,13 @@ TEST_CASE("RTCIceCandidateInit members of the wrong kind are refused") {
     }
 }
 
-TEST_CASE("make_candidate_init writes the line, the mid and the index") {
+TEST_CASE("make_ice_candidate writes the line, the mid, the index and the generation's ufrag") {
     auto c = floe::ice::Candidate::parse("candidate:1 1 udp 1 192.0.2.1 5000 typ host");
     REQUIRE(c.ok());
-    auto init = make_candidate_init(*c, "0", 0);
+    auto trickled = make_ice_candidate(*c, "0", 0, "abcd");
     CHECK(
-        to_json(init) ==
-        R"({"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0})");
+        trickled.to_json() ==
+        R"({"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"})");
 }
 
 TEST_CASE("JSON numbers follow RFC 8259") {
