@@ -28,7 +28,7 @@ inline bool tcp_listening(std::uint16_t port) {
 // floe.test), loopback peers allowed, a self-signed certificate for turns:. Short-lived:
 // allocations of at most 4 s and nonces that go stale after 3 s so that a few seconds show
 // refreshes and 438s.
-struct TurnCoturn {
+struct TurnCoturn : CoturnProcess {
     // verbose: coturn logs each session's requests (allocation, permissions, channels, refresh).
     explicit TurnCoturn(bool short_lived = true, bool verbose = false)
         : short_lived_(short_lived), verbose_(verbose) {
@@ -36,11 +36,9 @@ struct TurnCoturn {
     }
     bool short_lived_ = true;
     bool verbose_ = false;
-    TempDir dir;
     std::uint16_t port = free_port();
     std::uint16_t tls_port = free_port();
     std::string cert = dir.path() + "/cert.pem";
-    std::optional<Process> process;
 
     void start() {
         REQUIRE_MESSAGE(find_program("turnserver"), "coturn's turnserver is not installed");
@@ -61,24 +59,13 @@ struct TurnCoturn {
                             << (short_lived_ ? "max-allocate-lifetime=4\nstale-nonce=3\n" : "")
                             << (verbose_ ? "verbose\n" : "") << "no-cli\nno-dtls\nno-rfc5780\n"
                             << "cert=" << cert << "\npkey=" << key << "\n"
-                            << "no-stdout-log\nsimple-log\n"
-                            << "log-file=" << dir.path() << "/turnserver.log\n"
-                            << "pidfile=" << dir.path() << "/turnserver.pid\n"
-                            << "userdb=" << dir.path() << "/turndb\n";
+                            << common_config();
         process.emplace(Process::spawn({"turnserver", "-c", conf}));
         const auto deadline = std::chrono::steady_clock::now() + 10s;
         while (!(tcp_listening(port) && tcp_listening(tls_port)) &&
                std::chrono::steady_clock::now() < deadline && process->running())
             process->wait_for_output([](std::string_view) { return false; }, 50ms);
         REQUIRE_MESSAGE(tcp_listening(port), "turnserver did not start:\n" << log());
-    }
-    ~TurnCoturn() {
-        process->signal(SIGTERM);
-        if (!process->wait(10s)) MESSAGE("turnserver ignored SIGTERM; killing it by PID");
-    }
-    std::string log() const {
-        std::ifstream in(dir.path() + "/turnserver.log");
-        return std::string(std::istreambuf_iterator<char>(in), {});
     }
 };
 

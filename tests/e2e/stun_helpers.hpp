@@ -123,12 +123,33 @@ inline std::uint16_t free_port() {
     return 0;
 }
 
-// coturn (Debian) as a STUN-only server on 127.0.0.1 and ::1, with a configuration written into a
-// temporary directory: no TLS, no CLI, its log kept there. Fails the test when coturn is missing.
-struct Coturn {
+// A coturn (Debian) process of a test: its temporary directory (configuration, log, pid file,
+// user database), started by the fixture that writes the configuration, stopped by PID.
+struct CoturnProcess {
     TempDir dir;
-    std::uint16_t port = free_port();
     std::optional<Process> process;
+
+    // The configuration lines every fixture writes: files in `dir`, logging to a file only.
+    std::string common_config() const {
+        return "no-stdout-log\nsimple-log\nlog-file=" + dir.path() +
+               "/turnserver.log\npidfile=" + dir.path() + "/turnserver.pid\nuserdb=" + dir.path() +
+               "/turndb\n";
+    }
+    ~CoturnProcess() {
+        if (!process) return;
+        process->signal(SIGTERM);
+        if (!process->wait(10s)) MESSAGE("turnserver ignored SIGTERM; killing it by PID");
+    }
+    std::string log() const {
+        std::ifstream in(dir.path() + "/turnserver.log");
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+};
+
+// coturn as a STUN-only server on 127.0.0.1 and ::1: no TLS, no CLI. Fails the test when coturn
+// is missing.
+struct Coturn : CoturnProcess {
+    std::uint16_t port = free_port();
 
     Coturn() {
         REQUIRE_MESSAGE(find_program("turnserver"), "coturn's turnserver is not installed");
@@ -136,20 +157,8 @@ struct Coturn {
         std::ofstream(conf) << "listening-port=" << port << "\n"
                             << "listening-ip=127.0.0.1\nlistening-ip=::1\n"
                             << "stun-only\nno-tls\nno-dtls\nno-cli\nno-rfc5780\n"
-                            << "no-stdout-log\nsimple-log\n"
-                            << "log-file=" << dir.path() << "/turnserver.log\n"
-                            << "pidfile=" << dir.path() << "/turnserver.pid\n"
-                            << "userdb=" << dir.path() << "/turndb\n"
-                            << "realm=floe.test\n";
+                            << common_config() << "realm=floe.test\n";
         process.emplace(Process::spawn({"turnserver", "-c", conf}));
-    }
-    ~Coturn() {
-        process->signal(SIGTERM);
-        if (!process->wait(10s)) MESSAGE("turnserver ignored SIGTERM; killing it by PID");
-    }
-    std::string log() const {
-        std::ifstream in(dir.path() + "/turnserver.log");
-        return std::string(std::istreambuf_iterator<char>(in), {});
     }
 };
 
