@@ -9,17 +9,22 @@
 // constructed, used or not. A PeerConnection has a dozen such queues, most empty most of the
 // time: about 6 kB per PeerConnection before any traffic (docs/performance.md, W4).
 //
-// Drained (empty after a pop), the vector is cleared and keeps its capacity, so a queue that is
-// filled and drained on every pump stops allocating once warm; a capacity above kKeptBytes is
-// given back instead, so one burst does not pin memory for the life of the connection. A queue
-// that is never fully drained is compacted when its consumed front is at least half of it, so
-// pops stay amortised O(1) and the vector does not grow without bound.
+// Drained (empty after a pop), the vector is cleared and keeps its capacity up to kKeptBytes, so
+// a queue that carries a few elements per pump stops allocating once warm; a larger capacity is
+// given back, so a burst does not pin memory for the life of the connection. kKeptBytes is what a
+// drained libstdc++ deque keeps (one 512-byte node): measured with 4 KiB, the session's and the
+// ICE agent's event queues kept the capacity of their gathering bursts, 1.8 kB per
+// PeerConnection (heaptrack, W4). A queue that is never fully drained is compacted when its
+// consumed front is at least half of it, so pops stay amortised O(1) and the vector does not
+// grow without bound.
 //
 // Not thread-safe; each owner guards its own.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -30,7 +35,7 @@ template <class T>
 class Fifo {
   public:
     // The most capacity, in bytes of elements, a drained queue keeps for its next use.
-    static constexpr std::size_t kKeptBytes = 4096;
+    static constexpr std::size_t kKeptBytes = 512;
 
     using value_type = T;
     using iterator = typename std::vector<T>::iterator;
@@ -54,8 +59,12 @@ class Fifo {
     const_iterator begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
     const_iterator end() const { return items_.end(); }
 
-    void push_back(const T& value) { items_.push_back(value); }
-    void push_back(T&& value) { items_.push_back(std::move(value)); }
+    // Constructs the element from `value` in place: pushing one alternative of a variant makes no
+    // variant temporary (whose move GCC 12 takes for a read of uninitialised memory at -O3).
+    template <class U = T>
+    void push_back(U&& value) {
+        items_.emplace_back(std::forward<U>(value));
+    }
     template <class... A>
     T& emplace_back(A&&... args) {
         return items_.emplace_back(std::forward<A>(args)...);
@@ -63,16 +72,30 @@ class Fifo {
 
     // Precondition: !empty().
     void pop_front() {
-        // What the element owns is released now, as std::deque would, not at the next compaction.
-        if constexpr (std::is_default_constructible_v<T> && std::is_move_assignable_v<T>)
-            items_[head_] = T();
         ++head_;
         if (head_ == items_.size()) {
             reset();
-        } else if (head_ >= kCompactAt && head_ * 2 >= items_.size()) {
+            return;
+        }
+        // What the element owns is released now, as std::deque would, not at the next compaction
+        // (destroyed and made anew in place, so T needs no assignment operator).
+        if constexpr (std::is_default_constructible_v<T>) {
+            std::destroy_at(&items_[head_ - 1]);
+            std::construct_at(&items_[head_ - 1]);
+        }
+        if (head_ >= kCompactAt && head_ * 2 >= items_.size()) {
             items_.erase(items_.begin(), begin());
             head_ = 0;
         }
+    }
+
+    // Removes every element equal to `value`, the others keeping their order; returns how many.
+    std::size_t erase(const T& value) {
+        const auto last = std::remove(begin(), end(), value);
+        const auto n = static_cast<std::size_t>(end() - last);
+        items_.erase(last, items_.end());
+        if (empty()) reset();
+        return n;
     }
 
     void clear() {

@@ -137,3 +137,18 @@ TEST_CASE("pop_front releases what the element owns at once, as std::deque does"
     CHECK(watch.expired());
     CHECK(*q.front() == 2);
 }
+
+TEST_CASE("erase removes every equal element from a Fifo and keeps the others in order") {
+    Fifo<int> q;
+    for (int v : {1, 2, 3, 2, 4})
+        q.push_back(v);
+    q.pop_front();  // the popped front is not searched
+    CHECK(q.erase(2) == 2);
+    CHECK(contents(q) == std::vector<int>{3, 4});
+    CHECK(q.erase(9) == 0);
+    CHECK(q.erase(3) == 1);
+    CHECK(q.erase(4) == 1);
+    CHECK(q.empty());
+    q.push_back(5);
+    CHECK(q.front() == 5);
+}
