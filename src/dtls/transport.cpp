@@ -250,12 +250,10 @@ std::optional<ByteSpan> Transport::next_datagram(ByteSpan all, std::size_t& posi
 }
 
 std::optional<Event> Transport::poll_event() {
-    if (next_event_ == events_.size()) {
-        events_.clear();  // keeps the capacity: queuing events does not allocate once warm
-        next_event_ = 0;
-        return std::nullopt;
-    }
-    return std::move(events_[next_event_++]);
+    if (events_.empty()) return std::nullopt;
+    Event e = std::move(events_.front());
+    events_.pop_front();
+    return e;
 }
 
 bool Transport::send(ByteSpan data) {

@@ -22,7 +22,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <span>
@@ -36,6 +35,7 @@
 
 #include "common/buffer_pool.hpp"
 #include "common/dtls_role.hpp"
+#include "common/fifo.hpp"
 #include "common/time.hpp"
 #include "dtls/fingerprint.hpp"
 #include "dtls/openssl.hpp"
@@ -222,10 +222,9 @@ class Transport {
     std::optional<Instant> handshake_deadline_;
     Duration retransmit_interval_{};
 
-    std::deque<Bytes> pending_input_;  // before start()
+    Fifo<Bytes> pending_input_;  // before start()
     std::size_t pending_input_bytes_ = 0;
-    std::vector<Event> events_;  // events_[next_event_..] not yet polled
-    std::size_t next_event_ = 0;
+    Fifo<Event> events_;
     std::size_t out_position_ = 0;  // bytes of wbio_ handed out by poll_transmit
 
     // Records OpenSSL reads: windows for counting duplicates (OpenSSL drops them itself).

@@ -36,7 +36,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -51,6 +50,7 @@
 #include <floe/stun/integrity.hpp>
 #include <floe/stun/message.hpp>
 
+#include "common/fifo.hpp"
 #include "common/random.hpp"
 #include "common/time.hpp"
 #include "ice/checklist.hpp"
@@ -410,8 +410,8 @@ class Agent {
     std::map<std::string, std::string> foundations_;
     CheckList checklist_;
     std::vector<Transaction> transactions_;
-    std::deque<Transmit> transmits_;
-    std::deque<Event> events_;
+    Fifo<Transmit> transmits_;
+    Fifo<Event> events_;
 
     IceState state_ = IceState::new_;
     GatheringState gathering_ = GatheringState::new_;

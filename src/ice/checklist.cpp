@@ -62,7 +62,7 @@ std::optional<PairId> CheckList::add(CandidatePair pair, bool controlling) {
         if (s == PairState::in_progress || s == PairState::succeeded) continue;
         const PairId gone = pairs_[i].id;
         pairs_.erase(pairs_.begin() + static_cast<std::ptrdiff_t>(i));
-        std::erase(triggered_, gone);
+        triggered_.erase(gone);
     }
     if (!find(id)) return std::nullopt;
     return id;

@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +12,7 @@
 
 #include <floe/socket_address.hpp>
 
+#include "common/fifo.hpp"
 #include "common/time.hpp"
 
 namespace floe::ice {
@@ -115,7 +115,7 @@ class CheckList {
     void sort();
 
     std::vector<CandidatePair> pairs_;
-    std::deque<PairId> triggered_;
+    Fifo<PairId> triggered_;
     std::size_t max_pairs_;
     PairId next_id_ = 1;
 };

@@ -24,6 +24,7 @@
 #include <floe/data_channel.hpp>
 #include <floe/peer_connection.hpp>
 
+#include "common/fifo.hpp"
 #include "rtc/runtime.hpp"
 #include "rtc/shared_port.hpp"
 #include "rtc/turn_stream.hpp"
@@ -75,7 +76,7 @@ struct DataChannel::Impl {
     CallbackSlot<> on_buffered_amount_low;
 
     // Runtime thread only: messages that came before on_message was set.
-    std::deque<Message> backlog;
+    Fifo<Message> backlog;
     // The open event came before on_open was set (a channel created on an association already
     // up opens inside create_data_channel): on_open(f) delivers it, as browsers queue it.
     std::atomic<bool> open_missed{false};

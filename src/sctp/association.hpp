@@ -30,6 +30,7 @@
 
 #include "common/buffer_pool.hpp"
 #include "common/dtls_role.hpp"
+#include "common/fifo.hpp"
 #include "common/time.hpp"
 #include "sctp/data_channel.hpp"
 #include "sctp/dcep.hpp"
@@ -270,7 +271,7 @@ class Association {
     BufferPool queue_buffers_{16, 256 * 1024};
     std::map<std::uint16_t, Reassembly> partial_;
     std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
-    std::deque<Event> events_;
+    Fifo<Event> events_;
     std::optional<Instant> last_timer_;
     Instant active_until_{};             // woken every tick until then (see kIdleTick)
     Instant fine_until_{};               // woken every kFineTick until then (a SACK may be owed)
@@ -302,7 +303,7 @@ class Association {
     const std::uintptr_t conn_id_;
     void* conn_addr() const { return reinterpret_cast<void*>(conn_id_); }
     mutable std::mutex out_mutex_;
-    std::deque<Bytes> out_;
+    Fifo<Bytes> out_;
     // Packets at the back of out_ not yet account_transmitted(): written under out_mutex_, read
     // without it for the fast path.
     std::atomic<std::size_t> unaccounted_{0};

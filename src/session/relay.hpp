@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,6 +24,7 @@
 #include <floe/bytes.hpp>
 #include <floe/socket_address.hpp>
 
+#include "common/fifo.hpp"
 #include "common/random.hpp"
 #include "common/time.hpp"
 #include "ice/agent.hpp"
@@ -130,8 +130,8 @@ class Relays {
     std::vector<std::pair<ice::SocketId, std::string>> broken_streams_;  // stream_failed() early
     std::vector<Entry> entries_;
     std::vector<SocketAddress> remotes_;  // permit()ted
-    std::deque<Transmit> out_;
-    std::deque<Event> events_;
+    Fifo<Transmit> out_;
+    Fifo<Event> events_;
 };
 
 }  // namespace floe::session

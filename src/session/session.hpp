@@ -12,7 +12,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 
@@ -20,6 +19,7 @@
 #include <floe/peer_connection.hpp>
 #include <floe/socket_address.hpp>
 
+#include "common/fifo.hpp"
 #include "common/random.hpp"
 #include "common/time.hpp"
 #include "session/channel_registry.hpp"
@@ -156,7 +156,7 @@ class Session final : TransportPump::Handler {
     Signaling signaling_;
     TransportPump pump_;
     ChannelRegistry channels_;
-    std::deque<Event> events_;
+    Fifo<Event> events_;
     // The remote credentials the agent has; none before the first remote description and after a
     // restart until the remote description of the new generation.
     std::optional<ice::Credentials> agent_remote_;

@@ -152,7 +152,8 @@ TransportPump::Counters& TransportPump::path_counters(ice::SocketId socket,
         if (p.socket == socket && p.remote == remote) return p.counters;
     constexpr std::size_t max_paths = 8;
     if (paths_.size() == max_paths) paths_.pop_back();
-    paths_.push_front(PathCounters{socket, remote, {}});
+    // A vector, not a deque: one or two paths in practice, and nothing allocated before DTLS.
+    paths_.insert(paths_.begin(), PathCounters{socket, remote, {}});
     return paths_.front().counters;
 }
 

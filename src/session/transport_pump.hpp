@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include <floe/socket_address.hpp>
 
 #include "common/buffer_pool.hpp"
+#include "common/fifo.hpp"
 #include "common/random.hpp"
 #include "common/time.hpp"
 #include "dtls/transport.hpp"
@@ -171,9 +171,9 @@ class TransportPump {
     };
     // The paths DTLS went over: one, or a few when the selected pair changed. Bounded, the
     // oldest forgotten first.
-    std::deque<PathCounters> paths_;
+    std::vector<PathCounters> paths_;  // newest first
 
-    std::deque<Transmit> out_;
+    Fifo<Transmit> out_;
     BufferPool datagram_buffers_{64, 2048};  // recycle()d Transmit buffers
 };
 

@@ -23,7 +23,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +31,7 @@
 #include <floe/bytes.hpp>
 #include <floe/socket_address.hpp>
 
+#include "common/fifo.hpp"
 #include "common/random.hpp"
 #include "common/time.hpp"
 #include "stun/client_transaction.hpp"
@@ -202,8 +202,8 @@ class Client {
     std::vector<Pending> pending_;
     std::vector<Permission> permissions_;
     std::vector<Channel> channels_;
-    std::deque<Transmit> transmits_;
-    std::deque<Event> events_;
+    Fifo<Transmit> transmits_;
+    Fifo<Event> events_;
     Counters counters_;
 };
 
