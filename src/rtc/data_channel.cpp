@@ -81,15 +81,32 @@ void report_refusal(PeerConnectionImpl& pc, const std::shared_ptr<ChannelImpl>& 
     asio::post(pc.io, [c, what = std::string(e.what())] { c->on_error(what); });
 }
 
-// A message posted from another thread, on the runtime thread.
+// Sending from any thread. send() on the runtime thread hands the message to the session at once;
+// from another thread it is queued on the channel (a copy) and a drain is posted to the runtime
+// loop. A send() on the runtime thread first drains that queue: a message another thread's send()
+// accepted before this call (ordered before it by the application's own synchronisation, say a
+// mutex both threads take) must not be overtaken by it, and the loop may not have run the posted
+// drain yet. Every message thus reaches the session in the order of the send() calls.
+
+// Runtime thread: hands every queued message to the session, oldest first.
 template <class PeerConnectionImpl, class ChannelImpl>
-void deliver(PeerConnectionImpl& pc, const std::shared_ptr<ChannelImpl>& c, bool binary,
-             ByteSpan data) {
-    if (pc.closed) return;  // PeerConnection::close() after the message was accepted
-    try {
-        pc.send(*c, binary, data);
-    } catch (const Error& e) {
-        report_refusal(pc, c, e);
+void drain_posted(PeerConnectionImpl& pc, const std::shared_ptr<ChannelImpl>& c) {
+    for (;;) {
+        typename ChannelImpl::Posted message;
+        {
+            std::lock_guard lock(c->posted_mutex);
+            if (c->posted.empty()) return;
+            message = std::move(c->posted.front());
+            c->posted.pop_front();
+        }
+        c->posted_bytes.fetch_sub(message.data.size());
+        c->posted_messages.fetch_sub(1);
+        if (pc.closed) continue;  // PeerConnection::close() after the message was accepted
+        try {
+            pc.send(*c, message.binary, message.data);
+        } catch (const Error& e) {
+            report_refusal(pc, c, e);
+        }
     }
 }
 
@@ -105,6 +122,7 @@ void send_message(const std::shared_ptr<ChannelImpl>& c, bool binary, ByteSpan d
     if (!pc) throw InvalidStateError("the PeerConnection is gone");
     if (pc->rt->on_loop_thread()) {
         if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
+        if (c->posted_messages.load() > 0) drain_posted(*pc, c);
         // The session checks the peer's max-message-size (RFC 8831 §6.6) before it takes the
         // message and throws InvalidArgumentError: that reaches the caller. Anything else it
         // refuses goes to on_error, as for a message posted from another thread.
@@ -117,19 +135,21 @@ void send_message(const std::shared_ptr<ChannelImpl>& c, bool binary, ByteSpan d
         }
         return;
     }
-    // From another thread the caller learns it here, before the message is posted; the session
+    // From another thread the caller learns it here, before the message is queued; the session
     // checks again when it arrives (a renegotiation in between may have lowered the limit: then
     // on_error says so).
     pc->core.check_message_size(data.size());
-    // Post a copy; buffered_amount counts it until the session has it.
-    const std::size_t size = data.size();
-    c->posted_bytes.fetch_add(size);
-    c->posted_messages.fetch_add(1);
-    asio::post(pc->io, [pc, c, binary, bytes = Bytes(data.begin(), data.end()), size] {
-        c->posted_bytes.fetch_sub(size);
-        c->posted_messages.fetch_sub(1);
-        deliver(*pc, c, binary, bytes);
-    });
+    bool first = false;
+    {
+        std::lock_guard lock(c->posted_mutex);
+        first = c->posted.empty();
+        c->posted.push_back(typename ChannelImpl::Posted{binary, Bytes(data.begin(), data.end())});
+        // Counted under the lock: the drain, which subtracts, cannot have taken it yet.
+        c->posted_bytes.fetch_add(data.size());
+        c->posted_messages.fetch_add(1);
+    }
+    // One drain per queue that was empty: it takes what arrives meanwhile too.
+    if (first) asio::post(pc->io, [pc, c] { drain_posted(*pc, c); });
 }
 
 }  // namespace
@@ -144,21 +164,16 @@ void DataChannel::send(ByteSpan binary) {
 void DataChannel::close() {
     auto pc = impl_->pc.lock();
     if (!pc) return;
-    // W3C closing procedure: what send() accepted before close() goes out first. Messages posted
-    // from other threads may still wait in the loop's queue when close() runs on the runtime
-    // thread (from a callback): the close then queues behind them (the loop runs posts in order),
-    // and send() refuses from now on.
+    // W3C closing procedure: what send() accepted before close() goes out first. Messages that
+    // other threads' send() queued may not have reached the session yet: they are handed over
+    // first (on the runtime thread, in order), and send() refuses from now on.
     impl_->close_requested.store(true);
-    const auto close_now = [pc, c = impl_] {
+    rtc::run_sync(*pc->rt, [pc, c = impl_] {
+        drain_posted(*pc, c);
         if (pc->closed) return;
         pc->core.close_channel(Clock::now(), c->handle);
         pc->flush();
-    };
-    if (pc->rt->on_loop_thread() && impl_->posted_messages.load() > 0) {
-        asio::post(pc->io, close_now);
-        return;
-    }
-    rtc::run_sync(*pc->rt, close_now);
+    });
 }
 
 void DataChannel::on_open(std::function<void()> f) {

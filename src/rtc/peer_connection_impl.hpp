@@ -65,7 +65,16 @@ struct DataChannel::Impl {
     std::weak_ptr<PeerConnection::Impl> pc;
     session::ChannelHandle handle = 0;
     std::shared_ptr<session::ChannelRecord> record;
-    std::atomic<std::size_t> posted_bytes{0};  // sent from another thread, not yet in the session
+    // Messages send() accepted on another thread, in the order of those calls, until the runtime
+    // thread hands them to the session (data_channel.cpp, "Sending from any thread").
+    struct Posted {
+        bool binary = false;
+        Bytes data;
+    };
+    std::mutex posted_mutex;
+    Fifo<Posted> posted;  // guarded by posted_mutex
+    std::atomic<std::size_t> posted_bytes{
+        0};  // counted in buffered_amount until the session has it
     std::atomic<std::size_t> posted_messages{0};
     std::atomic<bool> close_requested{false};  // close() was called: send() refuses
 

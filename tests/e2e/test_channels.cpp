@@ -481,6 +481,38 @@ TEST_CASE(
     CHECK(errors.load() == 0);
 }
 
+TEST_CASE(
+    "send() on the runtime thread does not overtake what another thread's send() accepted "
+    "before it") {
+    Connected c;
+    auto dc = c.a.create_data_channel("order");
+    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+    auto remote = c.incoming_at(0);
+    Inbox at_b;
+    at_b.attach(remote);
+    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    // The runtime thread waits inside a callback of `a` while this thread sends 1..3: they are
+    // accepted and queued for the loop. Then the callback sends 4 itself, before the loop could
+    // hand 1..3 to the session. An application that orders its sends across threads (here the
+    // promise) must see that order on the wire.
+    std::promise<void> holding, sent;
+    auto sent_future = sent.get_future();
+    dc->on_message([&](Message) {
+        holding.set_value();
+        sent_future.wait();
+        dc->send("4");
+    });
+    remote->send("go");
+    holding.get_future().wait();
+    for (const char* text : {"1", "2", "3"})
+        dc->send(text);
+    sent.set_value();
+    REQUIRE(eventually([&] { return at_b.size() == 4; }));
+    for (std::size_t i = 0; i < 4; ++i)
+        CHECK(at_b.at(i).text() == std::to_string(i + 1));
+    CHECK(dc->buffered_amount() == 0);
+}
+
 TEST_CASE("send() misuse throws the same errors on the runtime thread and on another thread") {
     Connected c;
     auto dc = c.a.create_data_channel("rule");
