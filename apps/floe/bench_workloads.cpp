@@ -167,7 +167,13 @@ ThroughputResult throughput(const std::shared_ptr<Runtime>& runtime, std::uint64
     p.remote->on_message([&](Message m) {
         if (!m.binary || m.size() != message_size || get_u64(m.data.data()) != expected ||
             get_u64(m.data.data() + message_size - 8) != expected)
-            return done.fail("message " + std::to_string(expected) + " is wrong or missing");
+            return done.fail(
+                "message " + std::to_string(expected) + " is wrong or missing: got " +
+                std::to_string(m.size()) + " bytes" + (m.binary ? "" : " of text") +
+                (m.size() >= 8 ? ", first sequence number " + std::to_string(get_u64(m.data.data()))
+                               : std::string()) +
+                (m.size() >= 16 ? ", last " + std::to_string(get_u64(m.data.data() + m.size() - 8))
+                                : std::string()));
         if (++expected == messages) done.set();
     });
 
