@@ -186,8 +186,19 @@ void UdpSocket::wait_next() {
     socket_.async_wait(asio::socket_base::wait_read, [this](std::error_code ec) {
         if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
         int reads = 0;
-        while (!ec && reads < max_batch_ && socket_.is_open() && read_once(ec))
+        std::uint64_t flushed_at = stats_.datagrams_received;
+        while (!ec && reads < max_batch_ && socket_.is_open() && read_once(ec)) {
             ++reads;
+            // A wake-up may find megabytes queued (a bulk sender's window): flushing only at
+            // its end would hold every SACK until all of it is processed, and the sender, on
+            // another thread or host, idles meanwhile. So the output goes every kFlushEvery
+            // datagrams too, and both ends work at once.
+            if (on_batch_end_ && stats_.datagrams_received - flushed_at >= kFlushEvery &&
+                socket_.is_open()) {
+                on_batch_end_();
+                flushed_at = stats_.datagrams_received;
+            }
+        }
         if (!receive_offload_ && reads >= kOffloadAfterReads && socket_.is_open())
             enable_receive_offload();
         if (ec) {

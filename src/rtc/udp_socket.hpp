@@ -98,6 +98,8 @@ class UdpSocket {
     // Whether coalesced reads were asked for (see start_receive_batch).
     bool receive_offload() const { return receive_offload_; }
     static constexpr int kOffloadAfterReads = 8;
+    // Within one wake-up, `on_batch_end` is also called after every this many datagrams.
+    static constexpr std::uint64_t kFlushEvery = 64;
     const Stats& stats() const { return stats_; }
     void close();
     bool is_open() const { return socket_.is_open(); }
