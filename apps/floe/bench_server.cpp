@@ -40,6 +40,8 @@ using namespace std::chrono_literals;
 
 // A late echo fails the run: longer than this is not a server anyone would keep.
 constexpr auto kLate = 1s;
+// How often a W6 client process wakes to send the messages that have come due.
+constexpr auto kSendSlice = 1ms;
 
 // Each PeerConnection takes a socket: a thousand clients need more than the usual 1,024 fds.
 void raise_fd_limit() {
@@ -377,15 +379,25 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
     std::string go;
     if (!std::getline(std::cin, go) || go != "go") return 1;
 
-    // Every channel gets a message every 1/rate seconds, for `seconds`.
+    // Every channel gets a message every 1/rate seconds, for `seconds`. Like independent clients,
+    // each channel has its own phase: channel i sends at start + k * period + i * period / N, so
+    // the server sees a steady stream rather than N messages at one instant every period (which
+    // by itself would put N messages' work in front of the last of them). The sender wakes at
+    // most every kSendSlice and sends what has come due.
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
     const auto ticks = static_cast<long long>(std::llround(seconds * rate));
+    const auto count = static_cast<long long>(peers.size());
+    const auto due = [&](long long slot) -> Clock::duration {
+        return (slot / count) * period + (slot % count) * period / count;
+    };
     Bytes message(size);
     const auto start = Clock::now();
-    for (long long t = 0; t < ticks; ++t) {
-        for (auto& p : peers) {
-            const std::uint64_t seq = p->sent++;
+    for (long long slot = 0; slot < ticks * count;) {
+        const Clock::duration now_offset = Clock::now() - start;
+        for (; slot < ticks * count && due(slot) <= now_offset; ++slot) {
+            Peer& p = *peers[static_cast<std::size_t>(slot % count)];
+            const std::uint64_t seq = p.sent++;
             const auto now =
                 static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                Clock::now().time_since_epoch())
@@ -394,9 +406,11 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
             std::memcpy(message.data() + 8, &now, 8);
             for (std::size_t i = 16; i < size; ++i)
                 message[i] = fill_byte(seq, i);
-            p->channel->send(ByteSpan(message));
+            p.channel->send(ByteSpan(message));
         }
-        std::this_thread::sleep_until(start + (t + 1) * period);
+        if (slot < ticks * count)
+            std::this_thread::sleep_until(
+                start + std::max<Clock::duration>(due(slot), now_offset + kSendSlice));
     }
     long long sent = 0;
     for (auto& p : peers)
