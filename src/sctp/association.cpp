@@ -19,20 +19,26 @@ namespace {
 
 // usrsctp's clock advances in ticks, and a timer is served at the first tick at or after its
 // deadline. usrsctp does not tell when its next timer is due, so the tick follows what may be
-// pending: while data is in flight (T3-rtx, RFC 9260 §6.3.2) or a delayed SACK may be owed
-// (§6.2), every kFineTick, so that neither leaves more than a millisecond late (with RTO.min at
-// 20 ms, a 10 ms tick made a retransmission up to 50 % late); with something else in progress
-// (handshake, a queue, a stream reset), every kTimerTick; idle, only every kIdleTick, for
-// heartbeats and the like, which may fire that much late. Without the idle tick, 2,000 idle
-// PeerConnections woke 200,000 times a second for nothing (floe bench W4 --pairs 1000).
+// pending, waking the association only around the moments a timer can fire:
+// - a delayed SACK (RFC 9260 §6.2) may be owed kSackDelay after a packet came in: ticks at that
+//   moment and kSackSlack after it (usrsctp's clock may lag ours by a tick, and another
+//   association may have just advanced it), not every millisecond from the packet on;
+// - while data is in flight, T3-rtx (§6.3.2) cannot expire sooner than RTO.min after it was
+//   (re)started: ticks every kFineTick from then on, so that a retransmission leaves no more than
+//   a millisecond late (with RTO.min at 20 ms, a 10 ms tick made one up to 50 % late). A packet
+//   that left since the last tick is looked at on the next kFineTick, to learn whether it started
+//   T3; a SACK that acknowledges everything ends the ticking at once (handle_input);
+// - with something else in progress (handshake, a queue, a stream reset), every kTimerTick;
+// - idle, only every kIdleTick, for heartbeats and the like, which may fire that much late.
+// Without the idle tick, 2,000 idle PeerConnections woke 200,000 times a second for nothing
+// (floe bench W4 --pairs 1000); with a tick every millisecond from each packet until it was
+// acknowledged, a W6 server of 1,000 clients woke about ten times per message.
 constexpr Duration kFineTick = 1ms;
+constexpr Duration kSackSlack = 2ms;
 constexpr Duration kTimerTick = 10ms;
 constexpr Duration kIdleTick = 200ms;
 // How long after the last SACK that reported a loss every packet is acknowledged.
 constexpr Duration kLossyWindow = 1s;
-// How long after the last packet in or out an association counts as active: longer than the
-// delayed-SACK timer (20 ms, configure_socket), so the SACK it owes leaves on time.
-constexpr Duration kActiveWindow = 100ms;
 
 }  // namespace
 
@@ -211,9 +217,15 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     usrsctp_conninput(conn_addr(), packet.data(), packet.size(), 0);
     after_usrsctp();  // (reads the notifications this packet caused)
     input_has_abort_ = false;
-    active_until_ = now + kActiveWindow;
-    fine_until_ = now + kSackDelay + kFineTick;  // a (delayed) SACK may be owed until then
+    sack_due_ = now + kSackDelay;  // a (delayed) SACK may be owed from then
+    // What this packet made us send is a SACK, mostly; data it released (a queue the SACK made
+    // room for) is found in flight at the tick sack_due_ brings, its T3 dated from this packet.
     activity_ = false;
+    // A SACK that acknowledged everything ends the ticking for T3 now, not at its next tick. (Not
+    // asked while more waits to be sent, as for a bulk sender: that keeps data in flight anyway,
+    // and the question costs a getsockopt per SACK.)
+    if (in_flight_ && send_queue_.empty() && unsent_total_ == 0)
+        in_flight_ = state_ == State::established && has_data_in_flight();
 }
 
 void Association::advance_clock(Instant now) {
@@ -226,8 +238,14 @@ void Association::handle_timeout(Instant now) {
     if (!sock_) return;
     UsrsctpGlobal::get().advance(now);
     after_usrsctp();
+    const bool sent = activity_.exchange(false);
+    const bool was_in_flight = in_flight_;
     in_flight_ = state_ == State::established && has_data_in_flight();
-    if (activity_.exchange(false) || in_flight_) active_until_ = now + kActiveWindow;
+    // When T3 started: a packet that left since the last look did so at most a tick ago (a
+    // packet leaving brings the next tick to within kFineTick); otherwise the data left while
+    // the last packet came in. Later sends and SACKs only move T3's expiry later, so the first
+    // start is the safe bound.
+    if (in_flight_ && !was_in_flight) t3_from_ = sent ? now - kFineTick : sack_due_ - kSackDelay;
     // While our SACKs report losses, and for a while after, acknowledge every packet: a lost SACK
     // then costs nothing and the sender's recovery after a timeout is not paced by the delay.
     // On a clean path every second packet (one SACK fewer per round trip for W3's ping-pong).
@@ -259,13 +277,18 @@ bool Association::has_data_in_flight() const {
 std::optional<Instant> Association::poll_timeout() const {
     if (!sock_) return std::nullopt;
     if (!last_timer_) return Instant{};  // due now: start the clock
-    // Something was sent since the last tick (data, maybe: its T3 is running), data is in flight,
-    // or a packet came in less than the SACK delay ago: a timer may be due any millisecond.
-    if (state_ == State::established && (activity_ || in_flight_ || *last_timer_ < fine_until_))
-        return *last_timer_ + kFineTick;
-    const bool active = state_ != State::established || !send_queue_.empty() || resets_pending_ ||
-                        *last_timer_ < active_until_;
-    return *last_timer_ + (active ? kTimerTick : kIdleTick);
+    // See kFineTick: the earliest moment one of the timers that may be running can fire.
+    const Instant next_tick = *last_timer_ + kFineTick;
+    std::optional<Instant> at;
+    const auto no_later_than = [&at](Instant t) { at = at ? std::min(*at, t) : t; };
+    if (state_ == State::established) {
+        if (activity_) no_later_than(next_tick);
+        if (in_flight_) no_later_than(std::max(next_tick, t3_from_ + kRtoMin - kFineTick));
+        if (*last_timer_ < sack_due_ + kSackSlack) no_later_than(std::max(next_tick, sack_due_));
+    }
+    const bool active = state_ != State::established || !send_queue_.empty() || resets_pending_;
+    no_later_than(*last_timer_ + (active ? kTimerTick : kIdleTick));
+    return at;
 }
 
 std::optional<Bytes> Association::poll_transmit() {

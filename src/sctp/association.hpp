@@ -273,9 +273,9 @@ class Association {
     std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
     Fifo<Event> events_;
     std::optional<Instant> last_timer_;
-    Instant active_until_{};             // woken every tick until then (see kIdleTick)
-    Instant fine_until_{};               // woken every kFineTick until then (a SACK may be owed)
-    bool in_flight_ = false;             // unacknowledged data at the last tick (T3 running)
+    Instant sack_due_{};                 // a delayed SACK may be owed from then (see kFineTick)
+    Instant t3_from_{};                  // T3-rtx started no earlier (while in_flight_)
+    bool in_flight_ = false;             // unacknowledged data at the last look (T3 running)
     std::atomic<bool> activity_{false};  // a packet left since the last tick (conn_output)
     bool resets_pending_ = false;
     bool corked_ = false;

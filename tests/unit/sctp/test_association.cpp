@@ -5,6 +5,7 @@
 
 #include "common/random.hpp"
 #include "pair.hpp"
+#include "sctp/tuning.hpp"
 #include "sctp/usrsctp.hpp"
 
 using namespace floe;
@@ -675,26 +676,33 @@ TEST_CASE("reordered and duplicated packets still deliver every message once, in
         CHECK(got[i].data == sent[i]);
 }
 
-TEST_CASE("an idle association asks for a tick every 200 ms, an active one every 10 ms") {
+TEST_CASE(
+    "an idle association asks for a tick every 200 ms, and wakes only when a timer may fire") {
     Pair p;
     const auto id = open_from_a(p);
     const auto wait = [](Association& s) { return *s.poll_timeout() - virtual_now(); };
-    // Just after traffic: every tick (a delayed SACK may be owed, data may be in flight).
-    p.run_for(10ms);
-    CHECK(wait(*p.a) <= 10ms);
-    CHECK(wait(*p.b) <= 10ms);
-    // Nothing in flight for longer than the active window: idle.
+    // Everything acknowledged, no SACK owed: idle.
     p.run_for(300ms);
     CHECK(wait(*p.a) == 200ms);
     CHECK(wait(*p.b) == 200ms);
-    // A send makes it active again at once, before any tick.
+    // A send makes it look again within a tick (to learn whether T3 started), before any tick.
     REQUIRE(p.a->send(id, false, as_bytes("wake up")).ok());
-    CHECK(wait(*p.a) <= 10ms);
+    CHECK(wait(*p.a) <= 1ms);
     p.pump();
     auto messages = events_of<event::Message>(p.eb);
     REQUIRE_FALSE(messages.empty());
     CHECK(as_string(messages.back().data) == "wake up");
-    CHECK(wait(*p.b) <= 10ms);  // it received data: its SACK is due within the delay
+    // b received a lone packet: its delayed SACK is due kSackDelay later, and b wakes then, not
+    // every millisecond before.
+    CHECK(wait(*p.b) == kSackDelay);
+    // a's data is in flight until that SACK: a wakes to look, then not before T3 could expire.
+    p.a->handle_timeout(virtual_now());
+    CHECK(wait(*p.a) >= kSackDelay);
+    CHECK(wait(*p.a) <= kRtoMin);
+    // Once the SACK came back: idle again.
+    p.run_for(300ms);
+    CHECK(wait(*p.a) == 200ms);
+    CHECK(wait(*p.b) == 200ms);
 }
 
 // Packets a→b that carry DATA for a burst of `count` messages of `size` bytes, sent corked or
