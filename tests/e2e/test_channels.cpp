@@ -40,6 +40,43 @@ struct Connected {
     }
 };
 
+// A channel from a to b, open on both sides, with b's messages collected.
+struct OpenChannel {
+    Connected c;
+    std::shared_ptr<DataChannel> local;
+    std::shared_ptr<DataChannel> remote;
+    Inbox at_b;
+
+    explicit OpenChannel(const std::string& label) {
+        local = c.a.create_data_channel(label);
+        REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
+        remote = c.incoming_at(0);
+        at_b.attach(remote);
+        REQUIRE(eventually([&] { return local->ready_state() == DataChannelState::open; }));
+    }
+};
+
+// Holds the runtime thread inside a callback of `o.local` (its on_message, on a message from b)
+// while this thread runs `meanwhile`; then `then` runs on the runtime thread, still in that
+// callback. Returns once `then` has.
+void while_runtime_waits(OpenChannel& o, const std::function<void()>& meanwhile,
+                         const std::function<void()>& then) {
+    std::promise<void> holding, released, done;
+    auto released_future = released.get_future();
+    o.local->on_message([&](Message) {
+        holding.set_value();
+        released_future.wait();
+        then();
+        done.set_value();
+    });
+    o.remote->send("go");
+    holding.get_future().wait();
+    meanwhile();
+    released.set_value();
+    done.get_future().wait();
+    o.local->on_message(nullptr);
+}
+
 }  // namespace
 
 TEST_CASE("trickled candidates connect as well as complete descriptions") {
@@ -452,65 +489,43 @@ TEST_CASE("max_message_size() is the peer's a=max-message-size, and send() obeys
 TEST_CASE(
     "send() from another thread, then close() on the runtime thread: the message arrives "
     "before the channel closes, with no error") {
-    Connected c;
-    auto dc = c.a.create_data_channel("late");
-    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
-    auto remote = c.incoming_at(0);
-    Inbox at_b;
-    at_b.attach(remote);
-    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    OpenChannel o("late");
+    auto& dc = o.local;
     std::atomic<int> errors{0};
     dc->on_error([&](std::string) { ++errors; });
     // The runtime thread waits inside a callback of `a` while this thread sends: the message is
-    // accepted and posted, and close() runs on the runtime thread before the post does.
-    std::promise<void> holding, sent;
-    auto sent_future = sent.get_future();
-    dc->on_message([&](Message) {
-        holding.set_value();
-        sent_future.wait();
-        dc->close();
-        CHECK_THROWS_AS(dc->send("after close"), InvalidStateError);
-    });
-    remote->send("go");
-    holding.get_future().wait();
-    dc->send("late");
-    sent.set_value();
-    REQUIRE(eventually([&] { return remote->ready_state() == DataChannelState::closed; }));
-    REQUIRE(at_b.size() == 1);
-    CHECK(at_b.at(0).text() == "late");
+    // accepted and queued, and close() runs on the runtime thread before the loop hands it over.
+    while_runtime_waits(
+        o, [&] { dc->send("late"); },
+        [&] {
+            dc->close();
+            CHECK_THROWS_AS(dc->send("after close"), InvalidStateError);
+        });
+    REQUIRE(eventually([&] { return o.remote->ready_state() == DataChannelState::closed; }));
+    REQUIRE(o.at_b.size() == 1);
+    CHECK(o.at_b.at(0).text() == "late");
     CHECK(errors.load() == 0);
 }
 
 TEST_CASE(
     "send() on the runtime thread does not overtake what another thread's send() accepted "
     "before it") {
-    Connected c;
-    auto dc = c.a.create_data_channel("order");
-    REQUIRE(eventually([&] { return c.incoming_count() == 1; }));
-    auto remote = c.incoming_at(0);
-    Inbox at_b;
-    at_b.attach(remote);
-    REQUIRE(eventually([&] { return dc->ready_state() == DataChannelState::open; }));
+    OpenChannel o("order");
     // The runtime thread waits inside a callback of `a` while this thread sends 1..3: they are
     // accepted and queued for the loop. Then the callback sends 4 itself, before the loop could
     // hand 1..3 to the session. An application that orders its sends across threads (here the
-    // promise) must see that order on the wire.
-    std::promise<void> holding, sent;
-    auto sent_future = sent.get_future();
-    dc->on_message([&](Message) {
-        holding.set_value();
-        sent_future.wait();
-        dc->send("4");
-    });
-    remote->send("go");
-    holding.get_future().wait();
-    for (const char* text : {"1", "2", "3"})
-        dc->send(text);
-    sent.set_value();
-    REQUIRE(eventually([&] { return at_b.size() == 4; }));
+    // helper's promises) must see that order on the wire.
+    while_runtime_waits(
+        o,
+        [&] {
+            for (const char* text : {"1", "2", "3"})
+                o.local->send(text);
+        },
+        [&] { o.local->send("4"); });
+    REQUIRE(eventually([&] { return o.at_b.size() == 4; }));
     for (std::size_t i = 0; i < 4; ++i)
-        CHECK(at_b.at(i).text() == std::to_string(i + 1));
-    CHECK(dc->buffered_amount() == 0);
+        CHECK(o.at_b.at(i).text() == std::to_string(i + 1));
+    CHECK(o.local->buffered_amount() == 0);
 }
 
 TEST_CASE("send() misuse throws the same errors on the runtime thread and on another thread") {
