@@ -73,8 +73,8 @@ struct DataChannel::Impl {
     };
     std::mutex posted_mutex;
     Fifo<Posted> posted;  // guarded by posted_mutex
-    std::atomic<std::size_t> posted_bytes{
-        0};  // counted in buffered_amount until the session has it
+    // Counted in buffered_amount until the session has them.
+    std::atomic<std::size_t> posted_bytes{0};
     std::atomic<std::size_t> posted_messages{0};
     std::atomic<bool> close_requested{false};  // close() was called: send() refuses
 
