@@ -134,11 +134,20 @@ struct Pair {
         answer();
         finish();
     }
-    ~Pair() {
-        // PeerConnection's destructor runs on the runtime thread and no callback fires after it.
+    ~Pair() { end(); }
+    // PeerConnection's destructor runs on the runtime thread and no callback fires after it.
+    void end() {
         a.reset();
         b.reset();
     }
+};
+
+// Ends a Pair's PeerConnections when it goes out of scope. Declared after the locals that the
+// pair's callbacks use, it runs before they are destroyed, on every way out: a failed check
+// throws from Flag::wait while the runtime thread may still be inside such a callback.
+struct EndFirst {
+    Pair& pair;
+    ~EndFirst() { pair.end(); }
 };
 
 void put_u64(std::uint8_t* p, std::uint64_t v) {
@@ -191,6 +200,7 @@ ThroughputResult throughput(const std::shared_ptr<Runtime>& runtime, std::uint64
             ++next;
         }
     };
+    const EndFirst end_first{p};
     p.local->set_buffered_amount_low_threshold(low);
     p.local->on_buffered_amount_low(pump);
 
@@ -238,6 +248,7 @@ std::vector<double> round_trips_us(const std::shared_ptr<Runtime>& runtime, int 
         sent_at = Clock::now();
         p.local->send(ping);
     };
+    const EndFirst end_first{p};
     p.local->on_message([&](Message m) {
         const auto now = Clock::now();
         if (!m.binary || m.size() != size || get_u64(m.data.data()) != seq)
