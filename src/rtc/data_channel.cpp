@@ -100,7 +100,6 @@ void drain_posted(PeerConnectionImpl& pc, const std::shared_ptr<ChannelImpl>& c)
             c->posted.pop_front();
         }
         c->posted_bytes.fetch_sub(message.data.size());
-        c->posted_messages.fetch_sub(1);
         if (pc.closed) continue;  // PeerConnection::close() after the message was accepted
         try {
             pc.send(*c, message.binary, message.data);
@@ -122,7 +121,7 @@ void send_message(const std::shared_ptr<ChannelImpl>& c, bool binary, ByteSpan d
     if (!pc) throw InvalidStateError("the PeerConnection is gone");
     if (pc->rt->on_loop_thread()) {
         if (pc->closed) throw InvalidStateError("the PeerConnection is closed");
-        if (c->posted_messages.load() > 0) drain_posted(*pc, c);
+        drain_posted(*pc, c);  // mostly an uncontended lock and an empty queue
         // The session checks the peer's max-message-size (RFC 8831 §6.6) before it takes the
         // message and throws InvalidArgumentError: that reaches the caller. Anything else it
         // refuses goes to on_error, as for a message posted from another thread.
@@ -146,7 +145,6 @@ void send_message(const std::shared_ptr<ChannelImpl>& c, bool binary, ByteSpan d
         c->posted.push_back(typename ChannelImpl::Posted{binary, Bytes(data.begin(), data.end())});
         // Counted under the lock: the drain, which subtracts, cannot have taken it yet.
         c->posted_bytes.fetch_add(data.size());
-        c->posted_messages.fetch_add(1);
     }
     // One drain per queue that was empty: it takes what arrives meanwhile too.
     if (first) asio::post(pc->io, [pc, c] { drain_posted(*pc, c); });

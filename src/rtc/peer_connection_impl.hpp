@@ -75,7 +75,6 @@ struct DataChannel::Impl {
     Fifo<Posted> posted;  // guarded by posted_mutex
     // Counted in buffered_amount until the session has them.
     std::atomic<std::size_t> posted_bytes{0};
-    std::atomic<std::size_t> posted_messages{0};
     std::atomic<bool> close_requested{false};  // close() was called: send() refuses
 
     CallbackSlot<> on_open;
