@@ -215,8 +215,12 @@ std::uint64_t get_u64(const std::uint8_t* p) {
 
 // ---- the server ------------------------------------------------------------------------------
 
-int w6_server(const std::string& socket_path, unsigned threads, bool shared_port) {
+int w6_server(const std::string& socket_path, unsigned threads, bool shared_port,
+              bool one_certificate) {
     raise_fd_limit();
+    // Before the parent's first RSS reading ("ready"): the identity is the server's, not a
+    // client's.
+    if (one_certificate) set_certificate(Certificate::generate());
     RuntimeOptions options;
     options.threads = threads;
     if (shared_port) {
@@ -451,7 +455,8 @@ ServerResult server_workload(const ServerWorkload& w) {
     Child server({"bench", "W6", "--w6-role", "server", "--w6-socket", socket_path, "--threads",
                   std::to_string(w.threads), "--server-sockets",
                   w.shared_port ? "shared" : "per-peer", "--streams",
-                  std::to_string(w.server_streams)});
+                  std::to_string(w.server_streams), "--server-certificate",
+                  w.one_certificate ? "one" : "per-peer"});
     server.expect("ready", 30s);
     const double rss_before = proc_status("VmRSS", std::to_string(server.pid()));
 

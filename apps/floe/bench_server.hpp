@@ -30,6 +30,10 @@ struct ServerWorkload {
     std::size_t size = 1024;  // message bytes
     // The server's Configuration::max_streams (--streams); its clients open one channel each.
     std::uint16_t server_streams = Configuration{}.max_streams;
+    // One DTLS identity for all the server's PeerConnections (Configuration::certificates), made
+    // when the server starts, as a server that keeps its identity has it; false: a fresh key per
+    // PeerConnection (the Configuration's default), to compare (--server-certificate per-peer).
+    bool one_certificate = true;
 };
 
 struct ServerResult {
@@ -47,7 +51,8 @@ struct ServerResult {
 ServerResult server_workload(const ServerWorkload& w);
 
 // The children's entry points (`floe bench W6 --w6-role server|client ...`): exit status.
-int w6_server(const std::string& socket_path, unsigned threads, bool shared_port);
+int w6_server(const std::string& socket_path, unsigned threads, bool shared_port,
+              bool one_certificate);
 int w6_client(const std::string& socket_path, int clients, int rate, int seconds, std::size_t size);
 
 }  // namespace floe::cli::bench

@@ -156,22 +156,24 @@ void print_server(const Settings& s, const bench::ServerWorkload& w, const bench
     if (s.json)
         std::printf(
             "{\"workload\":\"W6\",\"name\":\"%s\",\"clients\":%d,\"threads\":%u,"
-            "\"server_sockets\":\"%s\",\"server_streams\":%u,"
+            "\"server_sockets\":\"%s\",\"server_certificate\":\"%s\",\"server_streams\":%u,"
             "\"rate_per_client\":%d,\"connect_s\":%.3f,\"server_cpu_s_per_million\":%.2f,"
             "\"rtt_p50_ms\":%.3f,\"rtt_p99_ms\":%.3f,\"server_rss_kb_per_client\":%.1f,"
             "\"server_threads\":%d,\"messages\":%lld,\"messages_per_s\":%.0f}\n",
             name, w.clients, w.threads, w.shared_port ? "shared" : "per-peer",
-            unsigned{w.server_streams}, w.rate, r.connect_seconds, r.server_cpu_per_million,
-            r.rtt_p50_ms, r.rtt_p99_ms, r.server_rss_per_client_kb, r.server_threads, r.messages,
-            r.rate);
+            w.one_certificate ? "one" : "per-peer", unsigned{w.server_streams}, w.rate,
+            r.connect_seconds, r.server_cpu_per_million, r.rtt_p50_ms, r.rtt_p99_ms,
+            r.server_rss_per_client_kb, r.server_threads, r.messages, r.rate);
     else
         std::printf(
-            "W6 %-10s %d clients, %u server thread(s), %s, %u streams, %d msg/s each: connected "
+            "W6 %-10s %d clients, %u server thread(s), %s, %s, %u streams, %d msg/s each: "
+            "connected "
             "in %.3f s; "
             "server %.2f CPU-s per million messages, RSS %.1f kB per client, %d threads; round "
             "trip p50 %.3f ms p99 %.3f ms; %lld messages (%.0f/s), every one checked\n",
             name, w.clients, w.threads,
             w.shared_port ? "one shared server port" : "a server socket per peer",
+            w.one_certificate ? "one server certificate" : "a key per peer",
             unsigned{w.server_streams}, w.rate, r.connect_seconds, r.server_cpu_per_million,
             r.server_rss_per_client_kb, r.server_threads, r.rtt_p50_ms, r.rtt_p99_ms, r.messages,
             r.rate);
@@ -280,6 +282,11 @@ int run(Args& args) {
             throw UsageError("--server-sockets shared|per-peer");
         server.shared_port = *sockets == "shared";
     }
+    if (auto identity = args.value("server-certificate")) {
+        if (*identity != "one" && *identity != "per-peer")
+            throw UsageError("--server-certificate one|per-peer");
+        server.one_certificate = *identity == "one";
+    }
     const bool saturate = args.flag("saturate");
     const auto role = args.value("w6-role");
     const auto socket = args.value("w6-socket");
@@ -292,7 +299,8 @@ int run(Args& args) {
     args.finish();
     if (role) {  // a child of W6
         if (!socket) throw UsageError("--w6-role needs --w6-socket");
-        if (*role == "server") return bench::w6_server(*socket, threads, server.shared_port);
+        if (*role == "server")
+            return bench::w6_server(*socket, threads, server.shared_port, server.one_certificate);
         if (*role == "client")
             return bench::w6_client(*socket, server.clients, server.rate, server.seconds,
                                     server.size);
@@ -375,7 +383,8 @@ FLOE_COMMAND(
     "bench",
     "bench W1|W2|W3|W4|W5|W6|W7|all [--runs N] [--pairs N] [--mib N] [--message BYTES] "
     "[--streams N] [--threads N] [--clients N] [--client-processes N] [--rate N] [--seconds N] "
-    "[--saturate] [--server-sockets shared|per-peer] [--rates P,P,...] [--certificate FILE] "
+    "[--saturate] [--server-sockets shared|per-peer] [--server-certificate one|per-peer] [--rates "
+    "P,P,...] [--certificate FILE] "
     "[--json] [--smoke]  (W7: root; not in "
     "all)",
     "the performance workloads on loopback (docs/performance.md)", &run,
@@ -396,6 +405,9 @@ FLOE_COMMAND(
     "  --server-sockets shared|per-peer\n"
     "                          W6: the server's PeerConnections on one UDP port (shared, the\n"
     "                          default) or on a socket each\n"
+    "  --server-certificate one|per-peer\n"
+    "                          W6: one identity for all the server's PeerConnections, made at\n"
+    "                          its start (the default), or a fresh key per PeerConnection\n"
     "  --w6-role server|client W6 internal: what a child process of W6 runs\n"
     "  --w6-socket PATH        W6 internal: the server's signaling socket\n"
     "  --rates P,P,...         W7: loss rates in percent (as root, in network namespaces)\n"
