@@ -259,7 +259,8 @@ Signaling::Applied Signaling::set_remote_description(const SessionDescription& d
     applied.ice_controlling = !offer || read->ice_lite;
     remote_ = description;
     if (offer) {
-        remote_offer_ = std::move(read->description);
+        remote_offer_ =
+            std::make_shared<const sdp::SessionDescription>(std::move(read->description));
         remote_offer_restarts_ = applied.remote_restart;
         // The answer's new credentials: those restart_ice() drew, if it was called.
         if (applied.remote_restart && !next_credentials_) {
@@ -273,7 +274,8 @@ Signaling::Applied Signaling::set_remote_description(const SessionDescription& d
         state_ = description.type == SdpType::answer ? SignalingState::stable
                                                      : SignalingState::have_remote_pranswer;
     }
-    remote_params_ = std::move(static_cast<sdp::RemoteDataParameters&>(*read));
+    remote_params_ = std::make_shared<const sdp::RemoteDataParameters>(
+        std::move(static_cast<sdp::RemoteDataParameters&>(*read)));
     if (description.type == SdpType::answer) {
         dtls_client_ = applied.dtls_client;
         agree();

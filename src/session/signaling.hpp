@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,9 +77,7 @@ class Signaling {
     std::optional<SessionDescription> local_description() const;
     const std::optional<SessionDescription>& remote_description() const { return remote_; }
     // What the current remote description says; null before one was applied.
-    const sdp::RemoteDataParameters* remote() const {
-        return remote_params_ ? &*remote_params_ : nullptr;
-    }
+    const sdp::RemoteDataParameters* remote() const { return remote_params_.get(); }
 
     // Local candidates as gathered, for the descriptions written from now on.
     void add_local_candidate(const ice::Candidate& candidate);
@@ -89,8 +88,10 @@ class Signaling {
     struct Agreed {
         std::optional<SdpType> local_type;
         std::optional<SessionDescription> remote;
-        std::optional<sdp::RemoteDataParameters> remote_params;
-        std::optional<sdp::SessionDescription> remote_offer;
+        // Shared with the current ones, which they equal until the next offer: one copy per
+        // PeerConnection, not two (a server holds thousands).
+        std::shared_ptr<const sdp::RemoteDataParameters> remote_params;
+        std::shared_ptr<const sdp::SessionDescription> remote_offer;
     };
 
     // `applied`: the local description as applied (local_description()), not a new one.
@@ -111,8 +112,8 @@ class Signaling {
     std::vector<ice::Candidate> local_candidates_;
     bool local_end_of_candidates_ = false;
     std::optional<SessionDescription> remote_;
-    std::optional<sdp::RemoteDataParameters> remote_params_;
-    std::optional<sdp::SessionDescription> remote_offer_;  // what create_answer answers
+    std::shared_ptr<const sdp::RemoteDataParameters> remote_params_;
+    std::shared_ptr<const sdp::SessionDescription> remote_offer_;  // what create_answer answers
     // restart_ice(): the next offer's credentials. Also those of the answer to a remote restart.
     std::optional<ice::Credentials> next_credentials_;
     bool remote_offer_restarts_ = false;  // the pending remote offer has new credentials
