@@ -479,6 +479,9 @@ ServerResult server_workload(const ServerWorkload& w) {
     r.server_threads = static_cast<int>(proc_status("Threads", spid));
 
     const double cpu0 = process_cpu_seconds(server.pid());
+    double clients_cpu0 = 0;
+    for (auto& c : clients)
+        clients_cpu0 += process_cpu_seconds(c->pid());
     const auto m0 = Clock::now();
     for (auto& c : clients)
         c->send("go");
@@ -499,6 +502,10 @@ ServerResult server_workload(const ServerWorkload& w) {
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - m0).count();
     r.server_cpu_seconds = process_cpu_seconds(server.pid()) - cpu0;
+    // Read before the clients exit (their results are in): each has sent and checked everything.
+    for (auto& c : clients)
+        r.clients_cpu_seconds += process_cpu_seconds(c->pid());
+    r.clients_cpu_seconds -= clients_cpu0;
     std::sort(rtt_ms.begin(), rtt_ms.end());
     const auto at = [&](double p) {
         if (rtt_ms.empty()) return 0.0;
@@ -526,6 +533,7 @@ ServerResult server_workload(const ServerWorkload& w) {
     r.messages = received;
     r.rate = static_cast<double>(received) / elapsed;
     r.server_cpu_per_million = r.server_cpu_seconds / (static_cast<double>(received) / 1e6);
+    r.clients_cpu_per_million = r.clients_cpu_seconds / (static_cast<double>(received) / 1e6);
     return r;
 }
 

@@ -40,6 +40,10 @@ struct ServerResult {
     double connect_seconds = 0;  // from starting the clients until every channel is open
     double server_cpu_seconds = 0;
     double server_cpu_per_million = 0;  // CPU seconds per million messages echoed
+    // The client processes' together, over the same time: they share the machine's cores with
+    // the server (a 2-core machine has no core left for a second server thread).
+    double clients_cpu_seconds = 0;
+    double clients_cpu_per_million = 0;
     double rtt_p50_ms = 0, rtt_p99_ms = 0;
     double server_rss_per_client_kb = 0;  // (VmRSS with every client - before) / clients
     int server_threads = 0;

@@ -158,25 +158,25 @@ void print_server(const Settings& s, const bench::ServerWorkload& w, const bench
             "{\"workload\":\"W6\",\"name\":\"%s\",\"clients\":%d,\"threads\":%u,"
             "\"server_sockets\":\"%s\",\"server_certificate\":\"%s\",\"server_streams\":%u,"
             "\"rate_per_client\":%d,\"connect_s\":%.3f,\"server_cpu_s_per_million\":%.2f,"
+            "\"clients_cpu_s_per_million\":%.2f,"
             "\"rtt_p50_ms\":%.3f,\"rtt_p99_ms\":%.3f,\"server_rss_kb_per_client\":%.1f,"
             "\"server_threads\":%d,\"messages\":%lld,\"messages_per_s\":%.0f}\n",
             name, w.clients, w.threads, w.shared_port ? "shared" : "per-peer",
             w.one_certificate ? "one" : "per-peer", unsigned{w.server_streams}, w.rate,
-            r.connect_seconds, r.server_cpu_per_million, r.rtt_p50_ms, r.rtt_p99_ms,
-            r.server_rss_per_client_kb, r.server_threads, r.messages, r.rate);
+            r.connect_seconds, r.server_cpu_per_million, r.clients_cpu_per_million, r.rtt_p50_ms,
+            r.rtt_p99_ms, r.server_rss_per_client_kb, r.server_threads, r.messages, r.rate);
     else
         std::printf(
             "W6 %-10s %d clients, %u server thread(s), %s, %s, %u streams, %d msg/s each: "
-            "connected "
-            "in %.3f s; "
-            "server %.2f CPU-s per million messages, RSS %.1f kB per client, %d threads; round "
-            "trip p50 %.3f ms p99 %.3f ms; %lld messages (%.0f/s), every one checked\n",
+            "connected in %.3f s; server %.2f CPU-s per million messages (its clients %.2f), RSS "
+            "%.1f kB per client, %d threads; round trip p50 %.3f ms p99 %.3f ms; %lld messages "
+            "(%.0f/s), every one checked\n",
             name, w.clients, w.threads,
             w.shared_port ? "one shared server port" : "a server socket per peer",
             w.one_certificate ? "one server certificate" : "a key per peer",
             unsigned{w.server_streams}, w.rate, r.connect_seconds, r.server_cpu_per_million,
-            r.server_rss_per_client_kb, r.server_threads, r.rtt_p50_ms, r.rtt_p99_ms, r.messages,
-            r.rate);
+            r.clients_cpu_per_million, r.server_rss_per_client_kb, r.server_threads, r.rtt_p50_ms,
+            r.rtt_p99_ms, r.messages, r.rate);
     std::fflush(stdout);
 }
 

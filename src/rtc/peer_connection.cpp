@@ -107,8 +107,15 @@ PeerConnection::Impl::Impl(Configuration configuration, std::shared_ptr<Runtime>
 
 PeerConnection::Impl::~Impl() = default;
 
+// Deadlines are served on a 1 ms grid (rounded up: never early). The cores' deadlines move with
+// nearly every packet; on the grid most moves leave the timer as it is, and a Runtime thread's
+// PeerConnections share each millisecond's expiry: the loop's timerfd is re-armed when the
+// earliest expiry changes, a system call that, re-armed per packet, took 13 % of a busy server's
+// CPU (W6, 1,000 clients). A timer served up to 1 ms late is within what every layer allows
+// (SCTP's timers tick in milliseconds; a delayed SACK at 5 ms stays below RTO.min, 20 ms).
 void PeerConnection::Impl::arm_timer() {
-    const auto at = core.poll_timeout();
+    auto at = core.poll_timeout();
+    if (at) at = std::chrono::ceil<milliseconds>(*at);
     if (at == timer_at) return;
     timer_at = at;
     if (!at) {
