@@ -5,19 +5,36 @@
 namespace floe::ice {
 
 void PortDemux::add_owner(Owner owner, const std::string& local_ufrag) {
-    by_ufrag_[local_ufrag] = owner;
-    owners_.try_emplace(owner);
+    auto& ufrags = owners_[owner].ufrags;
+    auto [it, inserted] = by_ufrag_.try_emplace(local_ufrag, owner);
+    if (!inserted && it->second != owner) {
+        // The ufrag moves to this owner (the other keeps its entry in its list; removing it
+        // there checks whom the ufrag belongs to).
+        it->second = owner;
+        inserted = true;
+    }
+    if (inserted || std::find(ufrags.begin(), ufrags.end(), local_ufrag) == ufrags.end())
+        ufrags.push_back(local_ufrag);
 }
 
 void PortDemux::remove_ufrag(const std::string& local_ufrag) {
-    by_ufrag_.erase(local_ufrag);
+    const auto it = by_ufrag_.find(local_ufrag);
+    if (it == by_ufrag_.end()) return;
+    if (auto state = owners_.find(it->second); state != owners_.end())
+        std::erase(state->second.ufrags, local_ufrag);
+    by_ufrag_.erase(it);
 }
 
 void PortDemux::remove_owner(Owner owner) {
-    std::erase_if(by_ufrag_, [&](const auto& entry) { return entry.second == owner; });
-    std::erase_if(by_address_, [&](const auto& entry) { return entry.second == owner; });
-    std::erase_if(transactions_, [&](const auto& entry) { return entry.second.owner == owner; });
-    owners_.erase(owner);
+    const auto state = owners_.find(owner);
+    if (state == owners_.end()) return;
+    for (const auto& ufrag : state->second.ufrags)
+        if (auto it = by_ufrag_.find(ufrag); it != by_ufrag_.end() && it->second == owner)
+            by_ufrag_.erase(it);
+    for (const auto& address : state->second.addresses)
+        if (auto it = by_address_.find(address); it != by_address_.end() && it->second == owner)
+            by_address_.erase(it);
+    owners_.erase(state);
 }
 
 void PortDemux::note_request(Owner owner, const stun::TransactionId& id, Instant now) {
@@ -80,7 +97,9 @@ std::optional<PortDemux::Owner> PortDemux::route_stun(Instant now, ByteSpan data
     const stun::MessageClass cls = message->message_class();
     if (cls == stun::MessageClass::success_response || cls == stun::MessageClass::error_response) {
         expire(now);
-        if (auto it = transactions_.find(message->transaction_id()); it != transactions_.end())
+        // The owner may be gone (remove_owner leaves its transactions to expire).
+        if (auto it = transactions_.find(message->transaction_id());
+            it != transactions_.end() && owners_.contains(it->second.owner))
             return it->second.owner;
         ++counters_.unknown_response;
         return std::nullopt;

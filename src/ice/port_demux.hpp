@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <floe/bytes.hpp>
 #include <floe/socket_address.hpp>
@@ -77,8 +78,13 @@ class PortDemux {
         Owner owner;
         Instant expires;
     };
+    // What each owner holds in the tables, so that removing one costs what it holds, not a walk
+    // over every owner's entries (a server with thousands of peers ends them one by one).
+    // Transactions are not listed: a gone owner's expire on their own, and a response to one
+    // finds no owner (route_stun).
     struct OwnerState {
         std::deque<SocketAddress> addresses;  // validated, oldest first
+        std::vector<std::string> ufrags;
     };
     void expire(Instant now);
     std::optional<Owner> route_stun(Instant now, ByteSpan datagram, const SocketAddress& from);

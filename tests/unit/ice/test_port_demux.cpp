@@ -104,6 +104,24 @@ TEST_CASE("a closed session is forgotten: its ufrag, addresses and requests") {
     CHECK_FALSE(demux.route(t0, response(3), browser_a));
 }
 
+TEST_CASE("removing a session leaves every other one routed, also a ufrag that moved to it") {
+    PortDemux demux;
+    demux.add_owner(1, "srvA");
+    demux.add_owner(2, "srvB");
+    demux.add_owner(3, "srvA");  // the ufrag moves: owner 1 keeps it in its list, not in the table
+    demux.validate(2, browser_b);
+    demux.note_request(2, id(7), t0);
+    demux.remove_owner(1);
+    CHECK(demux.owners() == 2);
+    CHECK(demux.route(t0, check("srvA:peer"), browser_a) == 3u);
+    CHECK(demux.route(t0, check("srvB:peer"), browser_b) == 2u);
+    CHECK(demux.route(t0, dtls_hello, browser_b) == 2u);
+    CHECK(demux.route(t0, response(7), stun_server) == 2u);
+    demux.remove_owner(3);
+    CHECK_FALSE(demux.route(t0, check("srvA:peer"), browser_a));
+    CHECK(demux.route(t0, check("srvB:peer"), browser_b) == 2u);
+}
+
 TEST_CASE("an ICE restart's new ufrag routes too; the old one can be dropped") {
     PortDemux demux;
     demux.add_owner(1, "old1");
