@@ -20,21 +20,26 @@ namespace {
 // usrsctp's clock advances in ticks, and a timer is served at the first tick at or after its
 // deadline. usrsctp does not tell when its next timer is due, so the tick follows what may be
 // pending, waking the association only around the moments a timer can fire:
-// - a delayed SACK (RFC 9260 §6.2) may be owed kSackDelay after a packet came in: ticks at that
-//   moment and every kFineTick for kSackSlack after it (usrsctp's clock may lag ours by a tick,
-//   and another association may have just advanced it), not every millisecond from the packet;
+// - a delayed SACK (RFC 9260 §6.2) is owed kSackDelay after a packet with DATA came in, until a
+//   packet with a SACK leaves (conn_output sees it: usually the reply the DATA caused, which the
+//   SACK rides on): ticks at that moment and every kFineTick for kSackSlack after it (usrsctp's
+//   clock may lag ours by a tick, and another association may have just advanced it);
 // - while data is in flight, T3-rtx (§6.3.2) cannot expire sooner than RTO.min after it was
 //   (re)started: ticks every kFineTick from then on, so that a retransmission leaves no more than
-//   a millisecond late (with RTO.min at 20 ms, a 10 ms tick made one up to 50 % late). A packet
-//   that left since the last tick is looked at on the next kFineTick, to learn whether it started
-//   T3; a SACK that acknowledges everything ends the ticking at once (handle_input);
+//   a millisecond late (with RTO.min at 20 ms, a 10 ms tick made one up to 50 % late). Data is
+//   in flight from the write that hands it to usrsctp until usrsctp reports the sender dry
+//   (SCTP_SENDER_DRY_EVENT: everything acknowledged);
+// - a packet that another association's call made for this one (a timer of ours fired by its
+//   tick: usrsctp's timers are global) waits in the queue: ticks within kFineTick to send it;
 // - with something else in progress (handshake, a queue, a stream reset), every kTimerTick;
 // - idle, only every kIdleTick, for what else may be pending (we send no heartbeats), which
 //   may fire that much late.
 // Without the idle tick, 2,000 idle PeerConnections woke 200,000 times a second for nothing
 // (floe bench W4 --pairs 1000). Before the rules above, every packet in or out brought a tick
 // every millisecond until it was acknowledged and every 10 ms for 100 ms after: a W6 server of
-// 1,000 clients at 5 messages/s each spent 12 % more CPU (docs/sctp.md, "Timers").
+// 1,000 clients at 5 messages/s each spent 12 % more CPU (docs/sctp.md, "Timers"). Before the
+// SACK and sender-dry rules, a message echoed by a server woke each end about five times (a
+// tick after every packet out, three for a SACK already sent with the reply).
 constexpr Duration kFineTick = 1ms;
 constexpr Duration kSackSlack = 2ms;
 constexpr Duration kTimerTick = 10ms;
@@ -109,6 +114,7 @@ Association::Association(const Config& config)
     // Both sides connect: SCTP resolves the simultaneous INITs (WebRTC has no listener).
     sockaddr_conn remote = local;
     remote.sconn_port = htons(config_.remote_port);
+    const OwnCall own(this);
     if (usrsctp_connect(sock_, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0 &&
         errno != EINPROGRESS) {
         on_ended(true, "connect failed");
@@ -183,9 +189,10 @@ void Association::configure_socket() {
 
     // SCTP_SEND_FAILED_EVENT: a partially reliable message abandoned before it was ever sent
     // leaves buffered_amount (account_transmitted never sees it).
-    for (std::uint16_t type :
-         {SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SHUTDOWN_EVENT,
-          SCTP_PARTIAL_DELIVERY_EVENT, SCTP_STREAM_CHANGE_EVENT, SCTP_SEND_FAILED_EVENT}) {
+    // SCTP_SENDER_DRY_EVENT: no data in flight any more (see in_flight_).
+    for (std::uint16_t type : {SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SHUTDOWN_EVENT,
+                               SCTP_PARTIAL_DELIVERY_EVENT, SCTP_STREAM_CHANGE_EVENT,
+                               SCTP_SEND_FAILED_EVENT, SCTP_SENDER_DRY_EVENT}) {
         sctp_event ev{};
         ev.se_assoc_id = SCTP_FUTURE_ASSOC;
         ev.se_type = type;
@@ -219,40 +226,40 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     FLOE_LOG(LogLevel::trace, "sctp") << "in  " << describe_packet(packet);
     // An association lost while usrsctp reads a packet with an ABORT was ended by the peer
     // (usrsctp checks the tag); lost anywhere else, its retransmissions ran out.
-    input_has_abort_ = has_chunk(packet, kAbortChunk);
+    const ChunkTypes chunks(packet);
+    input_has_abort_ = chunks.has(kAbortChunk);
+    const OwnCall own(this);
+    now_ = now;
+    // A (delayed) SACK is owed for DATA, unless one leaves during this call or with the reply
+    // (conn_output clears it). Set first: usrsctp may acknowledge at once.
+    if (chunks.has(kDataChunk)) {
+        sack_due_ = now + kSackDelay;
+        sack_owed_ = true;
+    }
     UsrsctpGlobal::get().advance(now);  // the timers this packet starts count from now
     usrsctp_conninput(conn_addr(), packet.data(), packet.size(), 0);
-    after_usrsctp();  // (reads the notifications this packet caused)
+    after_usrsctp();  // (reads the notifications this packet caused: a SACK may make us dry)
     input_has_abort_ = false;
-    sack_due_ = now + kSackDelay;  // a (delayed) SACK may be owed from then
-    // What this packet made us send is a SACK, mostly; data it released (a queue the SACK made
-    // room for) is found in flight at the tick sack_due_ brings, its T3 dated from this packet.
-    activity_ = false;
-    // A SACK that acknowledged everything ends the ticking for T3 now, not at its next tick. (Not
-    // asked while more waits to be sent, as for a bulk sender: that keeps data in flight anyway,
-    // and the question costs a getsockopt per SACK.)
-    if (in_flight_ && send_queue_.empty() && unsent_total_ == 0)
-        in_flight_ = state_ == State::established && has_data_in_flight();
 }
 
 void Association::advance_clock(Instant now) {
+    now_ = now;
+    const OwnCall own(this);
     if (sock_) UsrsctpGlobal::get().advance(now);
 }
 
 void Association::handle_timeout(Instant now) {
     last_timer_ = now;
+    now_ = now;
     if (send_queue_.empty()) queue_buffers_.release();  // nothing is being sent: give them back
     if (!sock_) return;
+    const OwnCall own(this);
     UsrsctpGlobal::get().advance(now);
     after_usrsctp();
-    const bool sent = activity_.exchange(false);
-    const bool was_in_flight = in_flight_;
-    in_flight_ = state_ == State::established && has_data_in_flight();
-    // When T3 started: a packet that left since the last look did so at most a tick ago (a
-    // packet leaving brings the next tick to within kFineTick); otherwise the data left while
-    // the last packet came in. Later sends and SACKs only move T3's expiry later, so the first
-    // start is the safe bound.
-    if (in_flight_ && !was_in_flight) t3_from_ = sent ? now - kFineTick : sack_due_ - kSackDelay;
+    // Once T3 could have fired, ask usrsctp itself (a getsockopt) rather than wait for the
+    // sender-dry notification alone: a bulk sender is never dry, and this is where it ticks.
+    if (in_flight_ && now + kFineTick >= t3_from_ + kRtoMin)
+        in_flight_ = state_ == State::established && has_data_in_flight();
     // While our SACKs report losses, and for a while after, acknowledge every packet: a lost SACK
     // then costs nothing and the sender's recovery after a timeout is not paced by the delay.
     // On a clean path every second packet (one SACK fewer per round trip for W3's ping-pong).
@@ -291,7 +298,8 @@ std::optional<Instant> Association::poll_timeout() const {
     if (state_ == State::established) {
         if (activity_) no_later_than(next_tick);
         if (in_flight_) no_later_than(std::max(next_tick, t3_from_ + kRtoMin - kFineTick));
-        if (*last_timer_ < sack_due_ + kSackSlack) no_later_than(std::max(next_tick, sack_due_));
+        if (sack_owed_.load(std::memory_order_relaxed) && *last_timer_ < sack_due_ + kSackSlack)
+            no_later_than(std::max(next_tick, sack_due_));
     }
     const bool active = state_ != State::established || !send_queue_.empty() || resets_pending_;
     no_later_than(*last_timer_ + (active ? kTimerTick : kIdleTick));
@@ -301,7 +309,10 @@ std::optional<Instant> Association::poll_timeout() const {
 std::optional<Bytes> Association::poll_transmit() {
     account_transmitted();  // packets another thread's timers made since our last call
     std::lock_guard lock(out_mutex_);
-    if (out_.empty()) return std::nullopt;
+    if (out_.empty()) {
+        activity_ = false;  // whatever another association's call queued has been taken
+        return std::nullopt;
+    }
     Bytes packet = std::move(out_.front());
     out_.pop_front();
     ++stats_.packets_sent;
@@ -372,6 +383,7 @@ void Association::on_ended(bool failed, std::string reason) {
 }
 
 void Association::close() {
+    const OwnCall own(this);
     release_socket(true);  // the ABORT goes out through conn_output into our queue
     on_ended(false, "closed locally");
 }
@@ -392,6 +404,7 @@ void Association::maybe_send_shutdown() {
         state_ != State::established || has_data_in_flight())
         return;
     shutdown_sent_ = true;
+    const OwnCall own(this);
     if (usrsctp_shutdown(sock_, SHUT_WR) != 0) {
         FLOE_LOG(LogLevel::debug, "sctp") << "usrsctp_shutdown failed: errno " << errno;
         close();

@@ -273,10 +273,15 @@ class Association {
     std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
     Fifo<Event> events_;
     std::optional<Instant> last_timer_;
-    Instant sack_due_{};                 // a delayed SACK may be owed from then (see kFineTick)
-    Instant t3_from_{};                  // T3-rtx started no earlier (while in_flight_)
-    bool in_flight_ = false;             // unacknowledged data at the last look (T3 running)
-    std::atomic<bool> activity_{false};  // a packet left since the last tick (conn_output)
+    Instant now_{};                       // the caller's clock at its last call that gave one
+    Instant sack_due_{};                  // a delayed SACK is owed from then (see kFineTick)
+    std::atomic<bool> sack_owed_{false};  // DATA came in, and no SACK left since (conn_output)
+    Instant t3_from_{};                   // T3-rtx started no earlier (while in_flight_)
+    // Data handed to usrsctp and not all acknowledged (T3 may run): set by a write, cleared by
+    // usrsctp's SENDER_DRY notification.
+    bool in_flight_ = false;
+    // A packet another association's call made for this one waits in out_ (conn_output).
+    std::atomic<bool> activity_{false};
     bool resets_pending_ = false;
     bool corked_ = false;
     bool nagle_ = false;  // SCTP_NODELAY off: usrsctp holds a part-filled packet (see flush_sends)

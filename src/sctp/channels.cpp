@@ -107,6 +107,7 @@ void Association::request_reset(DataChannel& ch) {
     alignas(sctp_reset_streams) std::array<std::uint8_t, list + sizeof(std::uint16_t)> buffer{};
     std::memcpy(buffer.data(), &head, list);
     std::memcpy(buffer.data() + list, &ch.id, sizeof ch.id);
+    const OwnCall own(this);
     if (usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_RESET_STREAMS, buffer.data(),
                            static_cast<socklen_t>(buffer.size())) == 0) {
         ch.reset_requested = true;

@@ -96,13 +96,19 @@ PacketInfo parse_packet(ByteSpan packet) {
     return info;
 }
 
-bool has_chunk(ByteSpan packet, std::uint8_t type) {
-    bool found = false;
-    for_each_chunk(packet, [&](const ChunkInfo& c) {
-        found = c.type == type;
-        return !found;
-    });
-    return found;
+ChunkTypes::ChunkTypes(ByteSpan packet) {
+    ByteReader r(packet);
+    if (!r.skip(12)) return;  // the common header
+    while (!r.empty()) {
+        const auto type = r.u8();
+        const bool flags = r.skip(1);
+        const auto length = r.u16();
+        if (!type || !flags || !length || *length < 4 || !r.skip(*length - 4u)) return;
+        seen_.set(*type);
+        // RFC 9260 §3.2: the length excludes the padding to a multiple of 4 (absent after the
+        // last chunk of some senders).
+        r.skip(std::min<std::size_t>((4 - *length % 4) % 4, r.remaining()));
+    }
 }
 
 std::string describe_packet(ByteSpan packet) {

@@ -3,6 +3,7 @@
 // Bounds-checked; a malformed packet yields the chunks before the damage.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,8 @@ struct PacketInfo {
     bool complete = false;  // every byte accounted for
 };
 
+inline constexpr std::uint8_t kDataChunk = 0;
+inline constexpr std::uint8_t kSackChunk = 3;
 inline constexpr std::uint8_t kAbortChunk = 6;
 
 // Calls visit(const ChunkInfo&) for each chunk of the packet in order, without allocating; stops
@@ -41,8 +44,20 @@ template <class Visit>
 bool for_each_chunk(ByteSpan packet, Visit&& visit);
 
 PacketInfo parse_packet(ByteSpan packet);
-// Whether the packet holds a chunk of this type; allocation-free, for the receive path.
-bool has_chunk(ByteSpan packet, std::uint8_t type);
+// The chunk types a packet holds, read from the chunk headers alone (no field of any chunk is
+// parsed): allocation-free, for the paths every packet takes. Stops at a damaged chunk.
+class ChunkTypes {
+  public:
+    explicit ChunkTypes(ByteSpan packet);
+    bool has(std::uint8_t type) const { return seen_.test(type); }
+
+  private:
+    std::bitset<256> seen_;
+};
+// Whether the packet holds a chunk of this type.
+inline bool has_chunk(ByteSpan packet, std::uint8_t type) {
+    return ChunkTypes(packet).has(type);
+}
 std::string describe_packet(ByteSpan packet);
 
 namespace detail {

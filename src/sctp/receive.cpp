@@ -222,6 +222,9 @@ void Association::handle_notification(ByteSpan data) {
                 release_buffered(*ch, failed.ssfe_length - sizeof failed);
             break;
         }
+        case SCTP_SENDER_DRY_EVENT:
+            in_flight_ = false;  // every DATA chunk acknowledged (or abandoned): T3 stopped
+            break;
         case SCTP_PARTIAL_DELIVERY_EVENT: {
             sctp_pdapi_event pd{};
             if (data.size() < sizeof pd) return;

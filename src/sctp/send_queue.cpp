@@ -70,6 +70,7 @@ std::size_t Association::write(const DataChannel& ch, Ppid ppid, bool unordered,
             spa.sendv_prinfo.pr_value = *ch.reliability.max_packet_life_time;
         }
     }
+    const OwnCall own(this);
     const ssize_t n = usrsctp_sendv(sock_, data.data(), data.size(), nullptr, 0, &spa, sizeof spa,
                                     SCTP_SENDV_SPA, 0);
     if (n < 0) {
@@ -77,6 +78,11 @@ std::size_t Association::write(const DataChannel& ch, Ppid ppid, bool unordered,
             FLOE_LOG(LogLevel::debug, "sctp") << "usrsctp_sendv failed: errno " << errno;
         }
         return 0;
+    }
+    // In flight from now (T3 starts when it leaves, which is no earlier): see kFineTick.
+    if (n > 0 && !in_flight_) {
+        in_flight_ = true;
+        t3_from_ = now_;
     }
     return static_cast<std::size_t>(n);
 }

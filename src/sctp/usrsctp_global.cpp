@@ -32,6 +32,7 @@
 
 #include "common/crc32c.hpp"
 #include "sctp/association.hpp"
+#include "sctp/packet_trace.hpp"
 #include "sctp/tuning.hpp"
 
 // ThreadSanitizer (the tsan preset) sees usrsctp only through the libc calls it intercepts
@@ -97,7 +98,7 @@ void stamp_checksum(MutableByteSpan packet) {
 // thread), not from losses.
 bool reports_loss(ByteSpan packet) {
     constexpr std::size_t chunk = kCommonHeaderSize;
-    if (packet.size() < chunk + 16 || packet[chunk] != 3) return false;
+    if (packet.size() < chunk + 16 || packet[chunk] != kSackChunk) return false;
     return (packet[chunk + 12] | packet[chunk + 13]) != 0;
 }
 
@@ -150,9 +151,12 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
     if (it == g.live.end()) return 0;  // a destroyed association's late output goes nowhere
     Association* self = it->second;
     const auto* bytes = static_cast<const std::uint8_t*>(buffer);
+    const ByteSpan sent(bytes, length);
     std::lock_guard out_lock(self->out_mutex_);
-    self->activity_ = true;
-    if (reports_loss(ByteSpan(bytes, length))) self->loss_seen_ = true;
+    // Made by another association's call (a timer of ours it fired): waits for our next tick.
+    if (OwnCall::running() != self) self->activity_ = true;
+    if (has_chunk(sent, kSackChunk)) self->sack_owed_ = false;
+    if (reports_loss(sent)) self->loss_seen_ = true;
     Bytes packet = self->packet_buffers_.take();
     packet.assign(bytes, bytes + length);
     stamp_checksum(packet);

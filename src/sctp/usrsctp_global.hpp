@@ -30,6 +30,23 @@ void set_option(struct socket* sock, int level, int name, const T& value, const 
     }
 }
 
+// Marks the association whose own call into usrsctp runs on this thread (its input, its sends, its
+// tick). conn_output tells the packets of that call, which its caller drains right after it, from
+// packets made for an association by another one's call (usrsctp's timers are global: another
+// association's tick can fire ours), which wait in the queue for our next tick.
+class OwnCall {
+  public:
+    explicit OwnCall(const Association* association) : previous_(current) { current = association; }
+    ~OwnCall() { current = previous_; }
+    OwnCall(const OwnCall&) = delete;
+    OwnCall& operator=(const OwnCall&) = delete;
+    static const Association* running() { return current; }
+
+  private:
+    inline static thread_local const Association* current = nullptr;
+    const Association* previous_;
+};
+
 struct UsrsctpGlobal {
     std::mutex registry_mutex;
     // Live associations by their usrsctp address (Association::conn_id_).
