@@ -62,8 +62,10 @@ std::string Signaling::describe_local(SdpType type, const ice::Credentials& cred
     p.ice_lite = local_.ice_lite;
     // The applied answer answers the agreed offer, also while a newer remote offer is pending.
     const bool agreed = applied && state_ == SignalingState::have_remote_offer;
-    const auto& answered = agreed && agreed_.remote_offer ? *agreed_.remote_offer : *remote_offer_;
-    auto d = type == SdpType::offer ? sdp::create_offer(p) : sdp::create_answer(answered, p);
+    // (An answer is only described with a remote offer at hand: create_answer() checks the state.)
+    const sdp::SessionDescription* answered =
+        agreed && agreed_.remote_offer ? agreed_.remote_offer.get() : remote_offer_.get();
+    auto d = type == SdpType::offer ? sdp::create_offer(p) : sdp::create_answer(*answered, p);
     if (!d) throw sdp::SdpError(d.error());
     return sdp::write(*d);
 }
