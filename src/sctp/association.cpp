@@ -230,13 +230,14 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     input_has_abort_ = chunks.has(kAbortChunk);
     const OwnCall own(this);
     now_ = now;
+    UsrsctpGlobal::get().advance(now);  // the timers this packet starts count from now
     // A (delayed) SACK is owed for DATA, unless one leaves during this call or with the reply
-    // (conn_output clears it). Set first: usrsctp may acknowledge at once.
+    // (conn_output clears it). Set after the clock's advance (a SACK it sends is for earlier
+    // DATA) and before the input (usrsctp may acknowledge this packet at once).
     if (chunks.has(kDataChunk)) {
         sack_due_ = now + kSackDelay;
         sack_owed_ = true;
     }
-    UsrsctpGlobal::get().advance(now);  // the timers this packet starts count from now
     usrsctp_conninput(conn_addr(), packet.data(), packet.size(), 0);
     after_usrsctp();  // (reads the notifications this packet caused: a SACK may make us dry)
     input_has_abort_ = false;
