@@ -21,9 +21,9 @@ namespace {
 // deadline. usrsctp does not tell when its next timer is due, so the tick follows what may be
 // pending, waking the association only around the moments a timer can fire:
 // - a delayed SACK (RFC 9260 §6.2) is owed kSackDelay after a packet with DATA came in, until a
-//   packet with a SACK leaves (conn_output sees it: usually the reply the DATA caused, which the
-//   SACK rides on): ticks at that moment and every kFineTick for kSackSlack after it (usrsctp's
-//   clock may lag ours by a tick, and another association may have just advanced it);
+//   SACK that acknowledges that DATA leaves (conn_output reads its cumulative TSN: usually on the
+//   reply the DATA caused): ticks at that moment and every kFineTick for kSackSlack after it
+//   (usrsctp's clock may lag ours by a tick, and another association may have just advanced it);
 // - while data is in flight, T3-rtx (§6.3.2) cannot expire sooner than RTO.min after it was
 //   (re)started: ticks every kFineTick from then on, so that a retransmission leaves no more than
 //   a millisecond late (with RTO.min at 20 ms, a 10 ms tick made one up to 50 % late). Data is
@@ -234,8 +234,12 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     // A (delayed) SACK is owed for DATA, unless one leaves during this call or with the reply
     // (conn_output clears it). Set after the clock's advance (a SACK it sends is for earlier
     // DATA) and before the input (usrsctp may acknowledge this packet at once).
-    if (chunks.has(kDataChunk)) {
+    if (const auto tsn = chunks.last_data_tsn()) {
         sack_due_ = now + kSackDelay;
+        std::lock_guard lock(out_mutex_);
+        // Serial arithmetic (RFC 1982): the highest TSN owed (a retransmission may be older).
+        if (!sack_owed_ || static_cast<std::int32_t>(*tsn - sack_owed_for_tsn_) > 0)
+            sack_owed_for_tsn_ = *tsn;
         sack_owed_ = true;
     }
     usrsctp_conninput(conn_addr(), packet.data(), packet.size(), 0);

@@ -273,10 +273,13 @@ class Association {
     std::uint16_t out_streams_ = 0;  // negotiated outgoing streams, once established
     Fifo<Event> events_;
     std::optional<Instant> last_timer_;
-    Instant now_{};                       // the caller's clock at its last call that gave one
-    Instant sack_due_{};                  // a delayed SACK is owed from then (see kFineTick)
-    std::atomic<bool> sack_owed_{false};  // DATA came in, and no SACK left since (conn_output)
-    Instant t3_from_{};                   // T3-rtx started no earlier (while in_flight_)
+    Instant now_{};       // the caller's clock at its last call that gave one
+    Instant sack_due_{};  // a delayed SACK is owed from then (see kFineTick)
+    // DATA came in, and no SACK acknowledging it has left since (conn_output reads the SACKs'
+    // cumulative TSN; both written under out_mutex_, the flag also read without it).
+    std::atomic<bool> sack_owed_{false};
+    std::uint32_t sack_owed_for_tsn_ = 0;
+    Instant t3_from_{};  // T3-rtx started no earlier (while in_flight_)
     // Data handed to usrsctp and not all acknowledged (T3 may run): set by a write, cleared by
     // usrsctp's SENDER_DRY notification.
     bool in_flight_ = false;

@@ -103,8 +103,16 @@ ChunkTypes::ChunkTypes(ByteSpan packet) {
         const auto type = r.u8();
         const bool flags = r.skip(1);
         const auto length = r.u16();
-        if (!type || !flags || !length || *length < 4 || !r.skip(*length - 4u)) return;
+        if (!type || !flags || !length || *length < 4) return;
+        const auto body = r.bytes(*length - 4u);
+        if (!body) return;
         seen_.set(*type);
+        // Both fields are the body's first four bytes (§3.3.1, §3.3.4).
+        if (*type == kDataChunk || *type == kSackChunk) {
+            ByteReader fields(*body);
+            if (const auto tsn = fields.u32())
+                (*type == kDataChunk ? last_data_tsn_ : sack_cumulative_tsn_) = *tsn;
+        }
         // RFC 9260 §3.2: the length excludes the padding to a multiple of 4 (absent after the
         // last chunk of some senders).
         r.skip(std::min<std::size_t>((4 - *length % 4) % 4, r.remaining()));

@@ -44,15 +44,21 @@ template <class Visit>
 bool for_each_chunk(ByteSpan packet, Visit&& visit);
 
 PacketInfo parse_packet(ByteSpan packet);
-// The chunk types a packet holds, read from the chunk headers alone (no field of any chunk is
-// parsed): allocation-free, for the paths every packet takes. Stops at a damaged chunk.
+// The chunk types a packet holds, read from the chunk headers, and the two sequence numbers the
+// tick rules need: allocation-free, for the paths every packet takes. Stops at a damaged chunk.
 class ChunkTypes {
   public:
     explicit ChunkTypes(ByteSpan packet);
     bool has(std::uint8_t type) const { return seen_.test(type); }
+    // The TSN of the packet's last DATA chunk (a sender puts them in TSN order, RFC 9260 §6.10).
+    std::optional<std::uint32_t> last_data_tsn() const { return last_data_tsn_; }
+    // A SACK's Cumulative TSN Ack (§3.3.4).
+    std::optional<std::uint32_t> sack_cumulative_tsn() const { return sack_cumulative_tsn_; }
 
   private:
     std::bitset<256> seen_;
+    std::optional<std::uint32_t> last_data_tsn_;
+    std::optional<std::uint32_t> sack_cumulative_tsn_;
 };
 // Whether the packet holds a chunk of this type.
 inline bool has_chunk(ByteSpan packet, std::uint8_t type) {

@@ -155,7 +155,10 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
     std::lock_guard out_lock(self->out_mutex_);
     // Made by another association's call (a timer of ours it fired): waits for our next tick.
     if (OwnCall::running() != self) self->activity_ = true;
-    if (has_chunk(sent, kSackChunk)) self->sack_owed_ = false;
+    const ChunkTypes chunks(sent);
+    if (const auto acked = chunks.sack_cumulative_tsn();
+        acked && static_cast<std::int32_t>(*acked - self->sack_owed_for_tsn_) >= 0)
+        self->sack_owed_ = false;  // (with gaps the cumulative TSN stays below: still owed)
     if (reports_loss(sent)) self->loss_seen_ = true;
     Bytes packet = self->packet_buffers_.take();
     packet.assign(bytes, bytes + length);

@@ -624,6 +624,26 @@ TEST_CASE("packet traces name the chunks and decode DCEP") {
     CHECK(parse_packet(ByteSpan(cut).first(5)).chunks.empty());
 }
 
+TEST_CASE("chunk types come from the headers, with a DATA's TSN and a SACK's cumulative TSN") {
+    // Common header; a SACK (cumulative TSN 0x01020304, no gaps); a DATA of one byte (TSN
+    // 0x0A0B0C0D) and its three bytes of padding (RFC 9260 §3.3.1, §3.3.4).
+    const std::uint8_t packet[] = {
+        0x13, 0x88, 0x13, 0x88, 0,    0,    0,    1,    0, 0, 0, 0,              //
+        3,    0,    0,    16,   0x01, 0x02, 0x03, 0x04, 0, 1, 0, 0, 0, 0, 0, 0,  //
+        0,    3,    0,    17,   0x0A, 0x0B, 0x0C, 0x0D, 0, 1, 0, 0, 0, 0, 0, 53, 'x', 0, 0, 0};
+    const ChunkTypes chunks(packet);
+    CHECK(chunks.has(kSackChunk));
+    CHECK(chunks.has(kDataChunk));
+    CHECK_FALSE(chunks.has(kAbortChunk));
+    CHECK(chunks.sack_cumulative_tsn() == 0x01020304u);
+    CHECK(chunks.last_data_tsn() == 0x0A0B0C0Du);
+    // A chunk whose length runs past the packet's end is not counted, nor is anything after it.
+    const ChunkTypes cut(ByteSpan(packet).first(30));
+    CHECK(cut.has(kSackChunk));
+    CHECK_FALSE(cut.has(kDataChunk));
+    CHECK_FALSE(cut.last_data_tsn().has_value());
+}
+
 TEST_CASE("poll_timeout asks for a tick while the association lives, and none once closed") {
     Pair p;
     CHECK(p.a->poll_timeout() == Instant{});  // due at once: starts the clock
