@@ -145,21 +145,22 @@ void UsrsctpGlobal::advance(Instant now) {
 
 int Association::on_conn_output(void* addr, void* buffer, std::size_t length, std::uint8_t,
                                 std::uint8_t) {
+    const auto* bytes = static_cast<const std::uint8_t*>(buffer);
+    const ByteSpan sent(bytes, length);
+    const ChunkTypes chunks(sent);  // read before the locks: the registry's is the process's
+    const bool loss = reports_loss(sent);
     UsrsctpGlobal& g = UsrsctpGlobal::get();
     std::lock_guard lock(g.registry_mutex);
     const auto it = g.live.find(reinterpret_cast<std::uintptr_t>(addr));
     if (it == g.live.end()) return 0;  // a destroyed association's late output goes nowhere
     Association* self = it->second;
-    const auto* bytes = static_cast<const std::uint8_t*>(buffer);
-    const ByteSpan sent(bytes, length);
     std::lock_guard out_lock(self->out_mutex_);
     // Made by another association's call (a timer of ours it fired): waits for our next tick.
     if (OwnCall::running() != self) self->activity_ = true;
-    const ChunkTypes chunks(sent);
     if (const auto acked = chunks.sack_cumulative_tsn();
         acked && static_cast<std::int32_t>(*acked - self->sack_owed_for_tsn_) >= 0)
         self->sack_owed_ = false;  // (with gaps the cumulative TSN stays below: still owed)
-    if (reports_loss(sent)) self->loss_seen_ = true;
+    if (loss) self->loss_seen_ = true;
     Bytes packet = self->packet_buffers_.take();
     packet.assign(bytes, bytes + length);
     stamp_checksum(packet);
