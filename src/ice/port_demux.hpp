@@ -92,7 +92,7 @@ class PortDemux {
     Limits limits_;
     Counters counters_;
     std::unordered_map<std::string, Owner> by_ufrag_;
-    std::map<SocketAddress, Owner> by_address_;
+    std::unordered_map<SocketAddress, Owner> by_address_;  // looked up for every datagram
     std::map<stun::TransactionId, Transaction> transactions_;
     std::deque<std::pair<Instant, stun::TransactionId>> transaction_order_;  // by expiry
     std::unordered_map<Owner, OwnerState> owners_;
