@@ -729,6 +729,32 @@ TEST_CASE(
     CHECK(wait(*p.b) == 200ms);
 }
 
+TEST_CASE("a SACK that another association's tick made for this one brings a tick to send it") {
+    Pair p, q;
+    const auto id = open_from_a(p);
+    open_from_a(q);
+    p.run_for(300ms);
+    q.run_for(300ms);
+    p.run_for(10ms);  // p's ticks now, with nothing pending: the idle one next
+    // A lone packet a→b: b owes a delayed SACK, and would wake for it after the SACK delay.
+    REQUIRE(p.a->send(id, false, as_bytes("one")).ok());
+    while (auto packet = p.a->poll_transmit())
+        p.b->handle_input(virtual_now(), *packet);
+    CHECK(*p.b->poll_timeout() - virtual_now() == kSackDelay);
+    // q's tick after that delay advances usrsctp's timers, which are global: b's SACK timer
+    // fires there, and the SACK waits in b's queue. b asks to be woken at once to send it.
+    virtual_now() += kSackDelay + 1ms;
+    q.a->handle_timeout(virtual_now());
+    CHECK(*p.b->poll_timeout() <= virtual_now());
+    const auto sack = p.b->poll_transmit();
+    REQUIRE(sack.has_value());
+    CHECK(has_chunk(*sack, kSackChunk));
+    // Sent: nothing waits, and no SACK is owed any more.
+    CHECK_FALSE(p.b->poll_transmit().has_value());
+    p.b->handle_timeout(virtual_now());
+    CHECK(*p.b->poll_timeout() - virtual_now() == 200ms);
+}
+
 // Packets a→b that carry DATA for a burst of `count` messages of `size` bytes, sent corked or
 // not, and whether every message arrived once, whole and in order.
 struct BurstResult {
