@@ -5,15 +5,11 @@
 namespace floe::ice {
 
 void PortDemux::add_owner(Owner owner, const std::string& local_ufrag) {
+    // A ufrag another owner had moves to this one; that owner's list keeps it, and removing it
+    // there checks whom the ufrag belongs to now.
+    by_ufrag_[local_ufrag] = owner;
     auto& ufrags = owners_[owner].ufrags;
-    auto [it, inserted] = by_ufrag_.try_emplace(local_ufrag, owner);
-    if (!inserted && it->second != owner) {
-        // The ufrag moves to this owner (the other keeps its entry in its list; removing it
-        // there checks whom the ufrag belongs to).
-        it->second = owner;
-        inserted = true;
-    }
-    if (inserted || std::find(ufrags.begin(), ufrags.end(), local_ufrag) == ufrags.end())
+    if (std::find(ufrags.begin(), ufrags.end(), local_ufrag) == ufrags.end())
         ufrags.push_back(local_ufrag);
 }
 
