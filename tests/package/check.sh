@@ -119,7 +119,10 @@ cmake --build "$work/shared-build" >/dev/null
 cmake --install "$work/shared-build" --prefix "$work/shared" >/dev/null
 lib=$(find "$work/shared" -name 'libfloe.so.0' | head -1)
 [ -n "$lib" ] || { echo "FAIL: no libfloe.so.0 installed"; exit 1; }
-readelf -d "$lib" | grep -q 'SONAME.*\[libfloe\.so\.0\]' || { echo "FAIL: SONAME"; readelf -d "$lib"; exit 1; }
+# Read whole before grep -q looks: with pipefail, a writer cut off by grep's early exit (SIGPIPE)
+# fails the pipeline even when the line was found.
+dynamic=$(readelf -d "$lib")
+grep -q 'SONAME.*\[libfloe\.so\.0\]' <<<"$dynamic" || { echo "FAIL: SONAME"; echo "$dynamic"; exit 1; }
 # The public API is exported, the protocol cores are not.
 nm -DC --defined-only "$lib" >"$work/run/exports.txt"
 expect "$work/run/exports.txt" "floe::PeerConnection::create_offer()" \
@@ -130,7 +133,8 @@ if grep -qE "$internal" "$work/run/exports.txt"; then
 fi
 echo "libfloe.so.0 exports $(wc -l <"$work/run/exports.txt") symbols"
 check_prefix shared "$work/shared"
-ldd "$work/shared/examples/stats" | grep -q "$work/shared/.*libfloe.so.0" ||
-    { echo "FAIL: the examples do not use the installed libfloe.so.0"; ldd "$work/shared/examples/stats"; exit 1; }
+linked=$(ldd "$work/shared/examples/stats")
+grep -q "$work/shared/.*libfloe.so.0" <<<"$linked" ||
+    { echo "FAIL: the examples do not use the installed libfloe.so.0"; echo "$linked"; exit 1; }
 
 step "done"
