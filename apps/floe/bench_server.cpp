@@ -27,6 +27,7 @@
 
 #include <floe/peer_connection.hpp>
 #include <floe/runtime.hpp>
+#include <floe/tools/sctp.hpp>
 
 #include "bench_workloads.hpp"
 
@@ -200,6 +201,31 @@ double process_cpu_seconds(pid_t pid) {
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The machine's CPU time from /proc/stat's first line, in clock ticks: what every core spent
+// working (user, nice, system, irq, softirq), what the hypervisor took from this virtual machine
+// (steal), and the total including idle time.
+struct MachineCpu {
+    double busy = 0, steal = 0, total = 0;
+};
+MachineCpu machine_cpu() {
+    std::ifstream in("/proc/stat");
+    std::string label;
+    double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(in >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
+        label != "cpu")
+        return {};
+    const double busy = user + nice + system + irq + softirq;
+    return {busy, steal, busy + steal + idle + iowait};
+}
+
+// "sctp <retransmitted DATA chunks> <T3-rtx expiries>": this process's usrsctp counters, which
+// the parent subtracts around the measurement. Retransmissions on loopback mean a timer expired
+// before the peer's SACK came: one side was behind by more than the retransmission timeout.
+std::string sctp_line() {
+    const auto c = tools::sctp_counters();
+    return "sctp " + std::to_string(c.retransmitted_chunks) + " " + std::to_string(c.t3_timeouts);
+}
+
 // Message layout: sequence number, send time (steady clock, ns), then bytes derived from the
 // sequence number, so that a wrong or reordered echo is caught.
 std::uint8_t fill_byte(std::uint64_t seq, std::size_t i) {
@@ -279,6 +305,7 @@ int w6_server(const std::string& socket_path, unsigned threads, bool shared_port
     std::string command;
     while (std::getline(std::cin, command) && command != "quit") {
         if (command == "echoed") std::printf("echoed %lld\n", echoed.load());
+        if (command == "sctp") std::printf("%s\n", sctp_line().c_str());
         std::fflush(stdout);
     }
     ::shutdown(listener, SHUT_RDWR);
@@ -382,6 +409,7 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
     std::fflush(stdout);
     std::string go;
     if (!std::getline(std::cin, go) || go != "go") return 1;
+    const auto counters_at_go = tools::sctp_counters();
 
     // Every channel gets a message every 1/rate seconds, for `seconds`. Like independent clients,
     // each channel has its own phase: channel i sends at start + k * period + i * period / N, so
@@ -428,6 +456,11 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
         if (Clock::now() > drain) break;
         std::this_thread::sleep_for(1ms);
     }
+    const auto counters = tools::sctp_counters();
+    std::printf("sctp %llu %llu\n",
+                static_cast<unsigned long long>(counters.retransmitted_chunks -
+                                                counters_at_go.retransmitted_chunks),
+                static_cast<unsigned long long>(counters.t3_timeouts - counters_at_go.t3_timeouts));
     std::ostringstream out;
     {
         std::lock_guard lock(tally.mutex);
@@ -482,12 +515,29 @@ ServerResult server_workload(const ServerWorkload& w) {
     double clients_cpu0 = 0;
     for (auto& c : clients)
         clients_cpu0 += process_cpu_seconds(c->pid());
+    // The server's counters before and after (the clients report theirs for the measurement).
+    const auto server_sctp = [&server] {
+        server.send("sctp");
+        std::istringstream line(server.expect("sctp", 30s));
+        std::uint64_t retransmitted = 0, t3 = 0;
+        line >> retransmitted >> t3;
+        return std::pair{retransmitted, t3};
+    };
+    const auto server_sctp0 = server_sctp();
+    const MachineCpu machine0 = machine_cpu();
     const auto m0 = Clock::now();
     for (auto& c : clients)
         c->send("go");
     long long sent = 0, received = 0, wrong = 0, late = 0;
     std::vector<double> rtt_ms;
     for (auto& c : clients) {
+        std::istringstream counters(
+            c->expect("sctp", std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(w.seconds + 60))));
+        std::uint64_t retransmitted = 0, t3 = 0;
+        counters >> retransmitted >> t3;
+        r.clients_retransmitted += retransmitted;
+        r.clients_t3_timeouts += t3;
         std::istringstream result(
             c->expect("result", std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(w.seconds + 60))));
@@ -506,6 +556,15 @@ ServerResult server_workload(const ServerWorkload& w) {
     for (auto& c : clients)
         r.clients_cpu_seconds += process_cpu_seconds(c->pid());
     r.clients_cpu_seconds -= clients_cpu0;
+    const MachineCpu machine1 = machine_cpu();
+    const auto server_sctp1 = server_sctp();
+    r.server_retransmitted = server_sctp1.first - server_sctp0.first;
+    r.server_t3_timeouts = server_sctp1.second - server_sctp0.second;
+    if (const double total = machine1.total - machine0.total; total > 0) {
+        r.machine_busy_percent = 100 * (machine1.busy - machine0.busy) / total;
+        r.machine_steal_percent = 100 * (machine1.steal - machine0.steal) / total;
+    }
+    r.machine_cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
     std::sort(rtt_ms.begin(), rtt_ms.end());
     const auto at = [&](double p) {
         if (rtt_ms.empty()) return 0.0;

@@ -45,6 +45,16 @@ struct ServerResult {
     double clients_cpu_seconds = 0;
     double clients_cpu_per_million = 0;
     double rtt_p50_ms = 0, rtt_p99_ms = 0;
+    // The whole machine over the same time (/proc/stat): the share of its cores' time spent
+    // working, by the server, its clients and anything else running, and the share the
+    // hypervisor took. A round trip's tail near 100 % busy is queueing for a core.
+    double machine_busy_percent = 0, machine_steal_percent = 0;
+    int machine_cores = 0;
+    // DATA chunks sent again, and of the retransmission timer's expiries, during the measurement
+    // (usrsctp's counters). On loopback none are lost: each one is a side that fell behind by
+    // more than the retransmission timeout (RTO.min 20 ms), and adds work while it is behind.
+    std::uint64_t server_retransmitted = 0, server_t3_timeouts = 0;
+    std::uint64_t clients_retransmitted = 0, clients_t3_timeouts = 0;
     double server_rss_per_client_kb = 0;  // (VmRSS with every client - before) / clients
     int server_threads = 0;
     long long messages = 0;  // echoes received by the clients, each checked

@@ -2,6 +2,9 @@
 // correctness check (each message is sequence-checked inside the bench). Speed is not asserted.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <string>
 
 #include "support/process.hpp"
@@ -32,6 +35,24 @@ TEST_CASE("floe bench W6 on a two-thread server checks every echo of its clients
     CHECK(bench.out().find("\"threads\":2,") != std::string::npos);
     CHECK(bench.out().find("\"server_sockets\":\"shared\",") != std::string::npos);  // default
     CHECK(bench.out().find("\"messages\":120,") != std::string::npos);  // 6 clients x 20/s x 1 s
+    // The machine's share and usrsctp's resends over the measurement come with the figures.
+    CHECK(bench.out().find("\"machine_busy_percent\":") != std::string::npos);
+    CHECK(bench.out().find("\"machine_cores\":0,") == std::string::npos);
+    CHECK(bench.out().find("\"server_retransmitted\":") != std::string::npos);
+    CHECK(bench.out().find("\"clients_t3_timeouts\":") != std::string::npos);
+}
+
+TEST_CASE("floe bench W2 --certificate times fresh processes with and without the loading") {
+    const std::string pem = "/tmp/floe-bench-smoke-" + std::to_string(::getpid()) + ".pem";
+    auto bench =
+        Process::spawn({FLOE_CLI_PATH, "bench", "W2", "--smoke", "--json", "--certificate", pem});
+    const auto status = bench.wait(60s);
+    std::remove(pem.c_str());
+    INFO("stdout: " << bench.out() << "\nstderr: " << bench.err());
+    REQUIRE(status.has_value());
+    CHECK(*status == 0);
+    CHECK(bench.out().find("\"setup_fresh_process\"") != std::string::npos);
+    CHECK(bench.out().find("\"setup_fresh_cert_loaded\"") != std::string::npos);
 }
 
 TEST_CASE("floe bench W6 --server-sockets per-peer runs the server without the shared port") {
