@@ -123,11 +123,18 @@ void PeerConnection::Impl::arm_timer() {
         return;
     }
     timer.expires_at(*at);
-    timer.async_wait([weak = weak_from_this(), at](std::error_code ec) {
+    // A deadline already past when armed (poll_timeout says "now") is due from the arming on.
+    const Instant due = std::max(*at, Clock::now());
+    timer.async_wait([weak = weak_from_this(), at, due](std::error_code ec) {
         auto self = weak.lock();
         if (ec || !self || self->released || self->timer_at != at) return;
         self->timer_at.reset();
-        self->core.handle_timeout(Clock::now());
+        const Instant now = Clock::now();
+        // How far behind this thread runs, as every PeerConnection on it sees it: SCTP waits
+        // that much longer before it resends (docs/sctp.md, "Under load").
+        self->rt->lag.note(due, now);
+        self->core.set_scheduling_lag(self->rt->lag.recent(now));
+        self->core.handle_timeout(now);
         self->flush();
     });
 }

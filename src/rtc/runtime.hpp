@@ -18,6 +18,8 @@
 
 #include <floe/runtime.hpp>
 
+#include "rtc/loop_lag.hpp"
+
 namespace floe {
 namespace rtc {
 
@@ -32,6 +34,8 @@ struct Loop {
     // until they are done (this loop's thread only); ~Runtime drops the rest (aborting them).
     // Declared after io: released before it.
     std::unordered_map<const void*, std::shared_ptr<void>> lingering;
+    // How late this loop's PeerConnection timers fire lately (this loop's thread only).
+    LoopLag lag;
 
     bool on_loop_thread() const { return thread.get_id() == std::this_thread::get_id(); }
 };

@@ -286,6 +286,28 @@ void Association::set_sack_frequency(std::uint32_t frequency) {
     set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
 }
 
+void Association::set_scheduling_lag(Duration lag) {
+    // usrsctp counts milliseconds.
+    const Duration wanted = duration_cast<milliseconds>(rto_min_for_lag(lag));
+    const Duration change = wanted > rto_min_ ? wanted - rto_min_ : rto_min_ - wanted;
+    if (change < std::max<Duration>(2ms, rto_min_ / 4)) return;
+    if (sock_) {
+        // One-to-one socket: its association, or, before it exists, the one it will have.
+        sctp_rtoinfo info{};
+        info.srto_assoc_id = SCTP_FUTURE_ASSOC;
+        info.srto_min = static_cast<std::uint32_t>(duration_cast<milliseconds>(wanted).count());
+        if (usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_RTOINFO, &info, sizeof info) != 0) {
+            FLOE_LOG(LogLevel::warn, "sctp") << "setsockopt SCTP_RTOINFO failed: errno " << errno;
+            return;
+        }
+    }
+    FLOE_LOG(LogLevel::debug, "sctp")
+        << "RTO.min " << duration_cast<milliseconds>(rto_min_).count() << " -> "
+        << duration_cast<milliseconds>(wanted).count() << " ms (runtime lag "
+        << duration_cast<microseconds>(lag).count() << " us)";
+    rto_min_ = wanted;
+}
+
 bool Association::has_data_in_flight() const {
     sctp_status status{};
     socklen_t length = sizeof status;

@@ -34,6 +34,7 @@
 #include "common/time.hpp"
 #include "sctp/data_channel.hpp"
 #include "sctp/dcep.hpp"
+#include "sctp/tuning.hpp"
 
 struct socket;  // usrsctp's
 
@@ -150,6 +151,11 @@ class Association {
     // handle_* call may be a while ago: a retransmission timer started on a lagging clock would
     // fire early by the lag (handle_input and handle_timeout do this themselves).
     void advance_clock(Instant now);
+    // How late the caller's wake-ups run (its thread's recent timer lateness): raises RTO.min to
+    // rto_min_for_lag(lag) (tuning.hpp), and lowers it again when the lag is gone. Changes smaller
+    // than a quarter (or 2 ms) are left alone: not a socket option call on every wake-up.
+    void set_scheduling_lag(Duration lag);
+    Duration rto_min() const { return rto_min_; }  // as set on the socket
     std::optional<Bytes> poll_transmit();
     // Gives back a packet from poll_transmit once sent, so that the next one reuses its buffer.
     void recycle(Bytes packet);
@@ -299,6 +305,7 @@ class Association {
     std::atomic<bool> loss_seen_{false};             // a SACK we sent reported gaps (conn_output)
     Instant lossy_until_{};                          // acknowledge every packet until then
     std::uint32_t sack_frequency_ = 0;               // as set on the socket (0: configure_socket's)
+    Duration rto_min_ = kRtoMin;                     // as set on the socket (set_scheduling_lag)
     Stats stats_;
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's

@@ -1,5 +1,7 @@
 #include "sctp/tuning.hpp"
 
+#include <algorithm>
+
 #include "sctp/usrsctp.hpp"
 
 namespace floe::sctp {
@@ -17,6 +19,11 @@ void apply_usrsctp_defaults() {
     usrsctp_sysctl_set_sctp_init_rto_max_default(ms(kRtoMax));
     usrsctp_sysctl_set_sctp_assoc_rtx_max_default(kMaxRetransmissions);
     usrsctp_sysctl_set_sctp_path_rtx_max_default(kMaxRetransmissions);
+}
+
+Duration rto_min_for_lag(Duration lag) {
+    if (lag <= Duration::zero()) return kRtoMin;
+    return std::min<Duration>(kRtoMin + 2 * lag, kRtoInitial);
 }
 
 ProcessCounters process_counters() {

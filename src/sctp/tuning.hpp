@@ -25,6 +25,14 @@ inline constexpr std::uint32_t kMaxRetransmissions = 30;
 inline constexpr std::uint32_t kSackFrequency = 2;
 inline constexpr Duration kSackDelay = 5ms;
 
+// RTO.min for an association whose runtime thread runs `lag` behind its timers (the lateness of
+// its latest wake-ups): kRtoMin plus twice the lag, at most kRtoInitial (usrsctp refuses an
+// RTO.min above RTO.initial). On a thread that is behind, a SACK leaves late (our delayed SACK
+// waits in the queue) and comes in late (the peer's SACK waits in our socket while a tick fires
+// T3): at kRtoMin alone, a W6 server resent thousands of echoes a run for nothing on loopback,
+// each resend adding to the work that made it late (docs/sctp.md, "Under load").
+Duration rto_min_for_lag(Duration lag);
+
 // Applied once, right after usrsctp_init (usrsctp_global.cpp). Every association created afterwards
 // starts from these values.
 void apply_usrsctp_defaults();

@@ -101,6 +101,9 @@ class Session final : TransportPump::Handler {
     // ---- sans-IO verbs
     void handle_datagram(Instant now, ice::SocketId socket, SocketAddress from, ByteSpan data);
     void handle_timeout(Instant now);
+    // How late the runtime's wake-ups run lately (its thread is busy): SCTP then waits longer
+    // before it resends (sctp::rto_min_for_lag).
+    void set_scheduling_lag(Duration lag) { pump_.set_scheduling_lag(lag); }
     std::optional<Instant> poll_timeout() const;
     std::optional<Transmit> poll_transmit() { return pump_.poll_transmit(); }
     // Gives back a sent Transmit's buffer, so that the next datagram reuses it (optional).

@@ -109,7 +109,14 @@ void TransportPump::send_dtls_datagrams(Instant now) {
 // ---- SCTP --------------------------------------------------------------------------------------
 
 void TransportPump::start_sctp(const sctp::Config& config) {
-    if (!sctp_) sctp_.emplace(config);
+    if (sctp_) return;
+    sctp_.emplace(config);
+    if (scheduling_lag_ > Duration::zero()) sctp_->set_scheduling_lag(scheduling_lag_);
+}
+
+void TransportPump::set_scheduling_lag(Duration lag) {
+    scheduling_lag_ = lag;
+    if (sctp_) sctp_->set_scheduling_lag(lag);
 }
 
 void TransportPump::deliver_to_sctp(Instant now, Bytes packet) {

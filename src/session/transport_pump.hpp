@@ -90,6 +90,9 @@ class TransportPump {
 
     // ---- SCTP
     void start_sctp(const sctp::Config& config);
+    // How late the runtime's wake-ups run: passed to the association (which raises RTO.min for
+    // it), now and when it starts.
+    void set_scheduling_lag(Duration lag);
     sctp::Association* sctp() { return sctp_ ? &*sctp_ : nullptr; }
     const sctp::Association* sctp() const { return sctp_ ? &*sctp_ : nullptr; }
     // SCTP packets handed to DTLS so far: a channel's buffered amount only falls when the
@@ -160,6 +163,7 @@ class TransportPump {
     bool dtls_started_ = false;
 
     std::optional<sctp::Association> sctp_;
+    Duration scheduling_lag_{};
     std::uint64_t sctp_packets_out_ = 0;
 
     Counters& path_counters(ice::SocketId socket, const SocketAddress& remote);

@@ -96,3 +96,54 @@ TEST_CASE("a lost DATA packet is retransmitted by T3 when RTO.min is up, not a t
         CHECK(*resent_at - *sent_at <= kRtoMin + 1ms);
     }
 }
+
+TEST_CASE("RTO.min follows the runtime's lag: rto_min_for_lag") {
+    CHECK(rto_min_for_lag(Duration::zero()) == kRtoMin);
+    CHECK(rto_min_for_lag(-5ms) == kRtoMin);
+    CHECK(rto_min_for_lag(10ms) == kRtoMin + 20ms);
+    CHECK(rto_min_for_lag(10s) == kRtoInitial);  // usrsctp refuses RTO.min above RTO.initial
+}
+
+TEST_CASE("a lagging runtime raises RTO.min, and a lost packet then waits that long for T3") {
+    Pair p;
+    const std::uint16_t id = open_from_a(p);
+    p.run_for(500ms);
+    REQUIRE(p.a->rto_min() == kRtoMin);
+    p.a->set_scheduling_lag(20ms);  // RTO.min 20 + 2 x 20 ms
+    const Duration raised = rto_min_for_lag(20ms);
+    REQUIRE(raised == 60ms);
+    CHECK(p.a->rto_min() == raised);
+    p.a->set_scheduling_lag(21ms);  // a change under a quarter: left alone
+    CHECK(p.a->rto_min() == raised);
+
+    // usrsctp takes the new floor into its RTO at the next round-trip sample: one message that
+    // arrives and is acknowledged gives it.
+    p.a->advance_clock(virtual_now());
+    REQUIRE(p.a->send(id, true, Bytes(100, 1)).ok());
+    std::this_thread::sleep_for(2ms);  // usrsctp measures the round trip on the real clock
+    p.run_for(100ms);
+
+    std::optional<Instant> sent_at, resent_at;
+    p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+        if (!a_to_b || data_chunks(packet).empty()) return false;
+        if (!sent_at) {
+            sent_at = virtual_now();
+            return true;  // the original is lost
+        }
+        if (!resent_at) resent_at = virtual_now();
+        return false;
+    };
+    p.a->advance_clock(virtual_now());
+    REQUIRE(p.a->send(id, true, Bytes(100, 2)).ok());
+    p.pump();
+    REQUIRE(sent_at);
+    std::this_thread::sleep_for(65ms);  // see the test above: usrsctp resends only old chunks
+    for (int i = 0; i < 2000 && !resent_at; ++i)
+        step_to_next_timer(p, 1s);
+    REQUIRE(resent_at);
+    CHECK(*resent_at - *sent_at >= raised - 1ms);
+    CHECK(*resent_at - *sent_at <= raised + 1ms);
+
+    p.a->set_scheduling_lag(Duration::zero());  // the lag is gone: back to the floor
+    CHECK(p.a->rto_min() == kRtoMin);
+}
