@@ -35,6 +35,32 @@ bool has_sack(ByteSpan packet) {
     return has_chunk(packet, 3);  // SACK, RFC 9260 §3.3.4
 }
 
+// Sends one message from a whose first transmission is lost, and returns how long after it the
+// retransmission left. usrsctp resends, at T3 expiry, only chunks whose real send time is older
+// than its smoothed RTT (sctp_mark_all_for_resend): `real_wait` lets that much real time pass.
+Duration retransmission_delay(Pair& p, std::uint16_t id, Duration real_wait) {
+    std::optional<Instant> sent_at, resent_at;
+    p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+        if (!a_to_b || data_chunks(packet).empty()) return false;
+        if (!sent_at) {
+            sent_at = virtual_now();
+            return true;  // the original is lost
+        }
+        if (!resent_at) resent_at = virtual_now();
+        return false;
+    };
+    p.a->advance_clock(virtual_now());  // as the runtime does before every send
+    REQUIRE(p.a->send(id, true, Bytes(100, 7)).ok());
+    p.pump();
+    REQUIRE(sent_at);
+    std::this_thread::sleep_for(real_wait);
+    for (int i = 0; i < 2000 && !resent_at; ++i)
+        step_to_next_timer(p, 1s);
+    p.drop_if = nullptr;
+    REQUIRE(resent_at);
+    return *resent_at - *sent_at;
+}
+
 }  // namespace
 
 TEST_CASE("a delayed SACK leaves when its delay is up, whatever the tick phase at arrival") {
@@ -72,28 +98,9 @@ TEST_CASE("a lost DATA packet is retransmitted by T3 when RTO.min is up, not a t
         p.run_for(500ms);
         // The message is sent at an arbitrary point between two timer wake-ups.
         virtual_now() += phase;
-        std::optional<Instant> sent_at, resent_at;
-        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
-            if (!a_to_b || data_chunks(packet).empty()) return false;
-            if (!sent_at) {
-                sent_at = virtual_now();
-                return true;  // the original is lost
-            }
-            if (!resent_at) resent_at = virtual_now();
-            return false;
-        };
-        p.a->advance_clock(virtual_now());  // as the runtime does before every send
-        REQUIRE(p.a->send(id, true, Bytes(100, 7)).ok());
-        p.pump();
-        REQUIRE(sent_at);
-        // usrsctp resends, at T3 expiry, only chunks whose real send time is older than its
-        // smoothed RTT (sctp_mark_all_for_resend): let a few real milliseconds pass.
-        std::this_thread::sleep_for(25ms);
-        for (int i = 0; i < 2000 && !resent_at; ++i)
-            step_to_next_timer(p, 1s);
-        REQUIRE(resent_at);
-        CHECK(*resent_at - *sent_at >= kRtoMin - 1ms);
-        CHECK(*resent_at - *sent_at <= kRtoMin + 1ms);
+        const Duration delay = retransmission_delay(p, id, 25ms);
+        CHECK(delay >= kRtoMin - 1ms);
+        CHECK(delay <= kRtoMin + 1ms);
     }
 }
 
@@ -123,26 +130,9 @@ TEST_CASE("a lagging runtime raises RTO.min, and a lost packet then waits that l
     std::this_thread::sleep_for(2ms);  // usrsctp measures the round trip on the real clock
     p.run_for(100ms);
 
-    std::optional<Instant> sent_at, resent_at;
-    p.drop_if = [&](bool a_to_b, ByteSpan packet) {
-        if (!a_to_b || data_chunks(packet).empty()) return false;
-        if (!sent_at) {
-            sent_at = virtual_now();
-            return true;  // the original is lost
-        }
-        if (!resent_at) resent_at = virtual_now();
-        return false;
-    };
-    p.a->advance_clock(virtual_now());
-    REQUIRE(p.a->send(id, true, Bytes(100, 2)).ok());
-    p.pump();
-    REQUIRE(sent_at);
-    std::this_thread::sleep_for(65ms);  // see the test above: usrsctp resends only old chunks
-    for (int i = 0; i < 2000 && !resent_at; ++i)
-        step_to_next_timer(p, 1s);
-    REQUIRE(resent_at);
-    CHECK(*resent_at - *sent_at >= raised - 1ms);
-    CHECK(*resent_at - *sent_at <= raised + 1ms);
+    const Duration delay = retransmission_delay(p, id, 65ms);
+    CHECK(delay >= raised - 1ms);
+    CHECK(delay <= raised + 1ms);
 
     p.a->set_scheduling_lag(Duration::zero());  // the lag is gone: back to the floor
     CHECK(p.a->rto_min() == kRtoMin);
