@@ -263,7 +263,7 @@ void Association::handle_timeout(Instant now) {
     after_usrsctp();
     // Once T3 could have fired, ask usrsctp itself (a getsockopt) rather than wait for the
     // sender-dry notification alone: a bulk sender is never dry, and this is where it ticks.
-    if (in_flight_ && now + kFineTick >= t3_from_ + kRtoMin)
+    if (in_flight_ && now + kFineTick >= t3_from_ + rto_min_)
         in_flight_ = state_ == State::established && has_data_in_flight();
     // While our SACKs report losses, and for a while after, acknowledge every packet: a lost SACK
     // then costs nothing and the sender's recovery after a timeout is not paced by the delay.
@@ -324,7 +324,7 @@ std::optional<Instant> Association::poll_timeout() const {
     const auto no_later_than = [&at](Instant t) { at = at ? std::min(*at, t) : t; };
     if (state_ == State::established) {
         if (activity_) no_later_than(next_tick);
-        if (in_flight_) no_later_than(std::max(next_tick, t3_from_ + kRtoMin - kFineTick));
+        if (in_flight_) no_later_than(std::max(next_tick, t3_from_ + rto_min_ - kFineTick));
         if (sack_owed_.load(std::memory_order_relaxed) && *last_timer_ < sack_due_ + kSackSlack)
             no_later_than(std::max(next_tick, sack_due_));
     }

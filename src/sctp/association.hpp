@@ -153,7 +153,10 @@ class Association {
     void advance_clock(Instant now);
     // How late the caller's wake-ups run (its thread's recent timer lateness): raises RTO.min to
     // rto_min_for_lag(lag) (tuning.hpp), and lowers it again when the lag is gone. Changes smaller
-    // than a quarter (or 2 ms) are left alone: not a socket option call on every wake-up.
+    // than a quarter (or 2 ms) are left alone: not a socket option call on every wake-up. The
+    // T3 wake-up (poll_timeout) follows it, so a busy thread does not tick for a T3 that cannot
+    // fire; usrsctp takes the floor into its RTO at its next round-trip sample, and a T3 that
+    // fires before (in another association's tick) waits in the queue for our next wake-up.
     void set_scheduling_lag(Duration lag);
     Duration rto_min() const { return rto_min_; }  // as set on the socket
     std::optional<Bytes> poll_transmit();
