@@ -230,11 +230,15 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     input_has_abort_ = chunks.has(kAbortChunk);
     const OwnCall own(this);
     now_ = now;
-    UsrsctpGlobal::get().advance(now);  // the timers this packet starts count from now
+    tick(now);  // the timers this packet starts count from now
     // A (delayed) SACK is owed for DATA, unless one leaves during this call or with the reply
     // (conn_output clears it). Set after the clock's advance (a SACK it sends is for earlier
     // DATA) and before the input (usrsctp may acknowledge this packet at once).
     if (const auto tsn = chunks.last_data_tsn()) {
+        // A second packet so soon: a flow, not a lone packet (set before usrsctp reads this one).
+        if (sack_at_once_ && last_data_in_ && now - *last_data_in_ < kSackDelay)
+            stop_sack_at_once(now);
+        last_data_in_ = now;
         sack_due_ = now + kSackDelay;
         std::lock_guard lock(out_mutex_);
         // Serial arithmetic (RFC 1982): the highest TSN owed (a retransmission may be older).
@@ -245,12 +249,19 @@ void Association::handle_input(Instant now, ByteSpan packet) {
     usrsctp_conninput(conn_addr(), packet.data(), packet.size(), 0);
     after_usrsctp();  // (reads the notifications this packet caused: a SACK may make us dry)
     input_has_abort_ = false;
+    update_sack_frequency(now);
 }
 
 void Association::advance_clock(Instant now) {
     now_ = now;
     const OwnCall own(this);
-    if (sock_) UsrsctpGlobal::get().advance(now);
+    if (sock_) tick(now);
+}
+
+void Association::tick(Instant now) {
+    ticking_ = true;
+    UsrsctpGlobal::get().advance(now);
+    ticking_ = false;
 }
 
 void Association::handle_timeout(Instant now) {
@@ -259,21 +270,32 @@ void Association::handle_timeout(Instant now) {
     if (send_queue_.empty()) queue_buffers_.release();  // nothing is being sent: give them back
     if (!sock_) return;
     const OwnCall own(this);
-    UsrsctpGlobal::get().advance(now);
+    tick(now);
     after_usrsctp();
     // Once T3 could have fired, ask usrsctp itself (a getsockopt) rather than wait for the
     // sender-dry notification alone: a bulk sender is never dry, and this is where it ticks.
     if (in_flight_ && now + kFineTick >= t3_from_ + rto_min_)
         in_flight_ = state_ == State::established && has_data_in_flight();
-    // While our SACKs report losses, and for a while after, acknowledge every packet: a lost SACK
-    // then costs nothing and the sender's recovery after a timeout is not paced by the delay.
-    // On a clean path every second packet (one SACK fewer per round trip for W3's ping-pong).
-    if (loss_seen_.exchange(false)) {
-        lossy_until_ = now + kLossyWindow;
-        set_sack_frequency(1);
-    } else if (now >= lossy_until_) {
-        set_sack_frequency(kSackFrequency);
+    update_sack_frequency(now);
+}
+
+// While our SACKs report losses, and for a while after, acknowledge every packet: a lost SACK then
+// costs nothing and the sender's recovery after a timeout is not paced by the delay. For a peer
+// whose packets come alone, every packet too (kLoneSacksForAtOnce). Otherwise every second
+// packet: one SACK fewer per round trip for W3's ping-pong (it rides on the reply).
+void Association::update_sack_frequency(Instant now) {
+    if (loss_seen_.exchange(false)) lossy_until_ = now + kLossyWindow;
+    if (!sack_at_once_ && lone_sacks_.load(std::memory_order_relaxed) >= kLoneSacksForAtOnce) {
+        sack_at_once_ = true;
+        FLOE_LOG(LogLevel::debug, "sctp") << "the peer's packets come alone: SACK each at once";
     }
+    set_sack_frequency(now < lossy_until_ || sack_at_once_ ? 1 : kSackFrequency);
+}
+
+void Association::stop_sack_at_once(Instant now) {
+    sack_at_once_ = false;
+    lone_sacks_.store(0, std::memory_order_relaxed);
+    update_sack_frequency(now);
 }
 
 void Association::set_sack_frequency(std::uint32_t frequency) {

@@ -241,6 +241,13 @@ class Association {
     std::size_t flush_sends();
     void set_nagle(bool on);
     void set_sack_frequency(std::uint32_t frequency);
+    // Every packet acknowledged while our SACKs report losses (and kLossyWindow after) or while
+    // the peer's packets come alone (kLoneSacksForAtOnce); every second one otherwise.
+    void update_sack_frequency(Instant now);
+    // Ends acknowledging at once (a reply or a second packet came within kSackDelay).
+    void stop_sack_at_once(Instant now);
+    // Our own advance of usrsctp's clock: packets it makes are a timer's (see lone_sacks_).
+    void tick(Instant now);
     // Hands part of a message to usrsctp; returns bytes accepted (0 when it would block).
     std::size_t write(const DataChannel& ch, Ppid ppid, bool unordered, ByteSpan data, bool last);
     std::size_t piece_size() const;
@@ -307,8 +314,14 @@ class Association {
     std::optional<std::uint32_t> highest_tsn_sent_;  // of DATA chunks transmitted at least once
     std::atomic<bool> loss_seen_{false};             // a SACK we sent reported gaps (conn_output)
     Instant lossy_until_{};                          // acknowledge every packet until then
-    std::uint32_t sack_frequency_ = 0;               // as set on the socket (0: configure_socket's)
-    Duration rto_min_ = kRtoMin;                     // as set on the socket (set_scheduling_lag)
+    // Delayed SACKs in a row that a timer sent in a packet of their own (conn_output: reset by a
+    // SACK riding on DATA or sent at once during input); at kLoneSacksForAtOnce, sack_at_once_.
+    std::atomic<std::uint8_t> lone_sacks_{0};
+    bool sack_at_once_ = false;
+    bool ticking_ = false;                 // inside tick(): conn_output's packets are a timer's
+    std::optional<Instant> last_data_in_;  // the last packet with DATA came then
+    std::uint32_t sack_frequency_ = 0;     // as set on the socket (0: configure_socket's)
+    Duration rto_min_ = kRtoMin;           // as set on the socket (set_scheduling_lag)
     Stats stats_;
 
     // conn_output may run on another thread (usrsctp's timers are global: another association's

@@ -70,6 +70,9 @@ std::size_t Association::write(const DataChannel& ch, Ppid ppid, bool unordered,
             spa.sendv_prinfo.pr_value = *ch.reliability.max_packet_life_time;
         }
     }
+    // A reply this soon after the peer's packet: its SACK can ride on replies like this one.
+    if (sack_at_once_ && last_data_in_ && now_ - *last_data_in_ <= kSackDelay)
+        stop_sack_at_once(now_);
     const OwnCall own(this);
     const ssize_t n = usrsctp_sendv(sock_, data.data(), data.size(), nullptr, 0, &spa, sizeof spa,
                                     SCTP_SENDV_SPA, 0);

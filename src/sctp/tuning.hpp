@@ -24,6 +24,13 @@ inline constexpr std::uint32_t kMaxRetransmissions = 30;
 // per round trip (the SACK left alone instead of riding on the reply).
 inline constexpr std::uint32_t kSackFrequency = 2;
 inline constexpr Duration kSackDelay = 5ms;
+// A peer whose packets come alone and get no reply (a client sending now and then, the echo it
+// gets back) has every SACK wait kSackDelay for nothing and leave in a packet of its own, the
+// receiver woken for it. After this many delayed SACKs in a row left alone, the association
+// acknowledges at once (sack_freq 1), in the same pass as the packet: the same packets, one
+// wake-up less each. A reply within kSackDelay of a packet (the SACK could ride on it) or a second
+// packet within kSackDelay (a flow, where every second packet is acknowledged anyway) ends it.
+inline constexpr std::uint8_t kLoneSacksForAtOnce = 3;
 
 // RTO.min for an association whose runtime thread runs `lag` behind its timers (the lateness of
 // its latest wake-ups): kRtoMin plus twice the lag, at most kRtoInitial (usrsctp refuses an

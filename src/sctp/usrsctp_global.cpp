@@ -156,10 +156,20 @@ int Association::on_conn_output(void* addr, void* buffer, std::size_t length, st
     Association* self = it->second;
     std::lock_guard out_lock(self->out_mutex_);
     // Made by another association's call (a timer of ours it fired): waits for our next tick.
-    if (OwnCall::running() != self) self->activity_ = true;
-    if (const auto acked = chunks.sack_cumulative_tsn();
-        acked && static_cast<std::int32_t>(*acked - self->sack_owed_for_tsn_) >= 0)
-        self->sack_owed_ = false;  // (with gaps the cumulative TSN stays below: still owed)
+    const bool foreign = OwnCall::running() != self;
+    if (foreign) self->activity_ = true;
+    if (const auto acked = chunks.sack_cumulative_tsn()) {
+        if (static_cast<std::int32_t>(*acked - self->sack_owed_for_tsn_) >= 0)
+            self->sack_owed_ = false;  // (with gaps the cumulative TSN stays below: still owed)
+        // A SACK alone that a timer sent (its delay ran out with nothing to ride on) counts
+        // towards acknowledging at once; one on DATA, or sent at once during input, resets.
+        // (`ticking_` is read only on the owner's own thread: OwnCall says it is running.)
+        const bool lone = !chunks.has(kDataChunk) && (foreign || self->ticking_);
+        const auto lone_sacks = self->lone_sacks_.load(std::memory_order_relaxed);
+        self->lone_sacks_.store(
+            lone ? static_cast<std::uint8_t>(std::min<int>(lone_sacks + 1, 255)) : 0,
+            std::memory_order_relaxed);
+    }
     if (loss) self->loss_seen_ = true;
     Bytes packet = self->packet_buffers_.take();
     packet.assign(bytes, bytes + length);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "pair.hpp"
 #include "sctp/tuning.hpp"
@@ -136,4 +137,60 @@ TEST_CASE("a lagging runtime raises RTO.min, and a lost packet then waits that l
 
     p.a->set_scheduling_lag(Duration::zero());  // the lag is gone: back to the floor
     CHECK(p.a->rto_min() == kRtoMin);
+}
+
+TEST_CASE("lone packets get their SACK at once after a few delayed ones, until replies come") {
+    Pair p;
+    const std::uint16_t id = open_from_a(p);
+    p.run_for(500ms);
+    std::optional<Instant> data_at;
+    std::vector<Duration> sack_delays;  // from a's DATA to b's SACK for it
+    bool sack_on_data = false;
+    p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+        const ChunkTypes chunks(packet);
+        if (a_to_b && chunks.has(kDataChunk)) data_at = virtual_now();
+        if (!a_to_b && chunks.has(kSackChunk) && data_at) {
+            sack_on_data = chunks.has(kDataChunk);
+            sack_delays.push_back(virtual_now() - *data_at);
+            data_at.reset();
+        }
+        return false;
+    };
+    const auto wait_50ms = [&] {
+        const Instant next = virtual_now() + 50ms;
+        while (virtual_now() < next)
+            step_to_next_timer(p, next - virtual_now());
+    };
+    // b gets a message every 50 ms and sends nothing back: each SACK waits its delay for
+    // nothing, until b acknowledges at once, in the pass that reads the packet.
+    const int lone = kLoneSacksForAtOnce;
+    for (int i = 0; i < lone + 3; ++i) {
+        p.a->advance_clock(virtual_now());
+        REQUIRE(p.a->send(id, true, Bytes(100, 1)).ok());
+        p.pump();
+        wait_50ms();
+    }
+    REQUIRE(sack_delays.size() == static_cast<std::size_t>(lone + 3));
+    for (int i = 0; i < lone; ++i) {
+        CAPTURE(i);
+        CHECK(sack_delays[static_cast<std::size_t>(i)] >= kSackDelay);
+    }
+    for (int i = lone; i < lone + 3; ++i) {
+        CAPTURE(i);
+        CHECK(sack_delays[static_cast<std::size_t>(i)] == Duration::zero());
+    }
+
+    // Now b answers each message at once, as an echo server does. The first answer ends the
+    // at-once acknowledging (its SACK had already left); the next SACK rides on the answer.
+    for (int i = 0; i < 2; ++i) {
+        p.a->advance_clock(virtual_now());
+        REQUIRE(p.a->send(id, true, Bytes(100, 2)).ok());
+        p.pump();
+        p.b->advance_clock(virtual_now());
+        REQUIRE(p.b->send(id, true, Bytes(100, 3)).ok());
+        p.pump();
+        CAPTURE(i);
+        CHECK(sack_on_data == (i == 1));
+        wait_50ms();
+    }
 }
