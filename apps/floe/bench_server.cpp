@@ -218,12 +218,14 @@ MachineCpu machine_cpu() {
     return {busy, steal, busy + steal + idle + iowait};
 }
 
-// "sctp <retransmitted DATA chunks> <T3-rtx expiries>": this process's usrsctp counters, which
-// the parent subtracts around the measurement. Retransmissions on loopback mean a timer expired
-// before the peer's SACK came: one side was behind by more than the retransmission timeout.
-std::string sctp_line() {
+// "sctp <retransmitted DATA chunks> <T3-rtx expiries>": this process's usrsctp counters since
+// `since` (the server's since it started: the parent subtracts around the measurement).
+// Retransmissions on loopback mean a timer expired before the peer's SACK came: one side was
+// behind by more than the retransmission timeout.
+std::string sctp_line(const tools::SctpCounters& since = {}) {
     const auto c = tools::sctp_counters();
-    return "sctp " + std::to_string(c.retransmitted_chunks) + " " + std::to_string(c.t3_timeouts);
+    return "sctp " + std::to_string(c.retransmitted_chunks - since.retransmitted_chunks) + " " +
+           std::to_string(c.t3_timeouts - since.t3_timeouts);
 }
 
 // Message layout: sequence number, send time (steady clock, ns), then bytes derived from the
@@ -456,11 +458,7 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
         if (Clock::now() > drain) break;
         std::this_thread::sleep_for(1ms);
     }
-    const auto counters = tools::sctp_counters();
-    std::printf("sctp %llu %llu\n",
-                static_cast<unsigned long long>(counters.retransmitted_chunks -
-                                                counters_at_go.retransmitted_chunks),
-                static_cast<unsigned long long>(counters.t3_timeouts - counters_at_go.t3_timeouts));
+    std::printf("%s\n", sctp_line(counters_at_go).c_str());
     std::ostringstream out;
     {
         std::lock_guard lock(tally.mutex);

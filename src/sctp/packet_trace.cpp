@@ -71,6 +71,8 @@ std::optional<ChunkInfo> next_chunk(ByteReader& r) {
         chunk.stream = *stream;
         chunk.ppid = *ppid;
         chunk.payload = d.rest();
+    } else {
+        chunk.payload = *body;
     }
     const std::size_t padding = (4 - *length % 4) % 4;
     r.skip(std::min(padding, r.remaining()));
@@ -97,26 +99,15 @@ PacketInfo parse_packet(ByteSpan packet) {
 }
 
 ChunkTypes::ChunkTypes(ByteSpan packet) {
-    ByteReader r(packet);
-    if (!r.skip(12)) return;  // the common header
-    while (!r.empty()) {
-        const auto type = r.u8();
-        const bool flags = r.skip(1);
-        const auto length = r.u16();
-        if (!type || !flags || !length || *length < 4) return;
-        const auto body = r.bytes(*length - 4u);
-        if (!body) return;
-        seen_.set(*type);
-        // Both fields are the body's first four bytes (§3.3.1, §3.3.4).
-        if (*type == kDataChunk || *type == kSackChunk) {
-            ByteReader fields(*body);
-            if (const auto tsn = fields.u32())
-                (*type == kDataChunk ? last_data_tsn_ : sack_cumulative_tsn_) = *tsn;
+    for_each_chunk(packet, [&](const ChunkInfo& c) {
+        seen_.set(c.type);
+        if (c.type == kDataChunk) last_data_tsn_ = c.tsn;
+        if (c.type == kSackChunk) {
+            ByteReader fields(c.payload);
+            if (const auto cumulative = fields.u32()) sack_cumulative_tsn_ = *cumulative;
         }
-        // RFC 9260 §3.2: the length excludes the padding to a multiple of 4 (absent after the
-        // last chunk of some senders).
-        r.skip(std::min<std::size_t>((4 - *length % 4) % 4, r.remaining()));
-    }
+        return true;
+    });
 }
 
 std::string describe_packet(ByteSpan packet) {

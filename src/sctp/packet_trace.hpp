@@ -23,7 +23,9 @@ struct ChunkInfo {
     std::uint32_t tsn = 0;
     std::uint16_t stream = 0;
     std::uint32_t ppid = 0;
-    ByteSpan payload;  // a view into the packet
+    // A view into the packet: a DATA chunk's user data; any other chunk's value (what follows
+    // the chunk header, e.g. a SACK's Cumulative TSN Ack first, RFC 9260 §3.3.4).
+    ByteSpan payload;
 };
 
 struct PacketInfo {
