@@ -1,13 +1,7 @@
 #include "bench_server.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,12 +10,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -30,9 +22,8 @@
 #include <floe/runtime.hpp>
 #include <floe/tools/sctp.hpp>
 
+#include "bench_processes.hpp"
 #include "bench_workloads.hpp"
-
-extern char** environ;
 
 namespace floe::cli::bench {
 namespace {
@@ -45,58 +36,6 @@ constexpr auto kLate = 1s;
 // How often a W6 client process wakes to send the messages that have come due.
 constexpr auto kSendSlice = 1ms;
 
-// Each PeerConnection takes a socket: a thousand clients need more than the usual 1,024 fds.
-void raise_fd_limit() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
-
-void write_all(int fd, std::string_view text) {
-    while (!text.empty()) {
-        const ssize_t n = ::write(fd, text.data(), text.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw std::runtime_error("W6: write failed: " + std::string(strerror(errno)));
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
-
-// Lines from a file descriptor, each read with a deadline. Lines are bounded (a description is a
-// few kB; a client's result line carries its round-trip samples).
-class LineReader {
-  public:
-    explicit LineReader(int fd) : fd_(fd) {}
-    // nullopt at end of file; throws when the deadline passes.
-    std::optional<std::string> next(Clock::duration timeout) {
-        const auto deadline = Clock::now() + timeout;
-        for (;;) {
-            if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
-                std::string line = buffer_.substr(0, nl);
-                buffer_.erase(0, nl + 1);
-                return line;
-            }
-            if (buffer_.size() > (64u << 20)) throw std::runtime_error("W6: line too long");
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left.count() <= 0) throw std::runtime_error("W6: timed out waiting for a line");
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000))) <= 0)
-                continue;
-            char chunk[65536];
-            const ssize_t n = ::read(fd_, chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return std::nullopt;
-            buffer_.append(chunk, static_cast<std::size_t>(n));
-        }
-    }
-
-  private:
-    int fd_;
-    std::string buffer_;
-};
-
 bool wait_gathered(PeerConnection& pc) {
     const auto deadline = Clock::now() + 10s;
     while (pc.ice_gathering_state() != IceGatheringState::complete) {
@@ -104,119 +43,6 @@ bool wait_gathered(PeerConnection& pc) {
         std::this_thread::sleep_for(1ms);
     }
     return true;
-}
-
-sockaddr_un unix_address(const std::string& path) {
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    if (path.size() >= sizeof a.sun_path) throw std::runtime_error("W6: socket path too long");
-    std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
-    return a;
-}
-
-// A child process of this binary with a pipe to its stdin and one from its stdout.
-class Child {
-  public:
-    explicit Child(const std::vector<std::string>& args) {
-        char self[4096];
-        const auto n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0) throw std::runtime_error("W6: cannot find /proc/self/exe");
-        self[n] = '\0';
-        int in[2], out[2];
-        if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
-            throw std::runtime_error("W6: pipe failed");
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-        std::vector<std::string> argv{self};
-        argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<char*> c_argv;
-        for (auto& a : argv)
-            c_argv.push_back(a.data());
-        c_argv.push_back(nullptr);
-        const int rc = posix_spawn(&pid_, self, &actions, nullptr, c_argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(in[0]);
-        ::close(out[1]);
-        stdin_ = in[1];
-        stdout_ = out[0];
-        if (rc != 0) throw std::runtime_error("W6: cannot start a child process");
-        reader_.emplace(stdout_);
-    }
-    ~Child() {
-        if (stdin_ >= 0) ::close(stdin_);
-        if (pid_ > 0 && !reaped_) {
-            ::kill(pid_, SIGKILL);  // only our own child, by its PID
-            waitpid(pid_, nullptr, 0);
-        }
-        ::close(stdout_);
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    pid_t pid() const { return pid_; }
-    void send(std::string_view line) { write_all(stdin_, std::string(line) + "\n"); }
-    // The next line starting with `tag ` (other output is passed through to our stderr).
-    std::string expect(std::string_view tag, Clock::duration timeout) {
-        const auto deadline = Clock::now() + timeout;
-        for (;;) {
-            auto line = reader_->next(std::max<Clock::duration>(deadline - Clock::now(), 1ms));
-            if (!line)
-                throw std::runtime_error("W6: a child ended before saying '" + std::string(tag) +
-                                         "'");
-            if (line->rfind(std::string(tag) + " ", 0) == 0) return line->substr(tag.size() + 1);
-            std::fprintf(stderr, "%s\n", line->c_str());
-        }
-    }
-    int wait(Clock::duration timeout) {
-        const auto deadline = Clock::now() + timeout;
-        int status = 0;
-        while (waitpid(pid_, &status, WNOHANG) == 0) {
-            if (Clock::now() > deadline) throw std::runtime_error("W6: a child did not exit");
-            std::this_thread::sleep_for(5ms);
-        }
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-
-  private:
-    pid_t pid_ = -1;
-    int stdin_ = -1, stdout_ = -1;
-    bool reaped_ = false;
-    std::optional<LineReader> reader_;
-};
-
-// utime + stime of a process, seconds (/proc/PID/stat fields 14 and 15).
-double process_cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = stat.rfind(')');  // the command name may hold spaces
-    if (close == std::string::npos) return 0;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string skip;
-    for (int i = 3; i < 14; ++i)
-        fields >> skip;
-    double utime = 0, stime = 0;
-    fields >> utime >> stime;
-    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// The machine's CPU time from /proc/stat's first line, in clock ticks: what every core spent
-// working (user, nice, system, irq, softirq), what the hypervisor took from this virtual machine
-// (steal), and the total including idle time.
-struct MachineCpu {
-    double busy = 0, steal = 0, total = 0;
-};
-MachineCpu machine_cpu() {
-    std::ifstream in("/proc/stat");
-    std::string label;
-    double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    if (!(in >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
-        label != "cpu")
-        return {};
-    const double busy = user + nice + system + irq + softirq;
-    return {busy, steal, busy + steal + idle + iowait};
 }
 
 // "sctp <retransmitted DATA chunks> <T3-rtx expiries>": this process's usrsctp counters since
