@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <floe/error.hpp>
 #include <floe/peer_connection.hpp>
 #include <floe/runtime.hpp>
 #include <floe/tools/sctp.hpp>
@@ -255,9 +256,11 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
         return (slot / count) * period + (slot % count) * period / count;
     };
     auto message = std::make_shared<Bytes>(size);  // the runtime thread's
-    const auto send_slots = [&peers, message, count, size](long long first, long long end) {
+    std::string send_failure;                      // the runtime thread's until `done` below
+    const auto send_slots = [&peers, &send_failure, message, count, size](long long first,
+                                                                          long long end) {
         Bytes& m = *message;
-        for (long long slot = first; slot < end; ++slot) {
+        for (long long slot = first; slot < end && send_failure.empty(); ++slot) {
             Peer& p = *peers[static_cast<std::size_t>(slot % count)];
             const std::uint64_t seq = p.sent++;
             const auto now =
@@ -268,7 +271,11 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
             std::memcpy(m.data() + 8, &now, 8);
             for (std::size_t i = 16; i < size; ++i)
                 m[i] = fill_byte(seq, i);
-            p.channel->send(ByteSpan(m));
+            try {
+                p.channel->send(ByteSpan(m));
+            } catch (const Error& e) {  // a channel that closed: the run fails, with the reason
+                send_failure = e.what();
+            }
         }
     };
     const auto start = Clock::now();
@@ -286,6 +293,10 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
         std::promise<void> done;
         runtime->post([&done] { done.set_value(); });
         done.get_future().wait();
+    }
+    if (!send_failure.empty()) {
+        std::fprintf(stderr, "W6 client: send failed: %s\n", send_failure.c_str());
+        return 1;
     }
     long long sent = 0;
     for (auto& p : peers)
