@@ -492,7 +492,8 @@ TEST_CASE("connected agents accept data from each other's selected address only"
 
 TEST_CASE("server-reflexive candidates come from the STUN server's answer, redundant ones pruned") {
     Gatherer g({"10.0.0.5:5000", "10.0.1.5:5001"});
-    auto& [a, net] = g;
+    auto& a = g.a;  // not a structured binding: lambdas below capture it (clang 14)
+    auto& net = g.net;
     const auto server = Gatherer::server;
     CHECK(a.agent.gathering_state() == GatheringState::gathering);
     std::vector<Transmit> to_server;
@@ -522,7 +523,8 @@ TEST_CASE("server-reflexive candidates come from the STUN server's answer, redun
 
 TEST_CASE("restart gathers server-reflexive candidates again instead of re-sending the old one") {
     Gatherer g({"10.0.0.5:5000"});
-    auto& [a, net] = g;
+    auto& a = g.a;  // not a structured binding: lambdas below capture it (clang 14)
+    auto& net = g.net;
     const auto server = Gatherer::server;
     std::vector<Transmit> to_server;
     net.observe = [&](std::size_t, const Transmit& t) {
@@ -567,7 +569,8 @@ TEST_CASE("gathering completes even when the STUN server never answers") {
     AgentConfig c = config(true);
     c.stun.rto = 100ms;
     Gatherer g({"10.0.0.5:5000"}, c);
-    auto& [a, net] = g;
+    auto& a = g.a;  // not a structured binding: lambdas below capture it (clang 14)
+    auto& net = g.net;
     const Instant start = net.now;
     REQUIRE(
         net.run_until([&] { return a.agent.gathering_state() == GatheringState::complete; }, 30s));
@@ -592,7 +595,8 @@ TEST_CASE("gathering completes even when the STUN server never answers") {
 TEST_CASE(
     "a STUN server's error response to gathering is an error event with its code and reason") {
     Gatherer g({"10.0.0.5:5000"});
-    auto& [a, net] = g;
+    auto& a = g.a;  // not a structured binding: lambdas below capture it (clang 14)
+    auto& net = g.net;
     std::optional<Transmit> request;
     while (auto t = a.agent.poll_transmit())
         if (t->destination == Gatherer::server) request = std::move(*t);
@@ -636,7 +640,8 @@ TEST_CASE("host candidates prefer IPv6 and spread interfaces") {
 
 TEST_CASE("a STUN server's answer from another address or on another socket is ignored, counted") {
     Gatherer g({"10.0.0.5:5000", "10.0.1.5:5001"});
-    auto& [a, net] = g;
+    auto& a = g.a;  // not a structured binding: lambdas below capture it (clang 14)
+    auto& net = g.net;
     const auto server = Gatherer::server;
     std::vector<Transmit> to_server;
     while (auto t = a.agent.poll_transmit())

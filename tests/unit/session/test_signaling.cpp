@@ -179,7 +179,10 @@ TEST_CASE("every transition from every state: allowed ones move, refused ones ch
           {R, T::answer, {}},
           {R, T::rollback, {}}}},
     };
-    for (const auto& [from, steps] : table) {
+    for (const auto& row : table) {
+        const S from =
+            row.first;  // a copy: INFO captures it, which a binding may not be (clang 14)
+        const auto& steps = row.second;
         for (const auto& step : steps) {
             Pair p;
             const auto answer = p.answer_text();
@@ -452,7 +455,9 @@ TEST_CASE("a re-offer changing fingerprint, DTLS role, mid or SCTP port is refus
     };
     const auto remote_before = p.a.remote_description();
     const auto local_before = p.a.local_description();
-    for (const auto& [what, offer] : bad) {
+    for (const auto& entry : bad) {
+        const char* what = entry.first;  // INFO captures it (see above)
+        const SessionDescription& offer = entry.second;
         INFO(what);
         // Refused by the re-offer rules, not by the parser (SdpError is an OperationError too).
         try {

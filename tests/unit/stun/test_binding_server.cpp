@@ -45,7 +45,9 @@ TEST_CASE("a 20-byte Binding request gets the smallest answer: 40 bytes over IPv
     Bytes bare;
     MessageBuilder(bare, {method::binding, MessageClass::request}, tid);
     REQUIRE(bare.size() == 20);
-    for (const auto& [from, size] : {std::pair{v4, 40u}, std::pair{v6, 52u}}) {
+    for (const auto& entry : {std::pair{v4, 40u}, std::pair{v6, 52u}}) {
+        const auto& from = entry.first;  // CAPTURE takes it, which a binding may not be (clang 14)
+        const auto size = entry.second;
         CAPTURE(from.to_string());
         s.handle_input(Instant{}, from, bare);
         Bytes storage;

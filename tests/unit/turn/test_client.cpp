@@ -129,7 +129,9 @@ TEST_CASE("each Allocate error code becomes a failure with its code and a clear 
         {300, "redirects"},
         {599, "refused Allocate with error 599"},
     };
-    for (const auto& [code, text] : cases) {
+    for (const auto& entry : cases) {
+        const int code = entry.first;  // CAPTURE takes it, which a binding may not be (clang 14)
+        const char* text = entry.second;
         CAPTURE(code);
         FakeTurnServer server;
         server.fail_with[stun::method::allocate] = code;
