@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test.   scripts/test.sh [release|asan|dev]
+# Installs what is missing, builds, and runs every test.   scripts/test.sh [release|asan|tsan|dev]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 preset=${1:-release}
