@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -144,6 +145,20 @@ double process_cpu_seconds(pid_t pid) {
     double utime = 0, stime = 0;
     fields >> utime >> stime;
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+SchedulerTimes scheduler_times(pid_t pid) {
+    SchedulerTimes times;
+    std::error_code error;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+        std::ifstream in(task.path() / "schedstat");
+        double running_ns = 0, waiting_ns = 0;
+        if (!(in >> running_ns >> waiting_ns)) continue;  // a thread that just ended
+        times.running_seconds += running_ns / 1e9;
+        times.waiting_seconds += waiting_ns / 1e9;
+    }
+    return times;
 }
 
 MachineCpu machine_cpu() {

@@ -62,6 +62,14 @@ class Child {
 // utime + stime of a process, seconds (/proc/PID/stat fields 14 and 15).
 double process_cpu_seconds(pid_t pid);
 
+// What the scheduler says of a process's threads, summed over them (/proc/PID/task/*/schedstat,
+// nanoseconds there): time on a core, and time runnable but waiting for one. Zeros where the
+// kernel keeps no such statistics.
+struct SchedulerTimes {
+    double running_seconds = 0, waiting_seconds = 0;
+};
+SchedulerTimes scheduler_times(pid_t pid);
+
 // The machine's CPU time from /proc/stat's first line, in clock ticks: what every core spent
 // working (user, nice, system, irq, softirq), what the hypervisor took from this virtual machine
 // (steal), and the total including idle time.

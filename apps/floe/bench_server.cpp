@@ -375,6 +375,18 @@ ServerResult server_workload(const ServerWorkload& w) {
     };
     const auto server_sctp0 = server_sctp();
     const MachineCpu machine0 = machine_cpu();
+    // Summed over the client processes; read while they are all alive.
+    const auto clients_scheduler = [&clients] {
+        SchedulerTimes sum;
+        for (auto& c : clients) {
+            const SchedulerTimes t = scheduler_times(c->pid());
+            sum.running_seconds += t.running_seconds;
+            sum.waiting_seconds += t.waiting_seconds;
+        }
+        return sum;
+    };
+    const SchedulerTimes server_scheduler0 = scheduler_times(server.pid());
+    const SchedulerTimes clients_scheduler0 = clients_scheduler();
     const auto m0 = Clock::now();
     for (auto& c : clients)
         c->send("go");
@@ -406,6 +418,13 @@ ServerResult server_workload(const ServerWorkload& w) {
     for (auto& c : clients)
         r.clients_cpu_seconds += process_cpu_seconds(c->pid());
     r.clients_cpu_seconds -= clients_cpu0;
+    const auto waiting_percent = [](const SchedulerTimes& before, const SchedulerTimes& after) {
+        const double running = after.running_seconds - before.running_seconds;
+        const double waiting = after.waiting_seconds - before.waiting_seconds;
+        return running + waiting > 0 ? 100 * waiting / (running + waiting) : 0.0;
+    };
+    r.server_waiting_percent = waiting_percent(server_scheduler0, scheduler_times(server.pid()));
+    r.clients_waiting_percent = waiting_percent(clients_scheduler0, clients_scheduler());
     const MachineCpu machine1 = machine_cpu();
     const auto server_sctp1 = server_sctp();
     r.server_retransmitted = server_sctp1.first - server_sctp0.first;

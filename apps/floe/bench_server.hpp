@@ -50,6 +50,10 @@ struct ServerResult {
     // hypervisor took. A round trip's tail near 100 % busy is queueing for a core.
     double machine_busy_percent = 0, machine_steal_percent = 0;
     int machine_cores = 0;
+    // Of the time the server's threads (the clients' threads) were runnable during the
+    // measurement, the share they waited for a core instead of running (the scheduler's own
+    // accounting, /proc/PID/task/*/schedstat): what queueing behind the other processes cost.
+    double server_waiting_percent = 0, clients_waiting_percent = 0;
     // DATA chunks sent again, and of the retransmission timer's expiries, during the measurement
     // (usrsctp's counters). On loopback none are lost: each one is a side that fell behind by
     // more than the retransmission timeout (RTO.min 20 ms), and adds work while it is behind.

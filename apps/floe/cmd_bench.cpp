@@ -176,7 +176,8 @@ void print_server(const Settings& s, const bench::ServerWorkload& w, const bench
             "\"rtt_p50_ms\":%.3f,\"rtt_p99_ms\":%.3f,\"server_rss_kb_per_client\":%.1f,"
             "\"server_threads\":%d,\"messages\":%lld,\"messages_per_s\":%.0f,"
             "\"machine_cores\":%d,\"machine_busy_percent\":%.1f,"
-            "\"machine_steal_percent\":%.1f,\"server_retransmitted\":%llu,"
+            "\"machine_steal_percent\":%.1f,\"server_waiting_percent\":%.1f,"
+            "\"clients_waiting_percent\":%.1f,\"server_retransmitted\":%llu,"
             "\"server_t3_timeouts\":%llu,\"clients_retransmitted\":%llu,"
             "\"clients_t3_timeouts\":%llu}\n",
             name, w.clients, w.threads, w.shared_port ? "shared" : "per-peer",
@@ -184,6 +185,7 @@ void print_server(const Settings& s, const bench::ServerWorkload& w, const bench
             r.connect_seconds, r.server_cpu_per_million, r.clients_cpu_per_million, r.rtt_p50_ms,
             r.rtt_p99_ms, r.server_rss_per_client_kb, r.server_threads, r.messages, r.rate,
             r.machine_cores, r.machine_busy_percent, r.machine_steal_percent,
+            r.server_waiting_percent, r.clients_waiting_percent,
             static_cast<unsigned long long>(r.server_retransmitted),
             static_cast<unsigned long long>(r.server_t3_timeouts),
             static_cast<unsigned long long>(r.clients_retransmitted),
@@ -194,15 +196,17 @@ void print_server(const Settings& s, const bench::ServerWorkload& w, const bench
             "connected in %.3f s; server %.2f CPU-s per million messages (its clients %.2f), RSS "
             "%.1f kB per client, %d threads; round trip p50 %.3f ms p99 %.3f ms; %lld messages "
             "(%.0f/s), every one checked; the machine's %d cores %.0f %% busy (%.1f %% "
-            "stolen); DATA chunks retransmitted: server %llu (%llu T3 expiries), clients %llu "
-            "(%llu)\n",
+            "stolen); waiting for a core: the server's threads %.1f %% of the time they could run, "
+            "its clients' %.1f %%; DATA chunks retransmitted: server %llu (%llu T3 expiries), "
+            "clients %llu (%llu)\n",
             name, w.clients, w.threads,
             w.shared_port ? "one shared server port" : "a server socket per peer",
             w.one_certificate ? "one server certificate" : "a key per peer",
             unsigned{w.server_streams}, w.rate, r.connect_seconds, r.server_cpu_per_million,
             r.clients_cpu_per_million, r.server_rss_per_client_kb, r.server_threads, r.rtt_p50_ms,
             r.rtt_p99_ms, r.messages, r.rate, r.machine_cores, r.machine_busy_percent,
-            r.machine_steal_percent, static_cast<unsigned long long>(r.server_retransmitted),
+            r.machine_steal_percent, r.server_waiting_percent, r.clients_waiting_percent,
+            static_cast<unsigned long long>(r.server_retransmitted),
             static_cast<unsigned long long>(r.server_t3_timeouts),
             static_cast<unsigned long long>(r.clients_retransmitted),
             static_cast<unsigned long long>(r.clients_t3_timeouts));

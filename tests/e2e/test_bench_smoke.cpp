@@ -39,6 +39,8 @@ TEST_CASE("floe bench W6 on a two-thread server checks every echo of its clients
     CHECK(bench.out().find("\"machine_busy_percent\":") != std::string::npos);
     CHECK(bench.out().find("\"machine_cores\":0,") == std::string::npos);
     CHECK(bench.out().find("\"server_retransmitted\":") != std::string::npos);
+    CHECK(bench.out().find("\"server_waiting_percent\":") != std::string::npos);
+    CHECK(bench.out().find("\"clients_waiting_percent\":") != std::string::npos);
     CHECK(bench.out().find("\"clients_t3_timeouts\":") != std::string::npos);
 }
 
