@@ -255,11 +255,11 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
     const auto due = [&](long long slot) -> Clock::duration {
         return (slot / count) * period + (slot % count) * period / count;
     };
-    auto message = std::make_shared<Bytes>(size);  // the runtime thread's
-    std::string send_failure;                      // the runtime thread's until `done` below
-    const auto send_slots = [&peers, &send_failure, message, count, size](long long first,
-                                                                          long long end) {
-        Bytes& m = *message;
+    // The runtime thread's until `done` below, which every posted task runs before.
+    Bytes message(size);
+    std::string send_failure;
+    const auto send_slots = [&peers, &send_failure, &message, count, size](long long first,
+                                                                           long long end) {
         for (long long slot = first; slot < end && send_failure.empty(); ++slot) {
             Peer& p = *peers[static_cast<std::size_t>(slot % count)];
             const std::uint64_t seq = p.sent++;
@@ -267,12 +267,12 @@ int w6_client(const std::string& socket_path, int clients, int rate, int seconds
                 static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                Clock::now().time_since_epoch())
                                                .count());
-            std::memcpy(m.data(), &seq, 8);
-            std::memcpy(m.data() + 8, &now, 8);
+            std::memcpy(message.data(), &seq, 8);
+            std::memcpy(message.data() + 8, &now, 8);
             for (std::size_t i = 16; i < size; ++i)
-                m[i] = fill_byte(seq, i);
+                message[i] = fill_byte(seq, i);
             try {
-                p.channel->send(ByteSpan(m));
+                p.channel->send(ByteSpan(message));
             } catch (const Error& e) {  // a channel that closed: the run fails, with the reason
                 send_failure = e.what();
             }
