@@ -140,6 +140,7 @@ void Transport::advance() {
         FLOE_LOG(LogLevel::info, "dtls")
             << "connected, " << cipher_name_ << ", peer " << peer_fingerprint_;
         events_.push_back(event::Connected{cipher_name_, peer_fingerprint_, srtp_profile_});
+        if (role_ == Role::server) keep_final_flight();
         bool delivered = false;
         read_application_data(delivered);  // records behind the Finished, in the same datagram
         if (state_ == State::connected && config_.record_layer == RecordLayer::floe)

@@ -189,6 +189,7 @@ void Transport::read_application_data(bool& delivered) {
         const int n = SSL_read(ssl_.get(), buffer.data(), static_cast<int>(buffer.size()));
         if (n > 0) {
             delivered = true;
+            received_data_ = true;
             ++stats_.records_received;
             Bytes data = pool_.take();
             data.assign(buffer.begin(), buffer.begin() + n);
@@ -266,6 +267,7 @@ bool Transport::send(ByteSpan data) {
         ++stats_.records_sent;
         return true;
     }
+    repeat_final_flight();
     clear_openssl_errors();
     const int n = SSL_write(ssl_.get(), data.data(), static_cast<int>(data.size()));
     if (n != static_cast<int>(data.size())) {

@@ -119,6 +119,7 @@ struct Stats {
     std::uint64_t records_sent = 0;           // application data records
     std::uint64_t records_received = 0;       // application data records delivered
     std::uint64_t late_handshake = 0;  // handshake records dropped once floe seals all records
+    std::uint64_t final_flight_repeats = 0;  // server: its Finished sent again ahead of data
 };
 
 class Transport {
@@ -200,6 +201,8 @@ class Transport {
     void take_over_writes();
     void release_openssl();
     void note_openssl_output(ByteSpan records);
+    void keep_final_flight();
+    void repeat_final_flight();
 
     Certificate certificate_;
     Config config_;
@@ -240,6 +243,11 @@ class Transport {
     std::string cipher_name_;
     std::string srtp_profile_;
     std::size_t max_payload_ = 0;
+
+    // The server's last flight (ChangeCipherSpec, Finished), repeated ahead of application data
+    // until the client proves it has it (see "The server's Finished, again" in record_switch.cpp).
+    Bytes final_flight_;
+    bool received_data_ = false;  // an application data record arrived (from a client: proof)
 
     Stats stats_;
 };

@@ -131,7 +131,8 @@ void Session::dtls_event(Instant now, dtls::Event& event) {
         dtls_connected_ = true;
         cipher_ = c->cipher;
         // The handshake's last flight leaves in datagrams of its own before the first SCTP
-        // packet (see TransportPump::pump: aiortc reads one record per datagram).
+        // packet (see TransportPump::pump: aiortc reads one record per datagram); a server's
+        // packets then carry a copy of it until the client answers (dtls/record_switch.cpp).
         pump_.send_dtls_datagrams(now);
         start_sctp();
         update_connection_state();

@@ -4,6 +4,7 @@
 // arrive after the switch are authenticated, replay-checked and never handed back to OpenSSL.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -58,9 +59,25 @@ std::vector<Record> epoch1_records(const std::vector<Bytes>& datagrams) {
     return out;
 }
 
-void check_unique_increasing(const std::vector<Record>& records) {
-    for (std::size_t i = 1; i < records.size(); ++i)
-        CHECK(records[i].sequence > records[i - 1].sequence);
+// The epoch-1 sequence numbers of `records`, each once, checked to rise: a number may come again
+// only on a byte-for-byte copy of its first record (the server's Finished, repeated ahead of data
+// until the client has it). Reused for other bytes, it would reuse an AEAD nonce.
+std::vector<std::uint64_t> checked_sequences(const std::vector<Record>& records) {
+    std::map<std::uint64_t, Bytes> first;
+    std::vector<std::uint64_t> out;
+    for (const Record& r : records) {
+        Bytes bytes(r.header.begin(), r.header.end());
+        bytes.insert(bytes.end(), r.body.begin(), r.body.end());
+        if (const auto seen = first.find(r.sequence); seen != first.end()) {
+            CHECK(seen->second == bytes);
+            CHECK(r.type == static_cast<std::uint8_t>(ContentType::handshake));
+            continue;
+        }
+        CHECK((out.empty() || r.sequence > out.back()));
+        first.emplace(r.sequence, std::move(bytes));
+        out.push_back(r.sequence);
+    }
+    return out;
 }
 
 }  // namespace
@@ -110,8 +127,8 @@ TEST_CASE("floe's records and OpenSSL's are interchangeable: every suite, role a
                 CHECK_FALSE(p.a.send(payload(p.a.max_payload() + 1, 0)));
                 for (const auto& d : p.seen_a.sent)
                     CHECK(d.size() <= Config{}.mtu);
-                check_unique_increasing(epoch1_records(p.seen_a.sent));
-                check_unique_increasing(epoch1_records(p.seen_b.sent));
+                (void)checked_sequences(epoch1_records(p.seen_a.sent));
+                (void)checked_sequences(epoch1_records(p.seen_b.sent));
                 CHECK(p.a.stats().garbage == 0);
                 CHECK(p.b.stats().garbage == 0);
 
@@ -144,43 +161,50 @@ TEST_CASE(
     REQUIRE(p.seen_b.data.size() == 3);
     CHECK(p.seen_b.data[2] == payload(50, 4));
     const auto records = epoch1_records(p.seen_a.sent);
-    // The server's Finished, its two records through OpenSSL, one through floe: 0, 1, 2, 3.
-    REQUIRE(records.size() == 4);
-    for (std::size_t i = 0; i < records.size(); ++i)
-        CHECK(records[i].sequence == i);
+    // The server's Finished, its two records through OpenSSL, one through floe: 0, 1, 2, 3. The
+    // first record through OpenSSL followed a copy of the Finished (sequence 0 again).
+    CHECK(records.size() == 5);
+    CHECK(checked_sequences(records) == std::vector<std::uint64_t>{0, 1, 2, 3});
 }
 
-TEST_CASE("a lost final flight is retransmitted by OpenSSL, and floe seals after it") {
-    VirtualWallClock clock;
-    Pair p(cert_a(), cert_b());
-    clock.set(p.now);
+namespace {
+// Runs the handshake by hand, a the server and b the client, and drops the server's final flight
+// (its ChangeCipherSpec and Finished): returns with the server connected and the client waiting.
+void handshake_losing_servers_finished(Pair& p) {
     p.a.start(p.now, Role::server, dtls::identity(cert_b()).fingerprint);
     p.b.start(p.now, Role::client, dtls::identity(cert_a()).fingerprint);
-    // Run the handshake by hand, dropping the server's first flight after it is connected (its
-    // ChangeCipherSpec and Finished).
-    bool dropped = false;
-    for (int round = 0; round < 20 && p.b.state() != State::connected; ++round) {
+    for (int round = 0; round < 20; ++round) {
         const bool server_done = p.a.state() == State::connected;
         auto from_a = drain_transmits(p.a, p.seen_a);
         auto from_b = drain_transmits(p.b, p.seen_b);
-        if (server_done && !dropped && !from_a.empty()) {
-            from_a.clear();
-            dropped = true;
+        if (server_done) {
+            REQUIRE_FALSE(from_a.empty());
+            REQUIRE(from_b.empty());
+            drain_events(p.a, p.seen_a);
+            return;
         }
         for (auto& d : from_a)
             p.b.handle_input(p.now, d);
         for (auto& d : from_b)
             p.a.handle_input(p.now, d);
-        if (from_a.empty() && from_b.empty()) {
-            // Nothing in flight: the client waits for its retransmission timer.
-            const auto deadline = p.b.poll_timeout();
-            REQUIRE(deadline.has_value());
-            p.now = *deadline;
-            clock.set(p.now);
-            p.b.handle_timeout(p.now);
-        }
     }
-    REQUIRE(dropped);
+    FAIL("the server did not complete");
+}
+}  // namespace
+
+TEST_CASE("a lost final flight is retransmitted by OpenSSL, and floe seals after it") {
+    VirtualWallClock clock;
+    Pair p(cert_a(), cert_b());
+    clock.set(p.now);
+    handshake_losing_servers_finished(p);
+    REQUIRE(p.b.state() == State::connecting);
+    // The client's retransmission timer fires; the server answers with its flight again.
+    const auto deadline = p.b.poll_timeout();
+    REQUIRE(deadline.has_value());
+    p.now = *deadline;
+    clock.set(p.now);
+    p.b.handle_timeout(p.now);
+    p.pump();
     REQUIRE(p.b.state() == State::connected);
     CHECK(p.b.stats().retransmissions >= 1);
     drain_events(p.a, p.seen_a);
@@ -193,13 +217,62 @@ TEST_CASE("a lost final flight is retransmitted by OpenSSL, and floe seals after
     REQUIRE(p.seen_a.data.size() == 3);
     REQUIRE(p.seen_b.data.size() == 3);
     CHECK(p.seen_b.data[2] == payload(80, 12));
-    // The server's Finished went out twice, each with its own sequence number, and its records
-    // after them continue from there.
+    // OpenSSL's retransmission of the Finished has its own sequence number, and the server's
+    // records after it continue from there; the copy ahead of its first record repeats the first.
     const auto records = epoch1_records(p.seen_a.sent);
-    REQUIRE(records.size() == 5);
-    check_unique_increasing(records);
-    CHECK(records[0].sequence == 0);
-    CHECK(records[4].sequence == 4);
+    CHECK(records.size() == 6);
+    CHECK(checked_sequences(records) == std::vector<std::uint64_t>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE(
+    "until the client's first record, the server's data follows a copy of its Finished: a client "
+    "that lost the flight completes on the data and reads it at once") {
+    for (const RecordLayer client_layer : {RecordLayer::floe, RecordLayer::openssl}) {
+        CAPTURE(client_layer == RecordLayer::floe);
+        VirtualWallClock clock;
+        Pair p(cert_a(), cert_b(), Config{}, config_for(suites[0], client_layer));
+        clock.set(p.now);
+        handshake_losing_servers_finished(p);
+        REQUIRE(p.b.state() == State::connecting);
+        // The server's first record (an SCTP INIT, in a PeerConnection): one datagram, the
+        // ChangeCipherSpec and Finished ahead of it.
+        REQUIRE(p.a.send(payload(60, 1)));
+        auto datagrams = drain_transmits(p.a, p.seen_a);
+        REQUIRE(datagrams.size() == 1);
+        ByteReader reader(datagrams[0]);
+        const auto first = next_record(reader);
+        REQUIRE(first.has_value());
+        CHECK(first->type == static_cast<std::uint8_t>(ContentType::change_cipher_spec));
+        CHECK(p.a.stats().final_flight_repeats == 1);
+        p.b.handle_input(p.now, datagrams[0]);
+        drain_events(p.b, p.seen_b);
+        CHECK(p.b.state() == State::connected);
+        REQUIRE(p.seen_b.data.size() == 1);
+        CHECK(p.seen_b.data[0] == payload(60, 1));
+        CHECK(p.b.stats().retransmissions == 0);
+        // Until the client's first record arrives, every record goes the same way; a client that
+        // has the Finished drops the copy and reads the record.
+        REQUIRE(p.a.send(payload(60, 2)));
+        p.pump();
+        CHECK(p.a.stats().final_flight_repeats == 2);
+        REQUIRE(p.seen_b.data.size() == 2);
+        CHECK(p.seen_b.data[1] == payload(60, 2));
+        CHECK(p.b.stats().garbage == 0);
+        // The client's first record proves it completed: no more copies.
+        REQUIRE(p.b.send(payload(60, 3)));
+        p.pump();
+        REQUIRE(p.seen_a.data.size() == 1);
+        REQUIRE(p.a.send(payload(60, 4)));
+        datagrams = drain_transmits(p.a, p.seen_a);
+        REQUIRE(datagrams.size() == 1);
+        ByteReader plain(datagrams[0]);
+        const auto only = next_record(plain);
+        REQUIRE(only.has_value());
+        CHECK(only->type == static_cast<std::uint8_t>(ContentType::application_data));
+        CHECK(plain.empty());
+        CHECK(p.a.stats().final_flight_repeats == 2);
+        (void)checked_sequences(epoch1_records(p.seen_a.sent));
+    }
 }
 
 TEST_CASE("once floe writes, old handshake records are dropped and OpenSSL says nothing") {
