@@ -129,7 +129,7 @@ if [ $quick = 0 ]; then
 fi
 # A lost Finished (docs/dtls.md, "Records after the handshake"): floe offers to aiortc, so floe is
 # the DTLS server, and aiortc's namespace drops floe's first ChangeCipherSpec + Finished datagram
-# once (75 bytes of DTLS with AES-GCM: 83 of UDP; nothing else floe sends has that size). floe's
+# once (75 bytes of DTLS with AES-GCM: 83 of UDP; nothing floe sends before it has that size). floe's
 # first SCTP packet carries a copy of it, so aiortc completes without its 1 s retransmission timer
 # ("x DTLS handling timeout" in its debug log) and reads each record as it comes. Before the copy,
 # aiortc read SCTP's early INITs one per later datagram, behind for the whole association.

@@ -87,7 +87,11 @@ void Transport::keep_final_flight() {
 }
 
 void Transport::repeat_final_flight() {
-    if (role_ != Role::server || received_data_ || final_flight_.empty()) return;
+    if (final_flight_.empty()) return;  // a client, or the proof came already
+    if (received_data_) {
+        final_flight_ = Bytes{};  // the proof: never needed again
+        return;
+    }
     // Not while OpenSSL's output waits to be sent: it holds the flight itself, or a record that
     // already follows a copy.
     if (out_position_ < openssl_output().size()) return;
