@@ -8,6 +8,7 @@
 
 #include "rtc/udp_socket.hpp"
 #include "stun_helpers.hpp"
+#include "support/tshark.hpp"
 
 using namespace floe;
 using namespace floe::test;
@@ -54,8 +55,6 @@ TEST_CASE("floe stun says what it is doing while it retransmits to a silent serv
 }
 
 TEST_CASE("floe stun --trace decodes both messages and --pcap writes them for tshark") {
-    REQUIRE_MESSAGE(find_program("tshark"),
-                    "tshark is missing: scripts/install-deps.sh installs it");
     FloeStunServer server({"127.0.0.1:0"}, {"--software", "floe stun-server"});
     REQUIRE(server.addresses.size() == 1);
     TempDir dir;
@@ -73,9 +72,10 @@ TEST_CASE("floe stun --trace decodes both messages and --pcap writes them for ts
     CHECK(r.err.find("    SOFTWARE \"floe stun-server\"") != std::string::npos);
 
     // tshark reads the capture: the request and the success response, one frame each.
-    auto t = run({"tshark", "-n", "-r", file, "-Y", "stun", "-T", "fields", "-e", "stun.type", "-e",
-                  "udp.dstport"},
-                 std::chrono::seconds(120));
+    auto tshark = tshark_reading(file);
+    tshark.insert(tshark.end(),
+                  {"-Y", "stun", "-T", "fields", "-e", "stun.type", "-e", "udp.dstport"});
+    auto t = run(tshark, std::chrono::seconds(120));
     INFO(t.err);
     REQUIRE(t.status == 0);
     const std::string port = std::to_string(server.addresses[0].port());

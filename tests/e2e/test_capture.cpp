@@ -7,18 +7,18 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "support/tshark.hpp"
 
 using namespace floe::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Lines of `tshark -r FILE -Y FILTER -T fields -e ...`.
+// Lines of `tshark ... -r FILE -Y FILTER -T fields -e ...`.
 std::vector<std::string> tshark(const std::string& file, const std::string& filter,
                                 const std::vector<std::string>& fields) {
-    REQUIRE_MESSAGE(find_program("tshark"),
-                    "tshark is missing: scripts/install-deps.sh installs it");
-    std::vector<std::string> argv{"tshark", "-n", "-r", file, "-Y", filter, "-T", "fields"};
+    auto argv = tshark_reading(file);
+    argv.insert(argv.end(), {"-Y", filter, "-T", "fields"});
     for (const auto& f : fields) {
         argv.push_back("-e");
         argv.push_back(f);
