@@ -7,13 +7,6 @@
 
 namespace floe::sim {
 
-namespace {
-// Virtual time in the log: seconds since the clock's epoch.
-double secs(Instant now) {
-    return to_ms(now.time_since_epoch()) / 1000;
-}
-}  // namespace
-
 IceNode::IceNode(std::string name, ice::AgentConfig config, std::uint64_t seed)
     : name_(std::move(name)),
       random_(seed),
@@ -92,19 +85,19 @@ void IceNode::pump(Instant now) {
     while (auto event = agent_.poll_event()) {
         if (auto* c = std::get_if<ice::event::LocalCandidate>(&*event)) {
             FLOE_LOG(LogLevel::debug, "sim")
-                << secs(now) << " " << name_ << " gathered " << c->candidate.to_string();
+                << virtual_seconds(now) << " " << name_ << " gathered " << c->candidate.to_string();
             local_candidates.push_back(*c);
             if (signal_candidates) send_signal(now, c->candidate);
         } else if (std::holds_alternative<ice::event::GatheringComplete>(*event)) {
             send_signal(now, EndOfCandidates{});
         } else if (auto* s = std::get_if<ice::event::StateChanged>(&*event)) {
             FLOE_LOG(LogLevel::debug, "sim")
-                << secs(now) << " " << name_ << " " << ice::to_string(s->state);
+                << virtual_seconds(now) << " " << name_ << " " << ice::to_string(s->state);
             states.emplace_back(now, s->state);
         } else if (auto* p = std::get_if<ice::event::SelectedPairChanged>(&*event)) {
             FLOE_LOG(LogLevel::debug, "sim")
-                << secs(now) << " " << name_ << " selected " << p->pair.local.to_string() << " -> "
-                << p->pair.remote_address.to_string();
+                << virtual_seconds(now) << " " << name_ << " selected " << p->pair.local.to_string()
+                << " -> " << p->pair.remote_address.to_string();
             selected = p->pair;
         } else if (auto* r = std::get_if<ice::event::RoleChanged>(&*event)) {
             role_changes.push_back(r->role);

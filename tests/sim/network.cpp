@@ -1,7 +1,9 @@
 #include "sim/network.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
+#include <string>
 
 #include "common/log.hpp"
 
@@ -33,6 +35,12 @@ bool later(const auto& a, const auto& b) {
     return a.at != b.at ? a.at > b.at : a.sequence > b.sequence;
 }
 }  // namespace
+
+std::string virtual_seconds(Instant now) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6f", to_ms(now.time_since_epoch()) / 1000);
+    return text;
+}
 
 Network::Network(std::uint64_t seed, Instant start) : random_(seed), now_(start) {
     zones_.push_back(Zone{});  // the internet
@@ -113,9 +121,8 @@ void Network::send_over(const LinkConfig& link, Stage stage, std::size_t target,
     if (link.loss > 0 && random_.unit() < link.loss) {
         ++stats_.lost;
         FLOE_LOG(LogLevel::trace, "sim")
-            << to_ms(now_.time_since_epoch()) / 1000 << " lost " << datagram.source.to_string()
-            << " -> " << datagram.destination.to_string() << " " << datagram.data.size()
-            << " bytes";
+            << virtual_seconds(now_) << " lost " << datagram.source.to_string() << " -> "
+            << datagram.destination.to_string() << " " << datagram.data.size() << " bytes";
         return;
     }
     const bool twice = link.duplicate > 0 && random_.unit() < link.duplicate;
@@ -173,7 +180,7 @@ void Network::arrive(std::size_t interface, Datagram datagram) {
     }
     ++stats_.delivered;
     FLOE_LOG(LogLevel::trace, "sim")
-        << to_ms(now_.time_since_epoch()) / 1000 << " " << datagram.source.to_string() << " -> "
+        << virtual_seconds(now_) << " " << datagram.source.to_string() << " -> "
         << datagram.destination.to_string() << " " << datagram.data.size() << " bytes";
     at.node->handle_input(now_, datagram.destination, datagram.source, datagram.data);
     drain(interface);

@@ -75,6 +75,9 @@ struct Path {
     static Path symmetric(LinkConfig link) { return {link, link}; }
 };
 
+// The virtual clock in the log: seconds since its epoch, to the microsecond.
+std::string virtual_seconds(Instant now);
+
 struct NetworkStats {
     std::uint64_t sent = 0;           // datagrams put on a host's uplink
     std::uint64_t delivered = 0;      // datagrams handed to a node

@@ -7,12 +7,6 @@
 
 namespace floe::sim {
 
-namespace {
-double secs(Instant now) {
-    return to_ms(now.time_since_epoch()) / 1000;
-}
-}  // namespace
-
 PeerNode::PeerNode(std::string name, session::Config config, std::uint64_t seed)
     : name_(std::move(name)), random_(seed), core_(std::move(config), random_) {}
 
@@ -119,7 +113,7 @@ void PeerNode::handle_event(Instant now, session::Event& event) {
         send_signal(now, c->candidate);  // nullopt: end of candidates
     } else if (auto* s = std::get_if<ce::ConnectionState>(&event)) {
         FLOE_LOG(LogLevel::debug, "sim")
-            << secs(now) << " " << name_ << " connection " << static_cast<int>(s->state);
+            << virtual_seconds(now) << " " << name_ << " connection " << static_cast<int>(s->state);
         connection_states.emplace_back(now, s->state);
     } else if (auto* i = std::get_if<ce::IceState>(&event)) {
         ice_states.emplace_back(now, i->state);
