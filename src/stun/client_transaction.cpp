@@ -7,6 +7,14 @@
 
 namespace floe::stun {
 
+namespace {
+
+Duration doubled(Duration interval, Duration cap) {
+    return interval > cap / 2 ? cap : std::min(interval * 2, cap);
+}
+
+}  // namespace
+
 ClientTransaction::ClientTransaction(Bytes request, const SocketAddress& destination, Instant now,
                                      RetransmissionConfig config)
     : request_(std::move(request)), destination_(destination), config_(config) {
@@ -14,12 +22,26 @@ ClientTransaction::ClientTransaction(Bytes request, const SocketAddress& destina
     if (!m || m->message_class() != MessageClass::request)
         throw std::invalid_argument("stun: a client transaction needs a STUN request");
     if (config_.max_transmissions < 1 || config_.initial_rto <= Duration::zero() ||
-        config_.final_wait_multiplier < 1 || config_.max_rto <= Duration::zero())
+        config_.final_wait_multiplier < 1 || config_.max_rto <= Duration::zero() ||
+        (config_.measured_rto && *config_.measured_rto <= Duration::zero()))
         throw std::invalid_argument("stun: bad retransmission configuration");
     id_ = m->transaction_id();
     method_ = m->method();
+    // The schedule of initial_rto fixes when the last send may go and when the transaction ends,
+    // whatever RTO it starts from.
+    Duration step = config_.initial_rto;
+    for (int k = 1; k < config_.max_transmissions; ++k) {
+        if (last_send_after_ > Duration::max() - step) {
+            last_send_after_ = Duration::max() / 2;
+            break;
+        }
+        last_send_after_ += step;
+        step = doubled(step, config_.max_rto);
+    }
+    lifetime_ = last_send_after_ + config_.initial_rto * config_.final_wait_multiplier;
     first_sent_ = now;
-    interval_ = config_.initial_rto;
+    interval_ = config_.measured_rto ? std::min(*config_.measured_rto, config_.initial_rto)
+                                     : config_.initial_rto;
     transmit(now);
 }
 
@@ -27,10 +49,10 @@ void ClientTransaction::transmit(Instant now) {
     ++transmissions_;
     last_sent_ = now;
     transmit_pending_ = true;
-    if (transmissions_ == config_.max_transmissions)
-        deadline_ = now + config_.initial_rto * config_.final_wait_multiplier;
-    else
-        deadline_ = now + interval_;
+    // On the schedule's own clock (`scheduled_`, this send's nominal offset), not `now`: a timer
+    // that fires late must not cost a send.
+    last_transmission_ = scheduled_ + interval_ > last_send_after_;
+    deadline_ = now + (last_transmission_ ? lifetime_ - scheduled_ : interval_);
 }
 
 std::optional<ClientTransaction::Transmit> ClientTransaction::poll_transmit() {
@@ -52,7 +74,7 @@ std::optional<ClientTransaction::Event> ClientTransaction::poll_event() {
 
 void ClientTransaction::handle_timeout(Instant now) {
     if (done_ || now < deadline_) return;
-    if (transmissions_ >= config_.max_transmissions) {
+    if (last_transmission_) {
         done_ = true;
         transmit_pending_ = false;
         Event e;
@@ -66,9 +88,16 @@ void ClientTransaction::handle_timeout(Instant now) {
         return;
     }
     // Double the interval for the next wait (capped), then resend.
-    interval_ = interval_ > config_.max_rto / 2 ? config_.max_rto
-                                                : std::min(interval_ * 2, config_.max_rto);
+    scheduled_ += interval_;
+    interval_ = doubled(interval_, config_.max_rto);
     transmit(now);
+}
+
+void ClientTransaction::resend_now(Instant now) {
+    if (done_) return;
+    ++transmissions_;
+    last_sent_ = now;
+    transmit_pending_ = true;
 }
 
 bool ClientTransaction::handle_input(Instant now, const SocketAddress& from, ByteSpan datagram) {

@@ -3,7 +3,11 @@
 // The request is sent at once, then retransmitted while no response arrives: after RTO, then
 // after 2·RTO, 4·RTO, ... (RTO doubles), Rc transmissions in all; after the last one the
 // transaction waits Rm·RTO more and then times out. With the defaults (500 ms, Rc = 7, Rm = 16)
-// the sends are at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s and the timeout at 39.5 s.
+// the sends are at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s and the timeout at 39.5 s. A caller
+// that measured the round trip to the destination may start from a shorter RTO (`measured_rto`):
+// the interval doubles from there, sends go on as long as the initial RTO's schedule sends, and
+// the transaction ends when that one would. With 100 ms: 0, 0.1, 0.3, 0.7, 1.5, 3.1, 6.3, 12.7,
+// 25.5 s, the timeout at 39.5 s.
 //
 //   ClientTransaction t(request_bytes, server, now);
 //   loop: while (auto tx = t.poll_transmit()) send(tx->data, tx->destination);
@@ -29,6 +33,10 @@ struct RetransmissionConfig {
     int final_wait_multiplier = 16;  // Rm: the last wait is Rm · initial RTO
     // Cap on the doubled interval (RFC 8489 leaves it open; ICE paces its own checks).
     Duration max_rto = Duration::max();
+    // An RTO estimated from a measured round trip (RFC 8489 §6.2.1: the RTO estimates the round
+    // trip, and may be kept from one transaction for the next to the same destination); used
+    // when shorter than initial_rto, which still fixes how long the transaction lasts.
+    std::optional<Duration> measured_rto{};
 };
 
 class ClientTransaction {
@@ -62,6 +70,9 @@ class ClientTransaction {
     // to) are ignored and counted, and the transaction keeps waiting.
     bool handle_input(Instant now, const SocketAddress& from, ByteSpan datagram);
     void handle_timeout(Instant now);
+    // Sends the request again now, outside the schedule (the caller has news that the path
+    // works); when later sends go and when the transaction ends stay as they were.
+    void resend_now(Instant now);
     std::optional<Instant> poll_timeout() const;
     std::optional<Transmit> poll_transmit();
     std::optional<Event> poll_event();
@@ -69,6 +80,7 @@ class ClientTransaction {
     const TransactionId& transaction_id() const { return id_; }
     bool done() const { return done_; }
     int transmissions() const { return transmissions_; }
+    Instant last_sent() const { return last_sent_; }
     // The wait after the latest transmission.
     Duration current_interval() const { return interval_; }
     // Datagrams carrying this transaction's id that were ignored (failed checks).
@@ -87,6 +99,10 @@ class ClientTransaction {
     Instant last_sent_{};
     Instant deadline_{};
     Duration interval_{};
+    Duration scheduled_{};        // the latest send's place in the schedule (from the first)
+    Duration last_send_after_{};  // from the first send: no send later than this
+    Duration lifetime_{};         // from the first send: the timeout
+    bool last_transmission_ = false;
     int transmissions_ = 0;
     bool transmit_pending_ = false;
     bool done_ = false;

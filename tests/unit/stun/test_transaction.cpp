@@ -80,6 +80,54 @@ TEST_CASE("RTO, Rc and Rm are configurable (an 800 ms RTT path with RTO 1 s, Rc 
     CHECK(timeout_at == 1100);
 }
 
+TEST_CASE("an RTO from a measured round trip doubles from there and ends with the default") {
+    long timeout_at = 0;
+    RetransmissionConfig measured;
+    measured.measured_rto = std::chrono::milliseconds(60);
+    auto sends = schedule(measured, timeout_at);
+    // sends while the default schedule still sends (its last at 31.5 s), the timeout as its own
+    CHECK(sends == std::vector<long>{0, 60, 180, 420, 900, 1860, 3780, 7620, 15300, 30660});
+    CHECK(timeout_at == 39500);
+    // Not shorter than the RTO: the default schedule.
+    measured.measured_rto = std::chrono::milliseconds(700);
+    sends = schedule(measured, timeout_at);
+    CHECK(sends == std::vector<long>{0, 500, 1500, 3500, 7500, 15500, 31500});
+    CHECK(timeout_at == 39500);
+    // With Rc 1 (one request, as consent freshness sends): one send, the same timeout.
+    sends = schedule({.initial_rto = std::chrono::seconds(1),
+                      .max_transmissions = 1,
+                      .final_wait_multiplier = 4,
+                      .measured_rto = std::chrono::milliseconds(100)},
+                     timeout_at);
+    CHECK(sends == std::vector<long>{0});
+    CHECK(timeout_at == 4000);
+    measured.measured_rto = Duration::zero();
+    CHECK_THROWS_AS(ClientTransaction(binding_request(), server, Instant{}, measured),
+                    std::invalid_argument);
+}
+
+TEST_CASE("timers that fire late cost no send, with or without a measured RTO") {
+    for (const std::optional<Duration> measured :
+         {std::optional<Duration>{}, std::optional<Duration>{std::chrono::milliseconds(40)}}) {
+        CAPTURE(measured.has_value());
+        ClientTransaction t(binding_request(), server, Instant{},
+                            {.initial_rto = std::chrono::milliseconds(100),
+                             .max_transmissions = 3,
+                             .final_wait_multiplier = 4,
+                             .measured_rto = measured});
+        int sends = 0;
+        while (!t.done()) {
+            while (t.poll_transmit())
+                ++sends;
+            const auto at = t.poll_timeout();
+            REQUIRE(at);
+            t.handle_timeout(*at + std::chrono::milliseconds(30));  // every timer 30 ms late
+        }
+        // 0, 0.1, 0.3 s without; 0, 0.04, 0.12, 0.28 s with 40 ms
+        CHECK(sends == (measured ? 4 : 3));
+    }
+}
+
 TEST_CASE("a response after a retransmission ends the transaction with its RTT") {
     const Instant start{};
     ClientTransaction t(binding_request(), server, start);
