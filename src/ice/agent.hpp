@@ -425,6 +425,7 @@ class Agent {
     std::optional<Instant> all_failed_at_;
     bool nominating_ = false;
     std::optional<Instant> next_valid_ping_;  // controlled side, waiting for a nomination
+    Duration valid_ping_interval_{};          // the wait after the latest of those pings
     std::optional<Selected> selected_;
     std::vector<ValidatedAddress> validated_;  // see validated()
     AgentStats stats_;
@@ -448,7 +449,9 @@ class Agent {
     std::uint32_t prflx_priority(std::uint16_t local_preference) const;
     stun::TransactionId new_transaction_id();
     Duration consent_delay();
-    stun::RetransmissionConfig retransmission(TxKind kind) const;
+    stun::RetransmissionConfig retransmission(TxKind kind,
+                                              const CandidatePair* pair = nullptr) const;
+    std::optional<Duration> quick_retry(const CandidatePair& pair, Duration limit) const;
     void send(SocketId socket, SocketAddress destination, ByteSpan data);
     // The one step every entry point ends with: send what is due, move the states on.
     void drive(Instant now);
@@ -470,10 +473,12 @@ class Agent {
     std::optional<std::size_t> add_remote(Candidate c, std::optional<SocketAddress> address);
     void switch_role(Role to);
     Transaction& start_transaction(Instant now, TxKind kind, SocketId socket,
-                                   const SocketAddress& destination, Bytes request);
+                                   const SocketAddress& destination, Bytes request,
+                                   const CandidatePair* pair = nullptr);
     void flush(Transaction& tx);
     void cancel_checks(PairId pair);
-    bool fresh_check(PairId pair, Instant now) const;
+    void trigger_check(Instant now, CandidatePair& pair);
+    bool checked_since(PairId pair, Instant since) const;
     bool live_check(PairId pair) const;
     Bytes build_request(std::string_view username, std::uint32_t priority, bool use_candidate,
                         const stun::IntegrityKey& key);
@@ -499,6 +504,7 @@ class Agent {
     void consent_refreshed(Instant now);
     void update_connected_state();
     void maybe_nominate(Instant now);
+    void renominate_if_stalled(Instant now, CandidatePair& pair);
     void ping_while_unnominated(Instant now);
     CandidatePair* best_valid();
     void send_consent(Instant now);

@@ -56,6 +56,8 @@ struct CandidatePair {
     bool use_candidate_received = false;
     // Controlling side: USE-CANDIDATE checks on this valid pair that timed out.
     int nominations_failed = 0;
+    // When the pair last joined the triggered-check queue (the agent's clock).
+    Instant triggered_at{};
     // After success: the local candidate the peer saw (the base itself, or a srflx/prflx).
     std::optional<std::size_t> valid_local;
     PairCounters counters;

@@ -85,9 +85,10 @@ void Agent::switch_role(Role to) {
 
 // Starts a STUN client transaction for `request` (sent at once); the caller fills in the rest.
 Agent::Transaction& Agent::start_transaction(Instant now, TxKind kind, SocketId socket,
-                                             const SocketAddress& destination, Bytes request) {
+                                             const SocketAddress& destination, Bytes request,
+                                             const CandidatePair* pair) {
     Transaction& tx = transactions_.emplace_back(
-        stun::ClientTransaction(std::move(request), destination, now, retransmission(kind)));
+        stun::ClientTransaction(std::move(request), destination, now, retransmission(kind, pair)));
     tx.kind = kind;
     tx.socket = socket;
     tx.destination = destination;
@@ -125,11 +126,17 @@ void Agent::cancel_checks(PairId pair) {
         if (t.kind == TxKind::check && t.pair == pair) t.cancelled = true;
 }
 
-// A check on the pair went out less than an RTO ago and is still running.
-bool Agent::fresh_check(PairId pair, Instant now) const {
+// Queues a triggered check on the pair (RFC 8445 §7.3.1.4), noting when: a check of its own that
+// goes out later makes it redundant (next_paced_check).
+void Agent::trigger_check(Instant now, CandidatePair& pair) {
+    pair.triggered_at = now;
+    checklist_.trigger(pair.id);
+}
+
+// A check on the pair started at or after `since` is still running.
+bool Agent::checked_since(PairId pair, Instant since) const {
     return std::any_of(transactions_.begin(), transactions_.end(), [&](const Transaction& t) {
-        return t.kind == TxKind::check && t.pair == pair && !t.cancelled &&
-               now - t.started < config_.stun.rto;
+        return t.kind == TxKind::check && t.pair == pair && !t.cancelled && t.started >= since;
     });
 }
 
@@ -170,8 +177,8 @@ void Agent::start_check(Instant now, CandidatePair& pair, bool use_candidate) {
     FLOE_LOG(LogLevel::debug, "ice")
         << "check " << pair.id << (use_candidate ? " (nominating)" : "") << " socket "
         << pair.socket << " -> " << pair.remote_address.to_string();
-    Transaction& tx =
-        start_transaction(now, TxKind::check, pair.socket, pair.remote_address, std::move(request));
+    Transaction& tx = start_transaction(now, TxKind::check, pair.socket, pair.remote_address,
+                                        std::move(request), &pair);
     tx.pair = pair.id;
     tx.key = remote_key_;
     ++pair.counters.requests_sent;
@@ -187,11 +194,11 @@ void Agent::start_check(Instant now, CandidatePair& pair, bool use_candidate) {
 
 // The pair for the next paced check (RFC 8445 §6.1.4.2): one check per Ta, taken from the
 // triggered-check queue first, then from the ordinary checks. A queued pair that got a
-// check of its own meanwhile is skipped (§7.3.1.4 asks for one, not two).
-CandidatePair* Agent::next_paced_check(Instant now) {
+// check of its own after it was queued is skipped (§7.3.1.4 asks for one, not two).
+CandidatePair* Agent::next_paced_check(Instant) {
     while (auto id = checklist_.pop_triggered()) {
         CandidatePair* p = checklist_.find(*id);
-        if (p && !fresh_check(p->id, now)) return p;
+        if (p && !checked_since(p->id, p->triggered_at)) return p;
     }
     return checklist_.next_ordinary();
 }

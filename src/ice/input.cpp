@@ -190,12 +190,14 @@ void Agent::handle_request(Instant now, SocketId socket_id, const SocketAddress&
     if (use_candidate) pair->use_candidate_received = true;
     if (pair->state == PairState::succeeded) {
         if (use_candidate) nominate(now, *pair);
+        if (controlling()) renominate_if_stalled(now, *pair);
         return;
     }
-    // Triggered check (§7.3.1.4), unless ours is on its way already.
-    if (pair->state == PairState::in_progress && fresh_check(pair->id, now)) return;
+    // Triggered check (§7.3.1.4), an In-Progress pair's too: the peer's check shows the path
+    // works towards us, while our own check may be lost; waiting for its retransmission
+    // would cost an RTO (500 ms), the new check costs a round trip.
     if (pair->state != PairState::in_progress) pair->state = PairState::waiting;
-    checklist_.trigger(pair->id);
+    trigger_check(now, *pair);
 }
 
 void Agent::handle_response(Instant now, SocketId socket, const SocketAddress& from,
@@ -256,7 +258,7 @@ void Agent::handle_response(Instant now, SocketId socket, const SocketAddress& f
                 switch_role(controlling() ? Role::controlled : Role::controlling);
             if (tx.use_candidate) nominating_ = false;
             if (pair->state != PairState::succeeded) pair->state = PairState::waiting;
-            checklist_.trigger(pair->id);
+            trigger_check(now, *pair);
         } else {
             check_failed(tx.pair, tx.use_candidate);
         }

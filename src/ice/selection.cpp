@@ -74,9 +74,29 @@ void Agent::maybe_nominate(Instant now) {
     start_check(now, *best, true);
 }
 
+// The peer's check arrived on the pair we are nominating, and our nomination has had no answer
+// for a quick_retry since it last went: the path works now, so it goes again at once rather than
+// at its next retransmission, which under heavy loss may be seconds away. The same transaction:
+// it still ends when it would have (and a nomination that never gets an answer still fails),
+// and however often the peer checks, it resends at most once per quick_retry.
+void Agent::renominate_if_stalled(Instant now, CandidatePair& pair) {
+    if (!nominating_) return;
+    const Duration patience = quick_retry(pair, config_.stun.rto).value_or(config_.stun.rto);
+    for (auto& t : transactions_) {
+        if (t.kind != TxKind::check || t.pair != pair.id || !t.use_candidate || t.cancelled)
+            continue;
+        if (now - t.client.last_sent() < patience) return;
+        t.client.resend_now(now);
+        flush(t);
+        return;
+    }
+}
+
 // A controlled agent with a working pair but no nomination yet checks its best valid pair
-// again every consent_probe: if the controlling peer's own checks were all lost, each of
-// these gives it a triggered check (§7.3.1.4) on a pair it may have marked failed.
+// again: if the controlling peer's check or its answer was lost, each of these gives it a
+// triggered check (§7.3.1.4) at once, where it would otherwise wait for its retransmission
+// (500 ms). The first goes a quick_retry after the pair worked, the next ones at doubling
+// intervals up to consent_probe, so a peer that is slow to nominate costs few requests.
 void Agent::ping_while_unnominated(Instant now) {
     if (controlling() || (selected_ && selected_->generation == generation_)) {
         next_valid_ping_.reset();
@@ -87,9 +107,14 @@ void Agent::ping_while_unnominated(Instant now) {
         next_valid_ping_.reset();
         return;
     }
-    if (!next_valid_ping_) next_valid_ping_ = now + config_.consent_probe;
+    if (!next_valid_ping_) {
+        valid_ping_interval_ =
+            quick_retry(*best, config_.consent_probe).value_or(config_.consent_probe);
+        next_valid_ping_ = now + valid_ping_interval_;
+    }
     if (now < *next_valid_ping_ || now < next_check_at_) return;  // paced like every check
-    next_valid_ping_ = now + config_.consent_probe;
+    valid_ping_interval_ = std::min(2 * valid_ping_interval_, config_.consent_probe);
+    next_valid_ping_ = now + valid_ping_interval_;
     start_check(now, *best, false);
     next_check_at_ = now + config_.ta;
 }

@@ -1,6 +1,6 @@
 // Shared by the agent's unit tests: a default configuration, fixed transaction ids, remote
 // candidates, and Wire, a hand-driven peer for wire-level behaviour (one agent on
-// 192.0.2.1:5000; the test writes the peer's packets itself).
+// 192.0.2.1:5000; the test writes the peer's packets itself) and TwoPeers, two agents that talk.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -37,6 +37,41 @@ inline Candidate remote_candidate(std::string address, std::string foundation = 
     r.port = 4000;
     return r;
 }
+
+// Connected or completed: the agent has a selected pair in use.
+inline bool connected(const Peer& p) {
+    return p.agent.state() == IceState::connected || p.agent.state() == IceState::completed;
+}
+
+// Two agents on the shuttle: a controlling (by default) on socket 1, b on socket 7.
+struct TwoPeers {
+    explicit TwoPeers(AgentConfig ca = config(true), AgentConfig cb = config(false))
+        : a(std::move(ca), 1), b(std::move(cb), 2) {
+        net.peers = {&a, &b};
+    }
+    void gather(std::string_view addr_a, std::string_view addr_b) {
+        net.add_socket(a, 1, addr_a);
+        net.add_socket(b, 7, addr_b);
+        a.agent.end_of_local_sockets(net.now);
+        b.agent.end_of_local_sockets(net.now);
+        net.pump();
+    }
+    void exchange() {
+        signal(net, a, b);
+        signal(net, b, a);
+    }
+    // Gathers on 192.0.2.1 and .2, signals both ways and connects.
+    bool connect_v4() {
+        gather("192.0.2.1:5000", "192.0.2.2:6000");
+        exchange();
+        return connect();
+    }
+    bool connect(Duration budget = 5s) {
+        return net.run_until([&] { return connected(a) && connected(b); }, budget);
+    }
+    Peer a, b;
+    Shuttle net;
+};
 
 struct Wire {
     explicit Wire(bool controlling = false) : a(config(controlling), 3) {

@@ -18,39 +18,6 @@ std::uint32_t type_of(std::uint32_t priority) {
     return priority >> 24;
 }
 
-bool connected(const Peer& p) {
-    return p.agent.state() == IceState::connected || p.agent.state() == IceState::completed;
-}
-
-struct TwoPeers {
-    explicit TwoPeers(AgentConfig ca = config(true), AgentConfig cb = config(false))
-        : a(std::move(ca), 1), b(std::move(cb), 2) {
-        net.peers = {&a, &b};
-    }
-    void gather(std::string_view addr_a, std::string_view addr_b) {
-        net.add_socket(a, 1, addr_a);
-        net.add_socket(b, 7, addr_b);
-        a.agent.end_of_local_sockets(net.now);
-        b.agent.end_of_local_sockets(net.now);
-        net.pump();
-    }
-    void exchange() {
-        signal(net, a, b);
-        signal(net, b, a);
-    }
-    // Gathers on 192.0.2.1 and .2, signals both ways and connects.
-    bool connect_v4() {
-        gather("192.0.2.1:5000", "192.0.2.2:6000");
-        exchange();
-        return connect();
-    }
-    bool connect(Duration budget = 5s) {
-        return net.run_until([&] { return connected(a) && connected(b); }, budget);
-    }
-    Peer a, b;
-    Shuttle net;
-};
-
 // A STUN server's success response to the Binding request `t`, reporting `mapped`.
 Bytes binding_answer(const Transmit& t, std::string_view mapped) {
     auto req = stun::Message::decode(t.data);

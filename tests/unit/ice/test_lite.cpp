@@ -14,10 +14,6 @@ using namespace floe::ice::test;
 
 namespace {
 
-bool connected(const Peer& p) {
-    return p.agent.state() == IceState::connected || p.agent.state() == IceState::completed;
-}
-
 AgentConfig lite_config() {
     AgentConfig c;
     c.lite = true;

@@ -30,10 +30,6 @@ void add_relay(Shuttle& net, Peer& p, SocketId id, std::uint16_t port) {
                              url);
 }
 
-bool connected(const Peer& p) {
-    return p.agent.state() == IceState::connected || p.agent.state() == IceState::completed;
-}
-
 }  // namespace
 
 TEST_CASE("a relay candidate has type preference 0, its own foundation and the mapped address") {
