@@ -31,6 +31,14 @@ std::optional<stun::TransactionId> transaction_of(const Transmit& tx) {
     return m->transaction_id();
 }
 
+// Both agents gathered, 10 ms apart each way; nothing signalled yet.
+struct TenMillisecondsApart : TwoPeers {
+    TenMillisecondsApart() {
+        net.one_way = 10ms;
+        gather("192.0.2.1:5000", "192.0.2.2:6000");
+    }
+};
+
 struct Sent {
     Instant at;
     stun::TransactionId id;
@@ -39,9 +47,7 @@ struct Sent {
 }  // namespace
 
 TEST_CASE("a lost check is replaced by a triggered check when the peer's check arrives") {
-    TwoPeers t;
-    t.net.one_way = 10ms;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    TenMillisecondsApart t;
     bool dropped = false;
     t.net.filter = [&](std::size_t from, const Transmit& tx) {
         if (from != 0 || dropped || !is_request(tx, false)) return true;
@@ -59,9 +65,7 @@ TEST_CASE("a lost check is replaced by a triggered check when the peer's check a
 }
 
 TEST_CASE("a lost nomination goes again after three round trips (two Ta at least), not 500 ms") {
-    TwoPeers t;
-    t.net.one_way = 10ms;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    TenMillisecondsApart t;
     std::vector<Sent> nominations;
     t.net.observe = [&](std::size_t from, const Transmit& tx) {
         if (from == 0 && is_request(tx, true))
@@ -80,9 +84,7 @@ TEST_CASE("a lost nomination goes again after three round trips (two Ta at least
 }
 
 TEST_CASE("a controlled agent waiting for a nomination re-checks soon, then less and less often") {
-    TwoPeers t;
-    t.net.one_way = 10ms;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    TenMillisecondsApart t;
     std::vector<Instant> b_checks;
     t.net.observe = [&](std::size_t from, const Transmit& tx) {
         if (from == 1 && is_request(tx, false)) b_checks.push_back(t.net.now);
@@ -109,9 +111,7 @@ TEST_CASE("a controlled agent waiting for a nomination re-checks soon, then less
 }
 
 TEST_CASE("the peer's check makes an unanswered nomination go again at once") {
-    TwoPeers t;
-    t.net.one_way = 10ms;
-    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    TenMillisecondsApart t;
     std::optional<stun::TransactionId> nomination;
     std::vector<Sent> nominations;
     std::vector<Instant> b_requests;
