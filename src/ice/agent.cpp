@@ -358,10 +358,12 @@ stun::RetransmissionConfig Agent::retransmission(TxKind kind, const CandidatePai
 // How soon to ask again on a pair whose round trip we measured (RFC 8489 §6.2.1: the RTO is an
 // estimate of the round trip; RFC 6298 §2.2 makes it 3 × the first sample): a lost nomination or
 // re-check then costs that, not the 500 ms a check to an unknown path waits (RFC 8445 §14.3).
-// Never sooner than two Ta, the pace of every check, nor later than `limit`.
+// Never sooner than two Ta, the pace of every check (nor than 10 ms, should Ta be set to 0), nor
+// later than `limit`.
 std::optional<Duration> Agent::quick_retry(const CandidatePair& pair, Duration limit) const {
     if (!pair.counters.current_round_trip_time) return std::nullopt;
-    return std::clamp(3 * *pair.counters.current_round_trip_time, 2 * config_.ta, limit);
+    const Duration floor = std::max<Duration>(2 * config_.ta, 10ms);
+    return std::min(std::max(3 * *pair.counters.current_round_trip_time, floor), limit);
 }
 
 void Agent::send(SocketId socket, SocketAddress destination, ByteSpan data) {
@@ -383,7 +385,7 @@ void Agent::drive(Instant now) {
     }
     if (remote_ && !lite()) {  // RFC 8445 §2.5: a lite agent sends no checks
         if (now >= next_check_at_) {
-            if (CandidatePair* p = next_paced_check(now)) {
+            if (CandidatePair* p = next_paced_check()) {
                 start_check(now, *p, false);
                 next_check_at_ = now + config_.ta;
             }

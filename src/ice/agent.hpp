@@ -483,7 +483,7 @@ class Agent {
     Bytes build_request(std::string_view username, std::uint32_t priority, bool use_candidate,
                         const stun::IntegrityKey& key);
     void start_check(Instant now, CandidatePair& pair, bool use_candidate);
-    CandidatePair* next_paced_check(Instant now);
+    CandidatePair* next_paced_check();
     void expire_transactions(Instant now);
     std::vector<Transaction>::iterator find_transaction(const stun::TransactionId& id);
     void check_failed(PairId id, bool was_nomination);

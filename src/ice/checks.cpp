@@ -195,7 +195,7 @@ void Agent::start_check(Instant now, CandidatePair& pair, bool use_candidate) {
 // The pair for the next paced check (RFC 8445 §6.1.4.2): one check per Ta, taken from the
 // triggered-check queue first, then from the ordinary checks. A queued pair that got a
 // check of its own after it was queued is skipped (§7.3.1.4 asks for one, not two).
-CandidatePair* Agent::next_paced_check(Instant) {
+CandidatePair* Agent::next_paced_check() {
     while (auto id = checklist_.pop_triggered()) {
         CandidatePair* p = checklist_.find(*id);
         if (p && !checked_since(p->id, p->triggered_at)) return p;

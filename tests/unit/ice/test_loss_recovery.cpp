@@ -144,3 +144,23 @@ TEST_CASE("the peer's check makes an unanswered nomination go again at once") {
     CHECK(t.net.now == consent_arrived + 20ms);
     CHECK(t.net.now - nominations.front().at < 6300ms);
 }
+
+TEST_CASE("with Ta set to 0 and a round trip of 0, a lost nomination still waits 10 ms") {
+    // The virtual clock can answer a check in no time; 3 × 0 is no RTO a transaction can use.
+    AgentConfig a = config(true);
+    a.ta = Duration::zero();
+    TwoPeers t(a);
+    t.net.one_way = Duration::zero();
+    t.gather("192.0.2.1:5000", "192.0.2.2:6000");
+    std::vector<Instant> nominations;
+    t.net.observe = [&](std::size_t from, const Transmit& tx) {
+        if (from == 0 && is_request(tx, true)) nominations.push_back(t.net.now);
+    };
+    t.net.filter = [&](std::size_t from, const Transmit& tx) {
+        return !(from == 0 && is_request(tx, true) && nominations.size() == 1);
+    };
+    t.exchange();
+    REQUIRE(t.connect());
+    REQUIRE(nominations.size() == 2);
+    CHECK(nominations[1] - nominations[0] == 10ms);
+}
