@@ -1,13 +1,14 @@
 // Connection set-up under random loss, in the simulator (tests/sim): two complete PeerConnection
 // cores on public addresses, every datagram arriving at either side dropped with probability P
 // (as the interop kit's IOP_LOSS and `floe bench W7` drop them), one seed per run. For each loss
-// rate it prints the virtual time from the offerer's start to ICE connected on both sides and to
-// the channel open on both sides: median, p90, p99 and the slowest, with the seed that was slowest.
-// Virtual time is a property of the protocols and their timers, so the figures do not depend on
-// the machine, and two builds compare exactly. --log-seed S logs run S at trace level, with the
-// virtual time of every datagram delivered or lost. (A run's course depends on the runs before it
-// once usrsctp is involved, through its process-wide timer: docs/simulator.md, "Full stack"; so
-// --seed S, which runs S alone, may not repeat what S did among the others.)
+// rate it prints the virtual time from the offerer's start to ICE connected on both sides, to
+// both PeerConnections connected (DTLS done) and to the channel open on both sides: median, p90,
+// p99 and the slowest, with the seed that was slowest. Virtual time is a property of the protocols
+// and their timers, so the figures do not depend on the machine, and two builds compare exactly.
+// --log-seed S logs run S at trace level, with the virtual time of every datagram delivered or
+// lost. (A run's course depends on the runs before it once usrsctp is involved, through its
+// process-wide timer: docs/simulator.md, "Full stack"; so --seed S, which runs S alone, may not
+// repeat what S did among the others.)
 //
 //   bench_setup_loss [--runs N] [--rates 0,1,5,10] [--rtt-ms R] [--seed S] [--log-seed S] [--json]
 #include <algorithm>
@@ -74,9 +75,10 @@ Options parse(int argc, char** argv) {
 }
 
 struct Setup {
-    std::optional<Duration> ice_connected;  // both agents
-    std::optional<Duration> channel_open;   // both ends of the channel
-    std::uint64_t datagrams = 0;            // sent by both sides until then (or the limit)
+    std::optional<Duration> ice_connected;   // both agents
+    std::optional<Duration> dtls_connected;  // both PeerConnections connected (DTLS done)
+    std::optional<Duration> channel_open;    // both ends of the channel
+    std::uint64_t datagrams = 0;             // sent by both sides until then (or the limit)
 };
 
 // One set-up: `loss` on what each side receives, the round trip on a's link.
@@ -108,6 +110,9 @@ Setup run_one(std::uint64_t seed, double loss, Duration rtt) {
         [&] {
             const Duration now = t.net.now() - t.started;
             if (!s.ice_connected && ice_connected(t.a) && ice_connected(t.b)) s.ice_connected = now;
+            if (!s.dtls_connected && t.a.reached(PeerConnectionState::connected) &&
+                t.b.reached(PeerConnectionState::connected))
+                s.dtls_connected = now;
             if (!s.channel_open && t.a.channels[channel].opened && !t.b.incoming.empty() &&
                 t.b.channels[t.b.incoming.front()].opened)
                 s.channel_open = now;
@@ -124,29 +129,48 @@ double percentile(std::vector<double> v, double p) {
     return v[index];
 }
 
-void report(const Options& o, double rate, const char* what, const std::vector<double>& ms,
-            std::uint64_t failed, std::uint64_t slowest_seed, double datagrams) {
-    if (ms.empty()) {
-        std::printf("%5.1f %%  %-14s none of %llu runs\n", rate, what,
+// One figure's samples over the runs of a loss rate.
+struct Series {
+    const char* name;
+    std::vector<double> ms{};
+    double max_ms = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t slowest_seed = 0;
+    void add(const std::optional<Duration>& d, std::uint64_t seed) {
+        if (!d) {
+            ++failed;
+            return;
+        }
+        ms.push_back(to_ms(*d));
+        if (ms.size() == 1 || ms.back() > max_ms) {
+            max_ms = ms.back();
+            slowest_seed = seed;
+        }
+    }
+};
+
+void report(const Options& o, double rate, const Series& s, double datagrams) {
+    if (s.ms.empty()) {
+        std::printf("%5.1f %%  %-14s none of %llu runs\n", rate, s.name,
                     static_cast<unsigned long long>(o.runs));
         return;
     }
-    const double max = *std::max_element(ms.begin(), ms.end());
+    const auto failed = static_cast<unsigned long long>(s.failed);
+    const auto seed = static_cast<unsigned long long>(s.slowest_seed);
     if (o.json) {
         std::printf(
             "{\"loss_percent\":%g,\"rtt_ms\":%g,\"figure\":\"%s\",\"runs\":%zu,"
             "\"failed\":%llu,\"p50_ms\":%.1f,\"p90_ms\":%.1f,\"p99_ms\":%.1f,"
             "\"max_ms\":%.1f,\"slowest_seed\":%llu,\"datagrams_mean\":%.1f}\n",
-            rate, o.rtt_ms, what, ms.size(), static_cast<unsigned long long>(failed),
-            percentile(ms, 0.5), percentile(ms, 0.9), percentile(ms, 0.99), max,
-            static_cast<unsigned long long>(slowest_seed), datagrams);
+            rate, o.rtt_ms, s.name, s.ms.size(), failed, percentile(s.ms, 0.5),
+            percentile(s.ms, 0.9), percentile(s.ms, 0.99), s.max_ms, seed, datagrams);
         return;
     }
     std::printf(
         "%5.1f %%  %-14s p50 %7.1f  p90 %7.1f  p99 %7.1f  max %7.1f ms (seed %llu), "
         "%.1f datagrams%s\n",
-        rate, what, percentile(ms, 0.5), percentile(ms, 0.9), percentile(ms, 0.99), max,
-        static_cast<unsigned long long>(slowest_seed), datagrams,
+        rate, s.name, percentile(s.ms, 0.5), percentile(s.ms, 0.9), percentile(s.ms, 0.99),
+        s.max_ms, seed, datagrams,
         failed ? ("  " + std::to_string(failed) + " did not").c_str() : "");
 }
 
@@ -156,15 +180,15 @@ int main(int argc, char** argv) {
     const Options o = parse(argc, argv);
     if (!o.json)
         std::printf(
-            "virtual time from start to ICE connected and channel open on both sides, "
+            "virtual time from start to ICE connected, DTLS connected and channel open on both "
+            "sides, "
             "%llu runs per loss rate, %.1f ms round trip\n",
             static_cast<unsigned long long>(o.seed ? 1 : o.runs), o.rtt_ms);
     const Duration rtt =
         std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(o.rtt_ms));
     for (const double rate : o.rates) {
-        std::vector<double> ice, open;
+        Series ice{"ice_connected"}, dtls{"dtls_connected"}, open{"channel_open"};
         double datagrams = 0;
-        std::uint64_t ice_failed = 0, open_failed = 0, ice_slowest = 0, open_slowest = 0;
         const std::uint64_t runs = o.seed ? 1 : o.runs;
         for (std::uint64_t i = 0; i < runs; ++i) {
             const std::uint64_t seed = o.seed ? o.seed : i + 1;
@@ -172,20 +196,11 @@ int main(int argc, char** argv) {
             const Setup s = run_one(seed, rate / 100.0, rtt);
             if (seed == o.log_seed) set_log_level(LogLevel::warn);
             datagrams += static_cast<double>(s.datagrams) / static_cast<double>(runs);
-            const auto track = [&](const std::optional<Duration>& d, std::vector<double>& v,
-                                   std::uint64_t& failed, std::uint64_t& slowest) {
-                if (!d) {
-                    ++failed;
-                    return;
-                }
-                const double ms = to_ms(*d);
-                if (v.empty() || ms > *std::max_element(v.begin(), v.end())) slowest = seed;
-                v.push_back(ms);
-            };
-            track(s.ice_connected, ice, ice_failed, ice_slowest);
-            track(s.channel_open, open, open_failed, open_slowest);
+            ice.add(s.ice_connected, seed);
+            dtls.add(s.dtls_connected, seed);
+            open.add(s.channel_open, seed);
         }
-        report(o, rate, "ice_connected", ice, ice_failed, ice_slowest, datagrams);
-        report(o, rate, "channel_open", open, open_failed, open_slowest, datagrams);
+        for (const Series* series : {&ice, &dtls, &open})
+            report(o, rate, *series, datagrams);
     }
 }

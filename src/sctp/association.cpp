@@ -168,6 +168,18 @@ void Association::configure_socket() {
     set_option(sock_, IPPROTO_SCTP, SCTP_DELAYED_SACK, sack, "SCTP_DELAYED_SACK");
     sack_frequency_ = kSackFrequency;  // every packet while losses are reported (handle_timeout)
 
+    // RTO.initial from the path's round trip when the session knows it (tuning.hpp). usrsctp keeps
+    // RTO.min <= RTO.initial; set_scheduling_lag raises both together.
+    config_.initial_rto = std::clamp<Duration>(duration_cast<milliseconds>(config_.initial_rto),
+                                               kRtoMin, kRtoInitial);
+    if (config_.initial_rto != kRtoInitial) {
+        sctp_rtoinfo rto{};
+        rto.srto_assoc_id = SCTP_FUTURE_ASSOC;
+        rto.srto_initial =
+            static_cast<std::uint32_t>(duration_cast<milliseconds>(config_.initial_rto).count());
+        set_option(sock_, IPPROTO_SCTP, SCTP_RTOINFO, rto, "SCTP_RTOINFO");
+    }
+
     sctp_initmsg init{};
     init.sinit_num_ostreams = config_.max_streams;
     init.sinit_max_instreams = config_.max_streams;
@@ -318,6 +330,10 @@ void Association::set_scheduling_lag(Duration lag) {
         sctp_rtoinfo info{};
         info.srto_assoc_id = SCTP_FUTURE_ASSOC;
         info.srto_min = static_cast<std::uint32_t>(duration_cast<milliseconds>(wanted).count());
+        // usrsctp refuses an RTO.min above RTO.initial (which matters only before the first round
+        // trip is measured): a lowered RTO.initial follows it up.
+        info.srto_initial = static_cast<std::uint32_t>(
+            duration_cast<milliseconds>(std::max(wanted, config_.initial_rto)).count());
         if (usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_RTOINFO, &info, sizeof info) != 0) {
             FLOE_LOG(LogLevel::warn, "sctp") << "setsockopt SCTP_RTOINFO failed: errno " << errno;
             return;

@@ -65,6 +65,9 @@ struct Config {
     // allows 65,535 of each per channel: without a bound, a peer opening channels on every
     // stream would make us hold 128 MiB. An OPEN over the budget is refused (its stream reset).
     std::size_t max_remote_channel_text = 256 * 1024;
+    // RTO.initial (RFC 9260 §6.3.1 C1), what a lost INIT or COOKIE-ECHO waits: the session sets
+    // it from ICE's round trip (initial_rto_for in tuning.hpp). At least kRtoMin.
+    Duration initial_rto = kRtoInitial;
 };
 
 enum class SctpError {

@@ -21,6 +21,11 @@ void apply_usrsctp_defaults() {
     usrsctp_sysctl_set_sctp_path_rtx_max_default(kMaxRetransmissions);
 }
 
+Duration initial_rto_for(std::optional<Duration> rtt) {
+    if (!rtt) return kRtoInitial;
+    return std::clamp<Duration>(3 * *rtt, kMinInitialRto, kRtoInitial);
+}
+
 Duration rto_min_for_lag(Duration lag) {
     if (lag <= Duration::zero()) return kRtoMin;
     return std::min<Duration>(kRtoMin + 2 * lag, kRtoInitial);

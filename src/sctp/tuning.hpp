@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "common/time.hpp"
 
@@ -11,6 +12,12 @@ namespace floe::sctp {
 // Retransmission timeout (RFC 9260 §6.3.1, §16 suggests 1 s / 1 s / 60 s; usrsctp's defaults are
 // 3 s / 1 s / 60 s). RTO = SRTT + 4 RTTVAR, bounded by these.
 inline constexpr Duration kRtoInitial = 200ms;  // before the first RTT sample: INIT, COOKIE-ECHO
+// RTO.initial for a path whose ICE round trip is `rtt`: 3 × rtt (RFC 9260 §6.3.1 C2's RTO after a
+// first sample), within [50 ms, kRtoInitial]; kRtoInitial when none was measured. A lost INIT or
+// COOKIE-ECHO then waits about as long as DTLS waits for a lost flight
+// (dtls::initial_retransmit_for), not 200 ms on a 1 ms path.
+inline constexpr Duration kMinInitialRto = 50ms;
+Duration initial_rto_for(std::optional<Duration> rtt);
 inline constexpr Duration kRtoMin = 20ms;
 inline constexpr Duration kRtoMax = 1s;  // bounds the exponential back-off (§6.3.3 E2)
 // Consecutive retransmission timeouts before the path / the association is given up (§8.1, §8.2;

@@ -287,6 +287,8 @@ void Session::start_sctp() {
     // The peer's limit is the session's to check (check_message_size), once per send.
     c.remote_max_message_size = 0;
     c.max_streams = config_.max_streams;
+    if (const ice::Agent* agent = pump_.agent())
+        c.initial_rto = sctp::initial_rto_for(agent->round_trip_time());
     // SCTP packets must fit one DTLS record: ask DTLS what fits after the negotiated cipher.
     if (const std::size_t fit = pump_.dtls().max_payload(); fit > 0 && fit < c.mtu) {
         FLOE_LOG(LogLevel::debug, kLog) << "SCTP MTU " << fit << " (DTLS payload limit)";

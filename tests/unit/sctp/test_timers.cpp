@@ -194,3 +194,38 @@ TEST_CASE("lone packets get their SACK at once after a few delayed ones, until r
         wait_50ms();
     }
 }
+
+TEST_CASE("a lost INIT goes again after the initial RTO the session set from the path") {
+    // Session::start_sctp sets Config::initial_rto from ICE's round trip (initial_rto_for): 3 ×
+    // 20 ms here. Without it, RTO.initial is kRtoInitial (200 ms).
+    CHECK(initial_rto_for(20ms) == 60ms);
+    CHECK(initial_rto_for(1ms) == kMinInitialRto);
+    CHECK(initial_rto_for(std::nullopt) == kRtoInitial);
+    for (const Duration rto : {initial_rto_for(20ms), kRtoInitial}) {
+        CAPTURE(rto.count());
+        Config ca = client_config();
+        ca.initial_rto = rto;
+        std::vector<Instant> inits;
+        Pair p(ca);
+        p.drop_if = [&](bool a_to_b, ByteSpan packet) {
+            if (a_to_b && has_chunk(packet, 1)) inits.push_back(virtual_now());  // INIT
+            return true;  // nothing arrives
+        };
+        for (int i = 0; i < 100 && inits.size() < 2; ++i)
+            step_to_next_timer(p, 1s);
+        REQUIRE(inits.size() == 2);
+        CHECK(inits[1] - inits[0] == rto);
+    }
+}
+
+TEST_CASE("a lag that raises RTO.min above a lowered initial RTO raises both") {
+    // usrsctp refuses RTO.min above RTO.initial: with RTO.initial at 60 ms, a lag asking for
+    // 100 ms must move RTO.initial up with it, or the setsockopt fails and RTO.min stays low.
+    Config ca = client_config();
+    ca.initial_rto = 60ms;
+    Pair p(ca);
+    REQUIRE(p.establish());
+    p.a->set_scheduling_lag(40ms);
+    CHECK(p.a->rto_min() == rto_min_for_lag(40ms));
+    CHECK(p.a->rto_min() == 100ms);
+}
