@@ -152,7 +152,7 @@ struct Series {
 void report(const Options& o, double rate, const Series& s, double datagrams) {
     if (s.ms.empty()) {
         std::printf("%5.1f %%  %-14s none of %llu runs\n", rate, s.name,
-                    static_cast<unsigned long long>(o.runs));
+                    static_cast<unsigned long long>(s.failed));
         return;
     }
     const auto failed = static_cast<unsigned long long>(s.failed);

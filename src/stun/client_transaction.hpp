@@ -81,8 +81,6 @@ class ClientTransaction {
     bool done() const { return done_; }
     int transmissions() const { return transmissions_; }
     Instant last_sent() const { return last_sent_; }
-    // The wait after the latest transmission.
-    Duration current_interval() const { return interval_; }
     // Datagrams carrying this transaction's id that were ignored (failed checks).
     std::uint64_t ignored_responses() const { return ignored_; }
 
